@@ -1,0 +1,97 @@
+package mailproxy;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import mailproxy.config.ConfigException;
+import mailproxy.config.ConfigLoader;
+import mailproxy.config.ProxyConfig;
+import mailproxy.server.ProxyServer;
+
+/** Command line: load the config once, start the listeners, stop gracefully on SIGTERM. */
+public final class Main {
+    private static final String DEFAULT_CONFIG = "config/mailproxy.conf";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path config = null;
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    out.print(usage());
+                    return 0;
+                }
+                case "--version", "-v" -> {
+                    out.println("mailproxy " + version());
+                    return 0;
+                }
+                case "--check" -> check = true;
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("mailproxy: --config needs a file\n" + usage());
+                        return 2;
+                    }
+                    config = Path.of(args[++i]);
+                }
+                default -> {
+                    err.println("mailproxy: unknown argument '" + args[i] + "'\n" + usage());
+                    return 2;
+                }
+            }
+        }
+        if (config == null) {
+            if (!Files.exists(Path.of(DEFAULT_CONFIG))) {
+                err.println("mailproxy: no --config given and no " + DEFAULT_CONFIG + " here\n" + usage());
+                return 2;
+            }
+            config = Path.of(DEFAULT_CONFIG);
+        }
+        ProxyConfig cfg;
+        try {
+            cfg = ConfigLoader.load(config);
+        } catch (ConfigException e) {
+            err.println("mailproxy: " + e.getMessage());
+            return 1;
+        }
+        if (check) {
+            out.println("mailproxy: " + config + " is valid (" + cfg.listeners().size() + " listeners, "
+                    + cfg.backends().size() + " backends, " + cfg.routers().size() + " routers)");
+            return 0;
+        }
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(cfg);
+        } catch (IOException | ConfigException e) {
+            err.println("mailproxy: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        try {
+            Thread.currentThread().join(); // the listeners' threads are virtual: keep the JVM up
+        } catch (InterruptedException e) {
+            server.close();
+        }
+        return 0;
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static String usage() {
+        return """
+                usage: java -jar mailproxy.jar [--config FILE] [--check] [--version] [--help]
+                  --config FILE  HOCON config (default: config/mailproxy.conf); keys in reference.conf
+                  --check        validate the config and exit (0 valid, 1 invalid)
+                  --version      print the version
+                """;
+    }
+}

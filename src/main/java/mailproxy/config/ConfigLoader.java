@@ -1,0 +1,164 @@
+package mailproxy.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads a HOCON file over reference.conf into a {@link ProxyConfig}. This is the only class
+ * that sees typesafe-config; everything after startup gets records.
+ */
+public final class ConfigLoader {
+    private ConfigLoader() {}
+
+    public static ProxyConfig load(Path file) {
+        if (!Files.isReadable(file)) throw new ConfigException("config error: cannot read " + file);
+        Config user;
+        try {
+            user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException("config error in " + file + ": " + e.getMessage());
+        }
+        return read(user, file.toString());
+    }
+
+    /** Reads config text (tests, --check of a string); {@code name} stands for the file in errors. */
+    public static ProxyConfig parse(String hocon, String name) {
+        Config user;
+        try {
+            user = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription(name));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException("config error in " + name + ": " + e.getMessage());
+        }
+        return read(user, name);
+    }
+
+    private static ProxyConfig read(Config user, String file) {
+        Config all;
+        try {
+            Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf");
+            all = user.withFallback(reference).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(true));
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException("config error in " + file + ": " + e.getMessage());
+        }
+        Section top = new Section(all, "", file);
+        for (String k : all.root().keySet()) {
+            if (!k.equals("mailproxy")) throw top.error(k, "unknown key: everything lives under mailproxy { ... }");
+        }
+        Section m = top.section("mailproxy");
+        String serverName = m.string("server-name");
+        int maxConnections = m.integer("max-connections", 1, 1_000_000);
+        Duration drain = m.duration("drain-timeout", Duration.ZERO);
+        Limits limits = limits(m.section("limits"));
+        Section relay = m.section("relay");
+        int relayBuffer = (int) relay.bytes("buffer-size", 512, 1 << 20);
+        relay.rejectUnknownKeys();
+        Map<String, Backend> backends = BackendReader.read(m);
+        Map<String, RouterConfig> routers = RouterReader.read(m, backends);
+        String defaultRouter = m.string("default-router");
+        if (defaultRouter.isEmpty() && routers.size() == 1) defaultRouter = routers.keySet().iterator().next();
+        if (!defaultRouter.isEmpty() && !routers.containsKey(defaultRouter)) {
+            throw m.error("default-router", "no router named '" + defaultRouter + "' in mailproxy.routers");
+        }
+        Section defaults = m.section("listener-defaults");
+        List<ListenerConfig> listeners = new ArrayList<>();
+        List<? extends ConfigObject> objects = m.objects("listeners");
+        for (int i = 0; i < objects.size(); i++) {
+            Config merged = objects.get(i).toConfig().withFallback(all.getConfig("mailproxy.listener-defaults"));
+            Section s = new Section(merged, "mailproxy.listeners[" + i + "]", file);
+            listeners.add(listener(s, i, routers, defaultRouter));
+        }
+        defaults.rejectUnknownKeys(ListenerKeys.ALL);
+        m.rejectUnknownKeys();
+        return new ProxyConfig(file, serverName, maxConnections, drain, limits, relayBuffer,
+                Map.copyOf(backends), Map.copyOf(routers), defaultRouter, List.copyOf(listeners));
+    }
+
+    private static Limits limits(Section s) {
+        Limits l = new Limits(
+                (int) s.bytes("line-length", 64, 1 << 20),
+                (int) s.bytes("literal-size", 64, 1 << 24),
+                s.integer("max-errors", 1, 1000),
+                s.duration("timeout", Duration.ofSeconds(1)),
+                s.duration("proxy-timeout", Duration.ofSeconds(1)),
+                s.duration("connect-timeout", Duration.ofMillis(100)),
+                s.duration("backend-timeout", Duration.ofMillis(100)),
+                (int) s.bytes("backend-line-length", 512, 1 << 24));
+        s.rejectUnknownKeys();
+        return l;
+    }
+
+    private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter) {
+        Protocol protocol = s.oneOf("protocol", Protocol.class);
+        String name = s.has("name") ? s.string("name") : protocol.id() + "-" + index;
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (String a : s.stringOrList("listen")) addresses.add(address(s, a));
+        if (addresses.isEmpty()) throw s.error("listen", "expected at least one address such as \"127.0.0.1:110\"");
+        String router = s.string("router");
+        if (router.isEmpty()) router = defaultRouter;
+        if (router.isEmpty()) throw s.error("router", "no router named and no mailproxy.default-router");
+        if (!routers.containsKey(router)) throw s.error("router", "no router named '" + router + "' in mailproxy.routers");
+        List<String> auth = new ArrayList<>();
+        for (String mech : s.strings("auth")) {
+            String m = mech.toLowerCase(Locale.ROOT);
+            if (!ListenerKeys.MECHANISMS.contains(m)) {
+                throw s.error("auth", "expected mechanisms among " + ListenerKeys.MECHANISMS + ", got '" + mech + "'");
+            }
+            auth.add(m);
+        }
+        ListenerConfig l = new ListenerConfig(name, protocol, List.copyOf(addresses), router, List.copyOf(auth),
+                s.strings("pop3-capabilities"), s.strings("imap-capabilities"),
+                s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class),
+                s.bytes("smtp-size", -1, Long.MAX_VALUE),
+                s.duration("smtp-greeting-delay", Duration.ZERO));
+        s.rejectUnknownKeys();
+        return l;
+    }
+
+    /** "127.0.0.1:110", "[::1]:110", "*:110" (all addresses) or "110". */
+    static InetSocketAddress address(Section s, String text) {
+        String host;
+        String port;
+        int colon = text.lastIndexOf(':');
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0 || colon < close) throw s.error("listen", "expected \"[v6 address]:port\", got '" + text + "'");
+            host = text.substring(1, close);
+            port = text.substring(close + 2);
+        } else if (colon < 0) {
+            host = "*";
+            port = text;
+        } else {
+            host = text.substring(0, colon);
+            port = text.substring(colon + 1);
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port.trim());
+        } catch (NumberFormatException e) {
+            throw s.error("listen", "expected host:port, got '" + text + "'");
+        }
+        if (p < 0 || p > 65535) throw s.error("listen", "port out of range in '" + text + "'");
+        if (host.equals("*") || host.isEmpty()) return new InetSocketAddress(p);
+        InetSocketAddress a = new InetSocketAddress(host, p);
+        if (a.isUnresolved()) throw s.error("listen", "cannot resolve host in '" + text + "'");
+        return a;
+    }
+
+    static Map<String, String> lowerKeys(Map<String, String> in) {
+        Map<String, String> out = new LinkedHashMap<>();
+        in.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
+        return Map.copyOf(out);
+    }
+}

@@ -1,0 +1,18 @@
+package mailproxy.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The whole configuration, read once at startup; nothing here changes afterwards. */
+public record ProxyConfig(
+        String source,
+        String serverName,
+        int maxConnections,
+        Duration drainTimeout,
+        Limits limits,
+        int relayBufferSize,
+        Map<String, Backend> backends,
+        Map<String, RouterConfig> routers,
+        String defaultRouter,
+        List<ListenerConfig> listeners) {}

@@ -1,0 +1,65 @@
+package mailproxy.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** mailproxy.routers: static maps and auth_http servers, backend names checked. */
+final class RouterReader {
+    private RouterReader() {}
+
+    private enum Type { STATIC, AUTH_HTTP }
+
+    static Map<String, RouterConfig> read(Section m, Map<String, Backend> backends) {
+        Section all = m.section("routers");
+        Map<String, RouterConfig> out = new LinkedHashMap<>();
+        for (String name : m.entries("routers").keySet()) {
+            Section r = all.section(name);
+            RouterConfig rc = switch (r.oneOf("type", Type.class)) {
+                case STATIC -> staticMap(r, name, backends);
+                case AUTH_HTTP -> authHttp(r, name, backends);
+            };
+            r.rejectUnknownKeys();
+            out.put(name, rc);
+        }
+        return out;
+    }
+
+    private static RouterConfig.Static staticMap(Section r, String name, Map<String, Backend> backends) {
+        String def = r.has("default") ? r.string("default") : "";
+        if (!def.isEmpty()) backend(r, "default", def, backends);
+        Map<String, String> domains = r.has("domains") ? r.stringMap("domains") : Map.of();
+        Map<String, String> users = r.has("users") ? r.stringMap("users") : Map.of();
+        domains.forEach((k, v) -> backend(r, "domains." + k, v, backends));
+        users.forEach((k, v) -> backend(r, "users." + k, v, backends));
+        return new RouterConfig.Static(name, def, ConfigLoader.lowerKeys(domains), ConfigLoader.lowerKeys(users));
+    }
+
+    private static RouterConfig.AuthHttp authHttp(Section r, String name, Map<String, Backend> backends) {
+        String text = r.string("url");
+        URI url;
+        try {
+            url = new URI(text);
+        } catch (URISyntaxException e) {
+            throw r.error("url", "expected an http:// URL, got '" + text + "'");
+        }
+        if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
+            throw r.error("url", "expected an http://host[:port]/path URL, got '" + text + "'");
+        }
+        Duration timeout = r.has("timeout") ? r.duration("timeout", Duration.ofMillis(10)) : Duration.ofSeconds(60);
+        Map<String, String> headers = r.has("headers") ? Map.copyOf(r.stringMap("headers")) : Map.of();
+        int keepAlive = r.has("keepalive") ? r.integer("keepalive", 0, 10_000) : 16;
+        String template = r.has("backend-options") ? r.string("backend-options") : null;
+        if (template != null) backend(r, "backend-options", template, backends);
+        return new RouterConfig.AuthHttp(name, url, timeout, headers, keepAlive, template);
+    }
+
+    private static void backend(Section r, String key, String name, Map<String, Backend> backends) {
+        if (!backends.containsKey(name)) {
+            throw r.error(key.contains(".") ? null : key,
+                    "no backend named '" + name + "' in mailproxy.backends (at " + key + ")");
+        }
+    }
+}

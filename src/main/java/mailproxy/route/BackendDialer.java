@@ -1,0 +1,27 @@
+package mailproxy.route;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import mailproxy.wire.Connection;
+
+/** Opens the TCP connection to a backend, bounded by connect-timeout. */
+public final class BackendDialer {
+    private BackendDialer() {}
+
+    public static Connection connect(Target t, Duration connectTimeout, Duration readTimeout) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true); // DESIGN §1: without it SMTP stalls ~40 ms a message
+            s.setKeepAlive(true);
+            s.connect(new InetSocketAddress(t.host(), t.port()), (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+            Connection c = new Connection(s, 4096);
+            c.readTimeout(readTimeout);
+            return c;
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+}

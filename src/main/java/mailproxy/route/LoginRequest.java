@@ -1,0 +1,38 @@
+package mailproxy.route;
+
+import java.net.InetSocketAddress;
+import mailproxy.config.Protocol;
+
+/**
+ * What a client presented, for the router to decide on. Strings are wire bytes as
+ * ISO-8859-1 chars (see wire.Connection).
+ *
+ * @param method   auth_http's Auth-Method: plain (USER/PASS, LOGIN, AUTH PLAIN/LOGIN),
+ *                 apop, cram-md5, external, none (SMTP MX mode)
+ * @param password the password, or the client's digest for apop/cram-md5; empty for none
+ * @param salt     the challenge the proxy sent for apop/cram-md5, else empty
+ * @param attempt  1 for the first login on this connection, +1 per retry
+ * @param smtp     the SMTP envelope facts in MX mode, else null
+ */
+public record LoginRequest(
+        Protocol protocol,
+        String method,
+        String user,
+        String password,
+        String salt,
+        int attempt,
+        InetSocketAddress client,
+        InetSocketAddress local,
+        String sessionId,
+        SmtpFacts smtp) {
+
+    /** SMTP facts the router may want: the HELO name and the MAIL / RCPT lines as sent. */
+    public record SmtpFacts(String helo, String from, String to) {}
+
+    @Override
+    public String toString() {
+        // never the password: records print every field by default
+        return "LoginRequest[" + protocol.id() + " " + method + " user=" + user + " attempt=" + attempt
+                + " client=" + client + "]";
+    }
+}

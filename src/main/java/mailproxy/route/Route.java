@@ -1,0 +1,25 @@
+package mailproxy.route;
+
+import java.time.Duration;
+
+/** A router's answer for one login. */
+public sealed interface Route {
+
+    /** Log in to {@code target} as {@code user} with {@code password}. */
+    record Ok(Target target, String user, String password) implements Route {
+        @Override
+        public String toString() {
+            return "Ok[" + target + " user=" + user + "]";
+        }
+    }
+
+    /**
+     * Refused. {@code message} is shown to the client (as the protocol's failure reply);
+     * with {@code retryAfter} the client may try again on this connection after that wait,
+     * without it the connection is closed. {@code smtpCode} overrides the SMTP reply code.
+     */
+    record Reject(String message, Duration retryAfter, String smtpCode) implements Route {}
+
+    /** The router could not decide (auth server down, no backend): a temporary failure, then close. */
+    record Unavailable(String reason) implements Route {}
+}

@@ -1,0 +1,23 @@
+package mailproxy.route;
+
+import java.util.HashMap;
+import java.util.Map;
+import mailproxy.config.ProxyConfig;
+import mailproxy.config.RouterConfig;
+
+/** Builds one Router per configured name. */
+public final class Routers {
+    private Routers() {}
+
+    public static Map<String, Router> build(ProxyConfig config) {
+        Map<String, Router> out = new HashMap<>();
+        for (RouterConfig rc : config.routers().values()) {
+            Router r = switch (rc) {
+                case RouterConfig.Static s -> new StaticRouter(s, config.backends());
+                case RouterConfig.AuthHttp a -> throw new UnsupportedOperationException("auth_http router: not yet");
+            };
+            out.put(rc.name(), r);
+        }
+        return Map.copyOf(out);
+    }
+}

@@ -1,0 +1,149 @@
+package mailproxy.server;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import mailproxy.config.ListenerConfig;
+import mailproxy.config.ProxyConfig;
+import mailproxy.route.Router;
+import mailproxy.wire.Connection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One listening socket and its accept loop. A connection permit is taken before accept()
+ * (so past max-connections clients wait in the backlog, costing nothing) and released in
+ * exactly one finally, when the session's thread ends.
+ */
+final class Listener {
+    private static final Logger log = LoggerFactory.getLogger(Listener.class);
+    private static final Logger sessionLog = LoggerFactory.getLogger("mailproxy.session");
+
+    private final ProxyConfig config;
+    private final ListenerConfig listener;
+    private final Router router;
+    private final ServerSocket socket;
+    private final Semaphore permits;
+    private final AtomicLong ids;
+    private final Sessions sessions;
+    private volatile boolean open = true;
+
+    Listener(ProxyConfig config, ListenerConfig listener, InetSocketAddress address, Router router,
+             Semaphore permits, AtomicLong ids, Sessions sessions) throws IOException {
+        this.config = config;
+        this.listener = listener;
+        this.router = router;
+        this.permits = permits;
+        this.ids = ids;
+        this.sessions = sessions;
+        this.socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(address, 1024);
+    }
+
+    InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
+
+    ListenerConfig config() { return listener; }
+
+    void start() {
+        Thread.ofVirtual().name(listener.protocol().id() + " accept " + SessionContext.format(address()))
+                .start(this::acceptLoop);
+    }
+
+    private void acceptLoop() {
+        long lastComplaint = 0;
+        while (open) {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            Socket s;
+            try {
+                s = socket.accept();
+            } catch (IOException e) {
+                permits.release();
+                if (!open) return;
+                // e.g. EMFILE "Too many open files": keep serving the sessions we have,
+                // complain at most once a second, and try again shortly.
+                long now = System.nanoTime();
+                if (now - lastComplaint > TimeUnit.SECONDS.toNanos(1)) {
+                    log.warn("accept on {} failed: {}", address(), e.getMessage());
+                    lastComplaint = now;
+                }
+                sleepQuietly(50);
+                continue;
+            }
+            long id = ids.incrementAndGet();
+            try {
+                Thread.ofVirtual().name(threadName(s, id)).start(() -> serve(s, id));
+            } catch (Throwable t) { // OutOfMemoryError from thread creation: shed this one
+                permits.release();
+                closeQuietly(s);
+                log.warn("cannot start session thread: {}", t.toString());
+            }
+        }
+    }
+
+    private String threadName(Socket s, long id) {
+        return listener.protocol().id() + " " + SessionContext.format((InetSocketAddress) s.getRemoteSocketAddress()) + " #" + id;
+    }
+
+    private void serve(Socket s, long id) {
+        SessionContext ctx = null;
+        try {
+            s.setTcpNoDelay(true);
+            s.setKeepAlive(true);
+            Connection client = new Connection(s, 1024);
+            ctx = new SessionContext(id, config, listener, router, client);
+            sessions.add(ctx);
+            ProtocolSessions.run(ctx);
+        } catch (SocketException e) {
+            if (ctx != null && ctx.outcome().equals("closed")) ctx.outcome("client-gone");
+            log.debug("session ended: {}", e.toString());
+        } catch (IOException e) {
+            if (ctx != null && ctx.outcome().equals("closed")) ctx.outcome("io-error");
+            log.debug("session ended: {}", e.toString());
+        } catch (InterruptedException e) {
+            if (ctx != null) ctx.outcome("interrupted");
+        } catch (RuntimeException | Error e) {
+            if (ctx != null) ctx.outcome("internal-error");
+            log.warn("session failed (a bug): ", e);
+        } finally {
+            if (ctx != null) {
+                ctx.closeAll();
+                sessions.remove(ctx);
+                sessionLog.info(ctx.logLine());
+            } else {
+                closeQuietly(s);
+            }
+            permits.release();
+        }
+    }
+
+    void close() {
+        open = false;
+        closeQuietly(socket);
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package mailproxy.server;
+
+/** Makes client-supplied text safe for one log line: no control bytes, bounded length. */
+public final class LogSafe {
+    private LogSafe() {}
+
+    public static String text(String s) {
+        if (s == null) return "-";
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 128));
+        for (int i = 0; i < s.length() && b.length() < 128; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
+    }
+}

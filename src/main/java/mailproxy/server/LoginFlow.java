@@ -1,0 +1,95 @@
+package mailproxy.server;
+
+import java.io.IOException;
+import mailproxy.route.LoginRequest;
+import mailproxy.route.Route;
+import mailproxy.wire.Connection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The part of every session story after the credentials: route → backend connect →
+ * backend login → relay. Shared by IMAP, POP3 and SMTP; what they say differs, the order
+ * of things does not.
+ */
+public final class LoginFlow {
+    private static final Logger log = LoggerFactory.getLogger(LoginFlow.class);
+
+    /** Where the session goes next. */
+    public enum Next {
+        /** Logged in, relayed, and the relay has ended: the session is over. */
+        RELAYED,
+        /** Refused; the client may try again on this connection. */
+        RETRY,
+        /** Refused or failed for good: close. */
+        CLOSE
+    }
+
+    private LoginFlow() {}
+
+    public static Next attempt(SessionContext ctx, LoginRequest request, BackendLogin protocol)
+            throws IOException, InterruptedException {
+        ctx.user(request.user());
+        Route route = ctx.router().route(request);
+        switch (route) {
+            case Route.Reject r -> {
+                if (r.retryAfter() != null) {
+                    Thread.sleep(r.retryAfter());
+                    protocol.rejected(r);
+                    return Next.RETRY;
+                }
+                protocol.rejected(r);
+                ctx.outcome("rejected");
+                return Next.CLOSE;
+            }
+            case Route.Unavailable u -> {
+                log.warn("no route for {}: {}", LogSafe.text(request.user()), u.reason());
+                protocol.unavailable();
+                ctx.outcome("router-unavailable");
+                return Next.CLOSE;
+            }
+            case Route.Ok ok -> {
+                return backend(ctx, ok, protocol);
+            }
+        }
+    }
+
+    private static Next backend(SessionContext ctx, Route.Ok ok, BackendLogin protocol) throws IOException {
+        Connection b;
+        try {
+            b = ctx.connect(ok.target());
+        } catch (IOException e) {
+            log.warn("backend {} unreachable: {}", ok.target(), e.toString());
+            protocol.unavailable();
+            ctx.outcome("backend-unreachable");
+            return Next.CLOSE;
+        }
+        BackendLogin.Result result;
+        try {
+            result = protocol.login(b, ok);
+        } catch (IOException e) {
+            result = new BackendLogin.Result.Broken(e.toString());
+        }
+        switch (result) {
+            case BackendLogin.Result.Accepted a -> {
+                ctx.user(ok.user());
+                ctx.client().write(a.replyToClient());
+                ctx.relay(b);
+                return Next.RELAYED;
+            }
+            case BackendLogin.Result.Refused r -> {
+                ctx.dropBackend();
+                ctx.client().write(r.replyToClient());
+                ctx.outcome("backend-refused");
+                return Next.RETRY;
+            }
+            case BackendLogin.Result.Broken br -> {
+                log.warn("backend {} failed during login: {}", ok.target(), br.reason());
+                ctx.dropBackend();
+                protocol.unavailable();
+                ctx.outcome("backend-failed");
+                return Next.CLOSE;
+            }
+        }
+    }
+}

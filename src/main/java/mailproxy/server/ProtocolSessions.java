@@ -10,11 +10,13 @@ final class ProtocolSessions {
     static void run(SessionContext ctx) throws IOException, InterruptedException {
         switch (ctx.listener().protocol()) {
             case POP3 -> new Pop3Session(ctx).run();
-            case IMAP, SMTP -> {
-                ctx.client().writeLine(ctx.listener().protocol() == mailproxy.config.Protocol.SMTP
-                        ? "421 4.3.0 not available yet" : "* BYE not available yet");
-                ctx.outcome("not-implemented");
-            }
+            case IMAP -> unavailable(ctx, "* BYE IMAP is not served yet");
+            case SMTP -> unavailable(ctx, "421 4.3.0 SMTP is not served yet");
         }
+    }
+
+    private static void unavailable(SessionContext ctx, String reply) throws IOException {
+        ctx.client().writeLine(reply);
+        ctx.outcome("not-implemented");
     }
 }

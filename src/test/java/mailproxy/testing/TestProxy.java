@@ -1,0 +1,36 @@
+package mailproxy.testing;
+
+import java.net.InetSocketAddress;
+import mailproxy.config.ConfigLoader;
+import mailproxy.config.ProxyConfig;
+import mailproxy.server.ProxyServer;
+
+/** A mailproxy started in-process from HOCON text (listen on port 0), for black-box tests. */
+public final class TestProxy implements AutoCloseable {
+    private final ProxyServer server;
+    private final ProxyConfig config;
+
+    private TestProxy(ProxyConfig config, ProxyServer server) {
+        this.config = config;
+        this.server = server;
+    }
+
+    /** {@code hocon} is a whole config, e.g. {@code mailproxy { listeners = [...] ... }}. */
+    public static TestProxy start(String hocon) throws Exception {
+        ProxyConfig c = ConfigLoader.parse(hocon, "test.conf");
+        return new TestProxy(c, ProxyServer.start(c));
+    }
+
+    public InetSocketAddress address(String listenerName) { return server.address(listenerName); }
+
+    public int port(String listenerName) { return address(listenerName).getPort(); }
+
+    public ProxyConfig config() { return config; }
+
+    public ProxyServer server() { return server; }
+
+    public int activeSessions() { return server.activeSessions(); }
+
+    @Override
+    public void close() { server.close(); }
+}

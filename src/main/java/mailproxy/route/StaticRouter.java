@@ -28,6 +28,11 @@ final class StaticRouter implements Router {
         int at = user.lastIndexOf('@');
         if (name == null && at >= 0) name = config.domains().get(user.substring(at + 1));
         if (name == null && !config.defaultBackend().isEmpty()) name = config.defaultBackend();
+        // MX mode: a recipient nobody here serves is relaying (Postfix's words and code);
+        // the client may go on with other recipients.
+        if (name == null && r.user().isEmpty() && r.smtp() != null) {
+            return new Route.Reject("Relay access denied", Duration.ZERO, "554 5.7.1");
+        }
         // Say no more than a wrong password would (no account probing); the client may retry.
         if (name == null) return new Route.Reject("Authentication failed.", Duration.ZERO, null);
         Backend b = backends.get(name);

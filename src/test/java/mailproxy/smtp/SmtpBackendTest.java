@@ -355,15 +355,17 @@ class SmtpBackendTest {
             }
             assertEquals(1, one.connections());
             assertEquals(1, two.connections());
-            // no route at all: the router's refusal, then close
+            // no route: refused like relaying; the transaction stays for other recipients
             try (RawClient c = RawClient.connect(p.port("mx"))) {
                 assertEquals("220 proxy.test ESMTP ready", c.readLine());
                 ehlo(c, "mx.remote.example");
                 c.line("MAIL FROM:<a@remote.example>");
                 assertEquals("250 2.1.0 Ok", c.readLine());
                 c.line("RCPT TO:<y@elsewhere.test>");
-                assertEquals("550 5.7.1 unknown user", c.readLine());
-                assertTrue(c.closedByPeer());
+                assertEquals("554 5.7.1 Relay access denied", c.readLine());
+                c.line("RCPT TO:<z@two.test>");
+                assertEquals("250 2.1.5 Ok", c.readLine());
+                assertEquals("MAIL FROM:<a@remote.example>", two.received.get(two.received.size() - 2));
             }
         }
     }

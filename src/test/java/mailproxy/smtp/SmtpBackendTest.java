@@ -118,6 +118,22 @@ class SmtpBackendTest {
         }
     }
 
+    /** Postfix: "IPv6 addresses must be specified with the IPV6: prefix". */
+    @Test
+    void xclientMarksIpv6Addresses() throws Exception {
+        try (FakeSmtpBackend b = new FakeSmtpBackend();
+             TestProxy p = TestProxy.start(config(b.port(), "auth = none, xclient = true", "default = b1")
+                     .replace("\"127.0.0.1:0\" }", "\"[::1]:0\" }"));
+             RawClient c = RawClient.connect(new InetSocketAddress("::1", p.port("sub")))) {
+            assertEquals("220 proxy.test ESMTP ready", c.readLine());
+            ehlo(c, "[IPv6:::1]");
+            c.line("AUTH PLAIN " + BOB_SECRET);
+            assertEquals("235 2.7.0 Authentication successful", c.readLine());
+            assertEquals("XCLIENT ADDR=IPV6:0:0:0:0:0:0:0:1 PORT=" + c.socket().getLocalPort()
+                    + " NAME=[UNAVAILABLE] LOGIN=bob HELO=[IPv6:::1]", b.received.get(1));
+        }
+    }
+
     /** AUTH LOGIN to the backend (Exchange), the client having used AUTH LOGIN without initial response. */
     @Test
     void backendAuthLogin() throws Exception {

@@ -243,6 +243,24 @@ class SmtpBackendTest {
         return err.toString(StandardCharsets.UTF_8);
     }
 
+    /** A backend that accepts and says nothing: backend-timeout, then 421, not a hang. */
+    @Test
+    void silentBackendTimesOutWith421() throws Exception {
+        try (mailproxy.testing.ScriptedServer mute = new mailproxy.testing.ScriptedServer(peer -> {
+                 peer.timeout(5000);
+                 peer.closedByPeer(); // wait (bounded) for the proxy to give up
+             });
+             TestProxy p = TestProxy.start(config(mute.port(), "auth = plain", "default = b1")
+                     .replace("backend-timeout = 5s", "backend-timeout = 500ms"));
+             RawClient c = RawClient.connect(p.port("sub"))) {
+            assertEquals("220 proxy.test ESMTP ready", c.readLine());
+            ehlo(c, "client.example");
+            c.line("AUTH PLAIN " + BOB_SECRET);
+            assertEquals("421 4.3.0 proxy.test Service temporarily unavailable, try again later", c.readLine());
+            assertTrue(c.closedByPeer());
+        }
+    }
+
     @Test
     void backendDownIs421() throws Exception {
         int closedPort;

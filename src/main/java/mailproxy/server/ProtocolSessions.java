@@ -10,7 +10,7 @@ final class ProtocolSessions {
     static void run(SessionContext ctx) throws IOException, InterruptedException {
         switch (ctx.listener().protocol()) {
             case POP3 -> new Pop3Session(ctx).run();
-            case IMAP -> unavailable(ctx, "* BYE IMAP is not served yet");
+            case IMAP -> new mailproxy.imap.ImapSession(ctx).run();
             case SMTP -> unavailable(ctx, "421 4.3.0 SMTP is not served yet");
         }
     }

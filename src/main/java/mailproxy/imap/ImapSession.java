@@ -100,7 +100,7 @@ public final class ImapSession {
             }
             case ImapCommand.Invalid i when i.close() -> {
                 client.write(ImapReplies.tagged(tag, "BAD " + i.reason()) + ImapReplies.BYE_CLOSING);
-                ctx.outcome("bad-literal");
+                ctx.outcome("protocol-error");
                 return false;
             }
             case ImapCommand.Invalid i -> {

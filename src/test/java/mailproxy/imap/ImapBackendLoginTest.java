@@ -346,4 +346,28 @@ class ImapBackendLoginTest {
             assertTrue(c.closedByPeer(), "client connection closed within 3 s of the backend's end");
         }
     }
+
+    @Test
+    void routerRefusalAndMissingImapSection() throws Exception {
+        try (TestProxy proxy = TestProxy.start("""
+                mailproxy {
+                  backends {
+                    store { host = "127.0.0.1", imap { port = %d } }
+                    popOnly { host = "127.0.0.1", pop3 { port = %d } }
+                  }
+                  routers { r { type = static, users { "pop@example.org" = popOnly }, domains { "example.org" = store } } }
+                  listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0" } ]
+                }
+                """.formatted(ImapFixtures.closedPort(), ImapFixtures.closedPort()));
+             RawClient c = ImapFixtures.connect(proxy)) {
+            // an unknown user is refused like a wrong password, and may try again
+            c.line("a LOGIN nobody@elsewhere.net pw");
+            assertEquals("a NO [AUTHENTICATIONFAILED] Authentication failed.", c.readLine());
+            // a user routed to a backend without IMAP: a temporary failure, then close
+            c.line("b LOGIN pop@example.org pw");
+            assertEquals("b NO [UNAVAILABLE] Service temporarily unavailable, try again later.", c.readLine());
+            c.expect("* BYE ");
+            assertTrue(c.closedByPeer());
+        }
+    }
 }

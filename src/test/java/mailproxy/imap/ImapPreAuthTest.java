@@ -286,4 +286,21 @@ class ImapPreAuthTest {
             assertTrue(c.closedByPeer());
         }
     }
+
+    @Test
+    void configuredCapabilitiesAreAnnouncedWithoutDuplicatesOrStartTls() throws Exception {
+        try (TestProxy p = TestProxy.start("""
+                mailproxy {
+                  backends { store { host = "127.0.0.1", imap { port = %d } } }
+                  routers { r { type = static, default = store } }
+                  listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0", auth = [plain],
+                                  imap-capabilities = ["IMAP4rev1", "IMAP4rev2", "STARTTLS", "id", "AUTH=LOGIN"] } ]
+                }
+                """.formatted(ImapFixtures.closedPort()));
+             RawClient c = RawClient.connect(p.port("imap"))) {
+            c.expect("* OK [CAPABILITY IMAP4rev1 IMAP4rev2 id SASL-IR AUTH=PLAIN] ");
+            c.line("a AUTHENTICATE LOGIN");
+            assertEquals("a NO Unsupported authentication mechanism", c.readLine());
+        }
+    }
 }

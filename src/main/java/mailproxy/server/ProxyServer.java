@@ -2,6 +2,7 @@ package mailproxy.server;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,17 @@ public final class ProxyServer implements AutoCloseable {
         if (sessions.count() > 0) {
             log.info("closing {} sessions still open after the drain timeout", sessions.count());
             sessions.closeAll();
+            // Closed sockets wake the session threads; let them finish their finally (log
+            // line, permit) before close() returns, so "stopped" means no session is left.
+            long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (sessions.count() > 0 && System.nanoTime() < end) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
     }
 }

@@ -58,7 +58,7 @@ public final class RealPostfix {
     private void launch(RealDovecot dovecot) throws IOException {
         Path etc = Files.createDirectories(dir.resolve("etc"));
         Files.createDirectories(dir.resolve("queue")); // before the first postfix command
-        Files.writeString(etc.resolve("main.cf"), PostfixConfig.mainCf(instance, dir, smtpPort, dovecot));
+        Files.writeString(etc.resolve("main.cf"), PostfixConfig.mainCf(instance, dir, dovecot));
         Files.writeString(etc.resolve("master.cf"), PostfixConfig.masterCf(smtpPort));
         Path out = dir.resolve("postfix.out");
         int exit = Procs.run(out, Duration.ofSeconds(60), "/usr/sbin/postfix", "-c", etc.toString(), "start");

@@ -123,6 +123,10 @@ public final class RealServers {
         if (prepared) {
             return;
         }
+        // /proc/self belongs to this process's effective user.
+        if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+            throw new IOException("the real Dovecot/Postfix fixtures need root (as on CI)");
+        }
         install();
         InstanceDir.reapStale();
         Runtime.getRuntime().addShutdownHook(new Thread(RealServers::stopAll, "real-servers-stop"));

@@ -1,7 +1,9 @@
 package mailproxy.server;
 
 import java.io.IOException;
+import mailproxy.imap.ImapSession;
 import mailproxy.pop3.Pop3Session;
+import mailproxy.smtp.SmtpSession;
 
 /** The one place that maps a listener's protocol to the session story that speaks it. */
 final class ProtocolSessions {
@@ -10,8 +12,8 @@ final class ProtocolSessions {
     static void run(SessionContext ctx) throws IOException, InterruptedException {
         switch (ctx.listener().protocol()) {
             case POP3 -> new Pop3Session(ctx).run();
-            case IMAP -> new mailproxy.imap.ImapSession(ctx).run();
-            case SMTP -> unavailable(ctx, "421 4.3.0 SMTP is not served yet");
+            case IMAP -> new ImapSession(ctx).run();
+            case SMTP -> new SmtpSession(ctx).run();
         }
     }
 

@@ -24,7 +24,15 @@ import java.util.Arrays;
  * STARTTLS upgrade throws them away ({@link #discardBuffered()}, RFC 3207 §4.2).
  */
 public final class Connection implements Closeable {
+    /**
+     * How long {@link #close()} lets a TLS socket try to send its close_notify before it
+     * closes the TCP socket under it.
+     */
+    static final Duration TLS_CLOSE_WAIT = Duration.ofMillis(500);
+
     private Socket socket;
+    /** The TCP socket under a TLS layer; null while the connection is plain. */
+    private Socket tcp;
     private InputStream in;
     private OutputStream out;
     private byte[] buf;
@@ -46,6 +54,7 @@ public final class Connection implements Closeable {
     /** Swaps the socket under this connection, e.g. for its TLS layer; buffered input must be empty. */
     public void replaceSocket(Socket upgraded) throws IOException {
         if (pos != lim) throw new IllegalStateException("buffered input across a socket swap");
+        if (tcp == null) tcp = socket;
         attach(upgraded);
     }
 
@@ -165,10 +174,36 @@ public final class Connection implements Closeable {
 
     public OutputStream output() { return out; }
 
+    /**
+     * Closes the socket; safe from any thread. A TLS socket sends its close_notify first,
+     * and that needs the TLS write lock: a relay thread blocked writing to a peer that
+     * does not read holds that lock for as long as the peer likes, and SSLSocket.close()
+     * would wait with it (a plain socket's close wakes the writer instead). So the TLS
+     * close runs on its own thread, and if it has not finished after
+     * {@link #TLS_CLOSE_WAIT}, the TCP socket under it is closed, which ends the blocked
+     * write and with it the TLS close.
+     */
     @Override
     public void close() {
+        Socket s = socket;
+        Socket under = tcp;
+        if (under == null) {
+            closeQuietly(s);
+            return;
+        }
+        if (s.isClosed()) return;
+        Thread closer = Thread.ofVirtual().name("tls close").start(() -> closeQuietly(s));
         try {
-            socket.close();
+            if (!closer.join(TLS_CLOSE_WAIT)) closeQuietly(under);
+        } catch (InterruptedException e) {
+            closeQuietly(under);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
         } catch (IOException ignored) {
             // closing is best effort; the peer is gone either way
         }

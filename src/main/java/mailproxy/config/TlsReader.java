@@ -47,8 +47,21 @@ final class TlsReader {
         try {
             return new ListenerTls(implicit, starttls, TlsServer.create(settings));
         } catch (TlsConfigException | RuntimeException e) {
-            throw s.error("tls-certificates", e.getMessage());
+            throw s.error(listenerKey(e.getMessage(), ca), e.getMessage());
         }
+    }
+
+    /**
+     * The key a listener's TLS error is about: TlsServer.create checks protocols, ciphers,
+     * certificates and the client CA in one go, and its messages say which (file errors
+     * start with the file's name).
+     */
+    private static String listenerKey(String message, String ca) {
+        String m = message == null ? "" : message;
+        if (m.startsWith("tls protocols")) return "tls-protocols";
+        if (m.startsWith("tls ciphers")) return "tls-ciphers";
+        if (!ca.isEmpty() && (m.startsWith(ca + ":") || m.startsWith(Path.of(ca) + ":"))) return "tls-client-ca";
+        return "tls-certificates";
     }
 
     private static List<CertificateSource> certificates(Section s) {
@@ -85,8 +98,18 @@ final class TlsReader {
         try {
             return TlsClient.create(settings);
         } catch (TlsConfigException | RuntimeException e) {
-            throw b.error(null, "TLS: " + e.getMessage());
+            throw b.error(backendKey(e.getMessage(), ca, cert, key), "TLS: " + e.getMessage());
         }
+    }
+
+    /** As {@link #listenerKey}: the backend key a TlsClient.create error is about, or null. */
+    private static String backendKey(String message, String ca, String cert, String key) {
+        String m = message == null ? "" : message;
+        if (m.startsWith("backend server name")) return "tls-server-name";
+        for (String[] k : new String[][] {{ca, "tls-ca"}, {key, "tls-key"}, {cert, "tls-certificate"}}) {
+            if (!k[0].isEmpty() && (m.startsWith(k[0] + ":") || m.startsWith(Path.of(k[0]) + ":"))) return k[1];
+        }
+        return null;
     }
 
     private static boolean looksLikeName(String host) {

@@ -1,0 +1,258 @@
+package mailproxy.tlsproxy;
+
+import static mailproxy.tlsproxy.TlsClients.eventually;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import mailproxy.testing.RawClient;
+import mailproxy.testing.RealDovecot;
+import mailproxy.testing.RealServers;
+import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.TestProxy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS from the proxy to its backends (tls = implicit | starttls per protocol, tls-verify,
+ * tls-ca, tls-server-name, tls-certificate/tls-key), against a real Dovecot with
+ * {@code ssl = required}. Dovecot counts loopback as secure, so the proof that the backend
+ * hop was TLS is ", TLS," in its Login log line. A backend whose certificate does not
+ * verify is the protocol's temporary failure for the client, never a plaintext fallback.
+ */
+@Timeout(60)
+class BackendTlsTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    static Path dir;
+    static TestCertificates certs;
+    static RealDovecot dovecot;
+    static TestProxy proxy;
+    static FakeBackends.Recorder recorder = new FakeBackends.Recorder();
+    static ScriptedServer certImapBackend;
+    static ScriptedServer starttlsSmtpBackend;
+
+    @BeforeAll
+    static void start() throws Exception {
+        certs = TestCertificates.create(dir);
+        dovecot = RealServers.tlsDovecot();
+        certImapBackend = FakeBackends.imap(recorder, certs.clientContext(certs.serverP12));
+        starttlsSmtpBackend = FakeBackends.smtp(recorder, certs.clientContext(certs.serverP12));
+        String ca = "tls-ca = \"" + dovecot.tlsCertificate() + "\"";
+        String h = "host = \"127.0.0.1\"";
+        int imap = dovecot.imapPort();
+        int imaps = dovecot.imapsPort();
+        int pop3 = dovecot.pop3Port();
+        int pop3s = dovecot.pop3sPort();
+        String clientCert = "tls-ca = \"" + certs.caCert + "\", tls-server-name = localhost, tls-certificate = \""
+                + certs.clientCert + "\", tls-key = \"" + certs.clientKey + "\"";
+        proxy = TestProxy.start("""
+                mailproxy {
+                  backends {
+                    implicit   { %s, %s, imap { port = %d, tls = implicit }, pop3 { port = %d, tls = implicit } }
+                    starttls   { %s, %s, imap { port = %d, tls = starttls }, pop3 { port = %d, tls = starttls } }
+                    named      { %s, %s, tls-server-name = localhost, imap { port = %d, tls = implicit } }
+                    wrongname  { %s, %s, tls-server-name = mail.elsewhere.test, imap { port = %d, tls = implicit } }
+                    wrongca    { %s, tls-ca = "%s", imap { port = %d, tls = implicit }, pop3 { port = %d, tls = starttls } }
+                    systemca   { %s, imap { port = %d, tls = starttls } }
+                    noverify   { %s, tls-verify = false, imap { port = %d, tls = implicit }, pop3 { port = %d, tls = implicit } }
+                    clientcert { %s, %s, imap { port = %d, tls = implicit } }
+                    smtptls    { %s, %s, smtp { port = %d, tls = starttls, auth = plain } }
+                  }
+                  routers {
+                    implicit { type = static, default = implicit }
+                    starttls { type = static, default = starttls }
+                    named { type = static, default = named }
+                    wrongname { type = static, default = wrongname }
+                    wrongca { type = static, default = wrongca }
+                    systemca { type = static, default = systemca }
+                    noverify { type = static, default = noverify }
+                    clientcert { type = static, default = clientcert }
+                    smtptls { type = static, default = smtptls }
+                  }
+                  listeners = [
+                    { name = imap-implicit,  protocol = imap, listen = "127.0.0.1:0", router = implicit }
+                    { name = pop3-implicit,  protocol = pop3, listen = "127.0.0.1:0", router = implicit }
+                    { name = imap-starttls,  protocol = imap, listen = "127.0.0.1:0", router = starttls }
+                    { name = pop3-starttls,  protocol = pop3, listen = "127.0.0.1:0", router = starttls }
+                    { name = imap-named,     protocol = imap, listen = "127.0.0.1:0", router = named }
+                    { name = imap-wrongname, protocol = imap, listen = "127.0.0.1:0", router = wrongname }
+                    { name = imap-wrongca,   protocol = imap, listen = "127.0.0.1:0", router = wrongca }
+                    { name = pop3-wrongca,   protocol = pop3, listen = "127.0.0.1:0", router = wrongca }
+                    { name = imap-systemca,  protocol = imap, listen = "127.0.0.1:0", router = systemca }
+                    { name = imap-noverify,  protocol = imap, listen = "127.0.0.1:0", router = noverify }
+                    { name = pop3-noverify,  protocol = pop3, listen = "127.0.0.1:0", router = noverify }
+                    { name = imap-clientcert, protocol = imap, listen = "127.0.0.1:0", router = clientcert }
+                    { name = smtp-starttls,  protocol = smtp, listen = "127.0.0.1:0", router = smtptls }
+                  ]
+                }
+                """.formatted(h, ca, imaps, pop3s, h, ca, imap, pop3, h, ca, imaps, h, ca, imaps,
+                h, certs.otherCaCert, imaps, pop3, h, imap, h, imaps, pop3s,
+                h, clientCert, certImapBackend.port(), h, clientCert, starttlsSmtpBackend.port()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) proxy.close();
+        if (certImapBackend != null) certImapBackend.close();
+        if (starttlsSmtpBackend != null) starttlsSmtpBackend.close();
+    }
+
+    /** Logs in as bob through an IMAP listener, fetches seeded message 1 byte-exact, logs out. */
+    private static void imapSession(String listener) throws IOException {
+        long mark = dovecot.logMark();
+        try (RawClient c = RawClient.connect(proxy.port(listener))) {
+            c.expect("* OK");
+            c.line("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD);
+            c.expect("a OK");
+            c.line("b SELECT INBOX");
+            for (String l = c.readLine(); !l.startsWith("b "); l = c.readLine()) {
+                // untagged SELECT data
+            }
+            byte[] expected = RealDovecot.seededMessage(1);
+            c.line("c FETCH 1 BODY.PEEK[]");
+            c.expect("* 1 FETCH (BODY[] {" + expected.length + "}");
+            assertArrayEquals(expected, c.readBytes(expected.length));
+            assertEquals(")", c.readLine());
+            c.expect("c OK");
+            c.line("d LOGOUT");
+            c.expect("* BYE");
+            c.expect("d OK");
+            assertTrue(c.closedByPeer());
+        }
+        assertTrue(dovecot.awaitLog(mark, "imap-login: Info: Login: user=<bob>", WAIT).contains(", TLS,"),
+                "the backend hop was not TLS");
+        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+    }
+
+    private static void pop3Session(String listener) throws IOException {
+        long mark = dovecot.logMark();
+        try (RawClient c = RawClient.connect(proxy.port(listener))) {
+            c.expect("+OK");
+            c.line("USER " + RealDovecot.BOB);
+            c.expect("+OK");
+            c.line("PASS " + RealDovecot.BOB_PASSWORD);
+            c.expect("+OK");
+            c.line("STAT");
+            c.expect("+OK " + RealDovecot.seededMessageCount() + " ");
+            c.line("QUIT");
+            c.expect("+OK");
+            assertTrue(c.closedByPeer());
+        }
+        assertTrue(dovecot.awaitLog(mark, "pop3-login: Info: Login: user=<bob>", WAIT).contains(", TLS,"),
+                "the backend hop was not TLS");
+    }
+
+    private static void imapTemporaryFailure(String listener) throws IOException {
+        try (RawClient c = RawClient.connect(proxy.port(listener))) {
+            c.expect("* OK");
+            c.line("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD);
+            c.expect("a NO [UNAVAILABLE]");
+            c.expect("* BYE");
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void implicitTlsToImapsAndPop3sVerifiedAgainstTheBackendCertificate() throws Exception {
+        imapSession("imap-implicit");
+        pop3Session("pop3-implicit");
+    }
+
+    @Test
+    void starttlsAndStlsToThePlainPorts() throws Exception {
+        imapSession("imap-starttls");
+        pop3Session("pop3-starttls");
+    }
+
+    @Test
+    void serverNameIsVerifiedWhenConfigured() throws Exception {
+        imapSession("imap-named");
+        imapTemporaryFailure("imap-wrongname");
+    }
+
+    @Test
+    void certificateFromAnotherCaIsATemporaryFailure() throws Exception {
+        long mark = dovecot.logMark();
+        imapTemporaryFailure("imap-wrongca");
+        try (RawClient c = RawClient.connect(proxy.port("pop3-wrongca"))) {
+            c.expect("+OK");
+            c.line("USER bob");
+            c.expect("+OK");
+            c.line("PASS " + RealDovecot.BOB_PASSWORD);
+            c.expect("-ERR [SYS/TEMP]");
+            assertTrue(c.closedByPeer());
+        }
+        // nothing was logged in (and no password went out in plaintext)
+        assertTrue(!dovecot.logFile().textSince(mark).contains("Login: user=<bob>"));
+    }
+
+    @Test
+    void verificationIsOnByDefaultAgainstTheSystemStore() throws Exception {
+        imapTemporaryFailure("imap-systemca");
+    }
+
+    @Test
+    void tlsVerifyFalseTakesAnyCertificate() throws Exception {
+        imapSession("imap-noverify");
+        pop3Session("pop3-noverify");
+    }
+
+    @Test
+    void clientCertificateIsShownToABackendThatAsks() throws Exception {
+        recorder.clientSubjects.clear();
+        try (RawClient c = RawClient.connect(proxy.port("imap-clientcert"))) {
+            c.expect("* OK");
+            c.line("a LOGIN bob pw");
+            c.expect("a OK");
+            assertEquals("bob pw", recorder.nextLogin());
+            c.line("b LOGOUT");
+            c.expect("* BYE");
+        }
+        assertEquals("CN=bob,O=Example", recorder.clientSubjects.poll());
+    }
+
+    @Test
+    void smtpStartTlsToTheBackendBeforeAuth() throws Exception {
+        recorder.logins.clear();
+        try (RawClient c = RawClient.connect(proxy.port("smtp-starttls"))) {
+            c.expect("220");
+            c.line("EHLO client.example");
+            for (String l = c.readLine(); !l.startsWith("250 "); l = c.readLine()) {
+                // capabilities
+            }
+            c.line("AUTH PLAIN " + Base64.getEncoder().encodeToString("\0bob\0smtp pw".getBytes(StandardCharsets.UTF_8)));
+            c.expect("235");
+            assertEquals("EHLO-after-TLS", recorder.nextLogin());
+            assertEquals("bob smtp pw", recorder.nextLogin());
+            c.line("QUIT");
+            c.expect("221");
+        }
+        assertEquals("CN=bob,O=Example", recorder.clientSubjects.poll());
+    }
+
+    /** The client half-closes after LOGOUT; the proxy passes the FIN on as close_notify, Dovecot answers and closes. */
+    @Test
+    void halfCloseTowardsATlsBackend() throws Exception {
+        try (RawClient c = RawClient.connect(proxy.port("imap-implicit"))) {
+            c.expect("* OK");
+            c.line("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD);
+            c.expect("a OK");
+            c.line("b LOGOUT");
+            c.socket().shutdownOutput();
+            c.expect("* BYE");
+            c.expect("b OK");
+            assertTrue(c.closedByPeer());
+        }
+        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+    }
+}

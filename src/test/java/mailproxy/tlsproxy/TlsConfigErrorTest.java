@@ -1,0 +1,149 @@
+package mailproxy.tlsproxy;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import mailproxy.config.ConfigException;
+import mailproxy.config.ConfigLoader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS settings that cannot work stop startup (and --check) with one line naming the file,
+ * the key and what is wrong: a key that does not belong to its certificate, a file that
+ * is missing or not a certificate, TLS 1.1, an unknown cipher, a client-auth without CA.
+ */
+@Timeout(30)
+class TlsConfigErrorTest {
+    @TempDir
+    static Path dir;
+    static TestCertificates certs;
+
+    @BeforeAll
+    static void make() throws Exception {
+        certs = TestCertificates.create(dir);
+    }
+
+    private static String listener(String tlsKeys) {
+        return """
+                mailproxy {
+                  backends { b { host = "127.0.0.1", imap { port = 143 } } }
+                  routers { r { type = static, default = b } }
+                  listeners = [ { name = imaps, protocol = imap, listen = "127.0.0.1:0", router = r, tls = implicit,
+                                  %s } ]
+                }
+                """.formatted(tlsKeys);
+    }
+
+    private static String backend(String keys) {
+        return """
+                mailproxy {
+                  backends { b { host = "127.0.0.1", imap { port = 993, tls = implicit }, %s } }
+                  routers { r { type = static, default = b } }
+                  listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0", router = r } ]
+                }
+                """.formatted(keys);
+    }
+
+    /** Loads the config from a file (as Main does) and returns the error message. */
+    private static String error(String hocon) throws Exception {
+        Path file = Files.writeString(Files.createTempFile(dir, "mailproxy", ".conf"), hocon);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("config error in " + file), m);
+        assertTrue(!m.contains("\n"), "one line: " + m);
+        return m;
+    }
+
+    private static void assertMentions(String message, String... parts) {
+        for (String p : parts) assertTrue(message.contains(p), "'" + p + "' missing from: " + message);
+    }
+
+    @Test
+    void keyOfAnotherCertificate() throws Exception {
+        String m = error(listener("tls-certificates = [ { certificate = \"" + certs.serverCert + "\", key = \""
+                + certs.otherKey + "\" } ]"));
+        assertMentions(m, "mailproxy.listeners[0].tls-certificates", certs.otherKey.toString(), "does not match");
+    }
+
+    @Test
+    void missingCertificateFile() throws Exception {
+        Path missing = dir.resolve("no-such.pem");
+        String m = error(listener("tls-certificates = [ { certificate = \"" + missing + "\", key = \"" + certs.serverKey + "\" } ]"));
+        assertMentions(m, "tls-certificates", missing.toString());
+    }
+
+    @Test
+    void unreadableKeyFile() throws Exception {
+        // a directory: unreadable as a file even for root (who reads any mode 000 file)
+        Path notAFile = Files.createDirectories(dir.resolve("key-dir.pem"));
+        String m = error(listener("tls-certificates = [ { certificate = \"" + certs.serverCert + "\", key = \"" + notAFile + "\" } ]"));
+        assertMentions(m, "tls-certificates", notAFile.toString());
+    }
+
+    @Test
+    void fileThatIsNotPem() throws Exception {
+        Path garbage = Files.writeString(dir.resolve("garbage.pem"), "this is not a certificate\n");
+        String m = error(listener("tls-certificates = [ { certificate = \"" + garbage + "\", key = \"" + certs.serverKey + "\" } ]"));
+        assertMentions(m, "tls-certificates", garbage.toString());
+    }
+
+    @Test
+    void wrongPkcs12Password() throws Exception {
+        String m = error(listener("tls-certificates = [ { pkcs12 = \"" + certs.serverP12 + "\", password = wrong } ]"));
+        assertMentions(m, "tls-certificates", certs.serverP12.toString());
+    }
+
+    @Test
+    void noCertificateAtAll() throws Exception {
+        assertMentions(error(listener("tls-certificates = []")), "tls-certificates");
+    }
+
+    @Test
+    void oldProtocolIsRefusedNamingTheKey() throws Exception {
+        String m = error(listener(certs.listenerTls() + ", tls-protocols = [ \"TLSv1.1\" ]"));
+        assertMentions(m, "mailproxy.listeners[0].tls-protocols", "TLSv1.1");
+    }
+
+    @Test
+    void unknownCipherIsRefusedNamingTheKey() throws Exception {
+        String m = error(listener(certs.listenerTls() + ", tls-ciphers = [ \"ECDHE-RSA-AES128-GCM-SHA256\" ]"));
+        assertMentions(m, "mailproxy.listeners[0].tls-ciphers", "ECDHE-RSA-AES128-GCM-SHA256");
+    }
+
+    @Test
+    void clientAuthNeedsAReadableCa() throws Exception {
+        assertMentions(error(listener(certs.listenerTls() + ", tls-client-auth = required")), "tls-client-ca");
+        Path missing = dir.resolve("no-ca.pem");
+        String m = error(listener(certs.listenerTls() + ", tls-client-auth = optional, tls-client-ca = \"" + missing + "\""));
+        assertMentions(m, "mailproxy.listeners[0].tls-client-ca", missing.toString());
+    }
+
+    @Test
+    void backendCaFileMissing() throws Exception {
+        Path missing = dir.resolve("no-backend-ca.pem");
+        String m = error(backend("tls-ca = \"" + missing + "\""));
+        assertMentions(m, "mailproxy.backends.b", "tls-ca", missing.toString());
+    }
+
+    @Test
+    void backendClientKeyOfAnotherCertificate() throws Exception {
+        String m = error(backend("tls-certificate = \"" + certs.clientCert + "\", tls-key = \"" + certs.serverKey + "\""));
+        assertMentions(m, "mailproxy.backends.b", "tls-key", "does not match");
+    }
+
+    @Test
+    void backendVerifyOffWithACaIsContradictory() throws Exception {
+        String m = error(backend("tls-verify = false, tls-ca = \"" + certs.caCert + "\""));
+        assertMentions(m, "mailproxy.backends.b.tls-verify");
+    }
+
+    @Test
+    void startTlsWithImplicitTlsIsContradictory() throws Exception {
+        assertMentions(error(listener(certs.listenerTls() + ", starttls = on")), "mailproxy.listeners[0].starttls");
+    }
+}

@@ -30,9 +30,10 @@ public final class Connection implements Closeable {
      */
     static final Duration TLS_CLOSE_WAIT = Duration.ofMillis(500);
 
-    private Socket socket;
+    // volatile: close() may come from another thread (the relay's other direction, a stopping server)
+    private volatile Socket socket;
     /** The TCP socket under a TLS layer; null while the connection is plain. */
-    private Socket tcp;
+    private volatile Socket tcp;
     private InputStream in;
     private OutputStream out;
     private byte[] buf;
@@ -178,10 +179,11 @@ public final class Connection implements Closeable {
      * Closes the socket; safe from any thread. A TLS socket sends its close_notify first,
      * and that needs the TLS write lock: a relay thread blocked writing to a peer that
      * does not read holds that lock for as long as the peer likes, and SSLSocket.close()
-     * would wait with it (a plain socket's close wakes the writer instead). So the TLS
-     * close runs on its own thread, and if it has not finished after
+     * would wait with it (a plain socket's close wakes the writer instead). So a TLS close
+     * runs on a virtual thread of its own, and if it has not finished after
      * {@link #TLS_CLOSE_WAIT}, the TCP socket under it is closed, which ends the blocked
-     * write and with it the TLS close.
+     * write and with it the TLS close. The caller does not wait: a stopping server closes
+     * its sessions one after the other.
      */
     @Override
     public void close() {
@@ -192,13 +194,14 @@ public final class Connection implements Closeable {
             return;
         }
         if (s.isClosed()) return;
-        Thread closer = Thread.ofVirtual().name("tls close").start(() -> closeQuietly(s));
-        try {
-            if (!closer.join(TLS_CLOSE_WAIT)) closeQuietly(under);
-        } catch (InterruptedException e) {
-            closeQuietly(under);
-            Thread.currentThread().interrupt();
-        }
+        Thread.ofVirtual().name("tls close").start(() -> {
+            Thread graceful = Thread.ofVirtual().name("tls close_notify").start(() -> closeQuietly(s));
+            try {
+                if (!graceful.join(TLS_CLOSE_WAIT)) closeQuietly(under);
+            } catch (InterruptedException e) {
+                closeQuietly(under);
+            }
+        });
     }
 
     private static void closeQuietly(Socket s) {

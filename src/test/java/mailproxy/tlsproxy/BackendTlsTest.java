@@ -240,18 +240,42 @@ class BackendTlsTest {
         assertEquals("CN=bob,O=Example", recorder.clientSubjects.poll());
     }
 
-    /** The client half-closes after LOGOUT; the proxy passes the FIN on as close_notify, Dovecot answers and closes. */
+    /**
+     * The client half-closes; the proxy passes the FIN on to the TLS backend as close_notify
+     * (TLS 1.3 allows a half-close), and the backend's answer after it still comes back.
+     */
     @Test
     void halfCloseTowardsATlsBackend() throws Exception {
+        try (RawClient c = RawClient.connect(proxy.port("imap-clientcert"))) {
+            c.expect("* OK");
+            c.line("a LOGIN bob late");
+            c.expect("a OK");
+            assertEquals("bob late", recorder.nextLogin());
+            c.line("b LATE");
+            c.socket().shutdownOutput();
+            c.expect("b OK late answer after your FIN");
+            assertTrue(c.closedByPeer());
+        }
+        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+    }
+
+    /**
+     * The same against Dovecot: LOGOUT and at once the FIN. Dovecot's imap-login drops
+     * the session when the close_notify arrives, sometimes before the BYE goes out (about
+     * one time in five with a client talking to it directly, too), so only the clean end
+     * is asserted.
+     */
+    @Test
+    void halfCloseAfterLogoutTowardsDovecotEndsCleanly() throws Exception {
         try (RawClient c = RawClient.connect(proxy.port("imap-implicit"))) {
             c.expect("* OK");
             c.line("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD);
             c.expect("a OK");
             c.line("b LOGOUT");
             c.socket().shutdownOutput();
-            c.expect("* BYE");
-            c.expect("b OK");
-            assertTrue(c.closedByPeer());
+            for (String l = c.readLine(); l != null; l = c.readLine()) {
+                assertTrue(l.startsWith("* BYE") || l.startsWith("b OK"), l);
+            }
         }
         assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
     }

@@ -17,7 +17,11 @@ public final class LoginFlow {
 
     /** Where the session goes next. */
     public enum Next {
-        /** Logged in, relayed, and the relay has ended: the session is over. */
+        /**
+         * Logged in and the backend's answer sent: the protocol session returns, and the
+         * relay runs from the top of the session's thread (a shallow stack is what an idle
+         * session holds for hours).
+         */
         RELAYED,
         /** Refused; the client may try again on this connection. */
         RETRY,
@@ -74,7 +78,7 @@ public final class LoginFlow {
             case BackendLogin.Result.Accepted a -> {
                 ctx.user(ok.user());
                 ctx.client().write(a.replyToClient());
-                ctx.relay(b);
+                ctx.relayAfterReturn(b);
                 return Next.RELAYED;
             }
             case BackendLogin.Result.Refused r -> {

@@ -31,6 +31,7 @@ public final class SessionContext {
     private final long startNanos = System.nanoTime();
     private volatile Connection backend;
     private TlsFacts tls;
+    private Connection relayTo;
     private String user = "-";
     private String backendName = "-";
     private String outcome = "closed";
@@ -126,7 +127,18 @@ public final class SessionContext {
     }
 
     /** Relays until either side ends; records bytes and outcome for the log line. */
-    public void relay(Connection b) {
+    void relayAfterReturn(Connection b) {
+        relayTo = b;
+    }
+
+    /** After the protocol session has returned: relay if it logged in. */
+    void relayIfLoggedIn() {
+        Connection b = relayTo;
+        relayTo = null;
+        if (b != null) relay(b);
+    }
+
+    private void relay(Connection b) {
         Relay.Result r = new Relay(client, b, limits().proxyTimeout(), limits().halfCloseTimeout(), config.relayBufferSize())
                 .run(Thread.currentThread().getName());
         up += r.clientToBackend();

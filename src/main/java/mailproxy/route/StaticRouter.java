@@ -1,5 +1,6 @@
 package mailproxy.route;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import mailproxy.config.Backend;
@@ -25,7 +26,8 @@ final class StaticRouter implements Router {
         int at = user.lastIndexOf('@');
         if (name == null && at >= 0) name = config.domains().get(user.substring(at + 1));
         if (name == null && !config.defaultBackend().isEmpty()) name = config.defaultBackend();
-        if (name == null) return new Route.Reject("unknown user", null, null);
+        // Say no more than a wrong password would (no account probing); the client may retry.
+        if (name == null) return new Route.Reject("Authentication failed.", Duration.ZERO, null);
         Backend b = backends.get(name);
         if (!b.serves(r.protocol())) {
             return new Route.Unavailable("backend " + name + " has no " + r.protocol().id() + " section");

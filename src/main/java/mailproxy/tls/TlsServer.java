@@ -1,0 +1,112 @@
+package mailproxy.tls;
+
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * The proxy's TLS server side for one listener, built once at startup from
+ * {@link ServerTlsSettings}; immutable and safe to share between connections.
+ *
+ * <p>Implicit TLS (993, 995, 465): call {@link #handshake} right after accept (and after
+ * a PROXY protocol header, if any), before the greeting. STARTTLS/STLS: send the
+ * protocol's go-ahead reply, flush, drop everything the plaintext reader has buffered
+ * (RFC 3207 §4.2, RFC 2595 §3.1, RFC 9051 §6.2.1; CVE-2014-3556), then call
+ * {@link #handshake} on the same plain socket and build a new reader on the returned one.
+ */
+public final class TlsServer {
+    private final SSLContext context;
+    private final String[] protocols;
+    private final String[] ciphers;
+    private final ServerTlsSettings.ClientAuth clientAuth;
+    private final X509ExtendedTrustManager clientTrust;
+
+    private TlsServer(SSLContext context, String[] protocols, String[] ciphers,
+            ServerTlsSettings.ClientAuth clientAuth, X509ExtendedTrustManager clientTrust) {
+        this.context = context;
+        this.protocols = protocols;
+        this.ciphers = ciphers;
+        this.clientAuth = clientAuth;
+        this.clientTrust = clientTrust;
+    }
+
+    /**
+     * Reads every file the settings name and checks it; each problem is a
+     * {@link TlsConfigException} naming the file, meant to stop startup.
+     */
+    public static TlsServer create(ServerTlsSettings settings) throws TlsConfigException {
+        String[] protocols = Sockets.protocols(settings.protocols());
+        List<KeyMaterial> entries = new ArrayList<>();
+        for (CertificateSource source : settings.certificates()) {
+            entries.add(KeyMaterial.load(source));
+        }
+        X509ExtendedTrustManager clientTrust = null;
+        TrustManager[] trust = null;
+        if (settings.clientAuth() != ServerTlsSettings.ClientAuth.NONE) {
+            if (settings.clientCaFile() == null) {
+                throw new TlsConfigException("client-auth " + settings.clientAuth().name().toLowerCase()
+                        + " needs a CA file for client certificates");
+            }
+            clientTrust = Trust.fromPem(settings.clientCaFile());
+            trust = new TrustManager[] {settings.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL
+                    ? Trust.lenientClients(clientTrust) : clientTrust};
+        }
+        SSLContext ctx;
+        try {
+            ctx = SSLContext.getInstance("TLS");
+            ctx.init(new KeyManager[] {new SniKeyManager(entries)}, trust, null);
+        } catch (GeneralSecurityException e) {
+            throw new TlsConfigException("cannot set up TLS: " + e.getMessage(), e);
+        }
+        String[] ciphers = Sockets.ciphers(settings.ciphers(), ctx);
+        return new TlsServer(ctx, protocols, ciphers, settings.clientAuth(), clientTrust);
+    }
+
+    /**
+     * Layers TLS in server mode over an accepted, connected plain socket and completes the
+     * handshake. The returned socket owns {@code plain} (closing it closes both). Bytes
+     * already taken from {@code plain} by a reader are not seen by TLS: that is the point
+     * for STARTTLS, whose caller must throw them away.
+     *
+     * @param timeout bound on the whole handshake and on each read inside it
+     * @throws TlsHandshakeException with a one-line message; both sockets are closed by then
+     */
+    public SSLSocket handshake(Socket plain, Duration timeout) throws TlsHandshakeException {
+        Objects.requireNonNull(timeout, "timeout");
+        String peer = plain.getInetAddress() == null ? "unconnected" : plain.getInetAddress().getHostAddress();
+        SSLSocket ssl = Sockets.layer(context, plain, peer);
+        ssl.setUseClientMode(false); // first: it resets mode-dependent defaults
+        SSLParameters p = ssl.getSSLParameters();
+        p.setProtocols(protocols);
+        if (ciphers != null) {
+            p.setCipherSuites(ciphers);
+        }
+        switch (clientAuth) {
+            case NONE -> p.setWantClientAuth(false);
+            case OPTIONAL -> p.setWantClientAuth(true);
+            case REQUIRED -> p.setNeedClientAuth(true);
+        }
+        ssl.setSSLParameters(p);
+        Sockets.handshake(ssl, plain, timeout);
+        return ssl;
+    }
+
+    /** Protocol, cipher and client certificate facts of a socket from {@link #handshake}. */
+    public TlsFacts facts(SSLSocket socket) {
+        return TlsFacts.of(socket.getSession(), clientTrust);
+    }
+
+    @Override
+    public String toString() {
+        return "TlsServer[protocols=" + String.join(",", protocols) + ", clientAuth=" + clientAuth + "]";
+    }
+}

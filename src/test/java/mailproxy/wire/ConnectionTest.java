@@ -1,0 +1,127 @@
+package mailproxy.wire;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The bounded line reader: line ends, limits, bytes kept exact, buffered tails. */
+@Timeout(10)
+class ConnectionTest {
+    private ServerSocket server;
+    private Socket peer;
+    private OutputStream toConnection;
+    private Connection conn;
+
+    @BeforeEach
+    void pair() throws IOException {
+        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Socket a = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+        peer = server.accept();
+        toConnection = peer.getOutputStream();
+        conn = new Connection(a, 64); // small on purpose: lines longer than the buffer must work
+        conn.readTimeout(Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        conn.close();
+        peer.close();
+        server.close();
+    }
+
+    private void send(String s) throws IOException {
+        toConnection.write(s.getBytes(StandardCharsets.ISO_8859_1));
+        toConnection.flush();
+    }
+
+    @Test
+    void readsCrlfAndBareLfLines() throws IOException {
+        send("one\r\ntwo\nthree\r\n");
+        assertEquals("one", conn.readLine(100));
+        assertEquals("two", conn.readLine(100));
+        assertEquals("three", conn.readLine(100));
+    }
+
+    @Test
+    void keepsEveryByteIncludingNulAndUtf8() throws IOException {
+        byte[] line = "p\0ä\u00ff".getBytes(StandardCharsets.UTF_8);
+        toConnection.write(line);
+        send("\r\n");
+        String got = conn.readLine(100);
+        assertArrayEquals(line, got.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void lineLongerThanTheInitialBufferIsRead() throws IOException {
+        String longLine = "x".repeat(1000);
+        send(longLine + "\r\n");
+        assertEquals(longLine, conn.readLine(2000));
+    }
+
+    @Test
+    void lineOverTheLimitIsRefusedWithoutWaitingForItsEnd() throws IOException {
+        send("y".repeat(300)); // no line end ever comes
+        assertThrows(LineTooLongException.class, () -> conn.readLine(200));
+    }
+
+    @Test
+    void limitCountsTheLineEnd() throws IOException {
+        send("abcd\r\n");
+        assertThrows(LineTooLongException.class, () -> conn.readLine(5));
+    }
+
+    @Test
+    void endOfStreamBeforeALineIsNullInsideALineIsAnError() throws IOException {
+        send("done\r\npartial");
+        peer.shutdownOutput();
+        assertEquals("done", conn.readLine(100));
+        assertThrows(EOFException.class, () -> conn.readLine(100));
+    }
+
+    @Test
+    void endOfStreamGivesNull() throws IOException {
+        peer.shutdownOutput();
+        assertNull(conn.readLine(100));
+    }
+
+    @Test
+    void pipelinedBytesStayBufferedUntilTaken() throws IOException {
+        send("LOGIN\r\nNEXT\r\nAND");
+        assertEquals("LOGIN", conn.readLine(100));
+        // let the rest arrive in the same read if it has not yet
+        while (!conn.hasBuffered()) Thread.onSpinWait();
+        byte[] rest = conn.takeBuffered();
+        String s = new String(rest, StandardCharsets.ISO_8859_1);
+        // all that arrived so far is handed over, in order
+        assertEquals("NEXT\r\nAND".substring(0, s.length()), s);
+    }
+
+    @Test
+    void readExactlyReadsLiterals() throws IOException {
+        send("{5}\r\nab\r\ncTAIL\r\n");
+        assertEquals("{5}", conn.readLine(100));
+        assertArrayEquals("ab\r\nc".getBytes(StandardCharsets.ISO_8859_1), conn.readExactly(5));
+        assertEquals("TAIL", conn.readLine(100));
+    }
+
+    @Test
+    void readTimesOut() throws IOException {
+        conn.readTimeout(Duration.ofMillis(200));
+        assertThrows(SocketTimeoutException.class, () -> conn.readLine(100));
+    }
+}

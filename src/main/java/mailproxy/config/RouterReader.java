@@ -53,7 +53,8 @@ final class RouterReader {
         int keepAlive = r.has("keepalive") ? r.integer("keepalive", 0, 10_000) : 16;
         String template = r.has("backend-options") ? r.string("backend-options") : null;
         if (template != null) backend(r, "backend-options", template, backends);
-        return new RouterConfig.AuthHttp(name, url, timeout, headers, keepAlive, template);
+        boolean passClientCert = r.has("pass-client-cert") && r.bool("pass-client-cert");
+        return new RouterConfig.AuthHttp(name, url, timeout, headers, keepAlive, template, passClientCert);
     }
 
     /**

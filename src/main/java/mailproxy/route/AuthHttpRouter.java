@@ -12,6 +12,7 @@ import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.config.RouterConfig;
 import mailproxy.server.LogSafe;
+import mailproxy.tls.TlsFacts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -186,16 +187,20 @@ final class AuthHttpRouter implements Router, AutoCloseable {
             h.add(Map.entry("Auth-SMTP-From", HeaderEscaping.controls(nonNull(smtp.from()))));
             h.add(Map.entry("Auth-SMTP-To", HeaderEscaping.controls(nonNull(smtp.to()))));
         }
-        LoginRequest.TlsFacts tls = r.tls();
+        TlsFacts tls = r.tls();
         if (tls != null) {
             h.add(Map.entry("Auth-SSL", "on"));
             optional(h, "Auth-SSL-Protocol", tls.protocol(), false);
             optional(h, "Auth-SSL-Cipher", tls.cipher(), false);
             optional(h, "Auth-SSL-Verify", tls.verify(), true);
-            optional(h, "Auth-SSL-Subject", tls.subject(), true);
-            optional(h, "Auth-SSL-Issuer", tls.issuer(), true);
-            optional(h, "Auth-SSL-Serial", tls.serial(), true);
-            optional(h, "Auth-SSL-Fingerprint", tls.fingerprint(), true);
+            tls.clientCertificate().ifPresent(cert -> {
+                optional(h, "Auth-SSL-Subject", cert.subject(), true);
+                optional(h, "Auth-SSL-Issuer", cert.issuer(), true);
+                optional(h, "Auth-SSL-Serial", cert.serial(), true);
+                optional(h, "Auth-SSL-Fingerprint", cert.fingerprint(), true);
+                // nginx escapes the PEM like a password: its line ends become %0A
+                if (config.passClientCert() && cert.certificate() != null) optional(h, "Auth-SSL-Cert", cert.pem(), true);
+            });
         }
         h.addAll(extraHeaders);
         return h;

@@ -2,6 +2,7 @@ package mailproxy.route;
 
 import java.net.InetSocketAddress;
 import mailproxy.config.Protocol;
+import mailproxy.tls.TlsFacts;
 
 /**
  * What a client presented, for the router to decide on. Strings are wire bytes as
@@ -13,7 +14,8 @@ import mailproxy.config.Protocol;
  * @param salt     the challenge the proxy sent for apop/cram-md5, else empty
  * @param attempt  1 for the first login on this connection, +1 per retry
  * @param smtp     the SMTP envelope facts in MX mode, else null
- * @param tls      the client connection's TLS facts, or null on a plain-text connection
+ * @param tls      the client connection's TLS facts (auth_http's Auth-SSL headers), or null
+ *                 on a plain-text connection
  */
 public record LoginRequest(
         Protocol protocol,
@@ -36,22 +38,6 @@ public record LoginRequest(
 
     /** SMTP facts the router may want: the HELO name and the MAIL / RCPT lines as sent. */
     public record SmtpFacts(String helo, String from, String to) {}
-
-    /**
-     * The client's TLS session, as auth_http reports it (nginx's Auth-SSL-* headers). Any
-     * field may be null when unknown; the certificate fields are null without a client
-     * certificate. Unlike the other strings here these are Java text (sent as UTF-8).
-     *
-     * @param protocol    e.g. TLSv1.3
-     * @param cipher      e.g. TLS_AES_128_GCM_SHA256
-     * @param verify      client certificate check: SUCCESS, FAILED:reason or NONE
-     * @param subject     client certificate subject DN (RFC 2253)
-     * @param issuer      client certificate issuer DN (RFC 2253)
-     * @param serial      client certificate serial number, hex
-     * @param fingerprint SHA-1 of the client certificate (DER), hex
-     */
-    public record TlsFacts(String protocol, String cipher, String verify, String subject, String issuer,
-                           String serial, String fingerprint) {}
 
     @Override
     public String toString() {

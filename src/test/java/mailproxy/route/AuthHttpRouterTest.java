@@ -6,19 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.config.RouterConfig;
 import mailproxy.testing.ScriptedServer;
+import mailproxy.tls.TlsFacts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,9 +33,33 @@ class AuthHttpRouterTest {
     private static final InetSocketAddress CLIENT = new InetSocketAddress("198.51.100.7", 40123);
     private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 110);
 
+    /** openssl req -x509 -newkey ec -subj "/CN=Bob Smith/O=Example" (serial 2F4A...42CF). */
+    private static final String CERT = """
+            -----BEGIN CERTIFICATE-----
+            MIIBozCCAUmgAwIBAgIUL0qRc2cCodIIIpIlJ91n9su/Qs8wCgYIKoZIzj0EAwIw
+            JjESMBAGA1UEAwwJQm9iIFNtaXRoMRAwDgYDVQQKDAdFeGFtcGxlMCAXDTI2MTEy
+            NzEzMzY0OFoYDzIxMjYxMTAzMTMzNjQ4WjAmMRIwEAYDVQQDDAlCb2IgU21pdGgx
+            EDAOBgNVBAoMB0V4YW1wbGUwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAR2IyWG
+            ZQ4vKmPep9drZ9rUfWMYAnP/H/qKrVoYYchBfeNjNuBm9K18j3nvlb2WjLh+kcD+
+            TSKNWDL9Iy+Cr/zqo1MwUTAdBgNVHQ4EFgQUjo77guwtdwREXxDtxHtPlu/kQ8Mw
+            HwYDVR0jBBgwFoAUjo77guwtdwREXxDtxHtPlu/kQ8MwDwYDVR0TAQH/BAUwAwEB
+            /zAKBggqhkjOPQQDAgNIADBFAiEA19MV73QX62OqOd5AVzrWMEdfhuA7Q+xqcSeP
+            PHRFDskCIBqhoKA5il20anvo+dHGqRPLmQLiGGvkkKTyAydP3PWu
+            -----END CERTIFICATE-----
+            """;
+
     private static AuthHttpRouter router(URI url, Duration timeout, Map<String, String> headers, String template,
                                          Map<String, Backend> backends) {
-        return new AuthHttpRouter(new RouterConfig.AuthHttp("auth", url, timeout, headers, 4, template), backends);
+        return new AuthHttpRouter(new RouterConfig.AuthHttp("auth", url, timeout, headers, 4, template, false), backends);
+    }
+
+    private static TlsFacts tlsWithCertificate() throws Exception {
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(CERT.getBytes(StandardCharsets.US_ASCII)));
+        return new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", TlsFacts.SUCCESS, Optional.of(
+                new TlsFacts.ClientCertificate("CN=Bob Smith,O=Example", "CN=Bob Smith,O=Example",
+                        "2F4A91736702A1D20822922527DD67F6CBBF42CF", "77dea8ad298556053b451cecb2ae34eea9908067",
+                        cert, List.of(cert))));
     }
 
     private static AuthHttpRouter router(AuthServer auth) {
@@ -76,7 +105,7 @@ class AuthHttpRouterTest {
                     Map.of("X-Auth-Key", "k"), null, Map.of())
                     .route(new LoginRequest(Protocol.SMTP, "cram-md5", "bob", "b913a602c7eda7a495b4e6e7334d3890",
                             "<1.2@h>", 2, CLIENT, LOCAL, "s", null,
-                            new LoginRequest.TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", null, null, null, null, null)));
+                            new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", TlsFacts.NONE, Optional.empty())));
         }
         assertEquals(List.of(
                 "GET /mail/auth HTTP/1.1",
@@ -93,6 +122,7 @@ class AuthHttpRouterTest {
                 "Auth-SSL: on",
                 "Auth-SSL-Protocol: TLSv1.3",
                 "Auth-SSL-Cipher: TLS_AES_128_GCM_SHA256",
+                "Auth-SSL-Verify: NONE",
                 "X-Auth-Key: k"), head);
     }
 
@@ -152,18 +182,30 @@ class AuthHttpRouterTest {
     @Test
     void tlsFactsBecomeAuthSslHeaders() throws Exception {
         try (AuthServer auth = AuthServer.start(r -> AuthServer.error("no"))) {
-            router(auth).route(new LoginRequest(Protocol.IMAP, "plain", "u", "p", "", 1, CLIENT, LOCAL, "s", null,
-                    new LoginRequest.TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", "SUCCESS",
-                            "CN=Bob Smith,O=Example", "CN=Test CA", "1A2B", "ab12cd")));
+            TlsFacts tls = tlsWithCertificate();
+            LoginRequest login = new LoginRequest(Protocol.IMAP, "plain", "u", "p", "", 1, CLIENT, LOCAL, "s", null, tls);
+            router(auth).route(login);
             AuthServer.Request r = auth.last();
             assertEquals("on", r.header("Auth-SSL"));
             assertEquals("TLSv1.3", r.header("Auth-SSL-Protocol"));
             assertEquals("TLS_AES_128_GCM_SHA256", r.header("Auth-SSL-Cipher"));
             assertEquals("SUCCESS", r.header("Auth-SSL-Verify"));
             assertEquals("CN=Bob%20Smith,O=Example", r.header("Auth-SSL-Subject"));
-            assertEquals("CN=Test%20CA", r.header("Auth-SSL-Issuer"));
-            assertEquals("1A2B", r.header("Auth-SSL-Serial"));
-            assertEquals("ab12cd", r.header("Auth-SSL-Fingerprint"));
+            assertEquals("CN=Bob%20Smith,O=Example", r.header("Auth-SSL-Issuer"));
+            assertEquals("2F4A91736702A1D20822922527DD67F6CBBF42CF", r.header("Auth-SSL-Serial"));
+            assertEquals("77dea8ad298556053b451cecb2ae34eea9908067", r.header("Auth-SSL-Fingerprint"));
+            assertNull(r.header("Auth-SSL-Cert"), "only with pass-client-cert");
+            // pass-client-cert: the PEM, escaped like a password (nginx auth_http_pass_client_cert)
+            new AuthHttpRouter(new RouterConfig.AuthHttp("auth", auth.url(), Duration.ofSeconds(3), Map.of(), 4, null, true),
+                    Map.of()).route(login);
+            String pem = auth.last().header("Auth-SSL-Cert");
+            assertTrue(pem.startsWith("-----BEGIN%20CERTIFICATE-----%0AMIIBozCCAUmg"), pem);
+            assertEquals(tls.clientCertificate().get().pem(), new String(AuthServer.unescape(pem), StandardCharsets.US_ASCII));
+            // TLS without a client certificate: no certificate fields
+            router(auth).route(new LoginRequest(Protocol.IMAP, "plain", "u", "p", "", 1, CLIENT, LOCAL, "s", null,
+                    new TlsFacts("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", TlsFacts.NONE, Optional.empty())));
+            assertEquals("NONE", auth.last().header("Auth-SSL-Verify"));
+            assertNull(auth.last().header("Auth-SSL-Subject"));
             // plain text: no Auth-SSL at all
             router(auth).route(plain(Protocol.IMAP, "u", "p", 1));
             assertNull(auth.last().header("Auth-SSL"));

@@ -118,8 +118,10 @@ final class AuthHttpRouter implements Router, AutoCloseable {
             }
             log.info("{} login of {} refused by the auth server: {}", r.protocol().id(), LogSafe.text(r.user()),
                     LogSafe.text(status));
-            // nginx: an Auth-Wait of 0 (or none) sends the error and closes
-            return new Route.Reject(status, wait == null || wait.isZero() ? null : wait, code);
+            // nginx: an Auth-Wait of 0 (or none) sends the error and closes. The text goes into
+            // the client's reply line: a NUL or bare CR inside a header value must not.
+            return new Route.Reject(status.replaceAll("[\\x00-\\x1f\\x7f]", " "),
+                    wait == null || wait.isZero() ? null : wait, code);
         }
         // "OK", or no Auth-Status at all: nginx goes on when server and port are there
         String server = response.header("auth-server");

@@ -255,6 +255,18 @@ class AuthHttpRouterTest {
     }
 
     @Test
+    void controlBytesInTheErrorTextNeverReachTheClientsReplyLine() throws Exception {
+        try (ScriptedServer s = new ScriptedServer(peer -> {
+                for (String l = peer.readLine(); l != null && !l.isEmpty(); l = peer.readLine()) { /* request */ }
+                peer.send("HTTP/1.0 200 OK\r\nAuth-Status: bad\rA1 OK\0x\r\n\r\n");
+             })) {
+            Route r = router(URI.create("http://127.0.0.1:" + s.port() + "/"), Duration.ofSeconds(2), Map.of(), null, Map.of())
+                    .route(plain(Protocol.IMAP, "u", "p", 1));
+            assertEquals("bad A1 OK x", assertInstanceOf(Route.Reject.class, r).message());
+        }
+    }
+
+    @Test
     void oddErrorCodeAndWaitAreIgnoredHugeWaitIsCapped() throws Exception {
         try (AuthServer auth = AuthServer.start(r -> AuthServer.error("no").with("Auth-Error-Code", "oops")
                 .with("Auth-Wait", r.header("Auth-User").equals("a") ? "soon" : "99999999"))) {

@@ -140,8 +140,10 @@ final class AuthHttpRouter implements Router, AutoCloseable {
         if (pass == null) {
             boolean digest = r.method().equals("apop") || r.method().equals("cram-md5");
             // With a digest the proxy has no password for the backend. nginx's SMTP proxy never
-            // logs in with one (XCLIENT LOGIN= instead), so there it is not needed.
-            if (digest && r.protocol() != Protocol.SMTP) {
+            // logs in with one (XCLIENT LOGIN= instead), so there it is not needed unless
+            // backend-options asks for SMTP AUTH.
+            boolean smtpWithoutAuth = r.protocol() == Protocol.SMTP && options.smtp().auth() == Backend.SmtpAuth.NONE;
+            if (digest && !smtpWithoutAuth) {
                 return new Route.Unavailable("auth server sent no Auth-Pass for the " + r.method() + " login");
             }
             pass = digest ? "" : r.password();

@@ -316,6 +316,17 @@ class AuthHttpRouterTest {
     }
 
     @Test
+    void smtpDigestLoginNeedsAuthPassWhenTheBackendWantsSmtpAuth() throws Exception {
+        Backend template = new Backend("tpl", "h", null, null, new Backend.Smtp(25, Backend.SmtpAuth.PLAIN, false));
+        try (AuthServer auth = AuthServer.start(r -> AuthServer.ok("127.0.0.1", 25))) {
+            Route route = router(auth.url(), Duration.ofSeconds(3), Map.of(), "tpl", Map.of("tpl", template))
+                    .route(new LoginRequest(Protocol.SMTP, "cram-md5", "bob", "b913a602c7eda7a495b4e6e7334d3890", "<1.2@h>",
+                            1, CLIENT, LOCAL, "s", null));
+            assertInstanceOf(Route.Unavailable.class, route);
+        }
+    }
+
+    @Test
     void digestLoginNeedsAuthPassExceptForSmtp() throws Exception {
         try (AuthServer auth = AuthServer.start(r -> AuthServer.ok("127.0.0.1", 110))) {
             for (Protocol p : Protocol.values()) {

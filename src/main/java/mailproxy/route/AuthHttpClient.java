@@ -2,13 +2,8 @@ package mailproxy.route;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -67,7 +62,7 @@ final class AuthHttpClient implements AutoCloseable {
     private final Duration timeout;
     private final int keepAlive;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Conn> idle = new ArrayDeque<>();
+    private final ArrayDeque<AuthHttpConnection> idle = new ArrayDeque<>();
 
     /**
      * @param keepAlive idle connections kept for reuse; 0 sends "Connection: close" and
@@ -103,7 +98,7 @@ final class AuthHttpClient implements AutoCloseable {
     Response get(List<Map.Entry<String, String>> headers) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] request = request(headers);
-        Conn pooled = takeIdle();
+        AuthHttpConnection pooled = takeIdle();
         if (pooled != null) {
             try {
                 return exchange(pooled, request, deadline);
@@ -113,7 +108,7 @@ final class AuthHttpClient implements AutoCloseable {
                 closeIdle();
             }
         }
-        return exchange(Conn.open(host, port, deadline), request, deadline);
+        return exchange(AuthHttpConnection.open(host, port, deadline), request, deadline);
     }
 
     private byte[] request(List<Map.Entry<String, String>> headers) {
@@ -133,12 +128,11 @@ final class AuthHttpClient implements AutoCloseable {
         return b.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private Response exchange(Conn c, byte[] request, long deadline) throws IOException {
+    private Response exchange(AuthHttpConnection c, byte[] request, long deadline) throws IOException {
         boolean keep = false;
         try {
             try {
-                c.out.write(request);
-                c.out.flush();
+                c.write(request);
             } catch (IOException e) {
                 if (c.reused) throw new StaleConnectionException(e.toString());
                 throw e;
@@ -170,7 +164,7 @@ final class AuthHttpClient implements AutoCloseable {
                 }
                 Response response = new Response(status, Map.copyOf(head.values));
                 keep = keepAlive > 0 && persistent(m.group(1).equals("1"), head) && skipBody(c, status, head, deadline)
-                        && c.pos == c.lim; // bytes past the response: the stream is out of step, do not reuse
+                        && !c.hasBuffered(); // bytes past the response: the stream is out of step, do not reuse
                 return response;
             }
         } finally {
@@ -182,7 +176,7 @@ final class AuthHttpClient implements AutoCloseable {
     private record Head(Map<String, String> values, boolean conflictingLength) {}
 
     /** RFC 9112 §5: field-line = field-name ":" OWS field-value OWS; obs-fold is refused (§5.2). */
-    private static Head readHeaders(Conn c, long deadline) throws IOException {
+    private static Head readHeaders(AuthHttpConnection c, long deadline) throws IOException {
         Map<String, String> values = new HashMap<>();
         boolean conflictingLength = false;
         int bytes = 0;
@@ -220,7 +214,7 @@ final class AuthHttpClient implements AutoCloseable {
      * not readable in time. The response itself is already complete, so no error here
      * fails the login.
      */
-    private static boolean skipBody(Conn c, int status, Head head, long deadline) {
+    private static boolean skipBody(AuthHttpConnection c, int status, Head head, long deadline) {
         if (status == 204 || status == 304) return true;
         try {
             String te = head.values.get("transfer-encoding");
@@ -239,7 +233,7 @@ final class AuthHttpClient implements AutoCloseable {
     }
 
     /** RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF; last-chunk; trailers. */
-    private static boolean skipChunked(Conn c, long deadline) throws IOException {
+    private static boolean skipChunked(AuthHttpConnection c, long deadline) throws IOException {
         long total = 0;
         while (true) {
             String sizeLine = c.readLine(deadline);
@@ -263,26 +257,26 @@ final class AuthHttpClient implements AutoCloseable {
         return false;
     }
 
-    private Conn takeIdle() {
-        List<Conn> expired = new ArrayList<>();
-        Conn found = null;
+    private AuthHttpConnection takeIdle() {
+        List<AuthHttpConnection> expired = new ArrayList<>();
+        AuthHttpConnection found = null;
         long now = System.nanoTime();
         lock.lock();
         try {
             while (found == null && !idle.isEmpty()) {
-                Conn c = idle.pollFirst();
+                AuthHttpConnection c = idle.pollFirst();
                 if (now - c.idleSince > MAX_IDLE.toNanos()) expired.add(c);
                 else found = c;
             }
         } finally {
             lock.unlock();
         }
-        expired.forEach(Conn::close);
+        expired.forEach(AuthHttpConnection::close);
         if (found != null) found.reused = true;
         return found;
     }
 
-    private void giveBack(Conn c) {
+    private void giveBack(AuthHttpConnection c) {
         c.idleSince = System.nanoTime();
         c.gotBytes = false;
         lock.lock();
@@ -299,7 +293,7 @@ final class AuthHttpClient implements AutoCloseable {
     }
 
     private void closeIdle() {
-        List<Conn> all;
+        List<AuthHttpConnection> all;
         lock.lock();
         try {
             all = new ArrayList<>(idle);
@@ -307,7 +301,7 @@ final class AuthHttpClient implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        all.forEach(Conn::close);
+        all.forEach(AuthHttpConnection::close);
     }
 
     @Override
@@ -317,92 +311,5 @@ final class AuthHttpClient implements AutoCloseable {
 
     private static String shorten(String s) {
         return mailproxy.server.LogSafe.text(s);
-    }
-
-    /** One socket to the auth server and its read buffer; every read waits at most until the deadline. */
-    private static final class Conn {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-        private final byte[] buf = new byte[4096];
-        private int pos;
-        private int lim;
-        boolean reused;
-        boolean gotBytes;
-        long idleSince;
-
-        private Conn(Socket socket) throws IOException {
-            this.socket = socket;
-            this.in = socket.getInputStream();
-            this.out = socket.getOutputStream();
-        }
-
-        static Conn open(String host, int port, long deadline) throws IOException {
-            InetSocketAddress a = new InetSocketAddress(host, port);
-            if (a.isUnresolved()) throw new UnknownHostException(host);
-            Socket s = new Socket();
-            try {
-                s.setTcpNoDelay(true);
-                s.connect(a, remainingMillis(deadline));
-                return new Conn(s);
-            } catch (IOException e) {
-                s.close();
-                throw e;
-            }
-        }
-
-        private static int remainingMillis(long deadline) throws SocketTimeoutException {
-            long ms = (deadline - System.nanoTime()) / 1_000_000;
-            if (ms <= 0) throw new SocketTimeoutException("auth server did not answer in time");
-            return (int) Math.min(Integer.MAX_VALUE, ms);
-        }
-
-        private boolean fill(long deadline) throws IOException {
-            socket.setSoTimeout(remainingMillis(deadline));
-            int n = in.read(buf, 0, buf.length);
-            if (n < 0) return false;
-            pos = 0;
-            lim = n;
-            gotBytes = true;
-            return true;
-        }
-
-        /** A line without CRLF (ISO-8859-1); null at end of stream before any byte of it. */
-        String readLine(long deadline) throws IOException {
-            StringBuilder line = new StringBuilder(64);
-            while (true) {
-                if (pos == lim && !fill(deadline)) {
-                    if (line.isEmpty()) return null;
-                    throw new EOFException("auth server closed inside a line");
-                }
-                while (pos < lim) {
-                    char ch = (char) (buf[pos++] & 0xff);
-                    if (ch == '\n') {
-                        int end = line.length();
-                        if (end > 0 && line.charAt(end - 1) == '\r') line.setLength(end - 1);
-                        return line.toString();
-                    }
-                    if (line.length() >= MAX_LINE) throw new MalformedResponseException("line longer than " + MAX_LINE);
-                    line.append(ch);
-                }
-            }
-        }
-
-        void skip(long n, long deadline) throws IOException {
-            while (n > 0) {
-                if (pos == lim && !fill(deadline)) throw new EOFException("auth server closed inside the body");
-                int k = (int) Math.min(n, lim - pos);
-                pos += k;
-                n -= k;
-            }
-        }
-
-        void close() {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // best effort: the server side is gone or going
-            }
-        }
     }
 }

@@ -193,10 +193,19 @@ final class AuthHttpClient implements AutoCloseable {
                 throw new MalformedResponseException("bad header line: " + shorten(line));
             }
             String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
-            String value = line.substring(colon + 1).strip();
+            String value = ows(line.substring(colon + 1));
             String old = values.put(name, value);
             if (name.equals("content-length") && old != null && !old.equals(value)) conflictingLength = true;
         }
+    }
+
+    /** Trims OWS = *( SP / HTAB ) only (RFC 9110 §5.6.3): other bytes, even controls, belong to the value. */
+    private static String ows(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) from++;
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) to--;
+        return s.substring(from, to);
     }
 
     /** RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". */

@@ -77,8 +77,6 @@ final class AuthHttpRouter implements Router, AutoCloseable {
         return new Backend(name, t != null ? t.host() : "", imap, pop3, smtp);
     }
 
-    AuthHttpClient client() { return client; }
-
     @Override
     public Route route(LoginRequest r) throws InterruptedException {
         List<Map.Entry<String, String>> headers = headers(r);

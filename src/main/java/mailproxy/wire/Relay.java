@@ -24,6 +24,9 @@ public final class Relay {
     /** How the relay ended, for the session's log line. */
     public record Result(long clientToBackend, long backendToClient, String outcome) {}
 
+    /** What an idle direction holds while it waits: enough for any command or short reply. */
+    static final int IDLE_BUFFER = 512;
+
     private final Connection client;
     private final Connection backend;
     private final long idleNanos;
@@ -43,6 +46,8 @@ public final class Relay {
     public Result run(String threadName) {
         byte[] early = client.takeBuffered();
         byte[] earlyReplies = backend.takeBuffered();
+        client.releaseBuffer();
+        backend.releaseBuffer();
         try {
             if (early.length > 0) backend.write(early);
             if (earlyReplies.length > 0) client.write(earlyReplies);
@@ -88,9 +93,18 @@ public final class Relay {
         }
     }
 
-    /** Copies until end of stream; returns the byte count. */
+    /**
+     * Copies until end of stream; returns the byte count.
+     *
+     * <p>An idle session should cost almost nothing, and most relayed sessions are idle
+     * (IMAP IDLE, clients parked between polls). So a direction waits on a small buffer,
+     * switches to a {@code bufferSize} one when a read fills the small one (a FETCH, a
+     * DATA), and drops it again once reads come back small: the big buffer lives only
+     * while bytes are flowing.
+     */
     private long pump(InputStream from, OutputStream to, AtomicLong counter) throws IOException {
-        byte[] buf = new byte[bufferSize];
+        byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
+        byte[] buf = small;
         long total = 0;
         while (true) {
             int n;
@@ -107,6 +121,8 @@ public final class Relay {
             to.flush();
             total += n;
             if (counter != null) counter.addAndGet(n);
+            if (buf == small && n == small.length && bufferSize > small.length) buf = new byte[bufferSize];
+            else if (buf != small && n < small.length) buf = small;
         }
     }
 

@@ -187,7 +187,7 @@ public final class SmtpSession {
         if (!ctx.listener().offers(a.mechanism())) return error(SmtpReply.UNKNOWN_MECHANISM);
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
+            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge, ctx.serverName());
         } catch (SaslException e) {
             return error(switch (e.kind()) {
                 case CANCELLED -> SmtpReply.AUTH_CANCELLED;

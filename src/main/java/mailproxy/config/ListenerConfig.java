@@ -16,6 +16,7 @@ public record ListenerConfig(
         SmtpMode smtpMode,
         long smtpSize,
         Duration smtpGreetingDelay,
+        ListenerTls tls,
         boolean pop3Apop) {
 
     /** SMTP listener kind: submission needs AUTH before MAIL; mx takes mail without it. */

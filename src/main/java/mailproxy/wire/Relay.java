@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * virtual thread. What either side sent ahead of the relay (a client's commands pipelined
  * behind its login, a backend's early replies) is forwarded first, so nothing is lost.
  *
- * <p>Endings: the client half-closes → the backend gets our FIN and may still answer; the
- * backend closes → the session is over and both sockets are closed. No byte in either
+ * <p>Endings: the client half-closes → the backend gets our FIN and may still answer, for at
+ * most {@code halfCloseTimeout}; the backend closes → the session is over and both sockets are closed. No byte in either
  * direction for {@code idleTimeout} closes both (nginx's proxy_timeout). A read error on
  * either side closes both, which also wakes the other direction.
  */
@@ -33,9 +35,12 @@ public final class Relay {
     private final int bufferSize;
     private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
     private final AtomicLong upBytes = new AtomicLong();
+    private final CountDownLatch downDone = new CountDownLatch(1);
+    private final Duration halfCloseTimeout;
     private volatile String upEnd = "";
 
-    public Relay(Connection client, Connection backend, Duration idleTimeout, int bufferSize) {
+    public Relay(Connection client, Connection backend, Duration idleTimeout, Duration halfCloseTimeout, int bufferSize) {
+        this.halfCloseTimeout = halfCloseTimeout;
         this.client = client;
         this.backend = backend;
         this.idleNanos = idleTimeout.toNanos();
@@ -69,6 +74,7 @@ public final class Relay {
         } catch (IOException e) {
             outcome = upEnd.isEmpty() ? "backend-error" : upEnd;
         } finally {
+            downDone.countDown();
             closeBoth();
         }
         try {
@@ -84,6 +90,11 @@ public final class Relay {
             pump(client.input(), backend.output(), upBytes);
             upEnd = "client-closed";
             halfClose(backend.socket());
+            // The backend may still answer (a LOGOUT's BYE), but one that keeps its side
+            // open after our FIN must not hold the session until proxy-timeout.
+            if (!downDone.await(halfCloseTimeout.toMillis(), TimeUnit.MILLISECONDS)) closeBoth();
+        } catch (InterruptedException e) {
+            closeBoth();
         } catch (IdleException e) {
             upEnd = "idle-timeout";
             closeBoth();

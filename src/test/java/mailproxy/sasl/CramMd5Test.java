@@ -28,7 +28,7 @@ class CramMd5Test {
         Credentials c = SaslServer.authenticate("CRAM-MD5", null, challenge -> {
             sent.add(new String(java.util.Base64.getDecoder().decode(challenge), java.nio.charset.StandardCharsets.ISO_8859_1));
             return SaslServer.encode("tim b913a602c7eda7a495b4e6e7334d3890");
-        }, "postoffice.example.net");
+        }, null, "postoffice.example.net");
         assertEquals(1, sent.size());
         assertTrue(sent.get(0).endsWith("@postoffice.example.net>"), sent.get(0));
         assertEquals("tim", c.user());
@@ -40,7 +40,7 @@ class CramMd5Test {
     @Test
     void userMayHoldSpacesTheDigestIsTheLastWord() throws Exception {
         Credentials c = SaslServer.authenticate("cram-md5", null,
-                ch -> SaslServer.encode("tim smith 0123456789abcdef0123456789ABCDEF"), "h");
+                ch -> SaslServer.encode("tim smith 0123456789abcdef0123456789ABCDEF"), null, "h");
         assertEquals("tim smith", c.user());
     }
 
@@ -49,21 +49,21 @@ class CramMd5Test {
         for (String bad : new String[] {"tim", "tim 1234", " b913a602c7eda7a495b4e6e7334d3890",
                 "tim b913a602c7eda7a495b4e6e7334d389g"}) {
             SaslException e = assertThrows(SaslException.class,
-                    () -> SaslServer.authenticate("cram-md5", null, ch -> SaslServer.encode(bad), "h"), bad);
+                    () -> SaslServer.authenticate("cram-md5", null, ch -> SaslServer.encode(bad), null, "h"), bad);
             assertEquals(SaslException.Kind.MALFORMED, e.kind());
         }
         SaslException notBase64 = assertThrows(SaslException.class,
-                () -> SaslServer.authenticate("cram-md5", null, ch -> "!!!", "h"));
+                () -> SaslServer.authenticate("cram-md5", null, ch -> "!!!", null, "h"));
         assertEquals(SaslException.Kind.MALFORMED, notBase64.kind());
     }
 
     @Test
     void initialResponseIsRefusedAndStarCancels() {
         SaslException ir = assertThrows(SaslException.class,
-                () -> SaslServer.authenticate("cram-md5", "dGlt", ch -> "", "h"));
+                () -> SaslServer.authenticate("cram-md5", "dGlt", ch -> "", null, "h"));
         assertEquals(SaslException.Kind.MALFORMED, ir.kind());
         SaslException cancel = assertThrows(SaslException.class,
-                () -> SaslServer.authenticate("cram-md5", null, ch -> "*", "h"));
+                () -> SaslServer.authenticate("cram-md5", null, ch -> "*", null, "h"));
         assertEquals(SaslException.Kind.CANCELLED, cancel.kind());
     }
 

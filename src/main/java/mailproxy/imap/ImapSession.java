@@ -120,7 +120,7 @@ public final class ImapSession {
         if (!ctx.listener().offers(a.mechanism())) return error(a.tag(), "NO Unsupported authentication mechanism");
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
+            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge, null, ctx.serverName());
         } catch (SaslException e) {
             return error(a.tag(), switch (e.kind()) {
                 case CANCELLED -> "BAD Authentication cancelled";

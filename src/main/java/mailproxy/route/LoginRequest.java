@@ -36,6 +36,11 @@ public record LoginRequest(
         this(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, null);
     }
 
+    /** This login with the client connection's TLS facts. */
+    public LoginRequest withTls(TlsFacts facts) {
+        return new LoginRequest(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, facts);
+    }
+
     /** SMTP facts the router may want: the HELO name and the MAIL / RCPT lines as sent. */
     public record SmtpFacts(String helo, String from, String to) {}
 

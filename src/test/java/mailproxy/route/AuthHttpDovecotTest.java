@@ -46,6 +46,7 @@ class AuthHttpDovecotTest {
                   routers { auth { type = auth-http, url = "%s", timeout = 5s } }
                   listeners = [
                     { name = pop3, protocol = pop3, listen = "127.0.0.1:0", auth = [plain, cram-md5], pop3-apop = true }
+                    { name = imap, protocol = imap, listen = "127.0.0.1:0", auth = [plain, cram-md5] }
                   ]
                 }
                 """.formatted(auth.url()));
@@ -94,6 +95,33 @@ class AuthHttpDovecotTest {
         assertEquals(2, auth.requests().size());
         assertEquals("apop", auth.requests().get(0).header("Auth-Method"));
         assertEquals("cram-md5", auth.requests().get(1).header("Auth-Method"));
+    }
+
+    @Test
+    void imapLoginAndCramMd5AsAnAliasLogInToDovecotAsBob() throws Exception {
+        long mark = dovecot.logMark();
+        try (RawClient c = RawClient.connect(proxy.port("imap"))) {
+            c.timeout(15_000);
+            c.expect("* OK");
+            c.line("a1 LOGIN alias@example.test not-bobs-password").expect("a1 OK");
+            c.line("a2 SELECT INBOX");
+            String l;
+            do {
+                l = c.readLine();
+            } while (l != null && !l.startsWith("a2 "));
+            assertTrue(l != null && l.startsWith("a2 OK"), l);
+            c.line("a3 LOGOUT").expect("* BYE");
+        }
+        assertTrue(dovecot.awaitLog(mark, "user=<bob>", Duration.ofSeconds(10)).contains("imap-login"));
+        try (RawClient c = RawClient.connect(proxy.port("imap"))) {
+            c.timeout(15_000);
+            c.expect("* OK");
+            c.line("a1 AUTHENTICATE CRAM-MD5");
+            String challenge = new String(Base64.getDecoder().decode(c.expect("+ ").substring(2)), StandardCharsets.ISO_8859_1);
+            String response = "alias@example.test " + AuthServer.cramDigest(challenge, "whatever");
+            c.line(Base64.getEncoder().encodeToString(response.getBytes(StandardCharsets.ISO_8859_1))).expect("a1 OK");
+            c.line("a2 LOGOUT").expect("* BYE");
+        }
     }
 
     @Test

@@ -136,15 +136,15 @@ final class AuthHttpRouter implements Router, AutoCloseable {
         if (user == null) user = r.user();
         String pass = response.header("auth-pass");
         if (pass == null) {
-            boolean digest = r.method().equals("apop") || r.method().equals("cram-md5");
-            // With a digest the proxy has no password for the backend. nginx's SMTP proxy never
-            // logs in with one (XCLIENT LOGIN= instead), so there it is not needed unless
-            // backend-options asks for SMTP AUTH.
+            boolean noPassword = r.method().equals("apop") || r.method().equals("cram-md5") || r.method().equals("external");
+            // With a digest or a certificate the proxy has no password for the backend (nginx:
+            // "did not send password"). nginx's SMTP proxy never logs in with one (XCLIENT
+            // LOGIN= instead), so there it is not needed unless backend-options asks for SMTP AUTH.
             boolean smtpWithoutAuth = r.protocol() == Protocol.SMTP && options.smtp().auth() == Backend.SmtpAuth.NONE;
-            if (digest && !smtpWithoutAuth) {
+            if (noPassword && !smtpWithoutAuth) {
                 return new Route.Unavailable("auth server sent no Auth-Pass for the " + r.method() + " login");
             }
-            pass = digest ? "" : r.password();
+            pass = noPassword ? "" : r.password();
         }
         return new Route.Ok(new Target(host, p, options), user, pass);
     }

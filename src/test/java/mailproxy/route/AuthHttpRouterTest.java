@@ -335,6 +335,11 @@ class AuthHttpRouterTest {
                 Route route = router(auth).route(cram);
                 if (p == Protocol.SMTP) assertEquals("", assertInstanceOf(Route.Ok.class, route).password());
                 else assertInstanceOf(Route.Unavailable.class, route, p.id());
+                // EXTERNAL: the certificate proves who it is, but gives no password either
+                LoginRequest external = new LoginRequest(p, "external", "alice", "", "", 1, CLIENT, LOCAL, "s", null);
+                Route ext = router(auth).route(external);
+                if (p == Protocol.SMTP) assertInstanceOf(Route.Ok.class, ext);
+                else assertInstanceOf(Route.Unavailable.class, ext, p.id());
             }
         }
     }

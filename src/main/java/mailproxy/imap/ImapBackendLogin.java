@@ -49,6 +49,22 @@ final class ImapBackendLogin implements BackendLogin {
         }
         Set<String> caps = capabilities(greeting);
         Backend.Imap options = route.target().options().imap();
+        if (options != null && options.tls() == Backend.Tls.STARTTLS) {
+            String tag = nextTag();
+            b.write(tag + " STARTTLS\r\n");
+            String done = r.until(tag, new StringBuilder());
+            if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
+                return new Result.Broken("STARTTLS refused: " + show(done));
+            }
+            ctx.upgradeBackend(b, route.target());
+            // RFC 9051 §6.2.1: capabilities from before TLS no longer count; ask again
+            tag = nextTag();
+            b.write(tag + " CAPABILITY\r\n");
+            StringBuilder untagged = new StringBuilder();
+            done = r.until(tag, untagged);
+            if (done == null || !status(tag, done).startsWith("OK")) return new Result.Broken("CAPABILITY after STARTTLS: " + show(done));
+            caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
+        }
         if (options != null && options.sendId()) {
             String tag = nextTag();
             b.write(tag + " ID " + idParams() + "\r\n");

@@ -21,6 +21,8 @@ final class ImapReplies {
 
     /** RFC 5530 §3: AUTHENTICATIONFAILED, UNAVAILABLE. */
     static final String AUTH_FAILED = "NO [AUTHENTICATIONFAILED] Authentication failed.";
+    /** RFC 9051 §7.1: PRIVACYREQUIRED "the operation is not permitted due to a lack of privacy". */
+    static final String TLS_FIRST = "NO [PRIVACYREQUIRED] Use STARTTLS first";
     static final String UNAVAILABLE = "NO [UNAVAILABLE] Service temporarily unavailable, try again later.";
 
     /** tagged completion: tag SP resp-cond-state CRLF. */
@@ -36,10 +38,11 @@ final class ImapReplies {
 
     /**
      * The capabilities before login: the listener's list, then ID (answered here, RFC 2971),
-     * SASL-IR (RFC 4959) and AUTH= for each mechanism. STARTTLS is left out: this front end
-     * cannot carry it, and advertising what the proxy cannot do breaks clients.
+     * SASL-IR (RFC 4959) and AUTH= for each mechanism; STARTTLS while the listener offers it
+     * and the connection is plaintext. With starttls = only and no TLS yet: LOGINDISABLED and
+     * no AUTH= (RFC 9051 §6.2.3, §7.2.2), so clients know to upgrade first.
      */
-    static String capabilities(ListenerConfig listener) {
+    static String capabilities(ListenerConfig listener, boolean canStartTls, boolean tlsRequired) {
         Set<String> caps = new LinkedHashSet<>();
         Set<String> seen = new java.util.HashSet<>();
         for (String c : listener.imapCapabilities()) {
@@ -48,6 +51,11 @@ final class ImapReplies {
             if (seen.add(upper)) caps.add(c);
         }
         if (seen.add("ID")) caps.add("ID");
+        if (canStartTls) caps.add("STARTTLS");
+        if (tlsRequired) {
+            caps.add("LOGINDISABLED");
+            return String.join(" ", caps);
+        }
         if (!listener.auth().isEmpty() && seen.add("SASL-IR")) caps.add("SASL-IR");
         for (String m : listener.auth()) caps.add("AUTH=" + m.toUpperCase(Locale.ROOT));
         return String.join(" ", caps);

@@ -27,7 +27,6 @@ public final class ImapSession {
     private final SessionContext ctx;
     private final Connection client;
     private final ImapBackendLogin backendLogin;
-    private final String capabilities;
     private int errors;
     private int attempts;
 
@@ -35,12 +34,11 @@ public final class ImapSession {
         this.ctx = ctx;
         this.client = ctx.client();
         this.backendLogin = new ImapBackendLogin(ctx);
-        this.capabilities = ImapReplies.capabilities(ctx.listener());
     }
 
     public void run() throws IOException, InterruptedException {
         client.readTimeout(ctx.limits().timeout());
-        client.write(ImapReplies.greeting(capabilities, ctx.serverName()));
+        client.write(ImapReplies.greeting(capabilities(), ctx.serverName()));
         ImapParser parser = new ImapParser(client, ctx.limits().lineLength(), ctx.limits().literalSize());
         try {
             while (true) {
@@ -62,12 +60,16 @@ public final class ImapSession {
         }
     }
 
+    private String capabilities() {
+        return ImapReplies.capabilities(ctx.listener(), ctx.canStartTls(), ctx.tlsRequired());
+    }
+
     /** Answers one command; false ends the session. */
     private boolean handle(ImapCommand command) throws IOException, InterruptedException {
         String tag = command.tag();
         switch (command) {
             case ImapCommand.Capability c ->
-                    client.write("* CAPABILITY " + capabilities + "\r\n" + ImapReplies.tagged(tag, "OK CAPABILITY completed"));
+                    client.write("* CAPABILITY " + capabilities() + "\r\n" + ImapReplies.tagged(tag, "OK CAPABILITY completed"));
             case ImapCommand.Noop n -> client.write(ImapReplies.tagged(tag, "OK NOOP completed"));
             case ImapCommand.Logout l -> {
                 // RFC 9051 §6.1.3: untagged BYE, then the tagged OK, then close
@@ -82,6 +84,12 @@ public final class ImapSession {
                 if (log.isDebugEnabled()) log.debug("client ID {}", LogSafe.text(String.valueOf(id.params())));
                 client.write(ImapReplies.ID + ImapReplies.tagged(tag, "OK ID completed"));
             }
+            case ImapCommand.Login l when ctx.tlsRequired() -> {
+                return error(tag, ImapReplies.TLS_FIRST);
+            }
+            case ImapCommand.Authenticate a when ctx.tlsRequired() -> {
+                return error(tag, ImapReplies.TLS_FIRST);
+            }
             case ImapCommand.Login l -> {
                 if (l.user().isEmpty()) return error(tag, "BAD Empty user name");
                 return login(tag, Credentials.plain(l.user(), l.password()));
@@ -90,7 +98,11 @@ public final class ImapSession {
                 return authenticate(a);
             }
             case ImapCommand.StartTls s -> {
-                return error(tag, "BAD STARTTLS is not available");
+                if (!ctx.canStartTls()) return error(tag, ctx.secure() ? "BAD TLS is already active" : "BAD STARTTLS is not available");
+                // RFC 9051 §6.2.1: tagged OK, then the handshake; what the client sent after
+                // STARTTLS is discarded unread, and it must ask for CAPABILITY again
+                client.write(ImapReplies.tagged(tag, "OK Begin TLS negotiation now"));
+                ctx.startTls();
             }
             case ImapCommand.NotYet n -> {
                 return error(tag, "BAD Log in first");
@@ -120,7 +132,8 @@ public final class ImapSession {
         if (!ctx.listener().offers(a.mechanism())) return error(a.tag(), "NO Unsupported authentication mechanism");
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge, null, ctx.serverName());
+            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
+                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null), ctx.serverName());
         } catch (SaslException e) {
             return error(a.tag(), switch (e.kind()) {
                 case CANCELLED -> "BAD Authentication cancelled";

@@ -134,7 +134,7 @@ public final class SessionContext {
         outcome = r.outcome();
     }
 
-    public void user(String u) { this.user = u; }
+    public void user(String u) { this.user = u == null || u.isEmpty() ? "-" : u; }
 
     public void outcome(String o) { this.outcome = o; }
 
@@ -143,7 +143,7 @@ public final class SessionContext {
     Duration elapsed() { return Duration.ofNanos(System.nanoTime() - startNanos); }
 
     String logLine() {
-        return listener.protocol().id() + " client=" + format(client.remote()) + " user=" + LogSafe.text(user)
+        return listener.protocol().id() + " id=" + sessionId() + " client=" + format(client.remote()) + " user=" + LogSafe.text(user)
                 + " backend=" + backendName + " up=" + up + " down=" + down + " ms=" + elapsed().toMillis()
                 + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
     }

@@ -133,7 +133,7 @@ public final class ImapSession {
         Credentials credentials;
         try {
             credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
-                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null));
+                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null), ctx.serverName());
         } catch (SaslException e) {
             return error(a.tag(), switch (e.kind()) {
                 case CANCELLED -> "BAD Authentication cancelled";

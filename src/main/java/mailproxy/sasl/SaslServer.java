@@ -17,6 +17,8 @@ public final class SaslServer {
     /** "VXNlcm5hbWU6" and "UGFzc3dvcmQ6": base64 of "Username:" and "Password:", as every LOGIN server sends. */
     static final String LOGIN_USER = "VXNlcm5hbWU6";
     static final String LOGIN_PASS = "UGFzc3dvcmQ6";
+    /** Host part of a CRAM-MD5 challenge when the caller does not name the server. */
+    static final String DEFAULT_HOST = "localhost";
 
     /**
      * Runs one exchange.
@@ -26,7 +28,7 @@ public final class SaslServer {
      */
     public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch)
             throws SaslException, IOException {
-        return authenticate(mechanism, initialResponse, ch, null);
+        return authenticate(mechanism, initialResponse, ch, null, DEFAULT_HOST);
     }
 
     /**
@@ -35,9 +37,20 @@ public final class SaslServer {
      */
     public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch,
                                            String certificateIdentity) throws SaslException, IOException {
+        return authenticate(mechanism, initialResponse, ch, certificateIdentity, DEFAULT_HOST);
+    }
+
+    /**
+     * As above, with the host name for the CRAM-MD5 challenge
+     * ({@code <random.time@serverName>}, RFC 2195 §2): pass the configured server-name.
+     */
+    public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch,
+                                           String certificateIdentity, String serverName)
+            throws SaslException, IOException {
         return switch (mechanism.toLowerCase(Locale.ROOT)) {
             case "plain" -> plain(initialResponse != null ? initialResponse : respond(ch, ""));
             case "login" -> login(initialResponse, ch);
+            case "cram-md5" -> CramMd5.authenticate(initialResponse, ch, serverName);
             case "external" -> external(initialResponse != null ? initialResponse : respond(ch, ""), certificateIdentity);
             default -> throw new SaslException(SaslException.Kind.UNSUPPORTED, "unsupported mechanism");
         };

@@ -34,6 +34,8 @@ public final class LoginFlow {
     public static Next attempt(SessionContext ctx, LoginRequest request, BackendLogin protocol)
             throws IOException, InterruptedException {
         ctx.user(request.user());
+        // the client's TLS facts travel with every login (auth_http's Auth-SSL headers)
+        if (request.tls() == null && ctx.tls() != null) request = request.withTls(ctx.tls());
         Route route = ctx.router().route(request);
         switch (route) {
             case Route.Reject r -> {

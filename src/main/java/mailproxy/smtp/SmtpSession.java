@@ -207,7 +207,7 @@ public final class SmtpSession {
         Credentials credentials;
         try {
             credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
-                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null));
+                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null), ctx.serverName());
         } catch (SaslException e) {
             return error(switch (e.kind()) {
                 case CANCELLED -> SmtpReply.AUTH_CANCELLED;

@@ -65,7 +65,7 @@ final class AuthHttpRouter implements Router, AutoCloseable {
 
     /**
      * The login options (IMAP login style and ID, POP3 XCLIENT, SMTP AUTH and XCLIENT) for
-     * servers the auth server names: those of the backend named by backend-options, else
+     * servers the auth server names, and TLS to them: those of the backend named by backend-options, else
      * the defaults. The port is the auth server's; the one here is never used.
      */
     private static Backend options(RouterConfig.AuthHttp config, Map<String, Backend> backends) {
@@ -74,7 +74,8 @@ final class AuthHttpRouter implements Router, AutoCloseable {
         Backend.Pop3 pop3 = t != null && t.pop3() != null ? t.pop3() : new Backend.Pop3(0, Backend.Pop3Login.USER, false);
         Backend.Smtp smtp = t != null && t.smtp() != null ? t.smtp() : new Backend.Smtp(0, Backend.SmtpAuth.NONE, false);
         String name = t != null ? t.name() : "auth-http:" + config.name();
-        return new Backend(name, t != null ? t.host() : "", imap, pop3, smtp);
+        // TLS to the servers it names follows the template too (tls-ca, tls-server-name, ...)
+        return new Backend(name, t != null ? t.host() : "", imap, pop3, smtp, t != null ? t.tlsClient() : null);
     }
 
     @Override

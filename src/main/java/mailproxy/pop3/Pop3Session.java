@@ -7,7 +7,6 @@ import mailproxy.route.LoginRequest;
 import mailproxy.sasl.CramMd5;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.sasl.SaslServer;
 import mailproxy.server.LoginFlow;
 import mailproxy.server.SessionContext;
 import mailproxy.wire.Connection;
@@ -131,8 +130,7 @@ public final class Pop3Session {
         if (!ctx.listener().offers(a.mechanism())) return error("-ERR Unsupported authentication mechanism");
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
-                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null), ctx.serverName());
+            credentials = ctx.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
         } catch (SaslException e) {
             return error(switch (e.kind()) {
                 case CANCELLED -> "-ERR Authentication cancelled";

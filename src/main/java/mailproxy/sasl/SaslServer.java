@@ -17,32 +17,13 @@ public final class SaslServer {
     /** "VXNlcm5hbWU6" and "UGFzc3dvcmQ6": base64 of "Username:" and "Password:", as every LOGIN server sends. */
     static final String LOGIN_USER = "VXNlcm5hbWU6";
     static final String LOGIN_PASS = "UGFzc3dvcmQ6";
-    /** Host part of a CRAM-MD5 challenge when the caller does not name the server. */
-    static final String DEFAULT_HOST = "localhost";
-
     /**
      * Runs one exchange.
      *
-     * @param initialResponse the client's initial response (RFC 4959 SASL-IR, RFC 4954 AUTH
-     *                        argument), "=" for an empty one, or null when absent
-     */
-    public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch)
-            throws SaslException, IOException {
-        return authenticate(mechanism, initialResponse, ch, null, DEFAULT_HOST);
-    }
-
-    /**
-     * As above, with the identity of a verified TLS client certificate (null without one),
-     * which EXTERNAL needs.
-     */
-    public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch,
-                                           String certificateIdentity) throws SaslException, IOException {
-        return authenticate(mechanism, initialResponse, ch, certificateIdentity, DEFAULT_HOST);
-    }
-
-    /**
-     * As above, with the host name for the CRAM-MD5 challenge
-     * ({@code <random.time@serverName>}, RFC 2195 §2): pass the configured server-name.
+     * @param initialResponse     the client's initial response (RFC 4959 SASL-IR, RFC 4954
+     *                            AUTH argument), "=" for an empty one, or null when absent
+     * @param certificateIdentity the verified TLS client certificate's identity (EXTERNAL), or null
+     * @param serverName          host part of a CRAM-MD5 challenge
      */
     public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch,
                                            String certificateIdentity, String serverName)

@@ -12,6 +12,10 @@ import mailproxy.config.ProxyConfig;
 import mailproxy.route.BackendDialer;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
+import mailproxy.sasl.Challenger;
+import mailproxy.sasl.Credentials;
+import mailproxy.sasl.SaslException;
+import mailproxy.sasl.SaslServer;
 import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsFacts;
 import mailproxy.wire.Connection;
@@ -96,6 +100,17 @@ public final class SessionContext {
     public void startTls() throws IOException {
         client.discardBuffered();
         handshake();
+    }
+
+    /**
+     * Runs a SASL exchange the protocol's way ({@code challenger}), with what only the
+     * session knows: the verified client certificate's identity (EXTERNAL) and the server
+     * name (CRAM-MD5's challenge).
+     */
+    public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
+            throws SaslException, IOException {
+        String identity = tls == null ? null : tls.identity().orElse(null);
+        return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
     }
 
     /** Connects to a backend, with TLS first where it is implicit; closed with the session. */

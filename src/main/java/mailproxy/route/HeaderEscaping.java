@@ -1,6 +1,7 @@
 package mailproxy.route;
 
-import java.net.Inet6Address;
+import mailproxy.wire.Addresses;
+
 import java.net.InetAddress;
 
 /**
@@ -64,41 +65,8 @@ final class HeaderEscaping {
         return true;
     }
 
-    /**
-     * An address as nginx prints it in Client-IP: dotted IPv4, or IPv6 in the RFC 5952
-     * short form ("::1", not Java's "0:0:0:0:0:0:0:1"), without a scope id.
-     */
+    /** An address as nginx prints it in Client-IP (IPv6 in the RFC 5952 short form). */
     static String ip(InetAddress a) {
-        if (!(a instanceof Inet6Address)) return a.getHostAddress();
-        byte[] b = a.getAddress();
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        // RFC 5952 §4.2: the longest run of two or more zero groups (the first on a tie) becomes "::"
-        int bestStart = -1;
-        int bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) j++;
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder s = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                s.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') s.append(':');
-            s.append(Integer.toHexString(g[i]));
-        }
-        return s.toString();
+        return Addresses.ip(a);
     }
 }

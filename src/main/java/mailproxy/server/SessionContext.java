@@ -18,6 +18,7 @@ import mailproxy.sasl.SaslException;
 import mailproxy.sasl.SaslServer;
 import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsFacts;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 import mailproxy.wire.Relay;
 
@@ -176,9 +177,7 @@ public final class SessionContext {
     }
 
     static String format(InetSocketAddress a) {
-        if (a == null) return "-";
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return Addresses.hostPort(a);
     }
 
     /** Closes both sockets; safe from any thread. */

@@ -3,6 +3,7 @@ package mailproxy.server;
 import java.io.IOException;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.Route;
+import mailproxy.tls.TlsHandshakeException;
 import mailproxy.wire.Connection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,11 @@ public final class LoginFlow {
         Connection b;
         try {
             b = ctx.connect(ok.target());
+        } catch (TlsHandshakeException e) {
+            log.warn("backend {}: {}", ok.target(), e.getMessage());
+            protocol.unavailable();
+            ctx.outcome("backend-tls-failed");
+            return Next.CLOSE;
         } catch (IOException e) {
             log.warn("backend {} unreachable: {}", ok.target(), e.toString());
             protocol.unavailable();

@@ -35,6 +35,7 @@ public final class Relay {
     private final int bufferSize;
     private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
     private final AtomicLong upBytes = new AtomicLong();
+    private final AtomicLong downBytes = new AtomicLong();
     private final CountDownLatch downDone = new CountDownLatch(1);
     private final Duration halfCloseTimeout;
     private volatile String upEnd = "";
@@ -63,11 +64,11 @@ public final class Relay {
             return new Result(early.length, earlyReplies.length, "relay-error");
         }
         upBytes.addAndGet(early.length);
+        downBytes.addAndGet(earlyReplies.length);
         Thread up = Thread.ofVirtual().name(threadName + " up").start(this::clientToBackend);
-        long down = earlyReplies.length;
         String outcome;
         try {
-            down += pump(backend.input(), client.output(), null);
+            pump(backend.input(), client.output(), downBytes);
             outcome = upEnd.isEmpty() ? "backend-closed" : "client-closed";
         } catch (IdleException e) {
             outcome = "idle-timeout";
@@ -82,7 +83,7 @@ public final class Relay {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return new Result(upBytes.get(), down, outcome);
+        return new Result(upBytes.get(), downBytes.get(), outcome);
     }
 
     private void clientToBackend() {
@@ -105,7 +106,8 @@ public final class Relay {
     }
 
     /**
-     * Copies until end of stream; returns the byte count.
+     * Copies until end of stream, counting as it goes (a direction that ends in an error
+     * still reports what it carried).
      *
      * <p>An idle session should cost almost nothing, and most relayed sessions are idle
      * (IMAP IDLE, clients parked between polls). So a direction waits on a small buffer,
@@ -113,10 +115,9 @@ public final class Relay {
      * DATA), and drops it again once reads come back small: the big buffer lives only
      * while bytes are flowing.
      */
-    private long pump(InputStream from, OutputStream to, AtomicLong counter) throws IOException {
+    private void pump(InputStream from, OutputStream to, AtomicLong counter) throws IOException {
         byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
         byte[] buf = small;
-        long total = 0;
         while (true) {
             int n;
             try {
@@ -126,12 +127,11 @@ public final class Relay {
                 if (System.nanoTime() - lastActivity.get() >= idleNanos) throw new IdleException();
                 continue;
             }
-            if (n < 0) return total;
+            if (n < 0) return;
             lastActivity.set(System.nanoTime());
             to.write(buf, 0, n);
             to.flush();
-            total += n;
-            if (counter != null) counter.addAndGet(n);
+            counter.addAndGet(n);
             if (buf == small && n == small.length && bufferSize > small.length) buf = new byte[bufferSize];
             else if (buf != small && n < small.length) buf = small;
         }

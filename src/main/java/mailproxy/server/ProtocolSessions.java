@@ -16,9 +16,4 @@ final class ProtocolSessions {
             case SMTP -> new SmtpSession(ctx).run();
         }
     }
-
-    private static void unavailable(SessionContext ctx, String reply) throws IOException {
-        ctx.client().writeLine(reply);
-        ctx.outcome("not-implemented");
-    }
 }

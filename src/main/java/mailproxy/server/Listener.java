@@ -101,7 +101,7 @@ final class Listener {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
             Connection client = new Connection(s, 1024);
-            ctx = new SessionContext(id, config, listener, router, client);
+            ctx = new SessionContext(id, config, listener, router, client, sessions.sweeper());
             sessions.add(ctx);
             if (listener.tls().implicit()) ctx.handshake();
             ProtocolSessions.run(ctx);

@@ -21,16 +21,17 @@ public final class ProxyServer implements AutoCloseable {
 
     private final ProxyConfig config;
     private final List<Listener> listeners = new ArrayList<>();
-    private final Sessions sessions = new Sessions();
+    private final Sessions sessions;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
+        this.sessions = new Sessions(config.limits().proxyTimeout());
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */
     public static ProxyServer start(ProxyConfig config) throws IOException {
-        ProxyServer server = new ProxyServer(config);
         Map<String, Router> routers = Routers.build(config);
+        ProxyServer server = new ProxyServer(config);
         Semaphore permits = new Semaphore(config.maxConnections());
         AtomicLong ids = new AtomicLong();
         try {
@@ -45,6 +46,7 @@ public final class ProxyServer implements AutoCloseable {
             }
         } catch (IOException e) {
             server.listeners.forEach(Listener::close);
+            server.sessions.close();
             throw e;
         }
         for (Listener l : server.listeners) {
@@ -82,6 +84,7 @@ public final class ProxyServer implements AutoCloseable {
             // closed sockets wake every session thread; give them a moment to log and unregister
             awaitNoSessions(Duration.ofSeconds(5));
         }
+        sessions.close();
     }
 
     private void awaitNoSessions(Duration limit) {

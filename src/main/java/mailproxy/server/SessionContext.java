@@ -20,6 +20,7 @@ import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsFacts;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
+import mailproxy.wire.IdleSweeper;
 import mailproxy.wire.Relay;
 
 /**
@@ -37,13 +38,16 @@ public final class SessionContext {
     private volatile Connection backend;
     private TlsFacts tls;
     private Connection relayTo;
+    private final IdleSweeper sweeper;
     private String user = "-";
     private String backendName = "-";
     private String outcome = "closed";
     private long up;
     private long down;
 
-    SessionContext(long id, ProxyConfig config, ListenerConfig listener, Router router, Connection client) {
+    SessionContext(long id, ProxyConfig config, ListenerConfig listener, Router router, Connection client,
+                   IdleSweeper sweeper) {
+        this.sweeper = sweeper;
         this.id = id;
         this.config = config;
         this.listener = listener;
@@ -155,7 +159,7 @@ public final class SessionContext {
     }
 
     private void relay(Connection b) {
-        Relay.Result r = new Relay(client, b, limits().proxyTimeout(), limits().halfCloseTimeout(), config.relayBufferSize())
+        Relay.Result r = new Relay(client, b, limits().proxyTimeout(), limits().halfCloseTimeout(), config.relayBufferSize(), sweeper)
                 .run(Thread.currentThread().getName());
         up += r.clientToBackend();
         down += r.backendToClient();

@@ -33,6 +33,8 @@ public final class Connection implements Closeable {
 
     // volatile: close() may come from another thread (the relay's other direction, a stopping server)
     private volatile Socket socket;
+    private volatile InetSocketAddress remote;
+    private volatile InetSocketAddress local;
     /** The TCP socket under a TLS layer; null while the connection is plain. */
     private volatile Socket tcp;
     private InputStream in;
@@ -51,6 +53,9 @@ public final class Connection implements Closeable {
 
     private void attach(Socket s) throws IOException {
         this.socket = s;
+        // asked once: each lookup is a getsockname/getpeername system call
+        this.remote = (InetSocketAddress) s.getRemoteSocketAddress();
+        this.local = (InetSocketAddress) s.getLocalSocketAddress();
         this.in = s.getInputStream();
         this.out = s.getOutputStream();
     }
@@ -64,9 +69,9 @@ public final class Connection implements Closeable {
 
     public Socket socket() { return socket; }
 
-    public InetSocketAddress remote() { return (InetSocketAddress) socket.getRemoteSocketAddress(); }
+    public InetSocketAddress remote() { return remote; }
 
-    public InetSocketAddress local() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
+    public InetSocketAddress local() { return local; }
 
     /**
      * How long a whole line (or literal) may take to arrive, and one raw read on
@@ -77,6 +82,12 @@ public final class Connection implements Closeable {
     public void readTimeout(Duration d) throws IOException {
         lineTimeoutNanos = d.toNanos();
         soTimeout(lineTimeoutNanos);
+    }
+
+    /** Reads wait as long as it takes (the relay: its idle timeout is the IdleSweeper's). */
+    public void noReadTimeout() throws IOException {
+        lineTimeoutNanos = 0;
+        socket.setSoTimeout(0);
     }
 
     private void soTimeout(long nanos) throws IOException {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * behind its login, a backend's early replies) is forwarded first, so nothing is lost.
  *
  * <p>Endings: the client half-closes → the backend gets our FIN and may still answer, for at
- * most {@code halfCloseTimeout}; the backend closes → the session is over and both sockets are closed. No byte in either
- * direction for {@code idleTimeout} closes both (nginx's proxy_timeout). A read error on
- * either side closes both, which also wakes the other direction.
+ * most {@code halfCloseTimeout}; the backend closes → the session is over and both sockets
+ * are closed. No byte in either direction for {@code idleTimeout} closes both (nginx's
+ * proxy_timeout; the {@link IdleSweeper} watches the clock, reads carry no timeout). A read
+ * error on either side closes both, which also wakes the other direction.
  */
 public final class Relay {
     /** How the relay ended, for the session's log line. */
@@ -38,10 +38,14 @@ public final class Relay {
     private final AtomicLong downBytes = new AtomicLong();
     private final CountDownLatch downDone = new CountDownLatch(1);
     private final Duration halfCloseTimeout;
+    private final IdleSweeper sweeper;
     private volatile String upEnd = "";
+    private volatile boolean expired;
 
-    public Relay(Connection client, Connection backend, Duration idleTimeout, Duration halfCloseTimeout, int bufferSize) {
+    public Relay(Connection client, Connection backend, Duration idleTimeout, Duration halfCloseTimeout,
+                 int bufferSize, IdleSweeper sweeper) {
         this.halfCloseTimeout = halfCloseTimeout;
+        this.sweeper = sweeper;
         this.client = client;
         this.backend = backend;
         this.idleNanos = idleTimeout.toNanos();
@@ -57,24 +61,24 @@ public final class Relay {
         try {
             if (early.length > 0) backend.write(early);
             if (earlyReplies.length > 0) client.write(earlyReplies);
-            client.readTimeout(Duration.ofNanos(idleNanos));
-            backend.readTimeout(Duration.ofNanos(idleNanos));
+            client.noReadTimeout();
+            backend.noReadTimeout();
         } catch (IOException e) {
             closeBoth();
             return new Result(early.length, earlyReplies.length, "relay-error");
         }
         upBytes.addAndGet(early.length);
         downBytes.addAndGet(earlyReplies.length);
+        sweeper.add(this);
         Thread up = Thread.ofVirtual().name(threadName + " up").start(this::clientToBackend);
         String outcome;
         try {
             pump(backend.input(), client.output(), downBytes);
             outcome = upEnd.isEmpty() ? "backend-closed" : "client-closed";
-        } catch (IdleException e) {
-            outcome = "idle-timeout";
         } catch (IOException e) {
-            outcome = upEnd.isEmpty() ? "backend-error" : upEnd;
+            outcome = expired ? "idle-timeout" : upEnd.isEmpty() ? "backend-error" : upEnd;
         } finally {
+            sweeper.remove(this);
             downDone.countDown();
             closeBoth();
         }
@@ -96,11 +100,8 @@ public final class Relay {
             if (!downDone.await(halfCloseTimeout.toMillis(), TimeUnit.MILLISECONDS)) closeBoth();
         } catch (InterruptedException e) {
             closeBoth();
-        } catch (IdleException e) {
-            upEnd = "idle-timeout";
-            closeBoth();
         } catch (IOException e) {
-            upEnd = "client-error";
+            upEnd = expired ? "idle-timeout" : "client-error";
             closeBoth();
         }
     }
@@ -119,14 +120,7 @@ public final class Relay {
         byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
         byte[] buf = small;
         while (true) {
-            int n;
-            try {
-                n = from.read(buf);
-            } catch (SocketTimeoutException e) {
-                // The other direction may have been busy all along: idle means both quiet.
-                if (System.nanoTime() - lastActivity.get() >= idleNanos) throw new IdleException();
-                continue;
-            }
+            int n = from.read(buf);
             if (n < 0) return;
             lastActivity.set(System.nanoTime());
             to.write(buf, 0, n);
@@ -149,14 +143,19 @@ public final class Relay {
         }
     }
 
+    /**
+     * Called by the sweeper: closes both sockets when neither direction has carried a byte
+     * for the idle timeout, which wakes both blocked reads.
+     */
+    void expireIfIdle(long now) {
+        if (now - lastActivity.get() >= idleNanos) {
+            expired = true;
+            closeBoth();
+        }
+    }
+
     private void closeBoth() {
         client.close();
         backend.close();
-    }
-
-    private static final class IdleException extends IOException {
-        IdleException() {
-            super("idle timeout");
-        }
     }
 }

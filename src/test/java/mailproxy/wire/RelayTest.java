@@ -39,15 +39,18 @@ class RelayTest {
         backendEnd.setSoTimeout(10_000);
     }
 
+    private final IdleSweeper sweeper = new IdleSweeper(Duration.ofMillis(20));
+
     @AfterEach
     void close() throws IOException {
+        sweeper.close();
         clientEnd.close();
         backendEnd.close();
         server.close();
     }
 
     private CompletableFuture<Relay.Result> relay(Duration idle) {
-        return CompletableFuture.supplyAsync(() -> new Relay(client, backend, idle, Duration.ofSeconds(2), 4096).run("test"),
+        return CompletableFuture.supplyAsync(() -> new Relay(client, backend, idle, Duration.ofSeconds(2), 4096, sweeper).run("test"),
                 r -> Thread.ofVirtual().start(r));
     }
 

@@ -35,6 +35,9 @@ usage: bench/run.sh [flags]
   --hold S             how long to hold them (default 3)
   --users N            test accounts in Dovecot (default 200)
   --proxy-java-opts S  JVM flags for mailproxy (default: none)
+  --jfr                profile mailproxy with Java Flight Recorder in every run and write its
+                       hot methods (CPU time) per scenario to the results folder; the
+                       profiler costs a little CPU, so use it to find hot spots, not for the table
   --no-build           use the existing target/mailproxy.jar
   --keep               keep the work folder (configs, logs) for a look afterwards
   --out DIR            where results go (default bench/results/<date-time>)
@@ -56,6 +59,7 @@ USERS=200
 PROXY_JAVA_OPTS=
 BUILD_JAR=yes
 KEEP=no
+JFR=no
 OUT=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -75,6 +79,7 @@ while [ $# -gt 0 ]; do
     --users) USERS=$2; shift ;;
     --proxy-java-opts) PROXY_JAVA_OPTS=$2; shift ;;
     --no-build) BUILD_JAR=no ;;
+    --jfr) JFR=yes ;;
     --keep) KEEP=yes ;;
     --out) OUT=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -239,7 +244,13 @@ for run in "${RUNS[@]}"; do
     continue
   fi
   log "[$i/${#RUNS[@]}] $sc/$tls via $t"
+  BASE_JAVA_OPTS=$PROXY_JAVA_OPTS
+  if [ "$JFR" = yes ] && [ "$t" = mailproxy ]; then
+    mkdir -p "$OUT/jfr"
+    PROXY_JAVA_OPTS="$PROXY_JAVA_OPTS -XX:StartFlightRecording=filename=$OUT/jfr/$sc-$tls.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms"
+  fi
   start_target "$t"
+  PROXY_JAVA_OPTS=$BASE_JAVA_OPTS
   args=(--scenario "$sc" --target "$t" --connect "127.0.0.1:$(port_for "$t" "$sc" "$tls")"
         --user-count "$USERS" --pid "$PROXY_PID" --aux-pid "$AUX" --clk-tck "$CLK_TCK" --out "$OUT/results.tsv")
   [ "$tls" = tls ] && args+=(--tls)
@@ -252,10 +263,18 @@ for run in "${RUNS[@]}"; do
       # The ramp is bounded by time too: 60 s, or 10 ms a session if more.
       args+=(--idle-sessions "$IDLE" --concurrency 64 --hold "$HOLD" --sources 4
              --seconds $(( IDLE / 100 > 60 ? IDLE / 100 : 60 )))
-      [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] && args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.run") ;;
+      # A class histogram forces a full GC (live objects only): RSS after it, and what
+      # the held sessions are made of.
+      [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] &&
+        args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram > $OUT/mailproxy-idle-$tls-histogram.txt") ;;
   esac
   lg run "${args[@]}" 2>&1 | tee -a "$OUT/run.log" >&2 || log "  (load generator failed)"
   stop_target "$t"
+  if [ "$JFR" = yes ] && [ "$t" = mailproxy ] && [ -f "$OUT/jfr/$sc-$tls.jfr" ]; then
+    { "$JDK/bin/jfr" view --width 200 cpu-time-hot-methods "$OUT/jfr/$sc-$tls.jfr"
+      "$JDK/bin/jfr" view --width 200 hot-methods "$OUT/jfr/$sc-$tls.jfr"
+      "$JDK/bin/jfr" view --width 200 allocation-by-site "$OUT/jfr/$sc-$tls.jfr"; } >"$OUT/jfr/$sc-$tls.txt" 2>&1 || true
+  fi
   sleep 1 # let the last connections close before the next target starts
 done
 

@@ -9,6 +9,7 @@ public record Limits(
         int maxErrors,
         Duration timeout,
         Duration proxyTimeout,
+        Duration halfCloseTimeout,
         Duration connectTimeout,
         Duration backendTimeout,
         int backendLineLength) {}

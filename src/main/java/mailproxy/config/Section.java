@@ -70,7 +70,10 @@ final class Section {
     }
 
     long bytes(String key, long min, long max) {
-        long v = get(key, "a size such as 8192 or 64k", k -> config.getBytes(k));
+        // getBytes refuses negative numbers, but smtp-size = -1 ("no SIZE") is documented:
+        // read plain numbers as numbers and let the range check below judge them.
+        long v = get(key, "a size such as 8192 or 64k", k -> config.getValue(k).valueType() == ConfigValueType.NUMBER
+                ? config.getLong(k) : config.getBytes(k));
         if (v < min || v > max) throw error(key, "expected a size from " + min + " to " + max + ", got " + v);
         return v;
     }

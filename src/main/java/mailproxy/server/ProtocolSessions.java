@@ -2,6 +2,7 @@ package mailproxy.server;
 
 import java.io.IOException;
 import mailproxy.pop3.Pop3Session;
+import mailproxy.smtp.SmtpSession;
 
 /** The one place that maps a listener's protocol to the session story that speaks it. */
 final class ProtocolSessions {
@@ -11,7 +12,7 @@ final class ProtocolSessions {
         switch (ctx.listener().protocol()) {
             case POP3 -> new Pop3Session(ctx).run();
             case IMAP -> unavailable(ctx, "* BYE IMAP is not served yet");
-            case SMTP -> unavailable(ctx, "421 4.3.0 SMTP is not served yet");
+            case SMTP -> new SmtpSession(ctx).run();
         }
     }
 

@@ -2,6 +2,7 @@ package mailproxy.server;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,19 +74,25 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         listeners.forEach(Listener::close);
-        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         if (sessions.count() > 0) log.info("draining {} sessions for up to {}", sessions.count(), config.drainTimeout());
-        while (sessions.count() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitNoSessions(config.drainTimeout());
         if (sessions.count() > 0) {
             log.info("closing {} sessions still open after the drain timeout", sessions.count());
             sessions.closeAll();
+            // closed sockets wake every session thread; give them a moment to log and unregister
+            awaitNoSessions(Duration.ofSeconds(5));
+        }
+    }
+
+    private void awaitNoSessions(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (sessions.count() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

@@ -77,7 +77,7 @@ public final class SessionContext {
 
     /** Relays until either side ends; records bytes and outcome for the log line. */
     public void relay(Connection b) {
-        Relay.Result r = new Relay(client, b, limits().proxyTimeout(), config.relayBufferSize())
+        Relay.Result r = new Relay(client, b, limits().proxyTimeout(), limits().halfCloseTimeout(), config.relayBufferSize())
                 .run(Thread.currentThread().getName());
         up += r.clientToBackend();
         down += r.backendToClient();

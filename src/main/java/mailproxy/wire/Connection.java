@@ -115,6 +115,18 @@ public final class Connection implements Closeable {
         return rest;
     }
 
+    /**
+     * Drops the line buffer (the relay reads the socket directly from here on), so an idle
+     * relayed session does not hold it. Reading lines later still works: it grows again.
+     */
+    public void releaseBuffer() {
+        if (pos != lim) throw new IllegalStateException("buffered input would be lost");
+        buf = EMPTY;
+        pos = lim = 0;
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
     /** Throws away what the peer sent ahead (RFC 3207 §4.2: nothing from before TLS counts). */
     public void discardBuffered() { pos = lim = 0; }
 
@@ -126,7 +138,7 @@ public final class Connection implements Closeable {
             pos = 0;
         }
         // readLine checks its limit before each fill, so growth stops near twice the limit
-        if (lim == buf.length) buf = Arrays.copyOf(buf, buf.length * 2);
+        if (lim == buf.length) buf = Arrays.copyOf(buf, Math.max(64, buf.length * 2));
         int n = in.read(buf, lim, buf.length - lim);
         if (n < 0) return false;
         lim += n;

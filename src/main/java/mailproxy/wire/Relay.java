@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * virtual thread. What either side sent ahead of the relay (a client's commands pipelined
  * behind its login, a backend's early replies) is forwarded first, so nothing is lost.
  *
- * <p>Endings: the client half-closes → the backend gets our FIN and may still answer; the
- * backend closes → the session is over and both sockets are closed. No byte in either
+ * <p>Endings: the client half-closes → the backend gets our FIN and may still answer, for at
+ * most {@code halfCloseTimeout}; the backend closes → the session is over and both sockets are closed. No byte in either
  * direction for {@code idleTimeout} closes both (nginx's proxy_timeout). A read error on
  * either side closes both, which also wakes the other direction.
  */
@@ -24,15 +26,21 @@ public final class Relay {
     /** How the relay ended, for the session's log line. */
     public record Result(long clientToBackend, long backendToClient, String outcome) {}
 
+    /** What an idle direction holds while it waits: enough for any command or short reply. */
+    static final int IDLE_BUFFER = 512;
+
     private final Connection client;
     private final Connection backend;
     private final long idleNanos;
     private final int bufferSize;
     private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
     private final AtomicLong upBytes = new AtomicLong();
+    private final CountDownLatch downDone = new CountDownLatch(1);
+    private final Duration halfCloseTimeout;
     private volatile String upEnd = "";
 
-    public Relay(Connection client, Connection backend, Duration idleTimeout, int bufferSize) {
+    public Relay(Connection client, Connection backend, Duration idleTimeout, Duration halfCloseTimeout, int bufferSize) {
+        this.halfCloseTimeout = halfCloseTimeout;
         this.client = client;
         this.backend = backend;
         this.idleNanos = idleTimeout.toNanos();
@@ -43,6 +51,8 @@ public final class Relay {
     public Result run(String threadName) {
         byte[] early = client.takeBuffered();
         byte[] earlyReplies = backend.takeBuffered();
+        client.releaseBuffer();
+        backend.releaseBuffer();
         try {
             if (early.length > 0) backend.write(early);
             if (earlyReplies.length > 0) client.write(earlyReplies);
@@ -64,6 +74,7 @@ public final class Relay {
         } catch (IOException e) {
             outcome = upEnd.isEmpty() ? "backend-error" : upEnd;
         } finally {
+            downDone.countDown();
             closeBoth();
         }
         try {
@@ -79,6 +90,11 @@ public final class Relay {
             pump(client.input(), backend.output(), upBytes);
             upEnd = "client-closed";
             halfClose(backend.socket());
+            // The backend may still answer (a LOGOUT's BYE), but one that keeps its side
+            // open after our FIN must not hold the session until proxy-timeout.
+            if (!downDone.await(halfCloseTimeout.toMillis(), TimeUnit.MILLISECONDS)) closeBoth();
+        } catch (InterruptedException e) {
+            closeBoth();
         } catch (IdleException e) {
             upEnd = "idle-timeout";
             closeBoth();
@@ -88,9 +104,18 @@ public final class Relay {
         }
     }
 
-    /** Copies until end of stream; returns the byte count. */
+    /**
+     * Copies until end of stream; returns the byte count.
+     *
+     * <p>An idle session should cost almost nothing, and most relayed sessions are idle
+     * (IMAP IDLE, clients parked between polls). So a direction waits on a small buffer,
+     * switches to a {@code bufferSize} one when a read fills the small one (a FETCH, a
+     * DATA), and drops it again once reads come back small: the big buffer lives only
+     * while bytes are flowing.
+     */
     private long pump(InputStream from, OutputStream to, AtomicLong counter) throws IOException {
-        byte[] buf = new byte[bufferSize];
+        byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
+        byte[] buf = small;
         long total = 0;
         while (true) {
             int n;
@@ -107,6 +132,8 @@ public final class Relay {
             to.flush();
             total += n;
             if (counter != null) counter.addAndGet(n);
+            if (buf == small && n == small.length && bufferSize > small.length) buf = new byte[bufferSize];
+            else if (buf != small && n < small.length) buf = small;
         }
     }
 

@@ -47,7 +47,7 @@ class RelayTest {
     }
 
     private CompletableFuture<Relay.Result> relay(Duration idle) {
-        return CompletableFuture.supplyAsync(() -> new Relay(client, backend, idle, 4096).run("test"),
+        return CompletableFuture.supplyAsync(() -> new Relay(client, backend, idle, Duration.ofSeconds(2), 4096).run("test"),
                 r -> Thread.ofVirtual().start(r));
     }
 
@@ -93,6 +93,16 @@ class RelayTest {
         assertEquals("SELECT INBOX\r\n", new String(readAll(backendEnd, 14), StandardCharsets.ISO_8859_1));
         backendEnd.close();
         done.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void backendThatIgnoresTheClientsFinIsClosedAfterTheHalfCloseTimeout() throws Exception {
+        CompletableFuture<Relay.Result> done = relay(Duration.ofMinutes(1));
+        clientEnd.shutdownOutput();
+        assertEquals(-1, backendEnd.getInputStream().read(), "backend gets the FIN");
+        // the backend keeps its side open: the relay gives up after 2 s, not proxy-timeout
+        assertEquals("client-closed", done.get(10, TimeUnit.SECONDS).outcome());
+        assertEquals(-1, clientEnd.getInputStream().read());
     }
 
     @Test

@@ -1,0 +1,288 @@
+package mailproxy.smtp;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import mailproxy.config.ListenerConfig;
+import mailproxy.config.Protocol;
+import mailproxy.route.LoginRequest;
+import mailproxy.sasl.Credentials;
+import mailproxy.sasl.SaslException;
+import mailproxy.sasl.SaslServer;
+import mailproxy.server.LoginFlow;
+import mailproxy.server.SessionContext;
+import mailproxy.wire.Connection;
+import mailproxy.wire.LineTooLongException;
+
+/**
+ * One SMTP client, from greeting to relay (RFC 5321; submission RFC 6409 with AUTH RFC
+ * 4954; PIPELINING RFC 2920). Two kinds of listener:
+ * <ul>
+ * <li>submission: the client must AUTH before MAIL; the credentials pick the backend, the
+ *     proxy logs in there and answers {@code 235}; from then on bytes are relayed.
+ * <li>mx: no AUTH; the proxy keeps MAIL FROM, the first RCPT picks the backend, the proxy
+ *     replays EHLO, MAIL and that RCPT there and relays from the backend's RCPT answer on.
+ * </ul>
+ * Commands are read one line at a time from a buffered connection, so pipelined commands
+ * are answered in order without more effort (RFC 2920 §3.1), and whatever the client sent
+ * behind the command that logged it in reaches the backend first (wire.Relay).
+ */
+public final class SmtpSession {
+    /** How long a closing session keeps reading what the client still sends (see lingeringClose). */
+    private static final Duration LINGER = Duration.ofSeconds(1);
+    private static final int LINGER_BYTES = 64 * 1024;
+
+    private final SessionContext ctx;
+    private final Connection client;
+    private final boolean mx;
+    private String helo;
+    private SmtpCommand.Mail mail;
+    private int errors;
+    private int attempts;
+
+    public SmtpSession(SessionContext ctx) {
+        this.ctx = ctx;
+        this.client = ctx.client();
+        this.mx = ctx.listener().smtpMode() == ListenerConfig.SmtpMode.MX;
+    }
+
+    public void run() throws IOException, InterruptedException {
+        Duration delay = ctx.listener().smtpGreetingDelay();
+        if (!delay.isZero() && spokeBeforeGreeting(delay)) return;
+        client.readTimeout(ctx.limits().timeout());
+        // RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1)
+        client.writeLine("220 " + ctx.serverName() + " ESMTP ready");
+        while (true) {
+            try {
+                String line = client.readLine(ctx.limits().lineLength());
+                if (line == null) {
+                    ctx.outcome("client-closed");
+                    return;
+                }
+                if (!handle(SmtpCommand.parse(line))) return;
+            } catch (LineTooLongException e) {
+                client.writeLine(SmtpReply.LINE_TOO_LONG);
+                ctx.outcome("line-too-long");
+                lingeringClose();
+                return;
+            } catch (SocketTimeoutException e) {
+                client.writeLine(SmtpReply.timeout(ctx.serverName()));
+                ctx.outcome("timeout");
+                return;
+            }
+        }
+    }
+
+    /**
+     * The greeting delay (postscreen's pregreet test, nginx smtp_greeting_delay): an SMTP
+     * client waits for the 220 (RFC 5321 §3.1); one that talks first is a bot. True when
+     * the session is over.
+     */
+    private boolean spokeBeforeGreeting(Duration delay) throws IOException {
+        client.readTimeout(delay);
+        int first;
+        try {
+            // Nothing is buffered yet, so one raw read sees the first byte the client sends.
+            first = client.input().read();
+        } catch (SocketTimeoutException quiet) {
+            return false;
+        }
+        if (first < 0) {
+            ctx.outcome("client-closed");
+            return true;
+        }
+        client.writeLine(SmtpReply.PREGREET);
+        ctx.outcome("pregreet");
+        lingeringClose();
+        return true;
+    }
+
+    /** Answers one command; false ends the session. */
+    private boolean handle(SmtpCommand command) throws IOException, InterruptedException {
+        switch (command) {
+            case SmtpCommand.Ehlo e -> {
+                // §4.1.4: EHLO also resets any transaction in progress
+                helo = e.domain();
+                mail = null;
+                client.write(ehloReply());
+            }
+            case SmtpCommand.Helo h -> {
+                helo = h.domain();
+                mail = null;
+                client.writeLine("250 " + ctx.serverName());
+            }
+            case SmtpCommand.Auth a -> {
+                return authenticate(a);
+            }
+            case SmtpCommand.Mail m -> {
+                return mail(m);
+            }
+            case SmtpCommand.Rcpt r -> {
+                return rcpt(r);
+            }
+            case SmtpCommand.Data d -> {
+                if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+                return error(mail == null ? SmtpReply.NEED_MAIL : SmtpReply.NEED_RCPT);
+            }
+            case SmtpCommand.Rset r -> {
+                mail = null;
+                client.writeLine(SmtpReply.OK);
+            }
+            case SmtpCommand.Noop n -> client.writeLine(SmtpReply.OK);
+            case SmtpCommand.Quit q -> {
+                client.writeLine(SmtpReply.BYE);
+                ctx.outcome("quit");
+                return false;
+            }
+            case SmtpCommand.Vrfy v -> {
+                // RFC 4954 §6: 530 for any command but AUTH, EHLO, HELO, NOOP, RSET, QUIT
+                if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+                client.writeLine(SmtpReply.CANNOT_VRFY);
+            }
+            case SmtpCommand.NotImplemented n -> {
+                return error(SmtpReply.NOT_IMPLEMENTED);
+            }
+            case SmtpCommand.Invalid i -> {
+                return error(i.reply());
+            }
+            case SmtpCommand.Unknown u -> {
+                return error(SmtpReply.UNRECOGNIZED);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * RFC 5321 §4.1.1.1: "250-" domain, then one keyword per line, the last with "250 ".
+     * Only what the proxy carries before the backend is there: never CHUNKING (BDAT would
+     * need the proxy to parse chunks; nginx advertised it from config and lost mail).
+     */
+    private String ehloReply() {
+        List<String> lines = new ArrayList<>();
+        lines.add(ctx.serverName());
+        lines.add("PIPELINING");
+        long size = ctx.listener().smtpSize();
+        if (size > 0) lines.add("SIZE " + size);
+        else if (size == 0) lines.add("SIZE"); // RFC 1870 §4: no fixed maximum
+        lines.add("8BITMIME"); // bytes pass the relay untouched; the backend carries 8-bit bodies
+        lines.add("ENHANCEDSTATUSCODES");
+        if (!mx && !ctx.listener().auth().isEmpty()) {
+            lines.add("AUTH " + String.join(" ", ctx.listener().auth()).toUpperCase(Locale.ROOT));
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            b.append(i == lines.size() - 1 ? "250 " : "250-").append(lines.get(i)).append("\r\n");
+        }
+        return b.toString();
+    }
+
+    /** RFC 4954 §4: AUTH mechanism [initial-response], then 334 challenges until done. */
+    private boolean authenticate(SmtpCommand.Auth a) throws IOException, InterruptedException {
+        if (mx) return error(SmtpReply.AUTH_NOT_ENABLED);
+        if (helo == null) return error(SmtpReply.HELO_FIRST);
+        if (!ctx.listener().offers(a.mechanism())) return error(SmtpReply.UNKNOWN_MECHANISM);
+        Credentials credentials;
+        try {
+            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
+        } catch (SaslException e) {
+            return error(switch (e.kind()) {
+                case CANCELLED -> SmtpReply.AUTH_CANCELLED;
+                case MALFORMED -> SmtpReply.AUTH_UNDECODABLE;
+                case UNSUPPORTED -> SmtpReply.UNKNOWN_MECHANISM;
+            });
+        } catch (LineTooLongException e) {
+            client.writeLine(SmtpReply.AUTH_LINE_TOO_LONG);
+            ctx.outcome("line-too-long");
+            lingeringClose();
+            return false;
+        } catch (EOFException e) {
+            ctx.outcome("client-closed");
+            return false;
+        }
+        attempts++;
+        LoginRequest request = new LoginRequest(Protocol.SMTP, credentials.method(), credentials.user(),
+                credentials.secret(), credentials.salt(), attempts, ctx.clientAddress(), ctx.localAddress(),
+                ctx.sessionId(), null);
+        return switch (LoginFlow.attempt(ctx, request, new SmtpBackendLogin(ctx, helo, null))) {
+            case RELAYED, CLOSE -> false;
+            case RETRY -> true;
+        };
+    }
+
+    /** RFC 4954 §4: "334" SP base64 challenge; the client answers with one line. */
+    private String challenge(String base64) throws IOException {
+        client.writeLine("334 " + base64);
+        return client.readLine(ctx.limits().lineLength());
+    }
+
+    private boolean mail(SmtpCommand.Mail m) throws IOException {
+        if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+        if (helo == null) return error(SmtpReply.HELO_FIRST);
+        if (mail != null) return error(SmtpReply.NESTED_MAIL);
+        long max = ctx.listener().smtpSize();
+        if (max > 0 && m.size() > max) return error(SmtpReply.SIZE_EXCEEDED);
+        mail = m;
+        client.writeLine(SmtpReply.SENDER_OK);
+        return true;
+    }
+
+    /** MX mode: the first RCPT routes the session (auth_http: Auth-Method none, Auth-SMTP-*). */
+    private boolean rcpt(SmtpCommand.Rcpt r) throws IOException, InterruptedException {
+        if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+        if (mail == null) return error(SmtpReply.NEED_MAIL);
+        attempts++;
+        LoginRequest request = new LoginRequest(Protocol.SMTP, "none", "", "", "", attempts,
+                ctx.clientAddress(), ctx.localAddress(), ctx.sessionId(),
+                new LoginRequest.SmtpFacts(helo, mail.line(), r.line()));
+        SmtpBackendLogin backend = new SmtpBackendLogin(ctx, helo, new SmtpBackendLogin.Envelope(mail.line(), r.line()));
+        return switch (LoginFlow.attempt(ctx, request, backend)) {
+            case RELAYED, CLOSE -> false;
+            case RETRY -> {
+                if (backend.mailRefused()) mail = null;
+                yield true;
+            }
+        };
+    }
+
+    /**
+     * Sends an error reply; the one that reaches max-errors is still sent, then 421 and
+     * close (RFC 5321 §3.8: a server closing on its own sends 421).
+     */
+    private boolean error(String reply) throws IOException {
+        client.writeLine(reply);
+        if (++errors >= ctx.limits().maxErrors()) {
+            client.writeLine(SmtpReply.tooManyErrors(ctx.serverName()));
+            ctx.outcome("too-many-errors");
+            lingeringClose();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Half-closes and reads what the client still sends, bounded in time and bytes, so that
+     * closing with unread input does not send a TCP reset that can wipe our last reply from
+     * the client's receive buffer before it reads it.
+     */
+    private void lingeringClose() {
+        try {
+            client.socket().shutdownOutput();
+            client.discardBuffered();
+            client.readTimeout(LINGER);
+            long deadline = System.nanoTime() + LINGER.toNanos();
+            byte[] sink = new byte[4096];
+            int total = 0;
+            while (total < LINGER_BYTES && System.nanoTime() < deadline) {
+                int n = client.input().read(sink);
+                if (n < 0) return;
+                total += n;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // timeout or reset: the session is closing either way
+        }
+    }
+}

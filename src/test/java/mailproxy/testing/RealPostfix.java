@@ -1,0 +1,135 @@
+package mailproxy.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Postfix smtpd on 127.0.0.1 with its own config dir: SASL (AUTH PLAIN/LOGIN) against
+ * the fixture Dovecot, XCLIENT allowed from 127.0.0.0/8, mail for {@code @example.test}
+ * delivered to that Dovecot over LMTP. Get the shared one from {@link RealServers#postfix()}.
+ *
+ * <p>Log lines worth waiting for: {@code client=client.example[198.51.100.9]} (XCLIENT
+ * forwarding, after the queue id), {@code sasl_username=bob}, {@code status=sent}.
+ */
+public final class RealPostfix {
+    private static final Logger LOG = LoggerFactory.getLogger(RealPostfix.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
+
+    private final Path dir;
+    private final String instance;
+    private final int smtpPort;
+    private final LogFile log;
+
+    private RealPostfix(Path dir, int smtpPort) {
+        this.dir = dir;
+        this.instance = "mailproxy-" + dir.getFileName();
+        this.smtpPort = smtpPort;
+        this.log = new LogFile(dir.resolve("postfix.log"));
+    }
+
+    /** Starts a fresh instance delivering to {@code dovecot}; retries with a new port. */
+    static RealPostfix start(RealDovecot dovecot) throws IOException {
+        IOException failure = null;
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            RealPostfix p = new RealPostfix(InstanceDir.create("postfix"), FreePorts.allocate(1)[0]);
+            long t0 = System.nanoTime();
+            try {
+                p.launch(dovecot);
+                LOG.info("Postfix {} up after {} ms in {}: smtp {}", p.instance,
+                        (System.nanoTime() - t0) / 1_000_000, p.dir, p.smtpPort);
+                return p;
+            } catch (IOException e) {
+                LOG.warn("Postfix start attempt {} failed: {}", attempt, e.getMessage());
+                p.stop(false);
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        throw failure;
+    }
+
+    private void launch(RealDovecot dovecot) throws IOException {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.createDirectories(dir.resolve("queue")); // before the first postfix command
+        Files.writeString(etc.resolve("main.cf"), PostfixConfig.mainCf(instance, dir, dovecot));
+        Files.writeString(etc.resolve("master.cf"), PostfixConfig.masterCf(smtpPort));
+        Path out = dir.resolve("postfix.out");
+        int exit = Procs.run(out, Duration.ofSeconds(60), "/usr/sbin/postfix", "-c", etc.toString(), "start");
+        if (exit != 0) {
+            throw new IOException("postfix start exited " + exit + ": " + Files.readString(out).trim()
+                    + "\nlog:\n" + log.tail(20));
+        }
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        try {
+            ServerProbe.awaitGreeting(RealDovecot.HOST, smtpPort,
+                    banner -> banner.startsWith("220 ") && banner.contains(instance), deadline);
+        } catch (IOException e) {
+            throw new IOException("Postfix not ready: " + e.getMessage() + "\nlog:\n" + log.tail(20), e);
+        }
+    }
+
+    /** SIGTERM to the master (what {@code postfix stop} does), bounded; then delete files. */
+    void stop(boolean keep) {
+        Procs.readPid(dir.resolve("queue/pid/master.pid"))
+                .ifPresent(pid -> Procs.stop(pid, "postfix", Duration.ofSeconds(5)));
+        if (!keep) {
+            InstanceDir.delete(dir);
+        }
+    }
+
+    public String host() {
+        return RealDovecot.HOST;
+    }
+
+    public int smtpPort() {
+        return smtpPort;
+    }
+
+    /** The config dir, for {@code postfix -c <dir> ...} or {@code postconf -c <dir>}. */
+    public Path configDir() {
+        return dir.resolve("etc");
+    }
+
+    public String instanceName() {
+        return instance;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogFile logFile() {
+        return log;
+    }
+
+    /** The whole Postfix log now. */
+    public String log() {
+        return log.text();
+    }
+
+    public long logMark() {
+        return log.mark();
+    }
+
+    /** Waits for a log line containing {@code needle}; returns it (AssertionError on timeout). */
+    public String awaitLog(String needle, Duration timeout) {
+        return log.await(needle, timeout);
+    }
+
+    /** Like {@link #awaitLog(String, Duration)} but only lines written after {@code mark}. */
+    public String awaitLog(long mark, String needle, Duration timeout) {
+        return log.awaitSince(mark, needle, timeout);
+    }
+
+    @Override
+    public String toString() {
+        return "Postfix " + instance + " smtp " + smtpPort;
+    }
+}

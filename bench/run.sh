@@ -26,7 +26,7 @@ usage: bench/run.sh [flags]
                        when nginx and its mail module are installed)
   --no-nginx           leave nginx out
   --seconds S          measured phase per scenario, at most (default 8)
-  --warmup S           unmeasured phase before it (default 2)
+  --warmup S           unmeasured phase before it (default 4: the JIT settles)
   --concurrency C      sessions at once in imap/pop3/smtp (default 32)
   --max-sessions N     per scenario, at most (default 50000)
   --bigfetch-concurrency C   parallel 5 MB FETCH streams (default 1)
@@ -49,7 +49,7 @@ TARGETS=direct,mailproxy,nginx,nginx-64k
 TLS_VARIANTS=both
 WITH_NGINX=auto
 SECONDS_MEASURED=8
-WARMUP=2
+WARMUP=4
 CONC=32
 MAX_SESSIONS=50000
 BIG_CONC=1
@@ -128,6 +128,8 @@ rm -rf "$BUILD" && mkdir -p "$BUILD"
 LG_OPTS=(-Xmx3g -XX:+UseParallelGC -Djdk.tls.namedGroups=x25519,secp256r1)
 lg() { "$JDK/bin/java" "${LG_OPTS[@]}" -cp "$BUILD" loadgen.LoadGen "$@"; }
 CLK_TCK=$(getconf CLK_TCK)
+# The JVM flags mailproxy's launcher uses when MAILPROXY_JAVA_OPTS is empty.
+LAUNCHER_OPTS=$(sed -n 's/.*MAILPROXY_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$TOP/src/main/sh/mailproxy" | head -1)
 
 # ---------- ports, certificate, backends ----------
 mapfile -t P < <(lg ports 16)
@@ -157,7 +159,7 @@ write_mailproxy_conf
   echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, kernel $(uname -r), open files $(ulimit -n)/$(ulimit -Hn)"
   echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- JDK: $("$JDK/bin/java" -version 2>&1 | head -1)"
-  echo "- mailproxy: $(cd "$TOP" && git log -1 --format='%h %s' 2>/dev/null || echo unknown) (JVM flags: ${PROXY_JAVA_OPTS:-none})"
+  echo "- mailproxy: $(cd "$TOP" && git log -1 --format='%h %s' 2>/dev/null || echo unknown) (JVM flags: ${PROXY_JAVA_OPTS:-${LAUNCHER_OPTS:-none} (launcher default)})"
   echo "- Dovecot $(dovecot --version), smtp-sink (Postfix $(postconf -d -h mail_version 2>/dev/null || echo '?'))"
   [ "$WITH_NGINX" = yes ] && echo "- $(nginx -v 2>&1 | sed 's/^nginx version: //') with ngx_mail_module, 1 worker"
   echo "- command: bench/run.sh $*"
@@ -247,7 +249,7 @@ for run in "${RUNS[@]}"; do
   BASE_JAVA_OPTS=$PROXY_JAVA_OPTS
   if [ "$JFR" = yes ] && [ "$t" = mailproxy ]; then
     mkdir -p "$OUT/jfr"
-    PROXY_JAVA_OPTS="$PROXY_JAVA_OPTS -XX:StartFlightRecording=filename=$OUT/jfr/$sc-$tls.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms"
+    PROXY_JAVA_OPTS="${PROXY_JAVA_OPTS:-$LAUNCHER_OPTS} -XX:StartFlightRecording=filename=$OUT/jfr/$sc-$tls.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms"
   fi
   start_target "$t"
   PROXY_JAVA_OPTS=$BASE_JAVA_OPTS

@@ -25,6 +25,54 @@ final class Proc {
         }
     }
 
+    /**
+     * CPU milliseconds per thread group of a process (thread names from each /proc/PID/task/N/comm
+     * with digits dropped, so "ForkJoinPool-1-worker-3" and "-7" add up). Threads that end
+     * in between are missing from a delta; long-lived ones (carriers, JIT, GC) are there.
+     */
+    static java.util.Map<String, Long> threadCpuMillis(long pid, int clkTck) {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        if (pid <= 0) return out;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+                            .replaceAll("[0-9]+", "#");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1000L / clkTck;
+                    out.merge(name, ms, Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while we looked
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no such process
+        }
+        return out;
+    }
+
+    /** "name 55%, other 30%" for the groups that grew between two snapshots, largest first. */
+    static String threadShare(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+        java.util.List<java.util.Map.Entry<String, Long>> d = new java.util.ArrayList<>();
+        long total = 0;
+        for (var e : after.entrySet()) {
+            long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            if (delta > 0) {
+                d.add(java.util.Map.entry(e.getKey(), delta));
+                total += delta;
+            }
+        }
+        if (total == 0 || after.size() < 2) return "";
+        d.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
+        StringBuilder b = new StringBuilder("threads:");
+        for (int i = 0; i < Math.min(5, d.size()); i++) {
+            b.append(i == 0 ? " " : ", ").append(d.get(i).getKey()).append(' ')
+                    .append(Math.round(100.0 * d.get(i).getValue() / total)).append('%');
+        }
+        return b.toString();
+    }
+
     /** VmRSS in KB; -1 if unknown. */
     static long rssKb(long pid) {
         if (pid <= 0) return -1;

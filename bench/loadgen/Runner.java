@@ -32,17 +32,20 @@ final class Runner {
         bytes.set(0);
         long cpu0 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux0 = Proc.cpuMillis(o.auxPid(), o.clkTck());
+        var threads0 = Proc.threadCpuMillis(o.pid(), o.clkTck());
         long t0 = System.nanoTime();
         List<Lat> lats = phase("measure", o.seconds(), o.maxSessions());
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu1 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux1 = Proc.cpuMillis(o.auxPid(), o.clkTck());
+        String threads = Proc.threadShare(threads0, Proc.threadCpuMillis(o.pid(), o.clkTck()));
         long[] sorted = Lat.merge(lats);
         long n = done.get();
         double cpu = cpu0 < 0 || cpu1 < 0 || n == 0 ? -1 : (double) (cpu1 - cpu0) / n;
         double aux = aux0 < 0 || aux1 < 0 || n == 0 ? -1 : (double) (aux1 - aux0) / n;
         double mbs = o.scenario().equals("bigfetch") ? bytes.get() / 1048576.0 / secs : -1;
-        String note = samples.isEmpty() ? "" : "first error: " + samples.peek();
+        String note = threads;
+        if (!samples.isEmpty()) note += (note.isEmpty() ? "" : "; ") + "first error: " + samples.peek();
         return new Result(o.scenario(), o.tls(), o.target(), o.concurrency(), n, secs, n / secs,
                 Result.percentile(sorted, 50) / 1000.0, Result.percentile(sorted, 99) / 1000.0,
                 errors.get(), mbs, cpu, aux, -1, note);

@@ -122,7 +122,8 @@ public final class ConfigLoader {
                 s.strings("pop3-capabilities"), s.strings("imap-capabilities"),
                 s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class),
                 s.bytes("smtp-size", -1, Long.MAX_VALUE),
-                s.duration("smtp-greeting-delay", Duration.ZERO));
+                s.duration("smtp-greeting-delay", Duration.ZERO),
+                TlsReader.listener(s));
         s.rejectUnknownKeys();
         return l;
     }

@@ -15,7 +15,8 @@ public record ListenerConfig(
         List<String> imapCapabilities,
         SmtpMode smtpMode,
         long smtpSize,
-        Duration smtpGreetingDelay) {
+        Duration smtpGreetingDelay,
+        ListenerTls tls) {
 
     /** SMTP listener kind: submission needs AUTH before MAIL; mx takes mail without it. */
     public enum SmtpMode { SUBMISSION, MX }

@@ -33,6 +33,8 @@ final class Section {
 
     String path() { return path; }
 
+    String file() { return file; }
+
     ConfigException error(String key, String expected) {
         String where = file;
         if (key != null && config.hasPath(quote(key))) {

@@ -26,6 +26,12 @@ final class Pop3BackendLogin implements BackendLogin {
         String greeting = b.readLine(max);
         if (greeting == null || !greeting.startsWith("+OK")) return new Result.Broken("greeting: " + Pop3Session.show(greeting));
         Backend.Pop3 options = route.target().options().pop3();
+        if (options != null && options.tls() == Backend.Tls.STARTTLS) {
+            b.writeLine("STLS");
+            String reply = b.readLine(max);
+            if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("STLS refused: " + Pop3Session.show(reply));
+            ctx.upgradeBackend(b, route.target());
+        }
         if (options != null && options.xclient()) {
             b.writeLine("XCLIENT ADDR=" + ctx.clientAddress().getAddress().getHostAddress()
                     + " PORT=" + ctx.clientAddress().getPort());

@@ -19,6 +19,8 @@ import mailproxy.wire.LineTooLongException;
  */
 public final class Pop3Session {
     static final String OK = "+OK\r\n";
+    /** RFC 2595 §4 / RFC 8314: with starttls = only, nothing that carries a password before TLS. */
+    static final String TLS_FIRST = "-ERR Command not permitted before STLS";
     static final String AUTH_FAILED = "-ERR [AUTH] Authentication failed.\r\n";
     /** RFC 3206 §4: SYS/TEMP is "a problem which is likely to be temporary". */
     static final String TEMP_FAILURE = "-ERR [SYS/TEMP] Temporary failure, please try again later.\r\n";
@@ -71,6 +73,15 @@ public final class Pop3Session {
                 ctx.outcome("quit");
                 return false;
             }
+            case Pop3Command.User u when ctx.tlsRequired() -> {
+                return error(TLS_FIRST);
+            }
+            case Pop3Command.Pass p when ctx.tlsRequired() -> {
+                return error(TLS_FIRST);
+            }
+            case Pop3Command.Auth a when ctx.tlsRequired() -> {
+                return error(TLS_FIRST);
+            }
             case Pop3Command.User u -> {
                 pendingUser = u.name();
                 client.write(OK);
@@ -89,7 +100,11 @@ public final class Pop3Session {
                 return error("-ERR APOP not enabled");
             }
             case Pop3Command.Stls s -> {
-                return error("-ERR STLS not enabled");
+                if (!ctx.canStartTls()) return error(ctx.secure() ? "-ERR Already in TLS" : "-ERR STLS not enabled");
+                // RFC 2595 §4: "+OK", then the handshake; the AUTHORIZATION state starts over
+                client.writeLine("+OK Begin TLS negotiation");
+                ctx.startTls();
+                pendingUser = null;
             }
             case Pop3Command.Invalid i -> {
                 return error("-ERR " + i.reply());
@@ -105,7 +120,8 @@ public final class Pop3Session {
         if (!ctx.listener().offers(a.mechanism())) return error("-ERR Unsupported authentication mechanism");
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
+            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
+                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null));
         } catch (SaslException e) {
             return error(switch (e.kind()) {
                 case CANCELLED -> "-ERR Authentication cancelled";
@@ -145,6 +161,8 @@ public final class Pop3Session {
     private String capabilities() {
         StringBuilder b = new StringBuilder("+OK Capability list follows\r\n");
         for (String cap : ctx.listener().pop3Capabilities()) b.append(cap).append("\r\n");
+        if (ctx.canStartTls()) b.append("STLS\r\n");
+        if (ctx.tlsRequired()) return b.append(".\r\n").toString(); // RFC 2595 §4: no USER, no SASL yet
         b.append("USER\r\n");
         if (!ctx.listener().auth().isEmpty()) {
             b.append("SASL");

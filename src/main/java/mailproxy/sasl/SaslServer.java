@@ -26,9 +26,19 @@ public final class SaslServer {
      */
     public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch)
             throws SaslException, IOException {
+        return authenticate(mechanism, initialResponse, ch, null);
+    }
+
+    /**
+     * As above, with the identity of a verified TLS client certificate (null without one),
+     * which EXTERNAL needs.
+     */
+    public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch,
+                                           String certificateIdentity) throws SaslException, IOException {
         return switch (mechanism.toLowerCase(Locale.ROOT)) {
             case "plain" -> plain(initialResponse != null ? initialResponse : respond(ch, ""));
             case "login" -> login(initialResponse, ch);
+            case "external" -> external(initialResponse != null ? initialResponse : respond(ch, ""), certificateIdentity);
             default -> throw new SaslException(SaslException.Kind.UNSUPPORTED, "unsupported mechanism");
         };
     }
@@ -53,6 +63,22 @@ public final class SaslServer {
             throw new SaslException(SaslException.Kind.MALFORMED, "authorization identity differs from user");
         }
         return Credentials.plain(user, pass);
+    }
+
+    /**
+     * RFC 4422 Appendix A: the client's message is an authorization identity, empty meaning
+     * "the one my credentials (here: the verified certificate) establish". Another identity
+     * than the certificate's is refused: the proxy cannot grant such rights.
+     */
+    static Credentials external(String response, String certificateIdentity) throws SaslException {
+        if (certificateIdentity == null || certificateIdentity.isEmpty()) {
+            throw new SaslException(SaslException.Kind.MALFORMED, "EXTERNAL without a verified client certificate");
+        }
+        String authzid = decode(response);
+        if (!authzid.isEmpty() && !authzid.equals(certificateIdentity)) {
+            throw new SaslException(SaslException.Kind.MALFORMED, "EXTERNAL identity differs from the certificate's");
+        }
+        return new Credentials(certificateIdentity, "", "external", "");
     }
 
     /** draft-murchison-sasl-login: "Username:" then "Password:", each answered in base64. */

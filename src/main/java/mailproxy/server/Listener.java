@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ProxyConfig;
 import mailproxy.route.Router;
+import mailproxy.tls.TlsHandshakeException;
 import mailproxy.wire.Connection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +103,11 @@ final class Listener {
             Connection client = new Connection(s, 1024);
             ctx = new SessionContext(id, config, listener, router, client);
             sessions.add(ctx);
+            if (listener.tls().implicit()) ctx.handshake();
             ProtocolSessions.run(ctx);
+        } catch (TlsHandshakeException e) {
+            if (ctx != null) ctx.outcome("tls-failed");
+            log.info("{}", e.getMessage());
         } catch (SocketException e) {
             if (ctx != null && ctx.outcome().equals("closed")) ctx.outcome("client-gone");
             log.debug("session ended: {}", e.toString());

@@ -1,6 +1,7 @@
 package mailproxy.server;
 
 import java.io.IOException;
+import mailproxy.imap.ImapSession;
 import mailproxy.pop3.Pop3Session;
 import mailproxy.smtp.SmtpSession;
 
@@ -11,7 +12,7 @@ final class ProtocolSessions {
     static void run(SessionContext ctx) throws IOException, InterruptedException {
         switch (ctx.listener().protocol()) {
             case POP3 -> new Pop3Session(ctx).run();
-            case IMAP -> unavailable(ctx, "* BYE IMAP is not served yet");
+            case IMAP -> new ImapSession(ctx).run();
             case SMTP -> new SmtpSession(ctx).run();
         }
     }

@@ -3,12 +3,17 @@ package mailproxy.server;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import javax.net.ssl.SSLSocket;
+import mailproxy.config.Backend;
 import mailproxy.config.Limits;
+import mailproxy.config.ListenerTls;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ProxyConfig;
 import mailproxy.route.BackendDialer;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
+import mailproxy.tls.TlsClient;
+import mailproxy.tls.TlsFacts;
 import mailproxy.wire.Connection;
 import mailproxy.wire.Relay;
 
@@ -25,6 +30,7 @@ public final class SessionContext {
     private final Connection client;
     private final long startNanos = System.nanoTime();
     private volatile Connection backend;
+    private TlsFacts tls;
     private String user = "-";
     private String backendName = "-";
     private String outcome = "closed";
@@ -60,12 +66,56 @@ public final class SessionContext {
 
     public String serverName() { return config.serverName(); }
 
-    /** Connects to a backend; the connection is closed with the session. */
+    /** TLS facts of the client connection, or null while it is plaintext. */
+    public TlsFacts tls() { return tls; }
+
+    public boolean secure() { return tls != null; }
+
+    /** The listener wants STARTTLS before any login and this connection has not done it. */
+    public boolean tlsRequired() {
+        return listener.tls().starttls() == ListenerTls.StartTls.ONLY && tls == null;
+    }
+
+    /** The listener offers STARTTLS/STLS and this connection is still plaintext. */
+    public boolean canStartTls() { return listener.tls().offersStartTls() && tls == null; }
+
+    /** The TLS handshake on the client connection: implicit TLS, or after a STARTTLS go-ahead. */
+    void handshake() throws IOException {
+        SSLSocket s = listener.tls().server().handshake(client.socket(), limits().timeout());
+        client.replaceSocket(s);
+        tls = listener.tls().server().facts(s);
+    }
+
+    /**
+     * STARTTLS / STLS: the go-ahead reply has been sent; whatever the client sent after its
+     * command is thrown away unread (RFC 3207 §4.2, RFC 2595 §3.1; nginx CVE-2014-3556), then
+     * the handshake. Afterwards the session starts over as the RFCs require (fresh
+     * capabilities, no state from before).
+     */
+    public void startTls() throws IOException {
+        client.discardBuffered();
+        handshake();
+    }
+
+    /** Connects to a backend, with TLS first where it is implicit; closed with the session. */
     public Connection connect(Target target) throws IOException {
         backendName = target.toString();
         Connection c = BackendDialer.connect(target, limits().connectTimeout(), limits().backendTimeout());
         backend = c;
+        if (target.options().tls(listener.protocol()) == Backend.Tls.IMPLICIT) upgradeBackend(c, target);
         return c;
+    }
+
+    /**
+     * TLS on a backend connection: right after connect (implicit) or after the backend's
+     * STARTTLS/STLS go-ahead. Anything the backend sent beyond its go-ahead is discarded,
+     * for the same reason as on the client side.
+     */
+    public void upgradeBackend(Connection c, Target target) throws IOException {
+        TlsClient client = target.options().tlsClient();
+        if (client == null) throw new IOException("backend " + target + " has TLS but no TLS client settings");
+        c.discardBuffered();
+        c.replaceSocket(client.handshake(c.socket(), limits().backendTimeout()));
     }
 
     /** Closes a backend that refused the login, so the client can try again. */
@@ -95,7 +145,7 @@ public final class SessionContext {
     String logLine() {
         return listener.protocol().id() + " client=" + format(client.remote()) + " user=" + LogSafe.text(user)
                 + " backend=" + backendName + " up=" + up + " down=" + down + " ms=" + elapsed().toMillis()
-                + " outcome=" + outcome;
+                + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
     }
 
     static String format(InetSocketAddress a) {

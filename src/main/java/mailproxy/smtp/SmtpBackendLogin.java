@@ -61,6 +61,14 @@ final class SmtpBackendLogin implements BackendLogin {
         r = Reply.send(b, "EHLO " + ctx.serverName(), max);
         if (r.code != 250) return new Result.Broken("EHLO refused: " + r);
         Backend.Smtp options = route.target().options().smtp();
+        if (options != null && options.tls() == Backend.Tls.STARTTLS) {
+            r = Reply.send(b, "STARTTLS", max);
+            if (r.code != 220) return new Result.Broken("STARTTLS refused: " + r);
+            ctx.upgradeBackend(b, route.target());
+            // RFC 3207 §4.2: the server forgets the EHLO; say it again, now under TLS
+            r = Reply.send(b, "EHLO " + ctx.serverName(), max);
+            if (r.code != 250) return new Result.Broken("EHLO after STARTTLS refused: " + r);
+        }
         Backend.SmtpAuth auth = options == null ? Backend.SmtpAuth.NONE : options.auth();
         // Without credentials (MX mode) there is nothing to AUTH with.
         boolean authenticate = auth != Backend.SmtpAuth.NONE && !route.user().isEmpty();

@@ -41,6 +41,9 @@ sealed interface SmtpCommand {
 
     record Vrfy() implements SmtpCommand {}
 
+    /** RFC 3207 §4: "STARTTLS" with no parameters. */
+    record StartTls() implements SmtpCommand {}
+
     /** A verb the proxy knows but does not carry before login (BDAT, STARTTLS, EXPN, ...). */
     record NotImplemented(String verb) implements SmtpCommand {}
 
@@ -78,7 +81,8 @@ sealed interface SmtpCommand {
             case "NOOP" -> new Noop();
             case "QUIT" -> new Quit();
             case "VRFY" -> rest.isBlank() ? new Invalid("501 5.5.4 Syntax: VRFY address") : new Vrfy();
-            case "BDAT", "STARTTLS", "EXPN", "ETRN", "HELP", "TURN", "ATRN" -> new NotImplemented(verb);
+            case "STARTTLS" -> rest.isBlank() ? new StartTls() : new Invalid("501 5.5.4 Syntax: STARTTLS");
+            case "BDAT", "EXPN", "ETRN", "HELP", "TURN", "ATRN" -> new NotImplemented(verb);
             default -> new Unknown(verb);
         };
     }

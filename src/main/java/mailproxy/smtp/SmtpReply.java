@@ -28,6 +28,12 @@ final class SmtpReply {
     static final String LINE_TOO_LONG = "500 5.5.2 Error: line too long";
     /** RFC 5321 §4.2.4: 502 "Command not implemented" (known, but not before login here). */
     static final String NOT_IMPLEMENTED = "502 5.5.1 Error: command not implemented";
+    /** RFC 3207 §4: the go-ahead for the TLS handshake. */
+    static final String READY_FOR_TLS = "220 2.0.0 Ready to start TLS";
+    /** RFC 3207 §4: "530 5.7.0 Must issue a STARTTLS command first" (a TLS-only listener). */
+    static final String TLS_FIRST = "530 5.7.0 Must issue a STARTTLS command first";
+    /** RFC 3207 §4: STARTTLS after a successful TLS negotiation. */
+    static final String ALREADY_TLS = "503 5.5.1 Error: TLS already active";
 
     /** RFC 5321 §4.1.4: "a client MUST issue HELO or EHLO before starting a mail transaction". */
     static final String HELO_FIRST = "503 5.5.1 Error: send HELO/EHLO first";

@@ -115,6 +115,24 @@ public final class SmtpSession {
                 mail = null;
                 client.writeLine("250 " + ctx.serverName());
             }
+            case SmtpCommand.StartTls s -> {
+                if (ctx.secure()) return error(SmtpReply.ALREADY_TLS);
+                if (!ctx.canStartTls()) return error(SmtpReply.NOT_IMPLEMENTED);
+                client.writeLine(SmtpReply.READY_FOR_TLS);
+                ctx.startTls();
+                // RFC 3207 §4.2: discard all knowledge from the client; it must EHLO again
+                helo = null;
+                mail = null;
+            }
+            case SmtpCommand.Auth a when ctx.tlsRequired() -> {
+                return error(SmtpReply.TLS_FIRST);
+            }
+            case SmtpCommand.Mail m when ctx.tlsRequired() -> {
+                return error(SmtpReply.TLS_FIRST);
+            }
+            case SmtpCommand.Rcpt r when ctx.tlsRequired() -> {
+                return error(SmtpReply.TLS_FIRST);
+            }
             case SmtpCommand.Auth a -> {
                 return authenticate(a);
             }
@@ -170,7 +188,8 @@ public final class SmtpSession {
         else if (size == 0) lines.add("SIZE"); // RFC 1870 §4: no fixed maximum
         lines.add("8BITMIME"); // bytes pass the relay untouched; the backend carries 8-bit bodies
         lines.add("ENHANCEDSTATUSCODES");
-        if (!mx && !ctx.listener().auth().isEmpty()) {
+        if (ctx.canStartTls()) lines.add("STARTTLS");
+        if (!mx && !ctx.listener().auth().isEmpty() && !ctx.tlsRequired()) {
             lines.add("AUTH " + String.join(" ", ctx.listener().auth()).toUpperCase(Locale.ROOT));
         }
         StringBuilder b = new StringBuilder();
@@ -187,7 +206,8 @@ public final class SmtpSession {
         if (!ctx.listener().offers(a.mechanism())) return error(SmtpReply.UNKNOWN_MECHANISM);
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
+            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
+                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null));
         } catch (SaslException e) {
             return error(switch (e.kind()) {
                 case CANCELLED -> SmtpReply.AUTH_CANCELLED;

@@ -1,0 +1,95 @@
+package mailproxy.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import com.typesafe.config.ConfigObject;
+import mailproxy.tls.BackendTlsSettings;
+import mailproxy.tls.CertificateSource;
+import mailproxy.tls.ServerTlsSettings;
+import mailproxy.tls.TlsClient;
+import mailproxy.tls.TlsConfigException;
+import mailproxy.tls.TlsServer;
+
+/**
+ * TLS keys of listeners and backends. Certificates and keys are loaded here, at startup,
+ * so a missing file or a key that does not match its certificate fails `--check` and the
+ * start, naming the key.
+ */
+final class TlsReader {
+    private TlsReader() {}
+
+    private enum Mode { OFF, IMPLICIT }
+
+    static final List<String> LISTENER_KEYS = List.of(
+            "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca");
+
+    static ListenerTls listener(Section s) {
+        boolean implicit = s.oneOf("tls", Mode.class) == Mode.IMPLICIT;
+        ListenerTls.StartTls starttls = s.oneOf("starttls", ListenerTls.StartTls.class);
+        List<CertificateSource> certificates = certificates(s);
+        List<String> protocols = s.strings("tls-protocols");
+        List<String> ciphers = s.strings("tls-ciphers");
+        ServerTlsSettings.ClientAuth clientAuth = s.oneOf("tls-client-auth", ServerTlsSettings.ClientAuth.class);
+        String ca = s.string("tls-client-ca");
+        if (!implicit && starttls == ListenerTls.StartTls.OFF) return ListenerTls.NONE;
+        if (implicit && starttls != ListenerTls.StartTls.OFF) {
+            throw s.error("starttls", "must be off on a listener with tls = implicit (the connection is TLS from the start)");
+        }
+        if (certificates.isEmpty()) {
+            throw s.error("tls-certificates", "TLS needs at least one { certificate = FILE, key = FILE } or { pkcs12 = FILE, password = ... }");
+        }
+        if (clientAuth != ServerTlsSettings.ClientAuth.NONE && ca.isEmpty()) {
+            throw s.error("tls-client-ca", "client certificates need a CA file to verify them against");
+        }
+        ServerTlsSettings settings = new ServerTlsSettings(certificates, protocols, ciphers, clientAuth,
+                ca.isEmpty() ? null : Path.of(ca));
+        try {
+            return new ListenerTls(implicit, starttls, TlsServer.create(settings));
+        } catch (TlsConfigException | RuntimeException e) {
+            throw s.error("tls-certificates", e.getMessage());
+        }
+    }
+
+    private static List<CertificateSource> certificates(Section s) {
+        List<CertificateSource> out = new ArrayList<>();
+        List<? extends ConfigObject> objects = s.objects("tls-certificates");
+        for (int i = 0; i < objects.size(); i++) {
+            Section c = new Section(objects.get(i).toConfig(), s.path() + ".tls-certificates[" + i + "]", s.file());
+            if (c.has("pkcs12")) {
+                out.add(new CertificateSource.Pkcs12(Path.of(c.string("pkcs12")), c.has("password") ? c.string("password") : ""));
+            } else {
+                out.add(new CertificateSource.Pem(Path.of(c.string("certificate")), Path.of(c.string("key"))));
+            }
+            c.rejectUnknownKeys();
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Backend-wide TLS client settings (tls-verify, tls-ca, tls-server-name, tls-certificate,
+     * tls-key); null when no protocol section of the backend uses TLS.
+     */
+    static TlsClient backend(Section b, String host, boolean used) {
+        boolean verify = !b.has("tls-verify") || b.bool("tls-verify");
+        String ca = b.has("tls-ca") ? b.string("tls-ca") : "";
+        String serverName = b.has("tls-server-name") ? b.string("tls-server-name") : "";
+        String cert = b.has("tls-certificate") ? b.string("tls-certificate") : "";
+        String key = b.has("tls-key") ? b.string("tls-key") : "";
+        if (!used) return null;
+        if (cert.isEmpty() != key.isEmpty()) throw b.error(cert.isEmpty() ? "tls-certificate" : "tls-key", "tls-certificate and tls-key go together");
+        if (!verify && !ca.isEmpty()) throw b.error("tls-verify", "tls-verify = false with a tls-ca makes no sense: drop one");
+        BackendTlsSettings settings = new BackendTlsSettings(verify, ca.isEmpty() ? null : Path.of(ca),
+                cert.isEmpty() ? null : new CertificateSource.Pem(Path.of(cert), Path.of(key)),
+                serverName.isEmpty() ? (looksLikeName(host) ? host : null) : serverName, null);
+        try {
+            return TlsClient.create(settings);
+        } catch (TlsConfigException | RuntimeException e) {
+            throw b.error(null, "TLS: " + e.getMessage());
+        }
+    }
+
+    private static boolean looksLikeName(String host) {
+        return !host.isEmpty() && !host.contains(":") && !host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
+    }
+}

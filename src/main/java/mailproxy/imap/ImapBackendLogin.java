@@ -1,0 +1,256 @@
+package mailproxy.imap;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import mailproxy.config.Backend;
+import mailproxy.route.Route;
+import mailproxy.sasl.SaslServer;
+import mailproxy.server.BackendLogin;
+import mailproxy.server.LogSafe;
+import mailproxy.server.SessionContext;
+import mailproxy.wire.Connection;
+
+/**
+ * Logs in to an IMAP backend for the client: greeting, optional ID with the client's
+ * address (Dovecot honours it from login_trusted_networks), then LOGIN with literals (any
+ * byte is safe in a literal) or AUTHENTICATE PLAIN. Untagged lines on the way are
+ * tolerated; those that answer the login (a CAPABILITY, an ALERT) reach the client with
+ * the backend's completion, under the client's own tag.
+ */
+final class ImapBackendLogin implements BackendLogin {
+    /** RFC 7888 §4: LITERAL- allows non-synchronizing literals up to 4096 octets. */
+    private static final int LITERAL_MINUS_MAX = 4096;
+
+    private final SessionContext ctx;
+    private String clientTag = "*";
+    private int serial;
+
+    ImapBackendLogin(SessionContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The tag of the client command this login answers. */
+    void clientTag(String tag) {
+        this.clientTag = tag;
+    }
+
+    @Override
+    public Result login(Connection b, Route.Ok route) throws IOException {
+        serial = 0; // tags count per backend connection
+        BackendReader r = new BackendReader(b, ctx.limits().backendLineLength());
+        String greeting = r.line();
+        // greeting = "*" SP (resp-cond-auth / resp-cond-bye); PREAUTH would skip the login
+        if (greeting == null || !greeting.regionMatches(true, 0, "* OK", 0, 4)) {
+            return new Result.Broken("greeting: " + show(greeting));
+        }
+        Set<String> caps = capabilities(greeting);
+        Backend.Imap options = route.target().options().imap();
+        if (options != null && options.tls() == Backend.Tls.STARTTLS) {
+            String tag = nextTag();
+            b.write(tag + " STARTTLS\r\n");
+            String done = r.until(tag, new StringBuilder());
+            if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
+                return new Result.Broken("STARTTLS refused: " + show(done));
+            }
+            ctx.upgradeBackend(b, route.target());
+            // RFC 9051 §6.2.1: capabilities from before TLS no longer count; ask again
+            tag = nextTag();
+            b.write(tag + " CAPABILITY\r\n");
+            StringBuilder untagged = new StringBuilder();
+            done = r.until(tag, untagged);
+            if (done == null || !status(tag, done).startsWith("OK")) return new Result.Broken("CAPABILITY after STARTTLS: " + show(done));
+            caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
+        }
+        if (options != null && options.sendId()) {
+            String tag = nextTag();
+            b.write(tag + " ID " + idParams() + "\r\n");
+            String done = r.until(tag, new StringBuilder());
+            if (done == null) return new Result.Broken("closed after ID");
+            if (done.startsWith("+") || !status(tag, done).startsWith("OK")) return new Result.Broken("ID refused: " + show(done));
+        }
+        String user = route.user();
+        String pass = route.password();
+        // NUL is the one byte a literal cannot carry (CHAR8 = %x01-ff), and AUTHENTICATE
+        // PLAIN uses it as the separator
+        if (user.indexOf('\0') >= 0 || pass.indexOf('\0') >= 0) {
+            return new Result.Refused(ImapReplies.tagged(clientTag, ImapReplies.AUTH_FAILED));
+        }
+        if (options != null && options.login() == Backend.ImapLogin.AUTHENTICATE_PLAIN) {
+            return authenticatePlain(b, r, caps, user, pass);
+        }
+        return loginWithLiterals(b, r, caps, user, pass);
+    }
+
+    /**
+     * login = "LOGIN" SP userid SP password, both as literals. Synchronizing literals wait
+     * for the backend's "+" each; with LITERAL+ (RFC 7888) the command goes in one write.
+     */
+    private Result loginWithLiterals(Connection b, BackendReader r, Set<String> caps, String user, String pass)
+            throws IOException {
+        String tag = nextTag();
+        StringBuilder untagged = new StringBuilder();
+        boolean nonSync = caps.contains("LITERAL+")
+                || (caps.contains("LITERAL-") && Math.max(user.length(), pass.length()) <= LITERAL_MINUS_MAX);
+        if (nonSync) {
+            b.write(tag + " LOGIN {" + user.length() + "+}\r\n" + user + " {" + pass.length() + "+}\r\n" + pass + "\r\n");
+        } else {
+            b.write(tag + " LOGIN {" + user.length() + "}\r\n");
+            String reply = r.until(tag, untagged);
+            if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
+            b.write(user + " {" + pass.length() + "}\r\n");
+            reply = r.until(tag, untagged);
+            if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
+            b.write(pass + "\r\n");
+        }
+        return finish(tag, r.until(tag, untagged), untagged);
+    }
+
+    /** RFC 4616 via AUTHENTICATE (RFC 9051 §6.2.2), with SASL-IR when announced (RFC 4959). */
+    private Result authenticatePlain(Connection b, BackendReader r, Set<String> caps, String user, String pass)
+            throws IOException {
+        String tag = nextTag();
+        StringBuilder untagged = new StringBuilder();
+        String response = SaslServer.encode("\0" + user + "\0" + pass);
+        if (caps.contains("SASL-IR")) {
+            b.write(tag + " AUTHENTICATE PLAIN " + response + "\r\n");
+        } else {
+            b.write(tag + " AUTHENTICATE PLAIN\r\n");
+            String reply = r.until(tag, untagged);
+            if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
+            b.write(response + "\r\n");
+        }
+        return finish(tag, r.until(tag, untagged), untagged);
+    }
+
+    /** The backend's completion of the login, given to the client under the client's tag. */
+    private Result finish(String tag, String reply, StringBuilder untagged) {
+        if (reply == null) return new Result.Broken("closed during login");
+        if (reply.startsWith("+")) return new Result.Broken("unexpected continuation: " + show(reply));
+        String status = status(tag, reply);
+        String toClient = untagged + clientTag + " " + status + "\r\n";
+        if (status.startsWith("OK")) return new Result.Accepted(toClient);
+        // NO is a refused login (RFC 5530 AUTHENTICATIONFAILED and friends); BAD is the
+        // backend refusing the values: either way the client may try again
+        if (status.startsWith("NO") || status.startsWith("BAD")) return new Result.Refused(toClient);
+        return new Result.Broken("login reply: " + show(reply));
+    }
+
+    /** resp-cond-state after the tag, the state word upper-cased for the caller's checks. */
+    private static String status(String tag, String reply) {
+        String rest = reply.substring(tag.length() + 1);
+        int sp = rest.indexOf(' ');
+        String word = sp < 0 ? rest : rest.substring(0, sp);
+        return word.toUpperCase(Locale.ROOT) + (sp < 0 ? "" : rest.substring(sp));
+    }
+
+    /**
+     * Dovecot's ID fields for a proxy (its login_trusted_networks decide whether they are
+     * believed): the client's address and port, where it connected, and our session id
+     * so the two logs can be joined.
+     */
+    private String idParams() {
+        InetSocketAddress client = ctx.clientAddress();
+        InetSocketAddress local = ctx.localAddress();
+        return "(\"x-originating-ip\" " + quote(client.getAddress().getHostAddress())
+                + " \"x-originating-port\" \"" + client.getPort() + "\""
+                + " \"x-connected-ip\" " + quote(local.getAddress().getHostAddress())
+                + " \"x-connected-port\" \"" + local.getPort() + "\""
+                + " \"x-session-id\" " + quote(ctx.sessionId()) + ")";
+    }
+
+    /** quoted = DQUOTE *QUOTED-CHAR DQUOTE, escaping the two quoted-specials. */
+    static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** The words of a "[CAPABILITY ...]" response code in the greeting, upper-cased. */
+    static Set<String> capabilities(String greeting) {
+        Set<String> caps = new HashSet<>();
+        String upper = greeting.toUpperCase(Locale.ROOT);
+        int start = upper.indexOf("[CAPABILITY ");
+        if (start < 0) return caps;
+        int end = upper.indexOf(']', start);
+        if (end < 0) return caps;
+        for (String c : upper.substring(start + 12, end).split(" ")) if (!c.isEmpty()) caps.add(c);
+        return caps;
+    }
+
+    private String nextTag() {
+        return "mp" + (++serial);
+    }
+
+    @Override
+    public void rejected(Route.Reject reject) throws IOException {
+        String text = "NO [AUTHENTICATIONFAILED] " + ImapReplies.oneLine(reject.message());
+        ctx.client().write(ImapReplies.tagged(clientTag, text)
+                + (reject.retryAfter() == null ? ImapReplies.BYE_CLOSING : ""));
+    }
+
+    @Override
+    public void unavailable() throws IOException {
+        // RFC 5530 §3 UNAVAILABLE: "Temporary failure because a subsystem is down"
+        ctx.client().write(ImapReplies.tagged(clientTag, ImapReplies.UNAVAILABLE) + ImapReplies.BYE_UNAVAILABLE);
+    }
+
+    static String show(String line) {
+        return line == null ? "(connection closed)" : LogSafe.text(line);
+    }
+
+    /**
+     * Reads backend responses during the login, bounded: each line by the backend line
+     * limit, and all untagged text kept for the client by the same limit.
+     */
+    private static final class BackendReader {
+        private final Connection b;
+        private final int max;
+
+        BackendReader(Connection b, int max) {
+            this.b = b;
+            this.max = max;
+        }
+
+        String line() throws IOException {
+            return b.readLine(max);
+        }
+
+        /**
+         * Reads until a continuation ("+ ...") or the completion tagged {@code tag};
+         * untagged responses on the way (with any literals in them) go to {@code untagged}.
+         *
+         * @return the "+" or tagged line, or null if the backend closed
+         */
+        String until(String tag, StringBuilder untagged) throws IOException {
+            while (true) {
+                String line = b.readLine(max);
+                if (line == null) return null;
+                if (line.startsWith("+") || line.startsWith(tag + " ")) return line;
+                if (!line.startsWith("* ")) throw new IOException("unexpected backend line: " + show(line));
+                // response-data may carry literals: "{n}" ends the line, n bytes follow
+                StringBuilder response = new StringBuilder(line);
+                for (long n = literalAtEnd(line); n >= 0; n = literalAtEnd(line)) {
+                    if (n > max - untagged.length() - response.length()) throw new IOException("backend literal too big");
+                    response.append("\r\n").append(new String(b.readExactly((int) n), StandardCharsets.ISO_8859_1));
+                    line = b.readLine(max);
+                    if (line == null) return null;
+                    response.append(line);
+                }
+                if (untagged.length() + response.length() > max) throw new IOException("too many untagged lines");
+                untagged.append(response).append("\r\n");
+            }
+        }
+
+        /** The n of a "{n}" at the end of a line, or -1. */
+        private static long literalAtEnd(String line) {
+            if (!line.endsWith("}")) return -1;
+            int open = line.lastIndexOf('{');
+            if (open < 0 || line.length() - open > 14) return -1;
+            String digits = line.substring(open + 1, line.length() - 1);
+            if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) return -1;
+            return Long.parseLong(digits);
+        }
+    }
+}

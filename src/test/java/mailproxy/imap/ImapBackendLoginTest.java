@@ -1,0 +1,376 @@
+package mailproxy.imap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mailproxy.testing.RawClient;
+import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.TestProxy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The login to the backend, against a scripted fake IMAP server that checks every byte
+ * the proxy sends it: literals, LITERAL+, AUTHENTICATE PLAIN, ID, tags, untagged lines.
+ */
+@Timeout(20)
+class ImapBackendLoginTest {
+    private static final String GREETING = "* OK [CAPABILITY IMAP4rev1 SASL-IR ID] fake ready";
+
+    private static String b64(String wire) {
+        return Base64.getEncoder().encodeToString(wire.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Backend side of a LOGIN with synchronizing literals; returns "user/password" as received. */
+    private static String syncLogin(RawClient peer, String tag) throws Exception {
+        String first = peer.readLine();
+        assertTrue(first.matches(tag + " LOGIN \\{\\d+}"), first);
+        int userLength = Integer.parseInt(first.substring(first.indexOf('{') + 1, first.length() - 1));
+        peer.line("+ OK");
+        String user = new String(peer.readBytes(userLength), StandardCharsets.ISO_8859_1);
+        String rest = peer.readLine();
+        assertTrue(rest.matches(" \\{\\d+}"), rest);
+        int passLength = Integer.parseInt(rest.substring(2, rest.length() - 1));
+        peer.line("+ OK");
+        String pass = new String(peer.readBytes(passLength), StandardCharsets.ISO_8859_1);
+        assertEquals("", peer.readLine());
+        return user + "/" + pass;
+    }
+
+    @Test
+    void loginGoesAsSynchronizingLiteralsAndTheAnswerCarriesTheClientTag() throws Exception {
+        BlockingQueue<String> seen = new ArrayBlockingQueue<>(10);
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line(GREETING);
+            seen.add(syncLogin(peer, "mp1"));
+            peer.line("* CAPABILITY IMAP4rev1 IDLE MOVE");
+            peer.line("mp1 OK [CAPABILITY IMAP4rev1 IDLE MOVE] Logged in");
+            assertEquals("b SELECT INBOX", peer.readLine());
+            peer.line("* 0 EXISTS");
+            peer.line("b OK [READ-WRITE] Select completed");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob \"p w\\\"d\\\\\"");
+            assertEquals("* CAPABILITY IMAP4rev1 IDLE MOVE", c.readLine());
+            assertEquals("a OK [CAPABILITY IMAP4rev1 IDLE MOVE] Logged in", c.readLine());
+            assertEquals("bob/p w\"d\\", seen.poll(5, TimeUnit.SECONDS));
+            c.line("b SELECT INBOX");
+            assertEquals("* 0 EXISTS", c.readLine());
+            assertEquals("b OK [READ-WRITE] Select completed", c.readLine());
+        }
+    }
+
+    @Test
+    void literalPlusBackendGetsTheLoginInOneWrite() throws Exception {
+        BlockingQueue<String> seen = new ArrayBlockingQueue<>(10);
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line("* OK [CAPABILITY IMAP4rev1 LITERAL+] fake ready");
+            // no "+" is sent: the whole command must arrive anyway
+            seen.add(peer.readLine());
+            seen.add(new String(peer.readBytes(8), StandardCharsets.ISO_8859_1));
+            seen.add(new String(peer.readBytes(10), StandardCharsets.ISO_8859_1));
+            peer.line("mp1 OK Logged in");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            // the client's own literal: UTF-8 bytes pass byte for byte
+            c.line("t1 LOGIN {3}");
+            c.expect("+ ");
+            c.line("bob {6}");
+            c.expect("+ ");
+            c.send("p\u00c3\u00a4ssw\r\n"); // "pässw" in UTF-8, as wire bytes
+            assertEquals("t1 OK Logged in", c.readLine());
+            assertEquals("mp1 LOGIN {3+}", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("bob {6+}", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("\r\np\u00c3\u00a4ssw\r\n", seen.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void pipelinedCommandsBehindLoginReachTheBackendInOrder() throws Exception {
+        BlockingQueue<String> seen = new ArrayBlockingQueue<>(10);
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line(GREETING);
+            seen.add(syncLogin(peer, "mp1"));
+            peer.line("mp1 OK Logged in");
+            seen.add(peer.readLine());
+            peer.line("b OK NOOP done");
+            seen.add(peer.readLine());
+            peer.line("* BYE bye");
+            peer.line("c OK LOGOUT done");
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.send("a LOGIN bob secret\r\nb NOOP\r\nc LOGOUT\r\n");
+            assertEquals("a OK Logged in", c.readLine());
+            assertEquals("b OK NOOP done", c.readLine());
+            assertEquals("* BYE bye", c.readLine());
+            assertEquals("c OK LOGOUT done", c.readLine());
+            assertTrue(c.closedByPeer());
+            assertEquals("bob/secret", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("b NOOP", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("c LOGOUT", seen.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void untaggedLinesBeforeTheAnswerAreToleratedAndPassedOn() throws Exception {
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line("* OK fake ready, no capabilities here");
+            assertEquals("mp1 LOGIN {3}", peer.readLine());
+            peer.line("* OK [ALERT] Maintenance tonight");
+            peer.line("+ go on");
+            peer.readLine();
+            peer.line("* NO something odd");
+            peer.line("+ go on");
+            peer.readLine();
+            peer.line("* STATUS {5}");
+            peer.send("INBOX (MESSAGES 1)\r\n");
+            peer.line("mp1 ok Logged in");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("A001 LOGIN bob secret");
+            assertEquals("* OK [ALERT] Maintenance tonight", c.readLine());
+            assertEquals("* NO something odd", c.readLine());
+            assertEquals("* STATUS {5}", c.readLine());
+            assertEquals("INBOX (MESSAGES 1)", c.readLine());
+            assertEquals("A001 OK Logged in", c.readLine());
+        }
+    }
+
+    @Test
+    void wrongPasswordPassesTheBackendsNoAndTheClientMayRetry() throws Exception {
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line(GREETING);
+            String got = syncLogin(peer, "mp1");
+            if (got.equals("bob/right")) {
+                peer.line("mp1 OK Logged in");
+                peer.closedByPeer();
+            } else {
+                peer.line("mp1 NO [AUTHENTICATIONFAILED] Authentication failed.");
+                assertTrue(peer.closedByPeer(), "the proxy drops a backend that refused");
+            }
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob wrong");
+            assertEquals("a NO [AUTHENTICATIONFAILED] Authentication failed.", c.readLine());
+            c.line("b NOOP");
+            assertEquals("b OK NOOP completed", c.readLine());
+            c.line("c LOGIN bob right");
+            assertEquals("c OK Logged in", c.readLine());
+            assertEquals(2, backend.accepted());
+        }
+    }
+
+    @Test
+    void clientAuthenticateVariantsAllBecomeOneBackendLogin() throws Exception {
+        BlockingQueue<String> seen = new ArrayBlockingQueue<>(10);
+        AtomicInteger connections = new AtomicInteger();
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            int n = connections.incrementAndGet();
+            peer.line(GREETING);
+            if (n == 5) {
+                // the NUL case: the proxy hangs up before sending a login
+                assertTrue(peer.closedByPeer());
+                return;
+            }
+            seen.add(syncLogin(peer, "mp1"));
+            peer.line("mp1 NO [AUTHENTICATIONFAILED] Authentication failed.");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            // PLAIN with an initial response (RFC 4959)
+            c.line("a AUTHENTICATE PLAIN " + b64("\0bob\0s1"));
+            c.expect("a NO [AUTHENTICATIONFAILED]");
+            // PLAIN without: an empty challenge first
+            c.line("b AUTHENTICATE PLAIN");
+            assertEquals("+ ", c.readLine());
+            c.line(b64("bob\0bob\0s2"));
+            c.expect("b NO [AUTHENTICATIONFAILED]");
+            // LOGIN, both challenges
+            c.line("c AUTHENTICATE LOGIN");
+            assertEquals("+ VXNlcm5hbWU6", c.readLine());
+            c.line(b64("bob"));
+            assertEquals("+ UGFzc3dvcmQ6", c.readLine());
+            c.line(b64("s 3"));
+            c.expect("c NO [AUTHENTICATIONFAILED]");
+            // LOGIN with the user as initial response
+            c.line("d AUTHENTICATE LOGIN " + b64("bob"));
+            assertEquals("+ UGFzc3dvcmQ6", c.readLine());
+            c.line(b64("s\u00e44"));
+            c.expect("d NO [AUTHENTICATIONFAILED]");
+            // a NUL cannot travel in a literal: refused without troubling the backend's login
+            c.line("e AUTHENTICATE LOGIN " + b64("bob"));
+            c.expect("+ ");
+            c.line(b64("s\0x"));
+            assertEquals("e NO [AUTHENTICATIONFAILED] Authentication failed.", c.readLine());
+            assertEquals("bob/s1", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("bob/s2", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("bob/s 3", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals("bob/s\u00e44", seen.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void authenticatePlainToTheBackendWithSaslIr() throws Exception {
+        BlockingQueue<String> seen = new ArrayBlockingQueue<>(10);
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line(GREETING);
+            seen.add(peer.readLine());
+            peer.line("mp1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), ", login = authenticate-plain", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob \"x y\"");
+            assertEquals("a OK [CAPABILITY IMAP4rev1 IDLE] Logged in", c.readLine());
+            assertEquals("mp1 AUTHENTICATE PLAIN " + b64("\0bob\0x y"), seen.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void authenticatePlainToTheBackendWithoutSaslIrWaitsForTheChallenge() throws Exception {
+        BlockingQueue<String> seen = new ArrayBlockingQueue<>(10);
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line("* OK [CAPABILITY IMAP4rev1] old server");
+            seen.add(peer.readLine());
+            peer.line("+ ");
+            seen.add(peer.readLine());
+            peer.line("mp1 OK Logged in");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), ", login = authenticate-plain", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob pw");
+            assertEquals("a OK Logged in", c.readLine());
+            assertEquals("mp1 AUTHENTICATE PLAIN", seen.poll(5, TimeUnit.SECONDS));
+            assertEquals(b64("\0bob\0pw"), seen.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void sendIdForwardsTheClientAddressBeforeLogin() throws Exception {
+        BlockingQueue<String> seen = new ArrayBlockingQueue<>(10);
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line(GREETING);
+            seen.add(peer.readLine());
+            peer.line("* ID (\"name\" \"Dovecot\")");
+            peer.line("mp1 OK ID completed");
+            seen.add(syncLogin(peer, "mp2"));
+            peer.line("mp2 OK Logged in");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), ", send-id = true", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob pw");
+            // the backend's answer to our ID is not the client's business
+            assertEquals("a OK Logged in", c.readLine());
+            String id = seen.poll(5, TimeUnit.SECONDS);
+            int clientPort = c.socket().getLocalPort();
+            assertTrue(id.matches("mp1 ID \\(\"x-originating-ip\" \"127\\.0\\.0\\.1\" \"x-originating-port\" \"" + clientPort
+                    + "\" \"x-connected-ip\" \"127\\.0\\.0\\.1\" \"x-connected-port\" \"" + proxy.port("imap")
+                    + "\" \"x-session-id\" \"[0-9a-z-]+\"\\)"), id);
+            assertEquals("bob/pw", seen.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void backendRefusingIdIsUnavailable() throws Exception {
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line("* OK [CAPABILITY IMAP4rev1] no ID here");
+            peer.readLine();
+            peer.line("mp1 BAD Unknown command");
+            peer.closedByPeer();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), ", send-id = true", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob pw");
+            assertEquals("a NO [UNAVAILABLE] Service temporarily unavailable, try again later.", c.readLine());
+            c.expect("* BYE ");
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void backendGreetingByeIsUnavailable() throws Exception {
+        try (ScriptedServer backend = new ScriptedServer(peer -> peer.line("* BYE Too many connections"));
+             TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob pw");
+            c.expect("a NO [UNAVAILABLE] ");
+            c.expect("* BYE ");
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void slowBackendIsUnavailableAfterTheBackendTimeout() throws Exception {
+        try (ScriptedServer backend = new ScriptedServer(peer -> peer.closedByPeer()); // never greets
+             TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "backend-timeout = 300ms");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob pw");
+            c.expect("a NO [UNAVAILABLE] ");
+            c.expect("* BYE ");
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void backendClosingDuringLoginIsUnavailable() throws Exception {
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line(GREETING);
+            peer.readLine();
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob pw");
+            c.expect("a NO [UNAVAILABLE] ");
+            c.expect("* BYE ");
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void backendDyingMidSessionClosesTheClientPromptly() throws Exception {
+        try (ScriptedServer backend = new ScriptedServer(peer -> {
+            peer.line(GREETING);
+            syncLogin(peer, "mp1");
+            peer.line("mp1 OK Logged in");
+            assertEquals("b NOOP", peer.readLine());
+            // the backend process dies: its socket closes without a BYE
+        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
+             RawClient c = ImapFixtures.connect(proxy)) {
+            c.line("a LOGIN bob pw");
+            assertEquals("a OK Logged in", c.readLine());
+            c.line("b NOOP");
+            c.timeout(3000);
+            assertTrue(c.closedByPeer(), "client connection closed within 3 s of the backend's end");
+        }
+    }
+
+    @Test
+    void routerRefusalAndMissingImapSection() throws Exception {
+        try (TestProxy proxy = TestProxy.start("""
+                mailproxy {
+                  backends {
+                    store { host = "127.0.0.1", imap { port = %d } }
+                    popOnly { host = "127.0.0.1", pop3 { port = %d } }
+                  }
+                  routers { r { type = static, users { "pop@example.org" = popOnly }, domains { "example.org" = store } } }
+                  listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0" } ]
+                }
+                """.formatted(ImapFixtures.closedPort(), ImapFixtures.closedPort()));
+             RawClient c = ImapFixtures.connect(proxy)) {
+            // an unknown user is refused like a wrong password, and may try again
+            c.line("a LOGIN nobody@elsewhere.net pw");
+            assertEquals("a NO [AUTHENTICATIONFAILED] Authentication failed.", c.readLine());
+            // a user routed to a backend without IMAP: a temporary failure, then close
+            c.line("b LOGIN pop@example.org pw");
+            assertEquals("b NO [UNAVAILABLE] Service temporarily unavailable, try again later.", c.readLine());
+            c.expect("* BYE ");
+            assertTrue(c.closedByPeer());
+        }
+    }
+}

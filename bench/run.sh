@@ -32,6 +32,7 @@ usage: bench/run.sh [flags]
   --bigfetch-concurrency C   parallel 5 MB FETCH streams (default 1)
   --idle N             idle IMAP sessions to hold (default 5000; at most 9900: each relayed
                        session holds 2 of the proxy's 20,000 file descriptors)
+  --idle-tls N         idle sessions over TLS (default 2000, at most --idle)
   --hold S             how long to hold them (default 3)
   --users N            test accounts in Dovecot (default 200)
   --proxy-java-opts S  JVM flags for mailproxy (default: none)
@@ -54,6 +55,7 @@ CONC=32
 MAX_SESSIONS=50000
 BIG_CONC=1
 IDLE=5000
+IDLE_TLS=
 HOLD=3
 USERS=200
 PROXY_JAVA_OPTS=
@@ -75,6 +77,7 @@ while [ $# -gt 0 ]; do
     --max-sessions) MAX_SESSIONS=$2; shift ;;
     --bigfetch-concurrency) BIG_CONC=$2; shift ;;
     --idle) IDLE=$2; shift ;;
+    --idle-tls) IDLE_TLS=$2; shift ;;
     --hold) HOLD=$2; shift ;;
     --users) USERS=$2; shift ;;
     --proxy-java-opts) PROXY_JAVA_OPTS=$2; shift ;;
@@ -89,7 +92,8 @@ while [ $# -gt 0 ]; do
 done
 case "$TLS_VARIANTS" in plain) TLS_VARIANTS="plain" ;; tls) TLS_VARIANTS="tls" ;; both) TLS_VARIANTS="plain tls" ;;
   *) die "--tls takes plain, tls or both" ;; esac
-[ "$IDLE" -le 9900 ] || die "--idle at most 9900 (two proxy file descriptors per session, limit 20,000)"
+IDLE_TLS=${IDLE_TLS:-$(( IDLE < 2000 ? IDLE : 2000 ))}
+[ "$IDLE" -le 9900 ] && [ "$IDLE_TLS" -le 9900 ] || die "--idle at most 9900 (two proxy file descriptors per session, limit 20,000)"
 if [ "$WITH_NGINX" = auto ]; then
   if command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_mail_module.so ]; then WITH_NGINX=yes; else WITH_NGINX=no; fi
 fi
@@ -256,19 +260,23 @@ for run in "${RUNS[@]}"; do
   args=(--scenario "$sc" --target "$t" --connect "127.0.0.1:$(port_for "$t" "$sc" "$tls")"
         --user-count "$USERS" --pid "$PROXY_PID" --aux-pid "$AUX" --clk-tck "$CLK_TCK" --out "$OUT/results.tsv")
   [ "$tls" = tls ] && args+=(--tls)
+  # TLS warms up twice as long: the JDK's TLS stack is a lot of code for the JIT.
+  warm=$WARMUP; [ "$tls" = tls ] && warm=$(awk "BEGIN { print $WARMUP * 2 }")
   case "$sc" in
     imap|pop3|smtp)
-      args+=(--concurrency "$CONC" --seconds "$SECONDS_MEASURED" --warmup "$WARMUP" --max-sessions "$MAX_SESSIONS") ;;
+      args+=(--concurrency "$CONC" --seconds "$SECONDS_MEASURED" --warmup "$warm" --max-sessions "$MAX_SESSIONS") ;;
     bigfetch)
-      args+=(--concurrency "$BIG_CONC" --seconds "$SECONDS_MEASURED" --warmup "$WARMUP" --max-sessions "$MAX_SESSIONS") ;;
+      args+=(--concurrency "$BIG_CONC" --seconds "$SECONDS_MEASURED" --warmup "$warm" --max-sessions "$MAX_SESSIONS") ;;
     idle)
-      # The ramp is bounded by time too: 60 s, or 10 ms a session if more.
-      args+=(--idle-sessions "$IDLE" --concurrency 64 --hold "$HOLD" --sources 4
-             --seconds $(( IDLE / 100 > 60 ? IDLE / 100 : 60 )))
+      # TLS handshakes make the ramp slow: fewer sessions over TLS. The ramp is bounded
+      # by time too: 60 s, or 20 ms a session if more.
+      n=$IDLE; [ "$tls" = tls ] && n=$IDLE_TLS
+      args+=(--idle-sessions "$n" --concurrency 64 --hold "$HOLD" --sources 4
+             --seconds $(( n / 50 > 60 ? n / 50 : 60 )))
       # A class histogram forces a full GC (live objects only): RSS after it, and what
       # the held sessions are made of.
       [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] &&
-        args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram > $OUT/mailproxy-idle-$tls-histogram.txt") ;;
+        args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram" --gc-out "$OUT/mailproxy-idle-$tls-histogram.txt") ;;
   esac
   lg run "${args[@]}" 2>&1 | tee -a "$OUT/run.log" >&2 || log "  (load generator failed)"
   stop_target "$t"

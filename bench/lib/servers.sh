@@ -243,7 +243,7 @@ stop_auth() { stop_pid "${AUTH_PID:-}" 5; AUTH_PID=; }
 
 # Does this build of mailproxy know TLS listeners? (the keys appear in reference.conf)
 mailproxy_tls_keys() {
-  grep -Eq '^\s*tls\s*[{=]|^\s*(tls-)?(certificate|cert)\s*=' "$TOP/src/main/resources/reference.conf" 2>/dev/null
+  grep -Eq '^\s*tls-certificates\s*=' "$TOP/src/main/resources/reference.conf" 2>/dev/null
 }
 
 write_mailproxy_conf() {
@@ -276,15 +276,15 @@ $(mailproxy_tls_listeners)
 EOF
 }
 
-# TLS listeners, once mailproxy has them: implicit TLS on the three protocols. The keys
-# follow reference.conf; until then this prints nothing and the TLS rows for mailproxy
-# are skipped.
+# Implicit TLS listeners (imaps, pop3s, smtps), when this mailproxy build has TLS
+# (reference.conf lists tls-certificates); without it the TLS rows for mailproxy are skipped.
 mailproxy_tls_listeners() {
   [ "$MP_TLS" = yes ] || return 0
+  local certs="tls-certificates = [ { certificate = \"$W/tls/cert.pem\", key = \"$W/tls/key.pem\" } ]"
   cat <<EOF
-    { protocol = imap, listen = "127.0.0.1:$MP_IMAPS", tls { mode = implicit, certificate = "$W/tls/cert.pem", key = "$W/tls/key.pem" } }
-    { protocol = pop3, listen = "127.0.0.1:$MP_POP3S", tls { mode = implicit, certificate = "$W/tls/cert.pem", key = "$W/tls/key.pem" } }
-    { protocol = smtp, listen = "127.0.0.1:$MP_SMTPS", tls { mode = implicit, certificate = "$W/tls/cert.pem", key = "$W/tls/key.pem" } }
+    { protocol = imap, listen = "127.0.0.1:$MP_IMAPS", tls = implicit, $certs }
+    { protocol = pop3, listen = "127.0.0.1:$MP_POP3S", tls = implicit, $certs }
+    { protocol = smtp, listen = "127.0.0.1:$MP_SMTPS", tls = implicit, $certs }
 EOF
 }
 

@@ -29,6 +29,10 @@ final class Idle {
 
     Result run() throws InterruptedException {
         settle(1000);
+        // With a heap command (a JVM's class histogram, which collects first), the live
+        // heap is measured before and after too, and the baseline RSS follows a collection.
+        long live0 = o.gcCmd() == null ? -1 : liveHeapBytes(runCapture(o.gcCmd()));
+        if (live0 >= 0) settle(500);
         long rss0 = Proc.rssKb(o.pid());
         long cpu0 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux0 = Proc.cpuMillis(o.auxPid(), o.clkTck());
@@ -54,12 +58,23 @@ final class Idle {
         long held = open.get();
         StringBuilder note = new StringBuilder();
         if (rss0 >= 0) note.append(String.format(Locale.ROOT, "rss %d->%d KB, fds %d", rss0, rss1, fds));
-        if (o.gcCmd() != null && o.pid() > 0) {
-            runQuietly(o.gcCmd());
+        if (o.gcCmd() != null && o.pid() > 0 && held > 0) {
+            String histogram = runCapture(o.gcCmd());
+            long live1 = liveHeapBytes(histogram);
             settle(1000);
             long rss2 = Proc.rssKb(o.pid());
-            note.append(String.format(Locale.ROOT, ", after GC %d KB = %.1f KB/session",
-                    rss2, held == 0 ? -1.0 : (rss2 - rss0) / (double) held));
+            if (live0 >= 0 && live1 >= 0) {
+                note.append(String.format(Locale.ROOT, ", live heap %.1f KB/session (full GC, class histogram)",
+                        (live1 - live0) / 1024.0 / held));
+            }
+            note.append(String.format(Locale.ROOT, ", RSS after that GC %d KB", rss2));
+            if (o.gcOut() != null) {
+                try {
+                    java.nio.file.Files.writeString(o.gcOut(), histogram);
+                } catch (IOException e) {
+                    System.err.println("cannot write " + o.gcOut() + ": " + e);
+                }
+            }
         }
         settle((long) (o.hold() * 1000));
         long alive = check();
@@ -137,16 +152,36 @@ final class Idle {
         Thread.sleep(ms);
     }
 
-    private static void runQuietly(String cmd) {
+    /** Runs a shell command, returns its stdout ("" on failure); bounded to 60 s. */
+    private static String runCapture(String cmd) {
         try {
-            Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder("sh", "-c", cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            byte[] out = p.getInputStream().readNBytes(16 << 20);
             if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            return new String(out, java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
-            System.err.println("gc-cmd failed: " + e);
+            System.err.println("heap command failed: " + e);
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return "";
         }
+    }
+
+    /** The bytes column of a class histogram's "Total" line; -1 if there is none. */
+    static long liveHeapBytes(String histogram) {
+        for (String line : histogram.split("\n")) {
+            String t = line.trim();
+            if (t.startsWith("Total")) {
+                String[] f = t.split("\\s+");
+                try {
+                    return Long.parseLong(f[f.length - 1]);
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
     }
 
     private String label() {

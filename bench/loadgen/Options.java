@@ -11,7 +11,7 @@ record Options(
         String userPrefix, int userCount, String password,
         int concurrency, int maxSessions, double seconds, double warmup,
         long pid, long auxPid, int clkTck, int sources,
-        int idleSessions, double hold, String gcCmd,
+        int idleSessions, double hold, String gcCmd, Path gcOut,
         int timeoutMs, Path out) {
 
     static final String USAGE = """
@@ -29,7 +29,9 @@ record Options(
               --sources K           spread client source addresses over 127.0.0.2..127.0.0.(K+1)
               --idle-sessions N     idle: sessions to hold (default 1000); --seconds bounds the ramp
               --hold S              idle: hold them this long after the ramp (default 3)
-              --gc-cmd CMD          idle: run CMD after measuring RSS, then measure again (JVM GC)
+              --gc-cmd CMD          idle: a JVM class-histogram command (jcmd PID GC.class_histogram),
+                                    run before the ramp and after it: live heap per session
+              --gc-out FILE         idle: keep the histogram taken after the ramp here
               --timeout-ms T        socket connect/read timeout (default 15000)
               --out FILE            append one TSV result line here
             loadgen report FILE [FILE.md]   print (and write) the tables with ratios
@@ -58,10 +60,11 @@ record Options(
                 dbl(m, "seconds", 8), dbl(m, "warmup", 2),
                 num(m, "pid", 0), num(m, "aux-pid", 0), num(m, "clk-tck", 100), num(m, "sources", 0),
                 num(m, "idle-sessions", 1000), dbl(m, "hold", 3), m.get("gc-cmd"),
+                m.containsKey("gc-out") ? Path.of(m.get("gc-out")) : null,
                 num(m, "timeout-ms", 15_000), m.containsKey("out") ? Path.of(m.get("out")) : null);
         m.keySet().removeAll(java.util.Set.of("scenario", "target", "connect", "tls", "users", "user-count",
                 "password", "concurrency", "max-sessions", "seconds", "warmup", "pid", "aux-pid", "clk-tck",
-                "sources", "idle-sessions", "hold", "gc-cmd", "timeout-ms", "out"));
+                "sources", "idle-sessions", "hold", "gc-cmd", "gc-out", "timeout-ms", "out"));
         if (!m.isEmpty()) throw new IllegalArgumentException("unknown option(s) " + m.keySet());
         if (o.concurrency < 1 || o.maxSessions < 1 || o.seconds <= 0 || o.seconds > 3600 || o.warmup < 0
                 || o.idleSessions < 1 || o.idleSessions > 100_000 || o.hold < 0 || o.hold > 3600 || o.userCount < 1) {

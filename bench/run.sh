@@ -35,7 +35,9 @@ usage: bench/run.sh [flags]
   --idle-tls N         idle sessions over TLS (default 2000, at most --idle)
   --hold S             how long to hold them (default 3)
   --users N            test accounts in Dovecot (default 200)
-  --proxy-java-opts S  JVM flags for mailproxy (default: none)
+  --proxy-java-opts S  JVM flags for mailproxy (default: the launcher's)
+  --mailproxy-extra S  HOCON added inside mailproxy { } of the generated config, e.g.
+                       'relay { buffer-size = 65536 }' (to try a setting)
   --jfr                profile mailproxy with Java Flight Recorder in every run and write its
                        hot methods (CPU time) per scenario to the results folder; the
                        profiler costs a little CPU, so use it to find hot spots, not for the table
@@ -59,6 +61,7 @@ IDLE_TLS=
 HOLD=3
 USERS=200
 PROXY_JAVA_OPTS=
+MP_EXTRA=
 BUILD_JAR=yes
 KEEP=no
 JFR=no
@@ -81,6 +84,7 @@ while [ $# -gt 0 ]; do
     --hold) HOLD=$2; shift ;;
     --users) USERS=$2; shift ;;
     --proxy-java-opts) PROXY_JAVA_OPTS=$2; shift ;;
+    --mailproxy-extra) MP_EXTRA=$2; shift ;;
     --no-build) BUILD_JAR=no ;;
     --jfr) JFR=yes ;;
     --keep) KEEP=yes ;;
@@ -163,7 +167,7 @@ write_mailproxy_conf
   echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, kernel $(uname -r), open files $(ulimit -n)/$(ulimit -Hn)"
   echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- JDK: $("$JDK/bin/java" -version 2>&1 | head -1)"
-  echo "- mailproxy: $(cd "$TOP" && git log -1 --format='%h %s' 2>/dev/null || echo unknown) (JVM flags: ${PROXY_JAVA_OPTS:-${LAUNCHER_OPTS:-none} (launcher default)})"
+  echo "- mailproxy: $(cd "$TOP" && git log -1 --format='%h %s' 2>/dev/null || echo unknown) (JVM flags: ${PROXY_JAVA_OPTS:-${LAUNCHER_OPTS:-none} (launcher default)})${MP_EXTRA:+, config: $MP_EXTRA}"
   echo "- Dovecot $(dovecot --version), smtp-sink (Postfix $(postconf -d -h mail_version 2>/dev/null || echo '?'))"
   [ "$WITH_NGINX" = yes ] && echo "- $(nginx -v 2>&1 | sed 's/^nginx version: //') with ngx_mail_module, 1 worker"
   echo "- command: bench/run.sh $*"

@@ -256,6 +256,7 @@ mailproxy {
   server-name = "bench.invalid"
   max-connections = 9900
   limits { proxy-timeout = 1h }
+  ${MP_EXTRA:-}
   backends {
     bench {
       host = "127.0.0.1"

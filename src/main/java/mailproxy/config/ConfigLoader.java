@@ -118,12 +118,28 @@ public final class ConfigLoader {
             }
             auth.add(m);
         }
+        boolean apop = s.bool("pop3-apop") && protocol == Protocol.POP3;
+        if (routers.get(router) instanceof RouterConfig.Static) {
+            // CRAM-MD5 and APOP give the proxy a digest, not a password: only an auth server
+            // (Auth-Pass) can say what to log in to the backend with.
+            for (String m : auth) {
+                if (ListenerKeys.DIGEST_MECHANISMS.contains(m)) {
+                    throw s.error("auth", m + " needs an auth-http router (router '" + router
+                            + "' is static and has no password to give the backend)");
+                }
+            }
+            if (apop) {
+                throw s.error("pop3-apop", "APOP needs an auth-http router (router '" + router
+                        + "' is static and has no password to give the backend)");
+            }
+        }
         ListenerConfig l = new ListenerConfig(name, protocol, List.copyOf(addresses), router, List.copyOf(auth),
                 s.strings("pop3-capabilities"), s.strings("imap-capabilities"),
                 s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class),
                 s.bytes("smtp-size", -1, Long.MAX_VALUE),
                 s.duration("smtp-greeting-delay", Duration.ZERO),
-                TlsReader.listener(s));
+                TlsReader.listener(s),
+                apop);
         s.rejectUnknownKeys();
         return l;
     }

@@ -16,7 +16,8 @@ public record ListenerConfig(
         SmtpMode smtpMode,
         long smtpSize,
         Duration smtpGreetingDelay,
-        ListenerTls tls) {
+        ListenerTls tls,
+        boolean pop3Apop) {
 
     /** SMTP listener kind: submission needs AUTH before MAIL; mx takes mail without it. */
     public enum SmtpMode { SUBMISSION, MX }

@@ -9,8 +9,14 @@ final class ListenerKeys {
     static final Set<String> ALL = Set.of(
             "name", "protocol", "listen", "router", "auth",
             "pop3-capabilities", "imap-capabilities",
-            "smtp-mode", "smtp-size", "smtp-greeting-delay",
+            "smtp-mode", "smtp-size", "smtp-greeting-delay", "pop3-apop",
             "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca");
 
-    static final Set<String> MECHANISMS = Set.of("plain", "login", "external");
+    static final Set<String> MECHANISMS = Set.of("plain", "login", "cram-md5", "external");
+
+    /**
+     * Mechanisms whose secret is a digest of a challenge: the proxy has no password to give
+     * the backend, so only an auth-http router (which returns Auth-Pass) can serve them.
+     */
+    static final Set<String> DIGEST_MECHANISMS = Set.of("cram-md5");
 }

@@ -18,8 +18,9 @@ public sealed interface RouterConfig {
     /**
      * nginx's auth_http protocol. {@code backendTemplate} names a backend whose per-protocol
      * options (login style, ID, XCLIENT, SMTP AUTH) apply to the servers the auth server
-     * returns; null means defaults.
+     * returns; null means defaults. {@code passClientCert} sends the client certificate
+     * (PEM, escaped) as Auth-SSL-Cert, like nginx's auth_http_pass_client_cert.
      */
     record AuthHttp(String name, URI url, Duration timeout, Map<String, String> headers,
-                    int keepAlive, String backendTemplate) implements RouterConfig {}
+                    int keepAlive, String backendTemplate, boolean passClientCert) implements RouterConfig {}
 }

@@ -49,11 +49,35 @@ final class RouterReader {
             throw r.error("url", "expected an http://host[:port]/path URL, got '" + text + "'");
         }
         Duration timeout = r.has("timeout") ? r.duration("timeout", Duration.ofMillis(10)) : Duration.ofSeconds(60);
-        Map<String, String> headers = r.has("headers") ? Map.copyOf(r.stringMap("headers")) : Map.of();
+        Map<String, String> headers = r.has("headers") ? headers(r) : Map.of();
         int keepAlive = r.has("keepalive") ? r.integer("keepalive", 0, 10_000) : 16;
         String template = r.has("backend-options") ? r.string("backend-options") : null;
         if (template != null) backend(r, "backend-options", template, backends);
-        return new RouterConfig.AuthHttp(name, url, timeout, headers, keepAlive, template);
+        boolean passClientCert = r.has("pass-client-cert") && r.bool("pass-client-cert");
+        return new RouterConfig.AuthHttp(name, url, timeout, headers, keepAlive, template, passClientCert);
+    }
+
+    /**
+     * Extra request headers, in the order of their lines in the file (HOCON objects are
+     * unordered; names on one line go alphabetically); names are HTTP tokens, values one line.
+     */
+    private static Map<String, String> headers(Section r) {
+        Map<String, String> unordered = r.stringMap("headers");
+        Map<String, com.typesafe.config.ConfigValue> values = r.entries("headers");
+        Map<String, String> headers = new LinkedHashMap<>();
+        unordered.keySet().stream()
+                .sorted(java.util.Comparator.<String>comparingInt(k -> values.get(k).origin().lineNumber())
+                        .thenComparing(java.util.Comparator.naturalOrder()))
+                .forEach(k -> headers.put(k, unordered.get(k)));
+        headers.forEach((k, v) -> {
+            if (!k.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                throw r.error("headers", "'" + k + "' is not an HTTP header name (RFC 9110 §5.1: letters, digits, -)");
+            }
+            if (v.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw r.error("headers", "the value of " + k + " holds a control character");
+            }
+        });
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
 
     private static void backend(Section r, String key, String name, Map<String, Backend> backends) {

@@ -12,6 +12,7 @@ import mailproxy.sasl.SaslServer;
 import mailproxy.server.BackendLogin;
 import mailproxy.server.LogSafe;
 import mailproxy.server.SessionContext;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 
 /**
@@ -155,9 +156,9 @@ final class ImapBackendLogin implements BackendLogin {
     private String idParams() {
         InetSocketAddress client = ctx.clientAddress();
         InetSocketAddress local = ctx.localAddress();
-        return "(\"x-originating-ip\" " + quote(client.getAddress().getHostAddress())
+        return "(\"x-originating-ip\" " + quote(Addresses.ip(client.getAddress()))
                 + " \"x-originating-port\" \"" + client.getPort() + "\""
-                + " \"x-connected-ip\" " + quote(local.getAddress().getHostAddress())
+                + " \"x-connected-ip\" " + quote(Addresses.ip(local.getAddress()))
                 + " \"x-connected-port\" \"" + local.getPort() + "\""
                 + " \"x-session-id\" " + quote(ctx.sessionId()) + ")";
     }

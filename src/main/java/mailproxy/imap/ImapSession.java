@@ -6,7 +6,6 @@ import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.sasl.SaslServer;
 import mailproxy.server.LoginFlow;
 import mailproxy.server.LogSafe;
 import mailproxy.server.SessionContext;
@@ -132,8 +131,7 @@ public final class ImapSession {
         if (!ctx.listener().offers(a.mechanism())) return error(a.tag(), "NO Unsupported authentication mechanism");
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
-                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null));
+            credentials = ctx.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
         } catch (SaslException e) {
             return error(a.tag(), switch (e.kind()) {
                 case CANCELLED -> "BAD Authentication cancelled";

@@ -6,6 +6,7 @@ import mailproxy.route.Route;
 import mailproxy.sasl.SaslServer;
 import mailproxy.server.BackendLogin;
 import mailproxy.server.SessionContext;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 
 /**
@@ -33,7 +34,7 @@ final class Pop3BackendLogin implements BackendLogin {
             ctx.upgradeBackend(b, route.target());
         }
         if (options != null && options.xclient()) {
-            b.writeLine("XCLIENT ADDR=" + ctx.clientAddress().getAddress().getHostAddress()
+            b.writeLine("XCLIENT ADDR=" + Addresses.ip(ctx.clientAddress().getAddress())
                     + " PORT=" + ctx.clientAddress().getPort());
             String reply = b.readLine(max);
             if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("XCLIENT refused: " + Pop3Session.show(reply));

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
+import mailproxy.sasl.CramMd5;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.sasl.SaslServer;
 import mailproxy.server.LoginFlow;
 import mailproxy.server.SessionContext;
 import mailproxy.wire.Connection;
@@ -28,6 +28,8 @@ public final class Pop3Session {
     private final SessionContext ctx;
     private final Connection client;
     private final Pop3BackendLogin backendLogin;
+    /** The APOP timestamp from the greeting (RFC 1939 §7), or null when APOP and CRAM-MD5 are off. */
+    private final String timestamp;
     private String pendingUser;
     private int errors;
     private int attempts;
@@ -36,11 +38,15 @@ public final class Pop3Session {
         this.ctx = ctx;
         this.client = ctx.client();
         this.backendLogin = new Pop3BackendLogin(ctx);
+        // nginx shows the timestamp when APOP or CRAM-MD5 is on; clients take it as the hint
+        this.timestamp = ctx.listener().pop3Apop() || ctx.listener().offers("cram-md5")
+                ? CramMd5.challenge(ctx.serverName()) : null;
     }
 
     public void run() throws IOException, InterruptedException {
         client.readTimeout(ctx.limits().timeout());
-        client.writeLine("+OK " + ctx.serverName() + " POP3 ready");
+        // RFC 1939 §7: "the POP3 server ... includes a timestamp in its banner greeting"
+        client.writeLine("+OK " + ctx.serverName() + " POP3 ready" + (timestamp == null ? "" : " " + timestamp));
         while (true) {
             String line;
             try {
@@ -97,7 +103,11 @@ public final class Pop3Session {
                 return authenticate(a);
             }
             case Pop3Command.Apop a -> {
-                return error("-ERR APOP not enabled");
+                if (!ctx.listener().pop3Apop()) return error("-ERR APOP not enabled");
+                // RFC 1939 §7: digest = MD5(timestamp + secret) as 32 hex digits; the auth
+                // server checks it against Auth-Salt and returns the backend password
+                if (!CramMd5.isDigest(a.digest())) return error("-ERR APOP digest must be 32 hex digits");
+                return login(new Credentials(a.name(), a.digest(), "apop", timestamp));
             }
             case Pop3Command.Stls s -> {
                 if (!ctx.canStartTls()) return error(ctx.secure() ? "-ERR Already in TLS" : "-ERR STLS not enabled");
@@ -120,8 +130,7 @@ public final class Pop3Session {
         if (!ctx.listener().offers(a.mechanism())) return error("-ERR Unsupported authentication mechanism");
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
-                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null));
+            credentials = ctx.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
         } catch (SaslException e) {
             return error(switch (e.kind()) {
                 case CANCELLED -> "-ERR Authentication cancelled";

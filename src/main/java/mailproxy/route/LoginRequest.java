@@ -2,6 +2,7 @@ package mailproxy.route;
 
 import java.net.InetSocketAddress;
 import mailproxy.config.Protocol;
+import mailproxy.tls.TlsFacts;
 
 /**
  * What a client presented, for the router to decide on. Strings are wire bytes as
@@ -13,6 +14,8 @@ import mailproxy.config.Protocol;
  * @param salt     the challenge the proxy sent for apop/cram-md5, else empty
  * @param attempt  1 for the first login on this connection, +1 per retry
  * @param smtp     the SMTP envelope facts in MX mode, else null
+ * @param tls      the client connection's TLS facts (auth_http's Auth-SSL headers), or null
+ *                 on a plain-text connection
  */
 public record LoginRequest(
         Protocol protocol,
@@ -24,7 +27,19 @@ public record LoginRequest(
         InetSocketAddress client,
         InetSocketAddress local,
         String sessionId,
-        SmtpFacts smtp) {
+        SmtpFacts smtp,
+        TlsFacts tls) {
+
+    /** A login on a plain-text connection (no TLS facts). */
+    public LoginRequest(Protocol protocol, String method, String user, String password, String salt, int attempt,
+                        InetSocketAddress client, InetSocketAddress local, String sessionId, SmtpFacts smtp) {
+        this(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, null);
+    }
+
+    /** This login with the client connection's TLS facts. */
+    public LoginRequest withTls(TlsFacts facts) {
+        return new LoginRequest(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, facts);
+    }
 
     /** SMTP facts the router may want: the HELO name and the MAIL / RCPT lines as sent. */
     public record SmtpFacts(String helo, String from, String to) {}

@@ -14,7 +14,7 @@ public final class Routers {
         for (RouterConfig rc : config.routers().values()) {
             Router r = switch (rc) {
                 case RouterConfig.Static s -> new StaticRouter(s, config.backends());
-                case RouterConfig.AuthHttp a -> throw new UnsupportedOperationException("auth_http router: not yet");
+                case RouterConfig.AuthHttp a -> new AuthHttpRouter(a, config.backends());
             };
             out.put(rc.name(), r);
         }

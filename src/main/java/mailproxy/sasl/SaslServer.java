@@ -17,27 +17,21 @@ public final class SaslServer {
     /** "VXNlcm5hbWU6" and "UGFzc3dvcmQ6": base64 of "Username:" and "Password:", as every LOGIN server sends. */
     static final String LOGIN_USER = "VXNlcm5hbWU6";
     static final String LOGIN_PASS = "UGFzc3dvcmQ6";
-
     /**
      * Runs one exchange.
      *
-     * @param initialResponse the client's initial response (RFC 4959 SASL-IR, RFC 4954 AUTH
-     *                        argument), "=" for an empty one, or null when absent
-     */
-    public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch)
-            throws SaslException, IOException {
-        return authenticate(mechanism, initialResponse, ch, null);
-    }
-
-    /**
-     * As above, with the identity of a verified TLS client certificate (null without one),
-     * which EXTERNAL needs.
+     * @param initialResponse     the client's initial response (RFC 4959 SASL-IR, RFC 4954
+     *                            AUTH argument), "=" for an empty one, or null when absent
+     * @param certificateIdentity the verified TLS client certificate's identity (EXTERNAL), or null
+     * @param serverName          host part of a CRAM-MD5 challenge
      */
     public static Credentials authenticate(String mechanism, String initialResponse, Challenger ch,
-                                           String certificateIdentity) throws SaslException, IOException {
+                                           String certificateIdentity, String serverName)
+            throws SaslException, IOException {
         return switch (mechanism.toLowerCase(Locale.ROOT)) {
             case "plain" -> plain(initialResponse != null ? initialResponse : respond(ch, ""));
             case "login" -> login(initialResponse, ch);
+            case "cram-md5" -> CramMd5.authenticate(initialResponse, ch, serverName);
             case "external" -> external(initialResponse != null ? initialResponse : respond(ch, ""), certificateIdentity);
             default -> throw new SaslException(SaslException.Kind.UNSUPPORTED, "unsupported mechanism");
         };

@@ -105,6 +105,7 @@ final class Listener {
             sessions.add(ctx);
             if (listener.tls().implicit()) ctx.handshake();
             ProtocolSessions.run(ctx);
+            ctx.relayIfLoggedIn();
         } catch (TlsHandshakeException e) {
             if (ctx != null) ctx.outcome("tls-failed");
             log.info("{}", e.getMessage());

@@ -17,7 +17,11 @@ public final class LoginFlow {
 
     /** Where the session goes next. */
     public enum Next {
-        /** Logged in, relayed, and the relay has ended: the session is over. */
+        /**
+         * Logged in and the backend's answer sent: the protocol session returns, and the
+         * relay runs from the top of the session's thread (a shallow stack is what an idle
+         * session holds for hours).
+         */
         RELAYED,
         /** Refused; the client may try again on this connection. */
         RETRY,
@@ -30,6 +34,8 @@ public final class LoginFlow {
     public static Next attempt(SessionContext ctx, LoginRequest request, BackendLogin protocol)
             throws IOException, InterruptedException {
         ctx.user(request.user());
+        // the client's TLS facts travel with every login (auth_http's Auth-SSL headers)
+        if (request.tls() == null && ctx.tls() != null) request = request.withTls(ctx.tls());
         Route route = ctx.router().route(request);
         switch (route) {
             case Route.Reject r -> {
@@ -74,7 +80,7 @@ public final class LoginFlow {
             case BackendLogin.Result.Accepted a -> {
                 ctx.user(ok.user());
                 ctx.client().write(a.replyToClient());
-                ctx.relay(b);
+                ctx.relayAfterReturn(b);
                 return Next.RELAYED;
             }
             case BackendLogin.Result.Refused r -> {

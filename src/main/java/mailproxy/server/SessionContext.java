@@ -12,8 +12,13 @@ import mailproxy.config.ProxyConfig;
 import mailproxy.route.BackendDialer;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
+import mailproxy.sasl.Challenger;
+import mailproxy.sasl.Credentials;
+import mailproxy.sasl.SaslException;
+import mailproxy.sasl.SaslServer;
 import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsFacts;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 import mailproxy.wire.Relay;
 
@@ -31,6 +36,7 @@ public final class SessionContext {
     private final long startNanos = System.nanoTime();
     private volatile Connection backend;
     private TlsFacts tls;
+    private Connection relayTo;
     private String user = "-";
     private String backendName = "-";
     private String outcome = "closed";
@@ -97,6 +103,17 @@ public final class SessionContext {
         handshake();
     }
 
+    /**
+     * Runs a SASL exchange the protocol's way ({@code challenger}), with what only the
+     * session knows: the verified client certificate's identity (EXTERNAL) and the server
+     * name (CRAM-MD5's challenge).
+     */
+    public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
+            throws SaslException, IOException {
+        String identity = tls == null ? null : tls.identity().orElse(null);
+        return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+    }
+
     /** Connects to a backend, with TLS first where it is implicit; closed with the session. */
     public Connection connect(Target target) throws IOException {
         backendName = target.toString();
@@ -126,7 +143,18 @@ public final class SessionContext {
     }
 
     /** Relays until either side ends; records bytes and outcome for the log line. */
-    public void relay(Connection b) {
+    void relayAfterReturn(Connection b) {
+        relayTo = b;
+    }
+
+    /** After the protocol session has returned: relay if it logged in. */
+    void relayIfLoggedIn() {
+        Connection b = relayTo;
+        relayTo = null;
+        if (b != null) relay(b);
+    }
+
+    private void relay(Connection b) {
         Relay.Result r = new Relay(client, b, limits().proxyTimeout(), limits().halfCloseTimeout(), config.relayBufferSize())
                 .run(Thread.currentThread().getName());
         up += r.clientToBackend();
@@ -134,7 +162,7 @@ public final class SessionContext {
         outcome = r.outcome();
     }
 
-    public void user(String u) { this.user = u; }
+    public void user(String u) { this.user = u == null || u.isEmpty() ? "-" : u; }
 
     public void outcome(String o) { this.outcome = o; }
 
@@ -143,15 +171,13 @@ public final class SessionContext {
     Duration elapsed() { return Duration.ofNanos(System.nanoTime() - startNanos); }
 
     String logLine() {
-        return listener.protocol().id() + " client=" + format(client.remote()) + " user=" + LogSafe.text(user)
+        return listener.protocol().id() + " id=" + sessionId() + " client=" + format(client.remote()) + " user=" + LogSafe.text(user)
                 + " backend=" + backendName + " up=" + up + " down=" + down + " ms=" + elapsed().toMillis()
                 + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
     }
 
     static String format(InetSocketAddress a) {
-        if (a == null) return "-";
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return Addresses.hostPort(a);
     }
 
     /** Closes both sockets; safe from any thread. */

@@ -13,6 +13,7 @@ import mailproxy.sasl.SaslServer;
 import mailproxy.server.BackendLogin;
 import mailproxy.server.LogSafe;
 import mailproxy.server.SessionContext;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 
 /**
@@ -98,7 +99,7 @@ final class SmtpBackendLogin implements BackendLogin {
     private String xclient(Set<String> offered, String login) {
         InetAddress a = ctx.clientAddress().getAddress();
         // Postfix: "IPv6 addresses must be specified with the IPV6: prefix"
-        String addr = a instanceof Inet6Address ? "IPV6:" + stripScope(a.getHostAddress()) : a.getHostAddress();
+        String addr = a instanceof Inet6Address ? "IPV6:" + Addresses.ip(a) : Addresses.ip(a);
         StringBuilder line = new StringBuilder("XCLIENT");
         for (String attr : XCLIENT_ATTRIBUTES) {
             if (!offered.isEmpty() && !offered.contains(attr)) continue;
@@ -114,11 +115,6 @@ final class SmtpBackendLogin implements BackendLogin {
             if (!value.isEmpty()) line.append(' ').append(attr).append('=').append(Xtext.encode(value));
         }
         return line.toString();
-    }
-
-    private static String stripScope(String v6) {
-        int pct = v6.indexOf('%');
-        return pct < 0 ? v6 : v6.substring(0, pct);
     }
 
     /** RFC 4954 §4 with an initial response (RFC 4616 message); base64 keeps any byte off the line. */

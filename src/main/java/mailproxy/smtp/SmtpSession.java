@@ -12,7 +12,6 @@ import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.sasl.SaslServer;
 import mailproxy.server.LoginFlow;
 import mailproxy.server.SessionContext;
 import mailproxy.wire.Connection;
@@ -206,8 +205,7 @@ public final class SmtpSession {
         if (!ctx.listener().offers(a.mechanism())) return error(SmtpReply.UNKNOWN_MECHANISM);
         Credentials credentials;
         try {
-            credentials = SaslServer.authenticate(a.mechanism(), a.initialResponse(), this::challenge,
-                    ctx.tls() == null ? null : ctx.tls().identity().orElse(null));
+            credentials = ctx.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
         } catch (SaslException e) {
             return error(switch (e.kind()) {
                 case CANCELLED -> SmtpReply.AUTH_CANCELLED;

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -30,6 +31,8 @@ public final class Connection implements Closeable {
     private byte[] buf;
     private int pos;
     private int lim;
+    private long lineTimeoutNanos;
+    private long deadline;
 
     /** @param initialBuffer first size of the read buffer; it grows as long lines need. */
     public Connection(Socket socket, int initialBuffer) throws IOException {
@@ -55,9 +58,19 @@ public final class Connection implements Closeable {
 
     public InetSocketAddress local() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
 
-    /** Time one read may wait before it throws {@link java.net.SocketTimeoutException}. */
+    /**
+     * How long a whole line (or literal) may take to arrive, and one raw read on
+     * {@link #input()} may wait, before {@link java.net.SocketTimeoutException}. It is a
+     * deadline per line, not per read: a client trickling one byte at a time (slowloris)
+     * gets no more time than one that sends nothing.
+     */
     public void readTimeout(Duration d) throws IOException {
-        long ms = d.toMillis();
+        lineTimeoutNanos = d.toNanos();
+        soTimeout(lineTimeoutNanos);
+    }
+
+    private void soTimeout(long nanos) throws IOException {
+        long ms = nanos / 1_000_000;
         socket.setSoTimeout(ms > Integer.MAX_VALUE ? 0 : (int) Math.max(1, ms));
     }
 
@@ -69,6 +82,7 @@ public final class Connection implements Closeable {
      * @throws LineTooLongException when max bytes pass without a line end
      */
     public String readLine(int max) throws IOException {
+        startDeadline();
         int scanned = 0;
         while (true) {
             for (int i = pos + scanned; i < lim; i++) {
@@ -93,6 +107,7 @@ public final class Connection implements Closeable {
 
     /** Reads exactly n bytes (an IMAP literal); the caller has checked n against its limit. */
     public byte[] readExactly(int n) throws IOException {
+        startDeadline();
         byte[] result = new byte[n];
         int got = 0;
         while (got < n) {
@@ -130,6 +145,10 @@ public final class Connection implements Closeable {
     /** Throws away what the peer sent ahead (RFC 3207 §4.2: nothing from before TLS counts). */
     public void discardBuffered() { pos = lim = 0; }
 
+    private void startDeadline() {
+        if (lineTimeoutNanos > 0) deadline = System.nanoTime() + lineTimeoutNanos;
+    }
+
     /** Compacts the buffer and reads more; false at end of stream. */
     private boolean fill() throws IOException {
         if (pos > 0) {
@@ -139,6 +158,11 @@ public final class Connection implements Closeable {
         }
         // readLine checks its limit before each fill, so growth stops near twice the limit
         if (lim == buf.length) buf = Arrays.copyOf(buf, Math.max(64, buf.length * 2));
+        if (lineTimeoutNanos > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new SocketTimeoutException("line not complete within " + Duration.ofNanos(lineTimeoutNanos));
+            soTimeout(left);
+        }
         int n = in.read(buf, lim, buf.length - lim);
         if (n < 0) return false;
         lim += n;

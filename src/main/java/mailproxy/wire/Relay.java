@@ -27,7 +27,7 @@ public final class Relay {
     public record Result(long clientToBackend, long backendToClient, String outcome) {}
 
     /** What an idle direction holds while it waits: enough for any command or short reply. */
-    static final int IDLE_BUFFER = 512;
+    static final int IDLE_BUFFER = 256;
 
     private final Connection client;
     private final Connection backend;

@@ -129,7 +129,7 @@ class SmtpBackendTest {
             ehlo(c, "[IPv6:::1]");
             c.line("AUTH PLAIN " + BOB_SECRET);
             assertEquals("235 2.7.0 Authentication successful", c.readLine());
-            assertEquals("XCLIENT ADDR=IPV6:0:0:0:0:0:0:0:1 PORT=" + c.socket().getLocalPort()
+            assertEquals("XCLIENT ADDR=IPV6:::1 PORT=" + c.socket().getLocalPort()
                     + " NAME=[UNAVAILABLE] LOGIN=bob HELO=[IPv6:::1]", b.received.get(1));
         }
     }

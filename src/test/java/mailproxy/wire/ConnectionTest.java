@@ -120,6 +120,25 @@ class ConnectionTest {
     }
 
     @Test
+    void aLineTrickledByteByByteGetsNoMoreTimeThanOneNeverSent() throws Exception {
+        conn.readTimeout(Duration.ofMillis(800));
+        Thread trickler = Thread.ofVirtual().start(() -> {
+            try {
+                for (int i = 0; i < 20; i++) { // 20 bytes, one each 150 ms: each read is quick, the line is not
+                    send("x");
+                    Thread.sleep(150);
+                }
+            } catch (Exception ignored) {
+                // the connection closes under us at the end of the test
+            }
+        });
+        assertThrows(SocketTimeoutException.class, () -> conn.readLine(100));
+        // a per-read timeout would have waited for all 20 bytes; the line deadline did not
+        org.junit.jupiter.api.Assertions.assertTrue(trickler.isAlive(), "timed out only after the trickle ended");
+        trickler.interrupt();
+    }
+
+    @Test
     void readTimesOut() throws IOException {
         conn.readTimeout(Duration.ofMillis(200));
         assertThrows(SocketTimeoutException.class, () -> conn.readLine(100));

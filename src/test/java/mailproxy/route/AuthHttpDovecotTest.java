@@ -1,0 +1,137 @@
+package mailproxy.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import mailproxy.testing.RawClient;
+import mailproxy.testing.RealDovecot;
+import mailproxy.testing.RealServers;
+import mailproxy.testing.TestProxy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The auth server's Auth-User / Auth-Pass reach a real Dovecot: the client logs in as an
+ * alias with a password (or digest) Dovecot has never heard of, and is bob inside.
+ */
+@Timeout(60)
+class AuthHttpDovecotTest {
+    private static final Pattern TIMESTAMP = Pattern.compile("<[^>]+>$");
+
+    private RealDovecot dovecot;
+    private AuthServer auth;
+    private TestProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        dovecot = RealServers.dovecot();
+        // the auth server's directory: "alias@example.test" is bob; it knows bob's real password
+        auth = AuthServer.start(r -> {
+            int port = r.header("Auth-Protocol").equals("imap") ? dovecot.imapPort() : dovecot.pop3Port();
+            return r.header("Auth-User").equals("alias@example.test")
+                    ? AuthServer.ok(dovecot.host(), port).with("Auth-User", RealDovecot.BOB)
+                            .with("Auth-Pass", RealDovecot.BOB_PASSWORD)
+                    : AuthServer.error("unknown alias");
+        });
+        proxy = TestProxy.start("""
+                mailproxy {
+                  server-name = "proxy.example.test"
+                  routers { auth { type = auth-http, url = "%s", timeout = 5s } }
+                  listeners = [
+                    { name = pop3, protocol = pop3, listen = "127.0.0.1:0", auth = [plain, cram-md5], pop3-apop = true }
+                    { name = imap, protocol = imap, listen = "127.0.0.1:0", auth = [plain, cram-md5] }
+                  ]
+                }
+                """.formatted(auth.url()));
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) proxy.close();
+        if (auth != null) auth.close();
+    }
+
+    @Test
+    void pop3UserPassAsAnAliasLogsInToDovecotAsBob() throws Exception {
+        long mark = dovecot.logMark();
+        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
+            c.timeout(15_000);
+            c.expect("+OK proxy.example.test");
+            c.line("USER alias@example.test").expect("+OK");
+            c.line("PASS not-bobs-password").expect("+OK");
+            c.line("STAT").expect("+OK " + RealDovecot.seededMessageCount() + " ");
+            c.line("QUIT").expect("+OK");
+        }
+        assertTrue(dovecot.awaitLog(mark, "user=<bob>", Duration.ofSeconds(10)).contains("pop3-login"));
+    }
+
+    @Test
+    void pop3ApopAndCramMd5AsAnAliasLogInToDovecotAsBob() throws Exception {
+        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
+            c.timeout(15_000);
+            Matcher m = TIMESTAMP.matcher(c.expect("+OK proxy.example.test"));
+            assertTrue(m.find());
+            c.line("APOP alias@example.test " + AuthServer.apopDigest(m.group(), "whatever")).expect("+OK");
+            c.line("STAT").expect("+OK");
+            c.line("QUIT").expect("+OK");
+        }
+        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
+            c.timeout(15_000);
+            c.expect("+OK proxy.example.test");
+            c.line("AUTH CRAM-MD5");
+            String challenge = new String(Base64.getDecoder().decode(c.expect("+ ").substring(2)), StandardCharsets.ISO_8859_1);
+            String response = "alias@example.test " + AuthServer.cramDigest(challenge, "whatever");
+            c.line(Base64.getEncoder().encodeToString(response.getBytes(StandardCharsets.ISO_8859_1))).expect("+OK");
+            c.line("STAT").expect("+OK");
+            c.line("QUIT").expect("+OK");
+        }
+        assertEquals(2, auth.requests().size());
+        assertEquals("apop", auth.requests().get(0).header("Auth-Method"));
+        assertEquals("cram-md5", auth.requests().get(1).header("Auth-Method"));
+    }
+
+    @Test
+    void imapLoginAndCramMd5AsAnAliasLogInToDovecotAsBob() throws Exception {
+        long mark = dovecot.logMark();
+        try (RawClient c = RawClient.connect(proxy.port("imap"))) {
+            c.timeout(15_000);
+            c.expect("* OK");
+            c.line("a1 LOGIN alias@example.test not-bobs-password").expect("a1 OK");
+            c.line("a2 SELECT INBOX");
+            String l;
+            do {
+                l = c.readLine();
+            } while (l != null && !l.startsWith("a2 "));
+            assertTrue(l != null && l.startsWith("a2 OK"), l);
+            c.line("a3 LOGOUT").expect("* BYE");
+        }
+        assertTrue(dovecot.awaitLog(mark, "user=<bob>", Duration.ofSeconds(10)).contains("imap-login"));
+        try (RawClient c = RawClient.connect(proxy.port("imap"))) {
+            c.timeout(15_000);
+            c.expect("* OK");
+            c.line("a1 AUTHENTICATE CRAM-MD5");
+            String challenge = new String(Base64.getDecoder().decode(c.expect("+ ").substring(2)), StandardCharsets.ISO_8859_1);
+            String response = "alias@example.test " + AuthServer.cramDigest(challenge, "whatever");
+            c.line(Base64.getEncoder().encodeToString(response.getBytes(StandardCharsets.ISO_8859_1))).expect("a1 OK");
+            c.line("a2 LOGOUT").expect("* BYE");
+        }
+    }
+
+    @Test
+    void refusedAliasNeverReachesDovecot() throws Exception {
+        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
+            c.timeout(15_000);
+            c.expect("+OK proxy.example.test");
+            c.line("USER stranger").expect("+OK");
+            c.line("PASS x").expect("-ERR unknown alias");
+            assertTrue(c.closedByPeer());
+        }
+    }
+}

@@ -47,6 +47,7 @@ usage: bench/run.sh [flags]
 EOF
 }
 
+ARGS="$*"
 SCENARIOS=imap,pop3,smtp,bigfetch,idle
 TARGETS=direct,mailproxy,nginx,nginx-64k
 TLS_VARIANTS=both
@@ -170,7 +171,7 @@ write_mailproxy_conf
   echo "- mailproxy: $(cd "$TOP" && git log -1 --format='%h %s' 2>/dev/null || echo unknown) (JVM flags: ${PROXY_JAVA_OPTS:-${LAUNCHER_OPTS:-none} (launcher default)})${MP_EXTRA:+, config: $MP_EXTRA}"
   echo "- Dovecot $(dovecot --version), smtp-sink (Postfix $(postconf -d -h mail_version 2>/dev/null || echo '?'))"
   [ "$WITH_NGINX" = yes ] && echo "- $(nginx -v 2>&1 | sed 's/^nginx version: //') with ngx_mail_module, 1 worker"
-  echo "- command: bench/run.sh $*"
+  echo "- command: bench/run.sh $ARGS"
 } >"$OUT/machine.md"
 
 # ---------- targets ----------

@@ -36,6 +36,7 @@ final class Idle {
         long rss0 = Proc.rssKb(o.pid());
         long cpu0 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux0 = Proc.cpuMillis(o.auxPid(), o.clkTck());
+        var threads0 = Proc.threadCpuMillis(o.pid(), o.clkTck());
         long start = System.nanoTime();
         long deadline = start + (long) (o.seconds() * 1e9);
         List<Lat> lats = new ArrayList<>();
@@ -52,6 +53,7 @@ final class Idle {
         double rampSecs = (System.nanoTime() - start) / 1e9;
         long cpu1 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux1 = Proc.cpuMillis(o.auxPid(), o.clkTck());
+        long jitMs = Proc.groupDelta(threads0, Proc.threadCpuMillis(o.pid(), o.clkTck()), Proc.JIT_THREADS);
         settle(2000); // let the proxy finish its per-session work (logs, GC) before reading RSS
         long rss1 = Proc.rssKb(o.pid());
         long fds = Proc.fds(o.pid());
@@ -87,7 +89,8 @@ final class Idle {
                 errors.get() + (held - alive), -1,
                 cpu0 < 0 || cpu1 < 0 || held == 0 ? -1 : (cpu1 - cpu0) / (double) held,
                 aux0 < 0 || aux1 < 0 || held == 0 ? -1 : (aux1 - aux0) / (double) held,
-                rss0 < 0 || rss1 < 0 || held == 0 ? -1 : (rss1 - rss0) / (double) held, note.toString());
+                rss0 < 0 || rss1 < 0 || held == 0 ? -1 : (rss1 - rss0) / (double) held,
+                jitMs < 0 || held == 0 ? -1 : jitMs / (double) held, note.toString());
     }
 
     private void ramp(long deadline, Lat lat) {

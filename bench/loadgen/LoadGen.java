@@ -51,7 +51,8 @@ public final class LoadGen {
                 "  => %d sessions in %.1fs: %.0f/s, p50 %.2f ms, p99 %.2f ms, errors %d%s%s%s%s%s",
                 r.sessions(), r.seconds(), r.rate(), r.p50ms(), r.p99ms(), r.errors(),
                 r.mbPerSec() >= 0 ? String.format(Locale.ROOT, ", %.0f MB/s", r.mbPerSec()) : "",
-                r.cpuMsPerSession() >= 0 ? String.format(Locale.ROOT, ", proxy CPU %.3f ms/session", r.cpuMsPerSession()) : "",
+                r.cpuMsPerSession() >= 0 ? String.format(Locale.ROOT, ", proxy CPU %.3f ms/session", r.cpuMsPerSession())
+                        + (r.jitMsPerSession() >= 0 ? String.format(Locale.ROOT, " (JIT %.3f)", r.jitMsPerSession()) : "") : "",
                 r.auxMsPerSession() >= 0 ? String.format(Locale.ROOT, ", auth CPU %.3f ms/session", r.auxMsPerSession()) : "",
                 r.rssKbPerSession() >= 0 ? String.format(Locale.ROOT, ", RSS %.1f KB/session", r.rssKbPerSession()) : "",
                 r.note().isEmpty() ? "" : " (" + r.note() + ")"));

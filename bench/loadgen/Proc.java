@@ -73,6 +73,22 @@ final class Proc {
         return b.toString();
     }
 
+    /** CPU ms that the thread groups named {@code prefix}... used between two snapshots; -1 if none. */
+    static long groupDelta(java.util.Map<String, Long> before, java.util.Map<String, Long> after, String prefix) {
+        long sum = 0;
+        boolean seen = false;
+        for (var e : after.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                seen = true;
+                sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            }
+        }
+        return seen ? sum : -1;
+    }
+
+    /** The JIT compiler threads of a HotSpot JVM ("C1 CompilerThread0", "C2 CompilerThre" in comm). */
+    static final String JIT_THREADS = "C# CompilerThre";
+
     /** VmRSS in KB; -1 if unknown. */
     static long rssKb(long pid) {
         if (pid <= 0) return -1;

@@ -11,23 +11,25 @@ import java.util.Locale;
 /** One measured run: a TSV line in the results file. Unknown figures are -1. */
 record Result(String scenario, boolean tls, String target, int concurrency, long sessions, double seconds,
               double rate, double p50ms, double p99ms, long errors, double mbPerSec,
-              double cpuMsPerSession, double auxMsPerSession, double rssKbPerSession, String note) {
+              double cpuMsPerSession, double auxMsPerSession, double rssKbPerSession, double jitMsPerSession,
+              String note) {
 
     static final String HEADER = "scenario\ttls\ttarget\tconcurrency\tsessions\tseconds\trate\tp50_ms\tp99_ms"
-            + "\terrors\tmb_s\tcpu_ms_session\taux_ms_session\trss_kb_session\tnote";
+            + "\terrors\tmb_s\tcpu_ms_session\taux_ms_session\trss_kb_session\tjit_ms_session\tnote";
 
     String tsv() {
         return String.join("\t", scenario, tls ? "tls" : "plain", target, Integer.toString(concurrency),
                 Long.toString(sessions), f(seconds), f(rate), f(p50ms), f(p99ms), Long.toString(errors),
-                f(mbPerSec), f(cpuMsPerSession), f(auxMsPerSession), f(rssKbPerSession),
+                f(mbPerSec), f(cpuMsPerSession), f(auxMsPerSession), f(rssKbPerSession), f(jitMsPerSession),
                 note.replace('\t', ' ').replace('\n', ' '));
     }
 
     static Result parse(String line) {
         String[] f = line.split("\t", -1);
+        boolean withJit = f.length > 15; // files written before the JIT column have 15 fields
         return new Result(f[0], f[1].equals("tls"), f[2], Integer.parseInt(f[3]), Long.parseLong(f[4]),
                 d(f[5]), d(f[6]), d(f[7]), d(f[8]), Long.parseLong(f[9]), d(f[10]), d(f[11]), d(f[12]),
-                d(f[13]), f.length > 14 ? f[14] : "");
+                d(f[13]), withJit ? d(f[14]) : -1, withJit ? f[15] : f.length > 14 ? f[14] : "");
     }
 
     void append(java.nio.file.Path out) throws IOException {

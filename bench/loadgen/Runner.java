@@ -38,7 +38,9 @@ final class Runner {
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu1 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux1 = Proc.cpuMillis(o.auxPid(), o.clkTck());
-        String threads = Proc.threadShare(threads0, Proc.threadCpuMillis(o.pid(), o.clkTck()));
+        var threads1 = Proc.threadCpuMillis(o.pid(), o.clkTck());
+        String threads = Proc.threadShare(threads0, threads1);
+        long jitMs = Proc.groupDelta(threads0, threads1, Proc.JIT_THREADS);
         long[] sorted = Lat.merge(lats);
         long n = done.get();
         double cpu = cpu0 < 0 || cpu1 < 0 || n == 0 ? -1 : (double) (cpu1 - cpu0) / n;
@@ -48,7 +50,7 @@ final class Runner {
         if (!samples.isEmpty()) note += (note.isEmpty() ? "" : "; ") + "first error: " + samples.peek();
         return new Result(o.scenario(), o.tls(), o.target(), o.concurrency(), n, secs, n / secs,
                 Result.percentile(sorted, 50) / 1000.0, Result.percentile(sorted, 99) / 1000.0,
-                errors.get(), mbs, cpu, aux, -1, note);
+                errors.get(), mbs, cpu, aux, -1, jitMs < 0 || n == 0 ? -1 : (double) jitMs / n, note);
     }
 
     private List<Lat> phase(String name, double seconds, long max) throws InterruptedException {

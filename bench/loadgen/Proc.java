@@ -67,10 +67,20 @@ final class Proc {
         d.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
         StringBuilder b = new StringBuilder("threads:");
         for (int i = 0; i < Math.min(5, d.size()); i++) {
-            b.append(i == 0 ? " " : ", ").append(d.get(i).getKey()).append(' ')
+            b.append(i == 0 ? " " : ", ").append(label(d.get(i).getKey())).append(' ')
                     .append(Math.round(100.0 * d.get(i).getValue() / total)).append('%');
         }
         return b.toString();
+    }
+
+    /** Readable names for the JVM's thread groups (comm is cut at 15 characters). */
+    private static String label(String group) {
+        return switch (group) {
+            case "ForkJoinPool-#-" -> "virtual-thread carriers";
+            case JIT_THREADS -> "JIT";
+            case "VM Thread" -> "VM thread (GC, safepoints)";
+            default -> group;
+        };
     }
 
     /** CPU ms that the thread groups named {@code prefix}... used between two snapshots; -1 if none. */

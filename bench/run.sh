@@ -3,7 +3,7 @@
 # it, on this machine, in one run. See bench/README.md.
 #
 #   bench/run.sh                 full run (~10-15 min): direct, mailproxy, nginx, nginx-64k
-#   bench/run.sh --quick         small run (~3 min) to see that everything works
+#   bench/run.sh --quick         small run (~5 min) to see that everything works
 #   bench/run.sh --help          all flags
 #
 # Builds the jar, installs what is missing (Debian, as root), starts Dovecot, smtp-sink,

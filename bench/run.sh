@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# mailproxy bench: measure mailproxy against real backends, and nginx's mail module beside
+# it, on this machine, in one run. See bench/README.md.
+#
+#   bench/run.sh                 full run (~10-15 min): direct, mailproxy, nginx, nginx-64k
+#   bench/run.sh --quick         small run (~5 min) to see that everything works
+#   bench/run.sh --help          all flags
+#
+# Builds the jar, installs what is missing (Debian, as root), starts Dovecot, smtp-sink,
+# mailproxy and nginx on loopback with their own configs in a temp folder, runs the
+# scenarios with a progress line, prints the table and stops everything it started.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$BENCH/.." && pwd)
+. "$BENCH/lib/servers.sh"
+
+usage() {
+  cat <<'EOF'
+usage: bench/run.sh [flags]
+  --quick              small and short: 3 s per scenario, 300 idle sessions (a smoke run)
+  --scenarios LIST     comma-separated: imap,pop3,smtp,bigfetch,idle (default: all)
+  --targets LIST       direct,mailproxy,nginx,nginx-64k (default: all; nginx ones only with nginx)
+  --tls plain|tls|both which variants to run (default: both)
+  --nginx              install nginx-light + libnginx-mod-mail if missing and compare (default
+                       when nginx and its mail module are installed)
+  --no-nginx           leave nginx out
+  --seconds S          measured phase per scenario, at most (default 8)
+  --warmup S           unmeasured phase before it (default 4: the JIT settles)
+  --concurrency C      sessions at once in imap/pop3/smtp (default 32)
+  --max-sessions N     per scenario, at most (default 50000)
+  --bigfetch-concurrency C   parallel 5 MB FETCH streams (default 1)
+  --idle N             idle IMAP sessions to hold (default 5000; at most 9900: each relayed
+                       session holds 2 of the proxy's 20,000 file descriptors)
+  --idle-tls N         idle sessions over TLS (default 2000, at most --idle)
+  --hold S             how long to hold them (default 3)
+  --users N            test accounts in Dovecot (default 200)
+  --proxy-java-opts S  JVM flags for mailproxy (default: the launcher's)
+  --mailproxy-extra S  HOCON added inside mailproxy { } of the generated config, e.g.
+                       'relay { buffer-size = 65536 }' (to try a setting)
+  --jfr                profile mailproxy with Java Flight Recorder in every run and write its
+                       hot methods (CPU time) per scenario to the results folder; the
+                       profiler costs a little CPU, so use it to find hot spots, not for the table
+  --no-build           use the existing target/mailproxy.jar
+  --keep               keep the work folder (configs, logs) for a look afterwards
+  --out DIR            where results go (default bench/results/<date-time>)
+EOF
+}
+
+ARGS="$*"
+SCENARIOS=imap,pop3,smtp,bigfetch,idle
+TARGETS=direct,mailproxy,nginx,nginx-64k
+TLS_VARIANTS=both
+WITH_NGINX=auto
+SECONDS_MEASURED=8
+WARMUP=4
+CONC=32
+MAX_SESSIONS=50000
+BIG_CONC=1
+IDLE=5000
+IDLE_TLS=
+HOLD=3
+USERS=200
+PROXY_JAVA_OPTS=
+MP_EXTRA=
+BUILD_JAR=yes
+KEEP=no
+JFR=no
+OUT=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) SECONDS_MEASURED=3; WARMUP=1; IDLE=300; HOLD=1; USERS=50; CONC=16 ;;
+    --scenarios) SCENARIOS=$2; shift ;;
+    --targets) TARGETS=$2; shift ;;
+    --tls) TLS_VARIANTS=$2; shift ;;
+    --nginx) WITH_NGINX=yes ;;
+    --no-nginx) WITH_NGINX=no ;;
+    --seconds) SECONDS_MEASURED=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --concurrency) CONC=$2; shift ;;
+    --max-sessions) MAX_SESSIONS=$2; shift ;;
+    --bigfetch-concurrency) BIG_CONC=$2; shift ;;
+    --idle) IDLE=$2; shift ;;
+    --idle-tls) IDLE_TLS=$2; shift ;;
+    --hold) HOLD=$2; shift ;;
+    --users) USERS=$2; shift ;;
+    --proxy-java-opts) PROXY_JAVA_OPTS=$2; shift ;;
+    --mailproxy-extra) MP_EXTRA=$2; shift ;;
+    --no-build) BUILD_JAR=no ;;
+    --jfr) JFR=yes ;;
+    --keep) KEEP=yes ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown flag $1" ;;
+  esac
+  shift
+done
+case "$TLS_VARIANTS" in plain) TLS_VARIANTS="plain" ;; tls) TLS_VARIANTS="tls" ;; both) TLS_VARIANTS="plain tls" ;;
+  *) die "--tls takes plain, tls or both" ;; esac
+IDLE_TLS=${IDLE_TLS:-$(( IDLE < 2000 ? IDLE : 2000 ))}
+[ "$IDLE" -le 9900 ] && [ "$IDLE_TLS" -le 9900 ] || die "--idle at most 9900 (two proxy file descriptors per session, limit 20,000)"
+if [ "$WITH_NGINX" = auto ]; then
+  if command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_mail_module.so ]; then WITH_NGINX=yes; else WITH_NGINX=no; fi
+fi
+if [ "$WITH_NGINX" = no ]; then TARGETS=$(echo "$TARGETS" | tr , '\n' | grep -v '^nginx' | paste -sd, -); fi
+
+OUT=${OUT:-$BENCH/results/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+W=$(mktemp -d /tmp/mailproxy-bench.XXXXXX)
+chmod 755 "$W"
+BUILD="$BENCH/.build"
+JAR="$TOP/target/mailproxy.jar"
+DOVECOT_PID= SINK_PID= AUTH_PID= MP_PID= NG_MASTER= NG_WORKER= PROXY_PID=
+
+cleanup() {
+  set +e
+  stop_nginx; stop_mailproxy; stop_auth; stop_sink; stop_dovecot
+  if [ "$KEEP" = yes ]; then say "work folder kept: $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+log() { printf '%s\n' "$*" | tee -a "$OUT/run.log" >&2; }
+
+# ---------- build ----------
+JDK=$(find_jdk) || die "no JDK >= 21 with javac found (JAVA_HOME, /usr/lib/jvm)"
+install_missing
+if [ "$BUILD_JAR" = yes ]; then
+  log "building mailproxy.jar (mvn -q -DskipTests package) ..."
+  (cd "$TOP" && mvn -q -DskipTests package) >"$OUT/build.log" 2>&1 || die "build failed, see $OUT/build.log"
+fi
+[ -f "$JAR" ] || die "$JAR missing (build it, or drop --no-build)"
+rm -rf "$BUILD" && mkdir -p "$BUILD"
+"$JDK/bin/javac" -d "$BUILD" "$BENCH"/loadgen/*.java || die "load generator does not compile"
+
+LG_OPTS=(-Xmx3g -XX:+UseParallelGC -Djdk.tls.namedGroups=x25519,secp256r1)
+lg() { "$JDK/bin/java" "${LG_OPTS[@]}" -cp "$BUILD" loadgen.LoadGen "$@"; }
+CLK_TCK=$(getconf CLK_TCK)
+# The JVM flags mailproxy's launcher uses when MAILPROXY_JAVA_OPTS is empty.
+LAUNCHER_OPTS=$(sed -n 's/.*MAILPROXY_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$TOP/src/main/sh/mailproxy" | head -1)
+
+# ---------- ports, certificate, backends ----------
+mapfile -t P < <(lg ports 16)
+DOVECOT_IMAP=${P[0]} DOVECOT_IMAPS=${P[1]} DOVECOT_POP3=${P[2]} DOVECOT_POP3S=${P[3]} SINK_PORT=${P[4]}
+MP_IMAP=${P[5]} MP_POP3=${P[6]} MP_SMTP=${P[7]} MP_IMAPS=${P[8]} MP_POP3S=${P[9]} MP_SMTPS=${P[10]}
+NG_IMAP=${P[11]} NG_POP3=${P[12]} NG_SMTP=${P[13]}
+mapfile -t Q < <(lg ports 3)
+NG_IMAPS=${Q[0]} NG_POP3S=${Q[1]} NG_SMTPS=${Q[2]}
+MP_TLS=no; mailproxy_tls_keys && MP_TLS=yes
+
+log "work folder $W; results in $OUT"
+make_cert
+log "starting Dovecot with $USERS users (3 small messages each, one 5 MB message in folder Big) ..."
+mkdir -p "$W/dovecot"
+start_dovecot
+start_sink
+if [ "$WITH_NGINX" = yes ]; then
+  start_auth
+  write_nginx_conf nginx "# proxy_buffer: nginx's default (one memory page)"
+  write_nginx_conf nginx-64k "proxy_buffer 64k;"
+fi
+write_mailproxy_conf
+
+# ---------- machine facts ----------
+{
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, kernel $(uname -r), open files $(ulimit -n)/$(ulimit -Hn)"
+  echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- JDK: $("$JDK/bin/java" -version 2>&1 | head -1)"
+  echo "- mailproxy: $(cd "$TOP" && git log -1 --format='%h %s' 2>/dev/null || echo unknown) (JVM flags: ${PROXY_JAVA_OPTS:-${LAUNCHER_OPTS:-none} (launcher default)})${MP_EXTRA:+, config: $MP_EXTRA}"
+  echo "- Dovecot $(dovecot --version), smtp-sink (Postfix $(postconf -d -h mail_version 2>/dev/null || echo '?'))"
+  [ "$WITH_NGINX" = yes ] && echo "- $(nginx -v 2>&1 | sed 's/^nginx version: //') with ngx_mail_module, 1 worker"
+  echo "- command: bench/run.sh $ARGS"
+} >"$OUT/machine.md"
+
+# ---------- targets ----------
+port_for() { # TARGET SCENARIO TLS -> port, or nothing if this combination does not exist
+  local proto=$2
+  case "$proto" in bigfetch|idle) proto=imap ;; esac
+  case "$1:$proto:$3" in
+    direct:imap:plain) echo "$DOVECOT_IMAP" ;;   direct:imap:tls) echo "$DOVECOT_IMAPS" ;;
+    direct:pop3:plain) echo "$DOVECOT_POP3" ;;   direct:pop3:tls) echo "$DOVECOT_POP3S" ;;
+    direct:smtp:plain) echo "$SINK_PORT" ;;      direct:smtp:tls) ;; # smtp-sink has no TLS
+    mailproxy:imap:plain) echo "$MP_IMAP" ;;     mailproxy:imap:tls) [ "$MP_TLS" = yes ] && echo "$MP_IMAPS" ;;
+    mailproxy:pop3:plain) echo "$MP_POP3" ;;     mailproxy:pop3:tls) [ "$MP_TLS" = yes ] && echo "$MP_POP3S" ;;
+    mailproxy:smtp:plain) echo "$MP_SMTP" ;;     mailproxy:smtp:tls) [ "$MP_TLS" = yes ] && echo "$MP_SMTPS" ;;
+    nginx*:imap:plain) echo "$NG_IMAP" ;;        nginx*:imap:tls) echo "$NG_IMAPS" ;;
+    nginx*:pop3:plain) echo "$NG_POP3" ;;        nginx*:pop3:tls) echo "$NG_POP3S" ;;
+    nginx*:smtp:plain) echo "$NG_SMTP" ;;        nginx*:smtp:tls) echo "$NG_SMTPS" ;;
+  esac
+  return 0
+}
+
+start_target() {
+  PROXY_PID=0 AUX=0
+  case "$1" in
+    direct) ;;
+    mailproxy) start_mailproxy ;;
+    nginx|nginx-64k) start_nginx "$1"; AUX=$AUTH_PID ;;
+  esac
+}
+
+stop_target() {
+  case "$1" in
+    mailproxy) stop_mailproxy ;;
+    nginx|nginx-64k) stop_nginx ;;
+  esac
+}
+
+# Does mailproxy serve this protocol (and TLS) yet? One session each, before the run.
+declare -A MP_SERVES
+probe_mailproxy() {
+  start_mailproxy
+  local proto tls port
+  for proto in imap pop3 smtp; do
+    for tls in $TLS_VARIANTS; do
+      port=$(port_for mailproxy "$proto" "$tls")
+      [ -n "$port" ] || continue
+      rm -f "$W/probe.tsv"
+      local extra=(); [ "$tls" = tls ] && extra=(--tls)
+      lg run --scenario "$proto" --target mailproxy --connect "127.0.0.1:$port" "${extra[@]}" \
+        --user-count "$USERS" --concurrency 1 --max-sessions 1 --warmup 0 --seconds 5 --timeout-ms 5000 \
+        --out "$W/probe.tsv" >/dev/null 2>&1 || true
+      if [ -s "$W/probe.tsv" ] && awk -F'\t' 'NR==2 && $5==1 && $10==0 {ok=1} END {exit !ok}' "$W/probe.tsv"; then
+        MP_SERVES[$proto:$tls]=yes
+      else
+        log "  mailproxy does not serve $proto/$tls yet: its rows are skipped"
+      fi
+    done
+  done
+  stop_mailproxy
+}
+
+# ---------- the runs ----------
+RUNS=()
+for sc in ${SCENARIOS//,/ }; do
+  for tls in $TLS_VARIANTS; do
+    for t in ${TARGETS//,/ }; do
+      [ -n "$(port_for "$t" "$sc" "$tls")" ] && RUNS+=("$sc $tls $t")
+    done
+  done
+done
+case ",$TARGETS," in *,mailproxy,*) probe_mailproxy ;; esac
+
+log "$(cat "$OUT/machine.md")"
+log ""
+i=0
+for run in "${RUNS[@]}"; do
+  read -r sc tls t <<<"$run"
+  i=$((i + 1))
+  proto=$sc; case "$sc" in bigfetch|idle) proto=imap ;; esac
+  if [ "$t" = mailproxy ] && [ -z "${MP_SERVES[$proto:$tls]:-}" ]; then
+    log "[$i/${#RUNS[@]}] $sc/$tls via $t: skipped (not served by this mailproxy build)"
+    continue
+  fi
+  log "[$i/${#RUNS[@]}] $sc/$tls via $t"
+  BASE_JAVA_OPTS=$PROXY_JAVA_OPTS
+  if [ "$JFR" = yes ] && [ "$t" = mailproxy ]; then
+    mkdir -p "$OUT/jfr"
+    PROXY_JAVA_OPTS="${PROXY_JAVA_OPTS:-$LAUNCHER_OPTS} -XX:StartFlightRecording=filename=$OUT/jfr/$sc-$tls.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms"
+  fi
+  start_target "$t"
+  PROXY_JAVA_OPTS=$BASE_JAVA_OPTS
+  args=(--scenario "$sc" --target "$t" --connect "127.0.0.1:$(port_for "$t" "$sc" "$tls")"
+        --user-count "$USERS" --pid "$PROXY_PID" --aux-pid "$AUX" --clk-tck "$CLK_TCK" --out "$OUT/results.tsv")
+  [ "$tls" = tls ] && args+=(--tls)
+  # TLS warms up twice as long: the JDK's TLS stack is a lot of code for the JIT.
+  warm=$WARMUP; [ "$tls" = tls ] && warm=$(awk "BEGIN { print $WARMUP * 2 }")
+  case "$sc" in
+    imap|pop3|smtp)
+      args+=(--concurrency "$CONC" --seconds "$SECONDS_MEASURED" --warmup "$warm" --max-sessions "$MAX_SESSIONS") ;;
+    bigfetch)
+      args+=(--concurrency "$BIG_CONC" --seconds "$SECONDS_MEASURED" --warmup "$warm" --max-sessions "$MAX_SESSIONS") ;;
+    idle)
+      # TLS handshakes make the ramp slow: fewer sessions over TLS. The ramp is bounded
+      # by time too: 60 s, or 20 ms a session if more.
+      n=$IDLE; [ "$tls" = tls ] && n=$IDLE_TLS
+      args+=(--idle-sessions "$n" --concurrency 64 --hold "$HOLD" --sources 4
+             --seconds $(( n / 50 > 60 ? n / 50 : 60 )))
+      # A class histogram forces a full GC (live objects only): RSS after it, and what
+      # the held sessions are made of.
+      [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] &&
+        args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram" --gc-out "$OUT/mailproxy-idle-$tls-histogram.txt") ;;
+  esac
+  lg run "${args[@]}" 2>&1 | tee -a "$OUT/run.log" >&2 || log "  (load generator failed)"
+  stop_target "$t"
+  if [ "$JFR" = yes ] && [ "$t" = mailproxy ] && [ -f "$OUT/jfr/$sc-$tls.jfr" ]; then
+    { "$JDK/bin/jfr" view --width 200 cpu-time-hot-methods "$OUT/jfr/$sc-$tls.jfr"
+      "$JDK/bin/jfr" view --width 200 hot-methods "$OUT/jfr/$sc-$tls.jfr"
+      "$JDK/bin/jfr" view --width 200 allocation-by-site "$OUT/jfr/$sc-$tls.jfr"; } >"$OUT/jfr/$sc-$tls.txt" 2>&1 || true
+  fi
+  sleep 1 # let the last connections close before the next target starts
+done
+
+# ---------- report ----------
+[ -s "$OUT/results.tsv" ] || die "no results"
+lg report "$OUT/results.tsv" "$OUT/table.md" >/dev/null
+{ cat "$OUT/machine.md"; echo; cat "$OUT/table.md"; } >"$OUT/report.md"
+echo
+cat "$OUT/report.md"
+echo
+say "results: $OUT/report.md (raw: results.tsv, log: run.log)"
+if [ "$KEEP" = yes ]; then cp -r "$W/mailproxy/mailproxy.conf" "$OUT/" 2>/dev/null || true; fi

@@ -46,7 +46,7 @@ final class ImapBackendLogin implements BackendLogin {
         String greeting = r.line();
         // greeting = "*" SP (resp-cond-auth / resp-cond-bye); PREAUTH would skip the login
         if (greeting == null || !greeting.regionMatches(true, 0, "* OK", 0, 4)) {
-            return new Result.Broken("greeting: " + show(greeting));
+            return new Result.Broken("greeting: " + LogSafe.backendLine(greeting));
         }
         Set<String> caps = capabilities(greeting);
         Backend.Imap options = route.target().options().imap();
@@ -55,7 +55,7 @@ final class ImapBackendLogin implements BackendLogin {
             b.write(tag + " STARTTLS\r\n");
             String done = r.until(tag, new StringBuilder());
             if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
-                return new Result.Broken("STARTTLS refused: " + show(done));
+                return new Result.Broken("STARTTLS refused: " + LogSafe.backendLine(done));
             }
             ctx.upgradeBackend(b, route.target());
             // RFC 9051 §6.2.1: capabilities from before TLS no longer count; ask again
@@ -63,7 +63,7 @@ final class ImapBackendLogin implements BackendLogin {
             b.write(tag + " CAPABILITY\r\n");
             StringBuilder untagged = new StringBuilder();
             done = r.until(tag, untagged);
-            if (done == null || !status(tag, done).startsWith("OK")) return new Result.Broken("CAPABILITY after STARTTLS: " + show(done));
+            if (done == null || !status(tag, done).startsWith("OK")) return new Result.Broken("CAPABILITY after STARTTLS: " + LogSafe.backendLine(done));
             caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
         }
         if (options != null && options.sendId()) {
@@ -71,7 +71,7 @@ final class ImapBackendLogin implements BackendLogin {
             b.write(tag + " ID " + idParams() + "\r\n");
             String done = r.until(tag, new StringBuilder());
             if (done == null) return new Result.Broken("closed after ID");
-            if (done.startsWith("+") || !status(tag, done).startsWith("OK")) return new Result.Broken("ID refused: " + show(done));
+            if (done.startsWith("+") || !status(tag, done).startsWith("OK")) return new Result.Broken("ID refused: " + LogSafe.backendLine(done));
         }
         String user = route.user();
         String pass = route.password();
@@ -130,14 +130,14 @@ final class ImapBackendLogin implements BackendLogin {
     /** The backend's completion of the login, given to the client under the client's tag. */
     private Result finish(String tag, String reply, StringBuilder untagged) {
         if (reply == null) return new Result.Broken("closed during login");
-        if (reply.startsWith("+")) return new Result.Broken("unexpected continuation: " + show(reply));
+        if (reply.startsWith("+")) return new Result.Broken("unexpected continuation: " + LogSafe.backendLine(reply));
         String status = status(tag, reply);
         String toClient = untagged + clientTag + " " + status + "\r\n";
         if (status.startsWith("OK")) return new Result.Accepted(toClient);
         // NO is a refused login (RFC 5530 AUTHENTICATIONFAILED and friends); BAD is the
         // backend refusing the values: either way the client may try again
         if (status.startsWith("NO") || status.startsWith("BAD")) return new Result.Refused(toClient);
-        return new Result.Broken("login reply: " + show(reply));
+        return new Result.Broken("login reply: " + LogSafe.backendLine(reply));
     }
 
     /** resp-cond-state after the tag, the state word upper-cased for the caller's checks. */
@@ -186,7 +186,7 @@ final class ImapBackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
-        String text = "NO [AUTHENTICATIONFAILED] " + ImapReplies.oneLine(reject.message());
+        String text = "NO [AUTHENTICATIONFAILED] " + LogSafe.oneLine(reject.message());
         ctx.client().write(ImapReplies.tagged(clientTag, text)
                 + (reject.retryAfter() == null ? ImapReplies.BYE_CLOSING : ""));
     }
@@ -195,10 +195,6 @@ final class ImapBackendLogin implements BackendLogin {
     public void unavailable() throws IOException {
         // RFC 5530 §3 UNAVAILABLE: "Temporary failure because a subsystem is down"
         ctx.client().write(ImapReplies.tagged(clientTag, ImapReplies.UNAVAILABLE) + ImapReplies.BYE_UNAVAILABLE);
-    }
-
-    static String show(String line) {
-        return line == null ? "(connection closed)" : LogSafe.text(line);
     }
 
     /**
@@ -229,7 +225,7 @@ final class ImapBackendLogin implements BackendLogin {
                 String line = b.readLine(max);
                 if (line == null) return null;
                 if (line.startsWith("+") || line.startsWith(tag + " ")) return line;
-                if (!line.startsWith("* ")) throw new IOException("unexpected backend line: " + show(line));
+                if (!line.startsWith("* ")) throw new IOException("unexpected backend line: " + LogSafe.backendLine(line));
                 // response-data may carry literals: "{n}" ends the line, n bytes follow
                 StringBuilder response = new StringBuilder(line);
                 for (long n = literalAtEnd(line); n >= 0; n = literalAtEnd(line)) {

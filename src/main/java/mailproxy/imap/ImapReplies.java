@@ -4,6 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import mailproxy.config.ListenerConfig;
+import mailproxy.server.LogSafe;
 
 /** The proxy's own IMAP responses (RFC 9051 §7), named for what they mean. */
 final class ImapReplies {
@@ -33,7 +34,7 @@ final class ImapReplies {
     static String greeting(String capabilities, String serverName) {
         // RFC 9051 §7.1: greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF, and the
         // CAPABILITY response code saves the client a round trip
-        return "* OK [CAPABILITY " + capabilities + "] " + oneLine(serverName) + " IMAP proxy ready\r\n";
+        return "* OK [CAPABILITY " + capabilities + "] " + LogSafe.oneLine(serverName) + " IMAP proxy ready\r\n";
     }
 
     /**
@@ -59,9 +60,5 @@ final class ImapReplies {
         if (!listener.auth().isEmpty() && seen.add("SASL-IR")) caps.add("SASL-IR");
         for (String m : listener.auth()) caps.add("AUTH=" + m.toUpperCase(Locale.ROOT));
         return String.join(" ", caps);
-    }
-
-    static String oneLine(String s) {
-        return s.replace('\r', ' ').replace('\n', ' ');
     }
 }

@@ -6,8 +6,8 @@ import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.server.LoginFlow;
 import mailproxy.server.LogSafe;
+import mailproxy.server.LoginFlow;
 import mailproxy.server.SessionContext;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LineTooLongException;
@@ -72,7 +72,7 @@ public final class ImapSession {
             case ImapCommand.Noop n -> client.write(ImapReplies.tagged(tag, "OK NOOP completed"));
             case ImapCommand.Logout l -> {
                 // RFC 9051 §6.1.3: untagged BYE, then the tagged OK, then close
-                client.write("* BYE " + ImapReplies.oneLine(ctx.serverName()) + " logging out\r\n"
+                client.write("* BYE " + LogSafe.oneLine(ctx.serverName()) + " logging out\r\n"
                         + ImapReplies.tagged(tag, "OK LOGOUT completed"));
                 ctx.outcome("logout");
                 return false;

@@ -5,6 +5,7 @@ import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.sasl.SaslServer;
 import mailproxy.server.BackendLogin;
+import mailproxy.server.LogSafe;
 import mailproxy.server.SessionContext;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
@@ -25,19 +26,19 @@ final class Pop3BackendLogin implements BackendLogin {
     public Result login(Connection b, Route.Ok route) throws IOException {
         int max = ctx.limits().backendLineLength();
         String greeting = b.readLine(max);
-        if (greeting == null || !greeting.startsWith("+OK")) return new Result.Broken("greeting: " + Pop3Session.show(greeting));
+        if (greeting == null || !greeting.startsWith("+OK")) return new Result.Broken("greeting: " + LogSafe.backendLine(greeting));
         Backend.Pop3 options = route.target().options().pop3();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             b.writeLine("STLS");
             String reply = b.readLine(max);
-            if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("STLS refused: " + Pop3Session.show(reply));
+            if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("STLS refused: " + LogSafe.backendLine(reply));
             ctx.upgradeBackend(b, route.target());
         }
         if (options != null && options.xclient()) {
             b.writeLine("XCLIENT ADDR=" + Addresses.ip(ctx.clientAddress().getAddress())
                     + " PORT=" + ctx.clientAddress().getPort());
             String reply = b.readLine(max);
-            if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("XCLIENT refused: " + Pop3Session.show(reply));
+            if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("XCLIENT refused: " + LogSafe.backendLine(reply));
         }
         String user = route.user();
         String pass = route.password();
@@ -61,7 +62,7 @@ final class Pop3BackendLogin implements BackendLogin {
         if (reply == null) return new Result.Broken("closed during login");
         if (reply.startsWith("+OK")) return new Result.Accepted(reply + "\r\n");
         if (reply.startsWith("-ERR")) return new Result.Refused(reply + "\r\n");
-        return new Result.Broken("login reply: " + Pop3Session.show(reply));
+        return new Result.Broken("login reply: " + LogSafe.backendLine(reply));
     }
 
     static boolean lineSafe(String s) {
@@ -70,15 +71,11 @@ final class Pop3BackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
-        ctx.client().writeLine("-ERR " + oneLine(reject.message()));
+        ctx.client().writeLine("-ERR " + LogSafe.oneLine(reject.message()));
     }
 
     @Override
     public void unavailable() throws IOException {
         ctx.client().write(Pop3Session.TEMP_FAILURE);
-    }
-
-    static String oneLine(String s) {
-        return s.replace('\r', ' ').replace('\n', ' ');
     }
 }

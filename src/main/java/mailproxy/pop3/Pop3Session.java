@@ -186,9 +186,4 @@ public final class Pop3Session {
         for (String m : ctx.listener().auth()) b.append(m.toUpperCase(java.util.Locale.ROOT)).append("\r\n");
         return b.append(".\r\n").toString();
     }
-
-    /** A backend line for a log message: bounded, no control bytes. */
-    static String show(String line) {
-        return line == null ? "(connection closed)" : mailproxy.server.LogSafe.text(line);
-    }
 }

@@ -14,4 +14,14 @@ public final class LogSafe {
         }
         return b.toString();
     }
+
+    /** A line a backend sent (or its absence), for a log message. */
+    public static String backendLine(String line) {
+        return line == null ? "(connection closed)" : text(line);
+    }
+
+    /** Text from config or a router, made fit to stand inside one protocol reply line. */
+    public static String oneLine(String s) {
+        return s.replace('\r', ' ').replace('\n', ' ');
+    }
 }

@@ -165,16 +165,12 @@ final class SmtpBackendLogin implements BackendLogin {
         String code = reject.smtpCode() == null || reject.smtpCode().isBlank()
                 ? (mx ? SmtpReply.MX_REJECT_CODE : SmtpReply.AUTH_INVALID_CODE)
                 : reject.smtpCode().trim();
-        ctx.client().writeLine(oneLine(code + " " + reject.message()));
+        ctx.client().writeLine(LogSafe.oneLine(code + " " + reject.message()));
     }
 
     @Override
     public void unavailable() throws IOException {
         ctx.client().writeLine(SmtpReply.unavailable(ctx.serverName()));
-    }
-
-    private static String oneLine(String s) {
-        return s.replace('\r', ' ').replace('\n', ' ');
     }
 
     /**

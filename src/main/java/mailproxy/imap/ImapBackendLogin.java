@@ -10,7 +10,7 @@ import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.sasl.SaslServer;
 import mailproxy.server.BackendLogin;
-import mailproxy.server.LogSafe;
+import mailproxy.wire.LogSafe;
 import mailproxy.server.SessionContext;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;

@@ -4,7 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import mailproxy.config.ListenerConfig;
-import mailproxy.server.LogSafe;
+import mailproxy.wire.LogSafe;
 
 /** The proxy's own IMAP responses (RFC 9051 §7), named for what they mean. */
 final class ImapReplies {

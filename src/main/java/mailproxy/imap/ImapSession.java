@@ -6,7 +6,7 @@ import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.server.LogSafe;
+import mailproxy.wire.LogSafe;
 import mailproxy.server.LoginFlow;
 import mailproxy.server.SessionContext;
 import mailproxy.wire.Connection;

@@ -319,6 +319,6 @@ final class AuthHttpClient implements AutoCloseable {
     }
 
     private static String shorten(String s) {
-        return mailproxy.server.LogSafe.text(s);
+        return mailproxy.wire.LogSafe.text(s);
     }
 }

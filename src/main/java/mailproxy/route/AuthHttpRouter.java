@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.config.RouterConfig;
-import mailproxy.server.LogSafe;
+import mailproxy.wire.LogSafe;
 import mailproxy.tls.TlsFacts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,6 @@
 package mailproxy.server;
 
+import mailproxy.wire.LogSafe;
 import java.io.IOException;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.Route;

@@ -1,5 +1,6 @@
 package mailproxy.server;
 
+import mailproxy.wire.LogSafe;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

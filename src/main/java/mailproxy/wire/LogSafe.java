@@ -1,4 +1,4 @@
-package mailproxy.server;
+package mailproxy.wire;
 
 /** Makes client-supplied text safe for one log line: no control bytes, bounded length. */
 public final class LogSafe {

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs what the JUnit fixtures in mailproxy.testing need: Dovecot (imap, pop3, lmtp),
-# Postfix, swaks, openssl, and a system user that owns the test mail (Dovecot refuses
+# Installs what the JUnit fixtures in mailproxy.testing need: Dovecot (imap, pop3, lmtp,
+# managesieve, sieve), Postfix, swaks, openssl, HAProxy, redis-server, sieve-connect, and a system user that owns the test mail (Dovecot refuses
 # root-owned mail, see /work/shared/REAL-SERVERS.md).
 #
 # Idempotent and non-interactive: does nothing when everything is present; otherwise it
@@ -18,7 +18,12 @@ NEEDS="/usr/sbin/dovecot dovecot-core
 /usr/sbin/postfix postfix
 /usr/lib/postfix/sbin/master postfix
 /usr/bin/swaks swaks
-/usr/bin/openssl openssl"
+/usr/bin/openssl openssl
+/usr/lib/dovecot/managesieve dovecot-managesieved
+/usr/lib/dovecot/modules/lib90_sieve_plugin.so dovecot-sieve
+/usr/sbin/haproxy haproxy
+/usr/bin/redis-server redis-server
+/usr/bin/sieve-connect sieve-connect"
 
 missing_packages() {
     echo "$NEEDS" | while read -r binary package; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the JUnit fixtures in mailproxy.testing need: Dovecot (imap, pop3, lmtp,
 # managesieve, sieve), Postfix, swaks, openssl, HAProxy, redis-server, sieve-connect, and a system user that owns the test mail (Dovecot refuses
-# root-owned mail, see /work/shared/REAL-SERVERS.md).
+# root-owned mail, see docs/ARCHITECTURE.md, "Real servers in tests").
 #
 # Idempotent and non-interactive: does nothing when everything is present; otherwise it
 # must run as root on Debian 12. RealServers runs it from the test JVM when needed; CI may

@@ -8,12 +8,13 @@ import java.util.Locale;
 import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
+import mailproxy.route.Target;
 import mailproxy.sasl.SaslServer;
-import mailproxy.server.BackendLogin;
-import mailproxy.wire.LogSafe;
-import mailproxy.server.SessionContext;
+import mailproxy.session.BackendLogin;
+import mailproxy.session.Session;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
+import mailproxy.wire.LogSafe;
 
 /**
  * Logs in to an IMAP backend for the client: greeting, optional ID with the client's
@@ -26,30 +27,27 @@ final class ImapBackendLogin implements BackendLogin {
     /** RFC 7888 §4: LITERAL- allows non-synchronizing literals up to 4096 octets. */
     private static final int LITERAL_MINUS_MAX = 4096;
 
-    private final SessionContext ctx;
-    private String clientTag = "*";
+    private final Session session;
+    /** The tag of the client command this login answers. */
+    private final String clientTag;
+    /** Tags count per backend connection, which is this login's own. */
     private int serial;
 
-    ImapBackendLogin(SessionContext ctx) {
-        this.ctx = ctx;
-    }
-
-    /** The tag of the client command this login answers. */
-    void clientTag(String tag) {
-        this.clientTag = tag;
+    ImapBackendLogin(Session session, String clientTag) {
+        this.session = session;
+        this.clientTag = clientTag;
     }
 
     @Override
-    public Result login(Connection b, Route.Ok route) throws IOException {
-        serial = 0; // tags count per backend connection
-        BackendReader r = new BackendReader(b, ctx.limits().backendLineLength());
+    public Result login(Connection b, Target target, Route.Ok route, BackendTls tls) throws IOException {
+        BackendReader r = new BackendReader(b, session.limits().backendLineLength());
         String greeting = r.line();
         // greeting = "*" SP (resp-cond-auth / resp-cond-bye); PREAUTH would skip the login
         if (greeting == null || !greeting.regionMatches(true, 0, "* OK", 0, 4)) {
             return new Result.Broken("greeting: " + LogSafe.backendLine(greeting));
         }
         Set<String> caps = capabilities(greeting);
-        Backend.Imap options = route.target().options().imap();
+        Backend.Imap options = target.options().imap();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             String tag = nextTag();
             b.write(tag + " STARTTLS\r\n");
@@ -57,13 +55,15 @@ final class ImapBackendLogin implements BackendLogin {
             if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
                 return new Result.Broken("STARTTLS refused: " + LogSafe.backendLine(done));
             }
-            ctx.upgradeBackend(b, route.target());
+            tls.upgrade(b, target);
             // RFC 9051 §6.2.1: capabilities from before TLS no longer count; ask again
             tag = nextTag();
             b.write(tag + " CAPABILITY\r\n");
             StringBuilder untagged = new StringBuilder();
             done = r.until(tag, untagged);
-            if (done == null || !status(tag, done).startsWith("OK")) return new Result.Broken("CAPABILITY after STARTTLS: " + LogSafe.backendLine(done));
+            if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
+                return new Result.Broken("CAPABILITY after STARTTLS: " + LogSafe.backendLine(done));
+            }
             caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
         }
         if (options != null && options.sendId()) {
@@ -140,8 +140,12 @@ final class ImapBackendLogin implements BackendLogin {
         return new Result.Broken("login reply: " + LogSafe.backendLine(reply));
     }
 
-    /** resp-cond-state after the tag, the state word upper-cased for the caller's checks. */
-    private static String status(String tag, String reply) {
+    /**
+     * resp-cond-state after the tag, the state word upper-cased for the caller's checks; ""
+     * for a line that is not tagged {@code tag} (a "+" where none was asked for).
+     */
+    static String status(String tag, String reply) {
+        if (!reply.startsWith(tag + " ")) return "";
         String rest = reply.substring(tag.length() + 1);
         int sp = rest.indexOf(' ');
         String word = sp < 0 ? rest : rest.substring(0, sp);
@@ -154,13 +158,13 @@ final class ImapBackendLogin implements BackendLogin {
      * so the two logs can be joined.
      */
     private String idParams() {
-        InetSocketAddress client = ctx.clientAddress();
-        InetSocketAddress local = ctx.localAddress();
+        InetSocketAddress client = session.clientAddress();
+        InetSocketAddress local = session.localAddress();
         return "(\"x-originating-ip\" " + quote(Addresses.ip(client.getAddress()))
                 + " \"x-originating-port\" \"" + client.getPort() + "\""
                 + " \"x-connected-ip\" " + quote(Addresses.ip(local.getAddress()))
                 + " \"x-connected-port\" \"" + local.getPort() + "\""
-                + " \"x-session-id\" " + quote(ctx.sessionId()) + ")";
+                + " \"x-session-id\" " + quote(session.sessionId()) + ")";
     }
 
     /** quoted = DQUOTE *QUOTED-CHAR DQUOTE, escaping the two quoted-specials. */
@@ -187,14 +191,14 @@ final class ImapBackendLogin implements BackendLogin {
     @Override
     public void rejected(Route.Reject reject) throws IOException {
         String text = "NO [AUTHENTICATIONFAILED] " + LogSafe.oneLine(reject.message());
-        ctx.client().write(ImapReplies.tagged(clientTag, text)
+        session.client().write(ImapReplies.tagged(clientTag, text)
                 + (reject.retryAfter() == null ? ImapReplies.BYE_CLOSING : ""));
     }
 
     @Override
     public void unavailable() throws IOException {
         // RFC 5530 §3 UNAVAILABLE: "Temporary failure because a subsystem is down"
-        ctx.client().write(ImapReplies.tagged(clientTag, ImapReplies.UNAVAILABLE) + ImapReplies.BYE_UNAVAILABLE);
+        session.client().write(ImapReplies.tagged(clientTag, ImapReplies.UNAVAILABLE) + ImapReplies.BYE_UNAVAILABLE);
     }
 
     /**

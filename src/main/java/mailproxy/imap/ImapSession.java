@@ -1,16 +1,15 @@
 package mailproxy.imap;
 
+import java.io.EOFException;
 import java.io.IOException;
-import java.net.SocketTimeoutException;
-import mailproxy.config.Protocol;
-import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.wire.LogSafe;
-import mailproxy.server.LoginFlow;
-import mailproxy.server.SessionContext;
+import mailproxy.session.Outcome;
+import mailproxy.session.ProtocolSession;
+import mailproxy.session.Replies;
+import mailproxy.session.Session;
 import mailproxy.wire.Connection;
-import mailproxy.wire.LineTooLongException;
+import mailproxy.wire.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,47 +19,52 @@ import org.slf4j.LoggerFactory;
  * LITERAL+ (RFC 7888) and ID (RFC 2971). The proxy answers everything until the client
  * has given credentials; then the backend takes over and the proxy only copies bytes.
  */
-public final class ImapSession {
+public final class ImapSession implements ProtocolSession {
     private static final Logger log = LoggerFactory.getLogger(ImapSession.class);
 
-    private final SessionContext ctx;
-    private final Connection client;
-    private final ImapBackendLogin backendLogin;
-    private int errors;
-    private int attempts;
+    /**
+     * IMAP's texts for the endings the session handles. The tag of an overlong line is
+     * unknown, and the rest of it cannot be told from the next command: an untagged BYE
+     * and close. RFC 9051 §6.2.2: a cancelled or undecodable AUTHENTICATE gets BAD.
+     */
+    static final Replies REPLIES = new Replies() {
+        @Override public String lineTooLong() { return ImapReplies.BYE_LINE_TOO_LONG; }
+        @Override public String timeout() { return ImapReplies.BYE_IDLE; }
+        @Override public String authCancelled() { return "BAD Authentication cancelled"; }
+        @Override public String authMalformed() { return "BAD Invalid authentication data"; }
+        @Override public String authUnsupported() { return "NO Unsupported authentication mechanism"; }
+        @Override public String authFailed() { return ImapReplies.AUTH_FAILED; }
+    };
 
-    public ImapSession(SessionContext ctx) {
-        this.ctx = ctx;
-        this.client = ctx.client();
-        this.backendLogin = new ImapBackendLogin(ctx);
+    private final Session session;
+    private final Connection client;
+    private ImapParser parser;
+    private int errors;
+
+    public ImapSession(Session session) {
+        this.session = session;
+        this.client = session.client();
     }
 
-    public void run() throws IOException, InterruptedException {
-        client.readTimeout(ctx.limits().timeout());
-        client.write(ImapReplies.greeting(capabilities(), ctx.serverName()));
-        ImapParser parser = new ImapParser(client, ctx.limits().lineLength(), ctx.limits().literalSize());
-        try {
-            while (true) {
-                ImapCommand command = parser.read();
-                if (command == null) {
-                    ctx.outcome("client-closed");
-                    return;
-                }
-                if (!handle(command)) return;
-            }
-        } catch (LineTooLongException e) {
-            // the tag of an overlong line is unknown, and the rest of it cannot be told from
-            // the next command: an untagged BYE and close (DESIGN §3)
-            client.write(ImapReplies.BYE_LINE_TOO_LONG);
-            ctx.outcome("line-too-long");
-        } catch (SocketTimeoutException e) {
-            client.write(ImapReplies.BYE_IDLE);
-            ctx.outcome("timeout");
-        }
+    @Override
+    public Replies replies() { return REPLIES; }
+
+    @Override
+    public boolean greet() throws IOException {
+        client.write(ImapReplies.greeting(capabilities(), session.serverName()));
+        parser = new ImapParser(client, session.limits().lineLength(), session.limits().literalSize());
+        return true;
+    }
+
+    @Override
+    public boolean next() throws IOException, InterruptedException {
+        ImapCommand command = parser.read();
+        if (command == null) throw new EOFException("client closed the connection");
+        return handle(command);
     }
 
     private String capabilities() {
-        return ImapReplies.capabilities(ctx.listener(), ctx.canStartTls(), ctx.tlsRequired());
+        return ImapReplies.capabilities(session.listener(), session.canStartTls(), session.tlsRequired());
     }
 
     /** Answers one command; false ends the session. */
@@ -72,9 +76,9 @@ public final class ImapSession {
             case ImapCommand.Noop n -> client.write(ImapReplies.tagged(tag, "OK NOOP completed"));
             case ImapCommand.Logout l -> {
                 // RFC 9051 §6.1.3: untagged BYE, then the tagged OK, then close
-                client.write("* BYE " + LogSafe.oneLine(ctx.serverName()) + " logging out\r\n"
+                client.write("* BYE " + LogSafe.oneLine(session.serverName()) + " logging out\r\n"
                         + ImapReplies.tagged(tag, "OK LOGOUT completed"));
-                ctx.outcome("logout");
+                session.outcome(Outcome.LOGOUT);
                 return false;
             }
             case ImapCommand.Id id -> {
@@ -83,10 +87,10 @@ public final class ImapSession {
                 if (log.isDebugEnabled()) log.debug("client ID {}", LogSafe.text(String.valueOf(id.params())));
                 client.write(ImapReplies.ID + ImapReplies.tagged(tag, "OK ID completed"));
             }
-            case ImapCommand.Login l when ctx.tlsRequired() -> {
+            case ImapCommand.Login l when session.tlsRequired() -> {
                 return error(tag, ImapReplies.TLS_FIRST);
             }
-            case ImapCommand.Authenticate a when ctx.tlsRequired() -> {
+            case ImapCommand.Authenticate a when session.tlsRequired() -> {
                 return error(tag, ImapReplies.TLS_FIRST);
             }
             case ImapCommand.Login l -> {
@@ -97,11 +101,11 @@ public final class ImapSession {
                 return authenticate(a);
             }
             case ImapCommand.StartTls s -> {
-                if (!ctx.canStartTls()) return error(tag, ctx.secure() ? "BAD TLS is already active" : "BAD STARTTLS is not available");
+                if (!session.canStartTls()) return error(tag, session.secure() ? "BAD TLS is already active" : "BAD STARTTLS is not available");
                 // RFC 9051 §6.2.1: tagged OK, then the handshake; what the client sent after
                 // STARTTLS is discarded unread, and it must ask for CAPABILITY again
                 client.write(ImapReplies.tagged(tag, "OK Begin TLS negotiation now"));
-                ctx.startTls();
+                session.startTls();
             }
             case ImapCommand.NotYet n -> {
                 return error(tag, "BAD Log in first");
@@ -111,7 +115,7 @@ public final class ImapSession {
             }
             case ImapCommand.Invalid i when i.close() -> {
                 client.write(ImapReplies.tagged(tag, "BAD " + i.reason()) + ImapReplies.BYE_CLOSING);
-                ctx.outcome("protocol-error");
+                session.outcome(Outcome.PROTOCOL_ERROR);
                 return false;
             }
             case ImapCommand.Invalid i -> {
@@ -128,16 +132,12 @@ public final class ImapSession {
      * sending a tagged BAD response."
      */
     private boolean authenticate(ImapCommand.Authenticate a) throws IOException, InterruptedException {
-        if (!ctx.listener().offers(a.mechanism())) return error(a.tag(), "NO Unsupported authentication mechanism");
+        if (!session.listener().offers(a.mechanism())) return error(a.tag(), REPLIES.authUnsupported());
         Credentials credentials;
         try {
-            credentials = ctx.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
+            credentials = session.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
         } catch (SaslException e) {
-            return error(a.tag(), switch (e.kind()) {
-                case CANCELLED -> "BAD Authentication cancelled";
-                case MALFORMED -> "BAD Invalid authentication data";
-                case UNSUPPORTED -> "NO Unsupported authentication mechanism";
-            });
+            return error(a.tag(), REPLIES.forSasl(e));
         }
         return login(a.tag(), credentials);
     }
@@ -145,25 +145,18 @@ public final class ImapSession {
     /** RFC 9051 §7.5: continue-req = "+" SP (resp-text / base64) CRLF; the answer is one line. */
     private String challenge(String base64) throws IOException {
         client.write("+ " + base64 + "\r\n");
-        return client.readLine(ctx.limits().lineLength());
+        return session.readLine();
     }
 
     private boolean login(String tag, Credentials c) throws IOException, InterruptedException {
-        attempts++;
-        backendLogin.clientTag(tag);
-        LoginRequest request = new LoginRequest(Protocol.IMAP, c.method(), c.user(), c.secret(), c.salt(),
-                attempts, ctx.clientAddress(), ctx.localAddress(), ctx.sessionId(), null);
-        return switch (LoginFlow.attempt(ctx, request, backendLogin)) {
-            case RELAYED, CLOSE -> false;
-            case RETRY -> true;
-        };
+        return session.login(c, null, new ImapBackendLogin(session, tag)).goOn();
     }
 
     /** Sends a tagged error; past max-errors a BYE follows and the session ends (nginx's behaviour). */
     private boolean error(String tag, String text) throws IOException {
-        if (++errors >= ctx.limits().maxErrors()) {
+        if (++errors >= session.limits().maxErrors()) {
             client.write(ImapReplies.tagged(tag, text) + ImapReplies.BYE_TOO_MANY_ERRORS);
-            ctx.outcome("too-many-errors");
+            session.outcome(Outcome.TOO_MANY_ERRORS);
             return false;
         }
         client.write(ImapReplies.tagged(tag, text));

@@ -3,12 +3,13 @@ package mailproxy.pop3;
 import java.io.IOException;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
+import mailproxy.route.Target;
 import mailproxy.sasl.SaslServer;
-import mailproxy.server.BackendLogin;
-import mailproxy.wire.LogSafe;
-import mailproxy.server.SessionContext;
+import mailproxy.session.BackendLogin;
+import mailproxy.session.Session;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
+import mailproxy.wire.LogSafe;
 
 /**
  * Logs in to a POP3 backend for the client: greeting, optional XCLIENT (Dovecot honours it
@@ -16,27 +17,27 @@ import mailproxy.wire.Connection;
  * what the client sees.
  */
 final class Pop3BackendLogin implements BackendLogin {
-    private final SessionContext ctx;
+    private final Session session;
 
-    Pop3BackendLogin(SessionContext ctx) {
-        this.ctx = ctx;
+    Pop3BackendLogin(Session session) {
+        this.session = session;
     }
 
     @Override
-    public Result login(Connection b, Route.Ok route) throws IOException {
-        int max = ctx.limits().backendLineLength();
+    public Result login(Connection b, Target target, Route.Ok route, BackendTls tls) throws IOException {
+        int max = session.limits().backendLineLength();
         String greeting = b.readLine(max);
         if (greeting == null || !greeting.startsWith("+OK")) return new Result.Broken("greeting: " + LogSafe.backendLine(greeting));
-        Backend.Pop3 options = route.target().options().pop3();
+        Backend.Pop3 options = target.options().pop3();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             b.writeLine("STLS");
             String reply = b.readLine(max);
             if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("STLS refused: " + LogSafe.backendLine(reply));
-            ctx.upgradeBackend(b, route.target());
+            tls.upgrade(b, target);
         }
         if (options != null && options.xclient()) {
-            b.writeLine("XCLIENT ADDR=" + Addresses.ip(ctx.clientAddress().getAddress())
-                    + " PORT=" + ctx.clientAddress().getPort());
+            b.writeLine("XCLIENT ADDR=" + Addresses.ip(session.clientAddress().getAddress())
+                    + " PORT=" + session.clientAddress().getPort());
             String reply = b.readLine(max);
             if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("XCLIENT refused: " + LogSafe.backendLine(reply));
         }
@@ -71,11 +72,11 @@ final class Pop3BackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
-        ctx.client().writeLine("-ERR " + LogSafe.oneLine(reject.message()));
+        session.client().writeLine("-ERR " + LogSafe.oneLine(reject.message()));
     }
 
     @Override
     public void unavailable() throws IOException {
-        ctx.client().write(Pop3Session.TEMP_FAILURE);
+        session.client().write(Pop3Session.TEMP_FAILURE);
     }
 }

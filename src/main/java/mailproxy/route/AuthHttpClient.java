@@ -62,6 +62,8 @@ final class AuthHttpClient implements AutoCloseable {
     private final Duration timeout;
     private final int keepAlive;
     private final ReentrantLock lock = new ReentrantLock();
+    /** After close(): connections coming back are closed, not pooled (guarded by lock). */
+    private boolean closed;
     private final ArrayDeque<AuthHttpConnection> idle = new ArrayDeque<>();
 
     /**
@@ -291,7 +293,7 @@ final class AuthHttpClient implements AutoCloseable {
         lock.lock();
         try {
             // most recently used first: it is the least likely to have been timed out
-            if (idle.size() < keepAlive) {
+            if (!closed && idle.size() < keepAlive) {
                 idle.addFirst(c);
                 return;
             }
@@ -305,6 +307,7 @@ final class AuthHttpClient implements AutoCloseable {
         List<AuthHttpConnection> all;
         lock.lock();
         try {
+            closed = true;
             all = new ArrayList<>(idle);
             idle.clear();
         } finally {

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * SMTP reply code. A server that is down, slow or answers something else is a temporary
  * failure.
  */
-final class AuthHttpRouter implements Router, AutoCloseable {
+final class AuthHttpRouter implements Router {
     private static final Logger log = LoggerFactory.getLogger(AuthHttpRouter.class);
 
     /** WAIT answers in a row before the login counts as a temporary failure (nginx has no bound). */

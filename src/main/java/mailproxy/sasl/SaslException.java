@@ -8,7 +8,13 @@ public final class SaslException extends Exception {
         /** Not base64, or not the mechanism's message format. */
         MALFORMED,
         /** A mechanism the listener does not offer. */
-        UNSUPPORTED
+        UNSUPPORTED,
+        /**
+         * The exchange was well formed but proves nothing: EXTERNAL without a verified
+         * client certificate, or asking for another identity than the certificate's. An
+         * authentication failure (RFC 4422 §5), not a syntax error.
+         */
+        REFUSED
     }
 
     private final Kind kind;

@@ -66,11 +66,11 @@ public final class SaslServer {
      */
     static Credentials external(String response, String certificateIdentity) throws SaslException {
         if (certificateIdentity == null || certificateIdentity.isEmpty()) {
-            throw new SaslException(SaslException.Kind.MALFORMED, "EXTERNAL without a verified client certificate");
+            throw new SaslException(SaslException.Kind.REFUSED, "EXTERNAL without a verified client certificate");
         }
         String authzid = decode(response);
         if (!authzid.isEmpty() && !authzid.equals(certificateIdentity)) {
-            throw new SaslException(SaslException.Kind.MALFORMED, "EXTERNAL identity differs from the certificate's");
+            throw new SaslException(SaslException.Kind.REFUSED, "EXTERNAL identity differs from the certificate's");
         }
         return new Credentials(certificateIdentity, "", "external", "");
     }

@@ -4,14 +4,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ProxyConfig;
 import mailproxy.route.Router;
-import mailproxy.tls.TlsHandshakeException;
+import mailproxy.session.LiveSession;
+import mailproxy.session.SessionFactory;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +33,12 @@ final class Listener {
     private final Semaphore permits;
     private final AtomicLong ids;
     private final Sessions sessions;
+    private final SessionFactory factory;
     private volatile boolean open = true;
 
     Listener(ProxyConfig config, ListenerConfig listener, InetSocketAddress address, Router router,
-             Semaphore permits, AtomicLong ids, Sessions sessions) throws IOException {
+             SessionFactory factory, Semaphore permits, AtomicLong ids, Sessions sessions) throws IOException {
+        this.factory = factory;
         this.config = config;
         this.listener = listener;
         this.router = router;
@@ -52,7 +55,7 @@ final class Listener {
     ListenerConfig config() { return listener; }
 
     void start() {
-        Thread.ofVirtual().name(listener.protocol().id() + " accept " + SessionContext.format(address()))
+        Thread.ofVirtual().name(listener.protocol().id() + " accept " + Addresses.hostPort(address()))
                 .start(this::acceptLoop);
     }
 
@@ -74,62 +77,65 @@ final class Listener {
                 // complain at most once a second, and try again shortly.
                 long now = System.nanoTime();
                 if (now - lastComplaint > TimeUnit.SECONDS.toNanos(1)) {
-                    log.warn("accept on {} failed: {}", address(), e.getMessage());
+                    log.warn("accept on {} failed: {}", Addresses.hostPort(address()), e.getMessage());
                     lastComplaint = now;
                 }
                 sleepQuietly(50);
                 continue;
-            }
-            long id = ids.incrementAndGet();
-            try {
-                Thread.ofVirtual().name(threadName(s, id)).start(() -> serve(s, id));
-            } catch (Throwable t) { // OutOfMemoryError from thread creation: shed this one
+            } catch (Throwable t) { // an Error (OutOfMemoryError, ...): the listener must live on
                 permits.release();
-                closeQuietly(s);
-                log.warn("cannot start session thread: {}", t.toString());
+                if (!open) return;
+                log.error("accept on {} failed: ", Addresses.hostPort(address()), t);
+                sleepQuietly(50);
+                continue;
             }
+            start(s);
+        }
+    }
+
+    /** One virtual thread for the connection; the permit goes with it. */
+    private void start(Socket s) {
+        long id = ids.incrementAndGet();
+        try {
+            Thread.ofVirtual().name(threadName(s, id)).start(() -> serve(s, id));
+        } catch (Throwable t) { // OutOfMemoryError from thread creation: shed this one
+            permits.release();
+            closeQuietly(s);
+            log.warn("cannot start session thread: {}", t.toString());
         }
     }
 
     private String threadName(Socket s, long id) {
-        return listener.protocol().id() + " " + SessionContext.format((InetSocketAddress) s.getRemoteSocketAddress()) + " #" + id;
+        return listener.protocol().id() + " " + Addresses.hostPort((InetSocketAddress) s.getRemoteSocketAddress()) + " #" + id;
     }
 
+    /**
+     * The connection's whole life. The permit is released in the outermost finally, before
+     * the log line is written: a stalled log sink must not hold connection permits.
+     */
     private void serve(Socket s, long id) {
-        SessionContext ctx = null;
+        LiveSession session = null;
         try {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
-            Connection client = new Connection(s, 1024);
-            ctx = new SessionContext(id, config, listener, router, client, sessions.sweeper());
-            sessions.add(ctx);
-            if (listener.tls().implicit()) ctx.handshake();
-            ProtocolSessions.run(ctx);
-            ctx.relayIfLoggedIn();
-        } catch (TlsHandshakeException e) {
-            if (ctx != null) ctx.outcome("tls-failed");
-            log.info("{}", e.getMessage());
-        } catch (SocketException e) {
-            if (ctx != null && ctx.outcome().equals("closed")) ctx.outcome("client-gone");
-            log.debug("session ended: {}", e.toString());
-        } catch (IOException e) {
-            if (ctx != null && ctx.outcome().equals("closed")) ctx.outcome("io-error");
-            log.debug("session ended: {}", e.toString());
-        } catch (InterruptedException e) {
-            if (ctx != null) ctx.outcome("interrupted");
-        } catch (RuntimeException | Error e) {
-            if (ctx != null) ctx.outcome("internal-error");
-            log.warn("session failed (a bug): ", e);
+            session = new LiveSession(id, config, listener, router, new Connection(s, 1024), sessions.watchdog());
+            sessions.add(session);
+            session.run(factory);
+        } catch (IOException | RuntimeException | Error e) {
+            log.warn("cannot set up session: {}", e.toString());
         } finally {
-            if (ctx != null) {
-                ctx.closeAll();
-                sessions.remove(ctx);
-                sessionLog.info(ctx.logLine());
-            } else {
-                closeQuietly(s);
+            try {
+                if (session != null) {
+                    session.closeAll();
+                    sessions.remove(session);
+                } else {
+                    closeQuietly(s);
+                }
+            } finally {
+                permits.release();
             }
-            permits.release();
         }
+        if (session != null) sessionLog.info(session.logLine());
     }
 
     void close() {

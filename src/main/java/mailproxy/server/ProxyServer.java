@@ -9,9 +9,12 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import mailproxy.config.ListenerConfig;
+import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
 import mailproxy.route.Router;
 import mailproxy.route.Routers;
+import mailproxy.session.SessionFactory;
+import mailproxy.wire.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,35 +26,41 @@ public final class ProxyServer implements AutoCloseable {
     private final List<Listener> listeners = new ArrayList<>();
     private final Sessions sessions;
 
-    private ProxyServer(ProxyConfig config) {
+    private final Map<String, Router> routers;
+
+    private ProxyServer(ProxyConfig config, Map<String, Router> routers) {
         this.config = config;
-        this.sessions = new Sessions(config.limits().proxyTimeout());
+        this.routers = routers;
+        this.sessions = new Sessions(config.limits());
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */
     public static ProxyServer start(ProxyConfig config) throws IOException {
         Map<String, Router> routers = Routers.build(config);
-        ProxyServer server = new ProxyServer(config);
+        Map<Protocol, SessionFactory> protocols = ProtocolRegistry.build();
+        ProxyServer server = new ProxyServer(config, routers);
         Semaphore permits = new Semaphore(config.maxConnections());
         AtomicLong ids = new AtomicLong();
         try {
             for (ListenerConfig l : config.listeners()) {
                 for (InetSocketAddress a : l.addresses()) {
                     try {
-                        server.listeners.add(new Listener(config, l, a, routers.get(l.router()), permits, ids, server.sessions));
+                        server.listeners.add(new Listener(config, l, a, routers.get(l.router()),
+                                protocols.get(l.protocol()), permits, ids, server.sessions));
                     } catch (IOException e) {
-                        throw new IOException("cannot listen on " + SessionContext.format(a) + " (" + l.name() + "): " + e.getMessage(), e);
+                        throw new IOException("cannot listen on " + Addresses.hostPort(a) + " (" + l.name() + "): " + e.getMessage(), e);
                     }
                 }
             }
         } catch (IOException e) {
             server.listeners.forEach(Listener::close);
             server.sessions.close();
+            server.closeRouters();
             throw e;
         }
         for (Listener l : server.listeners) {
             l.start();
-            log.info("{} listening on {}", l.config().protocol().id(), SessionContext.format(l.address()));
+            log.info("{} listening on {}", l.config().protocol().id(), Addresses.hostPort(l.address()));
         }
         return server;
     }
@@ -71,7 +80,7 @@ public final class ProxyServer implements AutoCloseable {
 
     /**
      * Graceful stop: no new connections; sessions get until drain-timeout to finish,
-     * then whatever is left is closed.
+     * then whatever is left is stopped (sockets closed, waits interrupted).
      */
     @Override
     public void close() {
@@ -80,11 +89,22 @@ public final class ProxyServer implements AutoCloseable {
         awaitNoSessions(config.drainTimeout());
         if (sessions.count() > 0) {
             log.info("closing {} sessions still open after the drain timeout", sessions.count());
-            sessions.closeAll();
-            // closed sockets wake every session thread; give them a moment to log and unregister
+            sessions.stopAll();
+            // closed sockets and interrupts wake every session thread; give them a moment to log
             awaitNoSessions(Duration.ofSeconds(5));
         }
         sessions.close();
+        closeRouters();
+    }
+
+    private void closeRouters() {
+        for (Router r : routers.values()) {
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                log.warn("closing a router failed: {}", e.toString());
+            }
+        }
     }
 
     private void awaitNoSessions(Duration limit) {

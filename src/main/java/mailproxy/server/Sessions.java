@@ -1,32 +1,34 @@
 package mailproxy.server;
 
-import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import mailproxy.wire.IdleSweeper;
+import mailproxy.config.Limits;
+import mailproxy.session.LiveSession;
+import mailproxy.wire.Watchdog;
 
 /**
- * The live sessions, owned by the ProxyServer, so that a stop can wait for them or close
- * them, and the sweeper that ends their relays when idle.
+ * The live sessions, owned by the ProxyServer, so that a stop can wait for them or stop
+ * them, and the watchdog that ends idle relays and stalled writes.
  */
 final class Sessions implements AutoCloseable {
-    private final Set<SessionContext> live = ConcurrentHashMap.newKeySet();
-    private final IdleSweeper sweeper;
+    private final Set<LiveSession> live = ConcurrentHashMap.newKeySet();
+    private final Watchdog watchdog;
 
-    Sessions(Duration proxyTimeout) {
-        this.sweeper = new IdleSweeper(IdleSweeper.periodFor(proxyTimeout));
+    Sessions(Limits limits) {
+        this.watchdog = new Watchdog(Watchdog.periodFor(limits.timeout(), limits.proxyTimeout(), limits.backendTimeout()));
     }
 
-    IdleSweeper sweeper() { return sweeper; }
+    Watchdog watchdog() { return watchdog; }
 
     @Override
-    public void close() { sweeper.close(); }
+    public void close() { watchdog.close(); }
 
-    void add(SessionContext s) { live.add(s); }
+    void add(LiveSession s) { live.add(s); }
 
-    void remove(SessionContext s) { live.remove(s); }
+    void remove(LiveSession s) { live.remove(s); }
 
     int count() { return live.size(); }
 
-    void closeAll() { live.forEach(SessionContext::closeAll); }
+    /** Closes every session's sockets and wakes those that wait (Auth-Wait). */
+    void stopAll() { live.forEach(LiveSession::stop); }
 }

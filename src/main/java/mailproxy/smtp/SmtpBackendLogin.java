@@ -9,15 +9,16 @@ import java.util.Locale;
 import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
+import mailproxy.route.Target;
 import mailproxy.sasl.SaslServer;
-import mailproxy.server.BackendLogin;
-import mailproxy.wire.LogSafe;
-import mailproxy.server.SessionContext;
+import mailproxy.session.BackendLogin;
+import mailproxy.session.Session;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
+import mailproxy.wire.LogSafe;
 
 /**
- * Opens the backend session for one client (DESIGN §3 SMTP): {@code 220}; {@code EHLO
+ * Opens the backend session for one client (docs/ARCHITECTURE.md, "SMTP"): {@code 220}; {@code EHLO
  * <server-name>}; when enabled {@code XCLIENT} with the client's address, then EHLO again
  * (XCLIENT resets the session and Postfix greets anew); when enabled {@code AUTH PLAIN} or
  * {@code AUTH LOGIN}; then either {@code 235} to the client (submission) or, in MX mode,
@@ -34,40 +35,36 @@ final class SmtpBackendLogin implements BackendLogin {
     /** MX mode: the client's MAIL and first RCPT lines, replayed as sent. */
     record Envelope(String mail, String rcpt) {}
 
-    private final SessionContext ctx;
+    private final Session session;
     private final String helo;
     private final Envelope envelope;
     private final boolean mx;
-    private boolean mailRefused;
 
     /**
      * @param helo     the client's HELO/EHLO name, or null
      * @param envelope MX mode's envelope, or null for submission
      */
-    SmtpBackendLogin(SessionContext ctx, String helo, Envelope envelope) {
-        this.ctx = ctx;
+    SmtpBackendLogin(Session session, String helo, Envelope envelope) {
+        this.session = session;
         this.helo = helo;
         this.envelope = envelope;
         this.mx = envelope != null;
     }
 
-    /** True when the backend refused the replayed MAIL: the client's transaction is gone. */
-    boolean mailRefused() { return mailRefused; }
-
     @Override
-    public Result login(Connection b, Route.Ok route) throws IOException {
-        int max = ctx.limits().backendLineLength();
+    public Result login(Connection b, Target target, Route.Ok route, BackendTls tls) throws IOException {
+        int max = session.limits().backendLineLength();
         Reply r = Reply.read(b, max);
         if (r.code != 220) return new Result.Broken("greeting: " + r);
-        r = Reply.send(b, "EHLO " + ctx.serverName(), max);
+        r = Reply.send(b, "EHLO " + session.serverName(), max);
         if (r.code != 250) return new Result.Broken("EHLO refused: " + r);
-        Backend.Smtp options = route.target().options().smtp();
+        Backend.Smtp options = target.options().smtp();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             r = Reply.send(b, "STARTTLS", max);
             if (r.code != 220) return new Result.Broken("STARTTLS refused: " + r);
-            ctx.upgradeBackend(b, route.target());
+            tls.upgrade(b, target);
             // RFC 3207 §4.2: the server forgets the EHLO; say it again, now under TLS
-            r = Reply.send(b, "EHLO " + ctx.serverName(), max);
+            r = Reply.send(b, "EHLO " + session.serverName(), max);
             if (r.code != 250) return new Result.Broken("EHLO after STARTTLS refused: " + r);
         }
         Backend.SmtpAuth auth = options == null ? Backend.SmtpAuth.NONE : options.auth();
@@ -85,7 +82,7 @@ final class SmtpBackendLogin implements BackendLogin {
             r = Reply.send(b, xclient(offered, login), max);
             if (r.code / 100 != 2) return new Result.Broken("XCLIENT refused: " + r);
             // "the server responds with a 220 greeting ... the client must send EHLO again"
-            r = Reply.send(b, "EHLO " + (helo != null ? helo : ctx.serverName()), max);
+            r = Reply.send(b, "EHLO " + (helo != null ? helo : session.serverName()), max);
             if (r.code != 250) return new Result.Broken("EHLO after XCLIENT refused: " + r);
         }
         if (authenticate) {
@@ -97,7 +94,7 @@ final class SmtpBackendLogin implements BackendLogin {
 
     /** Postfix: XCLIENT SP attribute-name"="attribute-value ..., values in xtext. */
     private String xclient(Set<String> offered, String login) {
-        InetAddress a = ctx.clientAddress().getAddress();
+        InetAddress a = session.clientAddress().getAddress();
         // Postfix: "IPv6 addresses must be specified with the IPV6: prefix"
         String addr = a instanceof Inet6Address ? "IPV6:" + Addresses.ip(a) : Addresses.ip(a);
         StringBuilder line = new StringBuilder("XCLIENT");
@@ -105,7 +102,7 @@ final class SmtpBackendLogin implements BackendLogin {
             if (!offered.isEmpty() && !offered.contains(attr)) continue;
             String value = switch (attr) {
                 case "ADDR" -> addr;
-                case "PORT" -> Integer.toString(ctx.clientAddress().getPort());
+                case "PORT" -> Integer.toString(session.clientAddress().getPort());
                 // No reverse lookup here; Postfix reads "[UNAVAILABLE]" as "no name" ("unknown").
                 case "NAME" -> "[UNAVAILABLE]";
                 case "LOGIN" -> login;
@@ -152,10 +149,7 @@ final class SmtpBackendLogin implements BackendLogin {
      */
     private Result replay(Connection b, int max) throws IOException {
         Reply r = Reply.send(b, envelope.mail(), max);
-        if (r.code / 100 != 2) {
-            mailRefused = true;
-            return new Result.Refused(r.text);
-        }
+        if (r.code / 100 != 2) return new Result.Refused(r.text, true);
         r = Reply.send(b, envelope.rcpt(), max);
         return new Result.Accepted(r.text);
     }
@@ -165,12 +159,12 @@ final class SmtpBackendLogin implements BackendLogin {
         String code = reject.smtpCode() == null || reject.smtpCode().isBlank()
                 ? (mx ? SmtpReply.MX_REJECT_CODE : SmtpReply.AUTH_INVALID_CODE)
                 : reject.smtpCode().trim();
-        ctx.client().writeLine(LogSafe.oneLine(code + " " + reject.message()));
+        session.client().writeLine(LogSafe.oneLine(code + " " + reject.message()));
     }
 
     @Override
     public void unavailable() throws IOException {
-        ctx.client().writeLine(SmtpReply.unavailable(ctx.serverName()));
+        session.client().writeLine(SmtpReply.unavailable(session.serverName()));
     }
 
     /**

@@ -61,6 +61,8 @@ final class SmtpReply {
     static final String AUTH_LINE_TOO_LONG = "500 5.5.6 Authentication exchange line is too long";
     /** RFC 4954 §6: "530 5.7.0 Authentication required", for MAIL etc. before AUTH. */
     static final String AUTH_REQUIRED = "530 5.7.0 Authentication required";
+    /** RFC 4954 §6: "535 5.7.8 Authentication credentials invalid" (e.g. EXTERNAL without a certificate). */
+    static final String AUTH_INVALID = "535 5.7.8 Authentication credentials invalid";
     /** RFC 4954 §6: "535 5.7.8 Authentication credentials invalid" (router said no). */
     static final String AUTH_INVALID_CODE = "535 5.7.8";
     /** RFC 3463 X.7.1: "delivery not authorized, message refused" (router said no in MX mode). */

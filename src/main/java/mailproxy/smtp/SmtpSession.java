@@ -1,6 +1,5 @@
 package mailproxy.smtp;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -8,14 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import mailproxy.config.ListenerConfig;
-import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.server.LoginFlow;
-import mailproxy.server.SessionContext;
+import mailproxy.session.Next;
+import mailproxy.session.Outcome;
+import mailproxy.session.ProtocolSession;
+import mailproxy.session.Replies;
+import mailproxy.session.Session;
 import mailproxy.wire.Connection;
-import mailproxy.wire.LineTooLongException;
 
 /**
  * One SMTP client, from greeting to relay (RFC 5321; submission RFC 6409 with AUTH RFC
@@ -30,51 +30,59 @@ import mailproxy.wire.LineTooLongException;
  * are answered in order without more effort (RFC 2920 §3.1), and whatever the client sent
  * behind the command that logged it in reaches the backend first (wire.Relay).
  */
-public final class SmtpSession {
+public final class SmtpSession implements ProtocolSession {
     /** How long a closing session keeps reading what the client still sends (see lingeringClose). */
     private static final Duration LINGER = Duration.ofSeconds(1);
     private static final int LINGER_BYTES = 64 * 1024;
+    /** MX mode logs in as nobody: auth_http's Auth-Method none with an empty user. */
+    private static final Credentials MX_SENDER = new Credentials("", "", "none", "");
 
-    private final SessionContext ctx;
+    private final Session session;
     private final Connection client;
     private final boolean mx;
     private String helo;
     private SmtpCommand.Mail mail;
     private int errors;
-    private int attempts;
+    /** True inside an AUTH exchange: an overlong line there has its own reply (RFC 4954 §6). */
+    private boolean inAuth;
 
-    public SmtpSession(SessionContext ctx) {
-        this.ctx = ctx;
-        this.client = ctx.client();
-        this.mx = ctx.listener().smtpMode() == ListenerConfig.SmtpMode.MX;
-    }
-
-    public void run() throws IOException, InterruptedException {
-        Duration delay = ctx.listener().smtpGreetingDelay();
-        if (!delay.isZero() && spokeBeforeGreeting(delay)) return;
-        client.readTimeout(ctx.limits().timeout());
-        // RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1)
-        client.writeLine("220 " + ctx.serverName() + " ESMTP ready");
-        while (true) {
-            try {
-                String line = client.readLine(ctx.limits().lineLength());
-                if (line == null) {
-                    ctx.outcome("client-closed");
-                    return;
-                }
-                if (!handle(SmtpCommand.parse(line))) return;
-            } catch (LineTooLongException e) {
-                client.writeLine(SmtpReply.LINE_TOO_LONG);
-                ctx.outcome("line-too-long");
-                lingeringClose();
-                return;
-            } catch (SocketTimeoutException e) {
-                client.writeLine(SmtpReply.timeout(ctx.serverName()));
-                ctx.outcome("timeout");
-                return;
-            }
+    private final Replies replies = new Replies() {
+        @Override public String lineTooLong() {
+            return (inAuth ? SmtpReply.AUTH_LINE_TOO_LONG : SmtpReply.LINE_TOO_LONG) + "\r\n";
         }
+        @Override public String timeout() { return SmtpReply.timeout(session.serverName()) + "\r\n"; }
+        @Override public String authCancelled() { return SmtpReply.AUTH_CANCELLED; }
+        @Override public String authMalformed() { return SmtpReply.AUTH_UNDECODABLE; }
+        @Override public String authUnsupported() { return SmtpReply.UNKNOWN_MECHANISM; }
+        @Override public String authFailed() { return SmtpReply.AUTH_INVALID; }
+    };
+
+    public SmtpSession(Session session) {
+        this.session = session;
+        this.client = session.client();
+        this.mx = session.listener().smtpMode() == ListenerConfig.SmtpMode.MX;
     }
+
+    @Override
+    public Replies replies() { return replies; }
+
+    @Override
+    public boolean greet() throws IOException {
+        Duration delay = session.listener().smtpGreetingDelay();
+        if (!delay.isZero() && spokeBeforeGreeting(delay)) return false;
+        client.readTimeout(session.limits().timeout());
+        // RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1)
+        client.writeLine("220 " + session.serverName() + " ESMTP ready");
+        return true;
+    }
+
+    @Override
+    public boolean next() throws IOException, InterruptedException {
+        return handle(SmtpCommand.parse(session.readLine()));
+    }
+
+    @Override
+    public void closing() { lingeringClose(); }
 
     /**
      * The greeting delay (postscreen's pregreet test, nginx smtp_greeting_delay): an SMTP
@@ -91,11 +99,11 @@ public final class SmtpSession {
             return false;
         }
         if (first < 0) {
-            ctx.outcome("client-closed");
+            session.outcome(Outcome.CLIENT_CLOSED);
             return true;
         }
         client.writeLine(SmtpReply.PREGREET);
-        ctx.outcome("pregreet");
+        session.outcome(Outcome.PREGREET);
         lingeringClose();
         return true;
     }
@@ -112,24 +120,24 @@ public final class SmtpSession {
             case SmtpCommand.Helo h -> {
                 helo = h.domain();
                 mail = null;
-                client.writeLine("250 " + ctx.serverName());
+                client.writeLine("250 " + session.serverName());
             }
             case SmtpCommand.StartTls s -> {
-                if (ctx.secure()) return error(SmtpReply.ALREADY_TLS);
-                if (!ctx.canStartTls()) return error(SmtpReply.NOT_IMPLEMENTED);
+                if (session.secure()) return error(SmtpReply.ALREADY_TLS);
+                if (!session.canStartTls()) return error(SmtpReply.NOT_IMPLEMENTED);
                 client.writeLine(SmtpReply.READY_FOR_TLS);
-                ctx.startTls();
+                session.startTls();
                 // RFC 3207 §4.2: discard all knowledge from the client; it must EHLO again
                 helo = null;
                 mail = null;
             }
-            case SmtpCommand.Auth a when ctx.tlsRequired() -> {
+            case SmtpCommand.Auth a when session.tlsRequired() -> {
                 return error(SmtpReply.TLS_FIRST);
             }
-            case SmtpCommand.Mail m when ctx.tlsRequired() -> {
+            case SmtpCommand.Mail m when session.tlsRequired() -> {
                 return error(SmtpReply.TLS_FIRST);
             }
-            case SmtpCommand.Rcpt r when ctx.tlsRequired() -> {
+            case SmtpCommand.Rcpt r when session.tlsRequired() -> {
                 return error(SmtpReply.TLS_FIRST);
             }
             case SmtpCommand.Auth a -> {
@@ -152,7 +160,7 @@ public final class SmtpSession {
             case SmtpCommand.Noop n -> client.writeLine(SmtpReply.OK);
             case SmtpCommand.Quit q -> {
                 client.writeLine(SmtpReply.BYE);
-                ctx.outcome("quit");
+                session.outcome(Outcome.QUIT);
                 return false;
             }
             case SmtpCommand.Vrfy v -> {
@@ -180,16 +188,16 @@ public final class SmtpSession {
      */
     private String ehloReply() {
         List<String> lines = new ArrayList<>();
-        lines.add(ctx.serverName());
+        lines.add(session.serverName());
         lines.add("PIPELINING");
-        long size = ctx.listener().smtpSize();
+        long size = session.listener().smtpSize();
         if (size > 0) lines.add("SIZE " + size);
         else if (size == 0) lines.add("SIZE"); // RFC 1870 §4: no fixed maximum
         lines.add("8BITMIME"); // bytes pass the relay untouched; the backend carries 8-bit bodies
         lines.add("ENHANCEDSTATUSCODES");
-        if (ctx.canStartTls()) lines.add("STARTTLS");
-        if (!mx && !ctx.listener().auth().isEmpty() && !ctx.tlsRequired()) {
-            lines.add("AUTH " + String.join(" ", ctx.listener().auth()).toUpperCase(Locale.ROOT));
+        if (session.canStartTls()) lines.add("STARTTLS");
+        if (!mx && !session.listener().auth().isEmpty() && !session.tlsRequired()) {
+            lines.add("AUTH " + String.join(" ", session.listener().auth()).toUpperCase(Locale.ROOT));
         }
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
@@ -202,46 +210,30 @@ public final class SmtpSession {
     private boolean authenticate(SmtpCommand.Auth a) throws IOException, InterruptedException {
         if (mx) return error(SmtpReply.AUTH_NOT_ENABLED);
         if (helo == null) return error(SmtpReply.HELO_FIRST);
-        if (!ctx.listener().offers(a.mechanism())) return error(SmtpReply.UNKNOWN_MECHANISM);
+        if (!session.listener().offers(a.mechanism())) return error(SmtpReply.UNKNOWN_MECHANISM);
         Credentials credentials;
+        inAuth = true; // stays set if the exchange ends the session: replies() reads it
         try {
-            credentials = ctx.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
+            credentials = session.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
         } catch (SaslException e) {
-            return error(switch (e.kind()) {
-                case CANCELLED -> SmtpReply.AUTH_CANCELLED;
-                case MALFORMED -> SmtpReply.AUTH_UNDECODABLE;
-                case UNSUPPORTED -> SmtpReply.UNKNOWN_MECHANISM;
-            });
-        } catch (LineTooLongException e) {
-            client.writeLine(SmtpReply.AUTH_LINE_TOO_LONG);
-            ctx.outcome("line-too-long");
-            lingeringClose();
-            return false;
-        } catch (EOFException e) {
-            ctx.outcome("client-closed");
-            return false;
+            inAuth = false;
+            return error(replies.forSasl(e));
         }
-        attempts++;
-        LoginRequest request = new LoginRequest(Protocol.SMTP, credentials.method(), credentials.user(),
-                credentials.secret(), credentials.salt(), attempts, ctx.clientAddress(), ctx.localAddress(),
-                ctx.sessionId(), null);
-        return switch (LoginFlow.attempt(ctx, request, new SmtpBackendLogin(ctx, helo, null))) {
-            case RELAYED, CLOSE -> false;
-            case RETRY -> true;
-        };
+        inAuth = false;
+        return session.login(credentials, null, new SmtpBackendLogin(session, helo, null)).goOn();
     }
 
     /** RFC 4954 §4: "334" SP base64 challenge; the client answers with one line. */
     private String challenge(String base64) throws IOException {
         client.writeLine("334 " + base64);
-        return client.readLine(ctx.limits().lineLength());
+        return session.readLine();
     }
 
     private boolean mail(SmtpCommand.Mail m) throws IOException {
         if (!mx) return error(SmtpReply.AUTH_REQUIRED);
         if (helo == null) return error(SmtpReply.HELO_FIRST);
         if (mail != null) return error(SmtpReply.NESTED_MAIL);
-        long max = ctx.listener().smtpSize();
+        long max = session.listener().smtpSize();
         if (max > 0 && m.size() > max) return error(SmtpReply.SIZE_EXCEEDED);
         mail = m;
         client.writeLine(SmtpReply.SENDER_OK);
@@ -252,18 +244,10 @@ public final class SmtpSession {
     private boolean rcpt(SmtpCommand.Rcpt r) throws IOException, InterruptedException {
         if (!mx) return error(SmtpReply.AUTH_REQUIRED);
         if (mail == null) return error(SmtpReply.NEED_MAIL);
-        attempts++;
-        LoginRequest request = new LoginRequest(Protocol.SMTP, "none", "", "", "", attempts,
-                ctx.clientAddress(), ctx.localAddress(), ctx.sessionId(),
-                new LoginRequest.SmtpFacts(helo, mail.line(), r.line()));
-        SmtpBackendLogin backend = new SmtpBackendLogin(ctx, helo, new SmtpBackendLogin.Envelope(mail.line(), r.line()));
-        return switch (LoginFlow.attempt(ctx, request, backend)) {
-            case RELAYED, CLOSE -> false;
-            case RETRY -> {
-                if (backend.mailRefused()) mail = null;
-                yield true;
-            }
-        };
+        SmtpBackendLogin backend = new SmtpBackendLogin(session, helo, new SmtpBackendLogin.Envelope(mail.line(), r.line()));
+        Next next = session.login(MX_SENDER, new LoginRequest.SmtpFacts(helo, mail.line(), r.line()), backend);
+        if (next instanceof Next.Retry retry && retry.transactionEnded()) mail = null;
+        return next.goOn();
     }
 
     /**
@@ -272,9 +256,9 @@ public final class SmtpSession {
      */
     private boolean error(String reply) throws IOException {
         client.writeLine(reply);
-        if (++errors >= ctx.limits().maxErrors()) {
-            client.writeLine(SmtpReply.tooManyErrors(ctx.serverName()));
-            ctx.outcome("too-many-errors");
+        if (++errors >= session.limits().maxErrors()) {
+            client.writeLine(SmtpReply.tooManyErrors(session.serverName()));
+            session.outcome(Outcome.TOO_MANY_ERRORS);
             lingeringClose();
             return false;
         }

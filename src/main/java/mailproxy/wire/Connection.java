@@ -44,6 +44,12 @@ public final class Connection implements Closeable {
     private int lim;
     private long lineTimeoutNanos;
     private long deadline;
+    /** Set by {@link #watchWrites}: who closes this connection when a write stalls. */
+    private volatile Watchdog watchdog;
+    private volatile long writeTimeoutNanos;
+    /** System.nanoTime() when the write in progress began, or 0 when none is. */
+    private volatile long writingSince;
+    private volatile boolean writeStalled;
 
     /** @param initialBuffer first size of the read buffer; it grows as long lines need. */
     public Connection(Socket socket, int initialBuffer) throws IOException {
@@ -84,7 +90,7 @@ public final class Connection implements Closeable {
         soTimeout(lineTimeoutNanos);
     }
 
-    /** Reads wait as long as it takes (the relay: its idle timeout is the IdleSweeper's). */
+    /** Reads wait as long as it takes (the relay: its idle timeout is the Watchdog's). */
     public void noReadTimeout() throws IOException {
         lineTimeoutNanos = 0;
         socket.setSoTimeout(0);
@@ -192,13 +198,56 @@ public final class Connection implements Closeable {
 
     /** Writes a protocol string byte for byte (ISO-8859-1) and flushes. */
     public void write(String s) throws IOException {
-        out.write(s.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
+        write(s.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     public void write(byte[] b) throws IOException {
-        out.write(b);
-        out.flush();
+        write(b, 0, b.length);
+    }
+
+    /**
+     * Writes and flushes; with {@link #watchWrites} on, a write that has not finished after
+     * the write timeout is ended by the watchdog closing the socket (then this throws).
+     */
+    public void write(byte[] b, int off, int len) throws IOException {
+        writingSince = System.nanoTime() | 1; // never 0, which means "not writing"
+        try {
+            out.write(b, off, len);
+            out.flush();
+        } finally {
+            writingSince = 0;
+        }
+    }
+
+    /**
+     * From now on a write that makes no progress for {@code timeout} closes this connection
+     * (see {@link Watchdog}). Callable again to change the timeout, e.g. from the pre-login
+     * timeout to the relay's idle timeout.
+     */
+    public void watchWrites(Watchdog w, Duration timeout) {
+        writeTimeoutNanos = timeout.toNanos();
+        if (watchdog == null) {
+            watchdog = w;
+            w.watch(this);
+        }
+    }
+
+    /** Changes the write timeout of a watched connection. */
+    public void writeTimeout(Duration timeout) { writeTimeoutNanos = timeout.toNanos(); }
+
+    /** True when the watchdog closed this connection because a write stalled. */
+    public boolean writeStalled() { return writeStalled; }
+
+    void abortIfWriteStalled(long now) {
+        long since = writingSince;
+        if (since != 0 && now - since > writeTimeoutNanos) {
+            writeStalled = true;
+            // The TCP socket itself: an SSLSocket's close would wait for the write lock the
+            // stalled writer holds; closing what is under it wakes the writer at once.
+            Socket under = tcp;
+            closeQuietly(under != null ? under : socket);
+            close();
+        }
     }
 
     /** Writes one line and its CRLF. */
@@ -207,8 +256,6 @@ public final class Connection implements Closeable {
     }
 
     public InputStream input() { return in; }
-
-    public OutputStream output() { return out; }
 
     /**
      * Closes the socket; safe from any thread. A TLS socket sends its close_notify first,
@@ -222,6 +269,8 @@ public final class Connection implements Closeable {
      */
     @Override
     public void close() {
+        Watchdog w = watchdog;
+        if (w != null) w.unwatch(this);
         Socket s = socket;
         Socket under = tcp;
         if (under == null) {

@@ -2,7 +2,6 @@ package mailproxy.wire;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -19,12 +18,32 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Endings: the client half-closes → the backend gets our FIN and may still answer, for at
  * most {@code halfCloseTimeout}; the backend closes → the session is over and both sockets
  * are closed. No byte in either direction for {@code idleTimeout} closes both (nginx's
- * proxy_timeout; the {@link IdleSweeper} watches the clock, reads carry no timeout). A read
- * error on either side closes both, which also wakes the other direction.
+ * proxy_timeout; the {@link Watchdog} watches the clock, reads carry no timeout). A write
+ * that makes no progress for the idle timeout (a peer that stopped reading) closes both too;
+ * the Watchdog sees that as well. A read error on either side closes both, which also wakes
+ * the other direction.
  */
 public final class Relay {
     /** How the relay ended, for the session's log line. */
-    public record Result(long clientToBackend, long backendToClient, String outcome) {}
+    public record Result(long clientToBackend, long backendToClient, End end) {}
+
+    /** Why the relay ended. */
+    public enum End {
+        /** The backend closed (an IMAP LOGOUT, a POP3 QUIT, a kick). */
+        BACKEND_CLOSED,
+        /** The client closed, and the backend finished within the half-close timeout. */
+        CLIENT_CLOSED,
+        /** No byte either way for the idle timeout. */
+        IDLE_TIMEOUT,
+        /** A peer stopped reading: a write made no progress for the idle timeout. */
+        WRITE_STALLED,
+        /** Reading the backend failed (reset, TLS error). */
+        BACKEND_ERROR,
+        /** Reading the client failed (reset, TLS error). */
+        CLIENT_ERROR,
+        /** Forwarding what was sent ahead of the relay failed. */
+        RELAY_ERROR
+    }
 
     /** What an idle direction holds while it waits: enough for any command or short reply. */
     static final int IDLE_BUFFER = 256;
@@ -38,12 +57,12 @@ public final class Relay {
     private final AtomicLong downBytes = new AtomicLong();
     private final CountDownLatch downDone = new CountDownLatch(1);
     private final Duration halfCloseTimeout;
-    private final IdleSweeper sweeper;
-    private volatile String upEnd = "";
+    private final Watchdog sweeper;
+    private volatile End upEnd;
     private volatile boolean expired;
 
     public Relay(Connection client, Connection backend, Duration idleTimeout, Duration halfCloseTimeout,
-                 int bufferSize, IdleSweeper sweeper) {
+                 int bufferSize, Watchdog sweeper) {
         this.halfCloseTimeout = halfCloseTimeout;
         this.sweeper = sweeper;
         this.client = client;
@@ -59,24 +78,26 @@ public final class Relay {
         client.releaseBuffer();
         backend.releaseBuffer();
         try {
+            client.watchWrites(sweeper, Duration.ofNanos(idleNanos));
+            backend.watchWrites(sweeper, Duration.ofNanos(idleNanos));
             if (early.length > 0) backend.write(early);
             if (earlyReplies.length > 0) client.write(earlyReplies);
             client.noReadTimeout();
             backend.noReadTimeout();
         } catch (IOException e) {
             closeBoth();
-            return new Result(early.length, earlyReplies.length, "relay-error");
+            return new Result(early.length, earlyReplies.length, stalled() ? End.WRITE_STALLED : End.RELAY_ERROR);
         }
         upBytes.addAndGet(early.length);
         downBytes.addAndGet(earlyReplies.length);
         sweeper.add(this);
         Thread up = Thread.ofVirtual().name(threadName + " up").start(this::clientToBackend);
-        String outcome;
+        End end;
         try {
-            pump(backend.input(), client.output(), downBytes);
-            outcome = upEnd.isEmpty() ? "backend-closed" : "client-closed";
+            pump(backend.input(), client, downBytes);
+            end = upEnd == null ? End.BACKEND_CLOSED : End.CLIENT_CLOSED;
         } catch (IOException e) {
-            outcome = expired ? "idle-timeout" : upEnd.isEmpty() ? "backend-error" : upEnd;
+            end = expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : upEnd == null ? End.BACKEND_ERROR : upEnd;
         } finally {
             sweeper.remove(this);
             downDone.countDown();
@@ -87,13 +108,17 @@ public final class Relay {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return new Result(upBytes.get(), downBytes.get(), outcome);
+        return new Result(upBytes.get(), downBytes.get(), end);
+    }
+
+    private boolean stalled() {
+        return client.writeStalled() || backend.writeStalled();
     }
 
     private void clientToBackend() {
         try {
-            pump(client.input(), backend.output(), upBytes);
-            upEnd = "client-closed";
+            pump(client.input(), backend, upBytes);
+            upEnd = End.CLIENT_CLOSED;
             halfClose(backend.socket());
             // The backend may still answer (a LOGOUT's BYE), but one that keeps its side
             // open after our FIN must not hold the session until proxy-timeout.
@@ -101,7 +126,7 @@ public final class Relay {
         } catch (InterruptedException e) {
             closeBoth();
         } catch (IOException e) {
-            upEnd = expired ? "idle-timeout" : "client-error";
+            upEnd = expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : End.CLIENT_ERROR;
             closeBoth();
         }
     }
@@ -116,7 +141,7 @@ public final class Relay {
      * DATA), and drops it again once reads come back small: the big buffer lives only
      * while bytes are flowing.
      */
-    private void pump(InputStream from, OutputStream to, AtomicLong counter) throws IOException {
+    private void pump(InputStream from, Connection to, AtomicLong counter) throws IOException {
         byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
         byte[] buf = small;
         while (true) {
@@ -124,7 +149,6 @@ public final class Relay {
             if (n < 0) return;
             lastActivity.set(System.nanoTime());
             to.write(buf, 0, n);
-            to.flush();
             counter.addAndGet(n);
             if (buf == small && n == small.length && bufferSize > small.length) buf = new byte[bufferSize];
             else if (buf != small && n < small.length) buf = small;

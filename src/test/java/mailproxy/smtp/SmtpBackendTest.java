@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The backend half (DESIGN §3 SMTP) against a recording fake: what the proxy says to the
+ * The backend half (docs/ARCHITECTURE.md, "SMTP") against a recording fake: what the proxy says to the
  * backend for each backend setting, what reaches the client, and how failures end.
  */
 @Timeout(30)

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 /**
  * dovecot.conf for one fixture instance. Settings and their reasons are in
- * /work/shared/REAL-SERVERS.md; everything lives under the instance dir, nothing in /etc.
+ * docs/ARCHITECTURE.md ("Real servers in tests"); everything lives under the instance dir, nothing in /etc.
  */
 final class DovecotConfig {
     private DovecotConfig() {}

@@ -38,4 +38,9 @@ public final class FreePorts {
             }
         }
     }
+
+    /** A loopback port nobody listens on (bound, then released): a backend that is down. */
+    public static int closedPort() {
+        return allocate(1)[0];
+    }
 }

@@ -2,7 +2,7 @@ package mailproxy.testing;
 
 import java.nio.file.Path;
 
-/** main.cf and master.cf for one fixture Postfix; see /work/shared/REAL-SERVERS.md. */
+/** main.cf and master.cf for one fixture Postfix; see docs/ARCHITECTURE.md ("Real servers in tests"). */
 final class PostfixConfig {
     private PostfixConfig() {}
 

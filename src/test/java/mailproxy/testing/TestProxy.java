@@ -15,9 +15,13 @@ public final class TestProxy implements AutoCloseable {
         this.server = server;
     }
 
-    /** {@code hocon} is a whole config, e.g. {@code mailproxy { listeners = [...] ... }}. */
+    /**
+     * {@code hocon} is a whole config, e.g. {@code mailproxy { listeners = [...] ... }}. The
+     * drain on close is short (a test's sessions are over when it closes the proxy) unless
+     * the config sets its own drain-timeout.
+     */
     public static TestProxy start(String hocon) throws Exception {
-        ProxyConfig c = ConfigLoader.parse(hocon, "test.conf");
+        ProxyConfig c = ConfigLoader.parse("mailproxy.drain-timeout = 1s\n" + hocon, "test.conf");
         return new TestProxy(c, ProxyServer.start(c));
     }
 

@@ -39,7 +39,7 @@ class RelayTest {
         backendEnd.setSoTimeout(10_000);
     }
 
-    private final IdleSweeper sweeper = new IdleSweeper(Duration.ofMillis(20));
+    private final Watchdog sweeper = new Watchdog(Duration.ofMillis(20));
 
     @AfterEach
     void close() throws IOException {
@@ -68,7 +68,7 @@ class RelayTest {
         Relay.Result r = done.get(10, TimeUnit.SECONDS);
         assertEquals(big.length, r.clientToBackend());
         assertEquals(10, r.backendToClient());
-        assertEquals("backend-closed", r.outcome());
+        assertEquals(Relay.End.BACKEND_CLOSED, r.end());
         assertEquals(-1, clientEnd.getInputStream().read(), "client sees the close");
     }
 
@@ -82,7 +82,7 @@ class RelayTest {
         backendEnd.getOutputStream().write("* BYE\r\na OK\r\n".getBytes(StandardCharsets.ISO_8859_1));
         backendEnd.close();
         assertEquals("* BYE\r\na OK\r\n", new String(clientEnd.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
-        assertEquals("client-closed", done.get(10, TimeUnit.SECONDS).outcome());
+        assertEquals(Relay.End.CLIENT_CLOSED, done.get(10, TimeUnit.SECONDS).end());
     }
 
     @Test
@@ -104,14 +104,14 @@ class RelayTest {
         clientEnd.shutdownOutput();
         assertEquals(-1, backendEnd.getInputStream().read(), "backend gets the FIN");
         // the backend keeps its side open: the relay gives up after 2 s, not proxy-timeout
-        assertEquals("client-closed", done.get(10, TimeUnit.SECONDS).outcome());
+        assertEquals(Relay.End.CLIENT_CLOSED, done.get(10, TimeUnit.SECONDS).end());
         assertEquals(-1, clientEnd.getInputStream().read());
     }
 
     @Test
     void idleTimeoutClosesBoth() throws Exception {
         Relay.Result r = relay(Duration.ofMillis(300)).get(10, TimeUnit.SECONDS);
-        assertEquals("idle-timeout", r.outcome());
+        assertEquals(Relay.End.IDLE_TIMEOUT, r.end());
         assertEquals(-1, clientEnd.getInputStream().read());
         assertEquals(-1, backendEnd.getInputStream().read());
     }
@@ -126,7 +126,7 @@ class RelayTest {
             Thread.sleep(150);
         }
         backendEnd.close();
-        assertEquals("backend-closed", done.get(10, TimeUnit.SECONDS).outcome());
+        assertEquals(Relay.End.BACKEND_CLOSED, done.get(10, TimeUnit.SECONDS).end());
     }
 
     @Test

@@ -1,0 +1,29 @@
+package mailproxy.server;
+
+import java.util.EnumMap;
+import java.util.Map;
+import mailproxy.config.Protocol;
+import mailproxy.imap.ImapSession;
+import mailproxy.pop3.Pop3Session;
+import mailproxy.session.SessionFactory;
+import mailproxy.smtp.SmtpSession;
+
+/**
+ * The one place that knows every protocol: which session story speaks each. A new
+ * protocol is a package with a {@link SessionFactory} and one line here
+ * (docs/ARCHITECTURE.md, "Adding a protocol").
+ */
+final class ProtocolRegistry {
+    private ProtocolRegistry() {}
+
+    static Map<Protocol, SessionFactory> build() {
+        Map<Protocol, SessionFactory> m = new EnumMap<>(Protocol.class);
+        m.put(Protocol.IMAP, ImapSession::new);
+        m.put(Protocol.POP3, Pop3Session::new);
+        m.put(Protocol.SMTP, SmtpSession::new);
+        for (Protocol p : Protocol.values()) {
+            if (!m.containsKey(p)) throw new IllegalStateException("no session story for " + p);
+        }
+        return Map.copyOf(m);
+    }
+}

@@ -1,0 +1,249 @@
+package mailproxy.session;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import javax.net.ssl.SSLSocket;
+import mailproxy.config.Limits;
+import mailproxy.config.ListenerConfig;
+import mailproxy.config.ListenerTls;
+import mailproxy.config.ProxyConfig;
+import mailproxy.route.LoginRequest;
+import mailproxy.route.Router;
+import mailproxy.sasl.Challenger;
+import mailproxy.sasl.Credentials;
+import mailproxy.sasl.SaslException;
+import mailproxy.sasl.SaslServer;
+import mailproxy.tls.TlsFacts;
+import mailproxy.tls.TlsHandshakeException;
+import mailproxy.wire.Addresses;
+import mailproxy.wire.Connection;
+import mailproxy.wire.LineTooLongException;
+import mailproxy.wire.LogSafe;
+import mailproxy.wire.Relay;
+import mailproxy.wire.Watchdog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection's whole story (docs/ARCHITECTURE.md, "The connection story"):
+ * [implicit TLS] → the protocol's greeting and commands → login → relay, and what its
+ * closing log line reports. Owned by the session's thread; {@link #closeAll()} may also be
+ * called by a stopping server.
+ */
+public final class LiveSession implements Session {
+    private static final Logger log = LoggerFactory.getLogger(LiveSession.class);
+
+    private final long id;
+    private final ProxyConfig config;
+    private final ListenerConfig listener;
+    private final Limits limits;
+    private final Connection client;
+    private final Watchdog watchdog;
+    private final Login login;
+    private final long startNanos = System.nanoTime();
+    private volatile Thread thread;
+    private TlsFacts tls;
+    private Connection relayTo;
+    private String user = "-";
+    private Outcome outcome = Outcome.CLOSED;
+    private long up;
+    private long down;
+
+    public LiveSession(long id, ProxyConfig config, ListenerConfig listener, Router router, Connection client,
+                       Watchdog watchdog) {
+        this.id = id;
+        this.config = config;
+        this.listener = listener;
+        this.limits = config.limits();
+        this.client = client;
+        this.watchdog = watchdog;
+        this.login = new Login(this, router, watchdog);
+    }
+
+    /**
+     * Runs the story on the calling thread until both sockets are closed; never throws.
+     * The relay runs here, after the protocol session has returned, so an idle relayed
+     * session holds a shallow stack.
+     */
+    public void run(SessionFactory protocols) {
+        thread = Thread.currentThread();
+        try {
+            client.watchWrites(watchdog, limits.timeout());
+            if (listener.tls().implicit()) handshake();
+            converse(protocols.create(this));
+            Connection b = relayTo;
+            relayTo = null;
+            if (b != null) relay(b);
+        } catch (TlsHandshakeException e) {
+            outcome = Outcome.TLS_FAILED;
+            log.info("{}", e.getMessage());
+        } catch (IOException e) {
+            if (outcome == Outcome.CLOSED) outcome = ended(e);
+            log.debug("session ended: {}", e.toString());
+        } catch (InterruptedException e) {
+            outcome = Outcome.SHUTDOWN;
+        } catch (RuntimeException | Error e) {
+            outcome = Outcome.INTERNAL_ERROR;
+            log.warn("session failed (a bug): ", e);
+        } finally {
+            closeAll();
+        }
+    }
+
+    /**
+     * The protocol's greeting and commands, with the endings every protocol shares: end of
+     * input, an overlong line and a timeout mean the same wherever they happen, between
+     * commands or inside an AUTH exchange.
+     */
+    private void converse(ProtocolSession p) throws IOException, InterruptedException {
+        client.readTimeout(limits.timeout());
+        if (!p.greet()) return;
+        try {
+            while (p.next()) {
+                // one command answered
+            }
+        } catch (EOFException e) {
+            outcome = Outcome.CLIENT_CLOSED;
+        } catch (LineTooLongException e) {
+            client.write(p.replies().lineTooLong());
+            outcome = Outcome.LINE_TOO_LONG;
+            p.closing();
+        } catch (SocketTimeoutException e) {
+            client.write(p.replies().timeout());
+            outcome = Outcome.TIMEOUT;
+        }
+    }
+
+    private Outcome ended(IOException e) {
+        if (client.writeStalled()) return Outcome.WRITE_STALLED;
+        if (e instanceof SocketException) return Outcome.CLIENT_GONE;
+        return Outcome.CLIENT_ERROR;
+    }
+
+    // ---- Session: what a protocol may use
+
+    @Override
+    public Connection client() { return client; }
+
+    @Override
+    public ListenerConfig listener() { return listener; }
+
+    @Override
+    public Limits limits() { return limits; }
+
+    @Override
+    public String serverName() { return config.serverName(); }
+
+    @Override
+    public InetSocketAddress clientAddress() { return client.remote(); }
+
+    @Override
+    public InetSocketAddress localAddress() { return client.local(); }
+
+    @Override
+    public String sessionId() { return Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36); }
+
+    @Override
+    public TlsFacts tls() { return tls; }
+
+    @Override
+    public boolean tlsRequired() {
+        return listener.tls().starttls() == ListenerTls.StartTls.ONLY && tls == null;
+    }
+
+    @Override
+    public boolean canStartTls() { return listener.tls().offersStartTls() && tls == null; }
+
+    @Override
+    public void startTls() throws IOException {
+        client.discardBuffered();
+        handshake();
+    }
+
+    /** The TLS handshake on the client connection: implicit TLS, or after a STARTTLS go-ahead. */
+    private void handshake() throws IOException {
+        SSLSocket s = listener.tls().server().handshake(client.socket(), limits.timeout());
+        client.replaceSocket(s);
+        tls = listener.tls().server().facts(s);
+    }
+
+    @Override
+    public String readLine() throws IOException {
+        String line = client.readLine(limits.lineLength());
+        if (line == null) throw new EOFException("client closed the connection");
+        return line;
+    }
+
+    @Override
+    public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
+            throws SaslException, IOException {
+        String identity = tls == null ? null : tls.identity().orElse(null);
+        return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+    }
+
+    @Override
+    public Next login(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin backend)
+            throws IOException, InterruptedException {
+        return login.attempt(c, smtp, backend);
+    }
+
+    @Override
+    public void outcome(Outcome o) { this.outcome = o; }
+
+    // ---- what Login reports back
+
+    void user(String u) { this.user = u == null || u.isEmpty() ? "-" : u; }
+
+    Outcome outcome() { return outcome; }
+
+    /** The backend to relay to once the protocol session has returned. */
+    void relayAfterReturn(Connection b) { relayTo = b; }
+
+    /** Sleeps a router's wait (auth_http Auth-Wait); a stopping server interrupts it. */
+    void sleep(Duration d) throws InterruptedException {
+        Thread.sleep(d);
+    }
+
+    private void relay(Connection b) {
+        Relay.Result r = new Relay(client, b, limits.proxyTimeout(), limits.halfCloseTimeout(), config.relayBufferSize(),
+                watchdog).run(Thread.currentThread().getName());
+        up += r.clientToBackend();
+        down += r.backendToClient();
+        outcome = switch (r.end()) {
+            case BACKEND_CLOSED -> Outcome.BACKEND_CLOSED;
+            case CLIENT_CLOSED -> Outcome.CLIENT_CLOSED;
+            case IDLE_TIMEOUT -> Outcome.IDLE_TIMEOUT;
+            case WRITE_STALLED -> Outcome.WRITE_STALLED;
+            case BACKEND_ERROR -> Outcome.BACKEND_ERROR;
+            case CLIENT_ERROR -> Outcome.CLIENT_ERROR;
+            case RELAY_ERROR -> Outcome.RELAY_ERROR;
+        };
+    }
+
+    // ---- for the server
+
+    /** The session's one log line (never a password). */
+    public String logLine() {
+        return listener.protocol().id() + " id=" + sessionId() + " client=" + Addresses.hostPort(client.remote())
+                + " user=" + LogSafe.text(user) + " backend=" + login.backendName() + " up=" + up + " down=" + down
+                + " ms=" + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
+                + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
+    }
+
+    /** Closes both sockets and wakes the session's thread if it sleeps; safe from any thread. */
+    public void closeAll() {
+        client.close();
+        login.closeBackend();
+    }
+
+    /** Stops the session now: closes its sockets and interrupts a wait (a stopping server). */
+    public void stop() {
+        closeAll();
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) t.interrupt();
+    }
+}

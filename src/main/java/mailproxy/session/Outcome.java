@@ -1,0 +1,65 @@
+package mailproxy.session;
+
+import java.util.Locale;
+
+/**
+ * How a session ended, as its log line says it ({@code outcome=client-closed}). One value
+ * per reason, so that the same event is named the same way in every protocol.
+ */
+public enum Outcome {
+    /** Still running, or ended without anything more specific to say. */
+    CLOSED,
+    // before login: the client's doing
+    /** The client closed the connection (between commands or inside AUTH). */
+    CLIENT_CLOSED,
+    /** The client's connection failed (reset, broken pipe). */
+    CLIENT_GONE,
+    /** IMAP LOGOUT. */
+    LOGOUT,
+    /** POP3 and SMTP QUIT. */
+    QUIT,
+    /** No complete command within limits.timeout. */
+    TIMEOUT,
+    /** A line longer than limits.line-length. */
+    LINE_TOO_LONG,
+    /** limits.max-errors invalid commands or failed logins. */
+    TOO_MANY_ERRORS,
+    /** Input the protocol cannot recover from (an IMAP literal past the limit). */
+    PROTOCOL_ERROR,
+    /** SMTP: the client spoke before the greeting delay ended. */
+    PREGREET,
+    /** The client stopped reading: a write made no progress for its timeout. */
+    WRITE_STALLED,
+    /** The TLS handshake with the client failed. */
+    TLS_FAILED,
+    // the login
+    /** The router refused the login for good. */
+    REJECTED,
+    /** The router could not answer (auth server down, no backend for the protocol). */
+    ROUTER_UNAVAILABLE,
+    /** No backend server could be connected to (or none greeted). */
+    BACKEND_UNREACHABLE,
+    /** The TLS handshake with the backend failed. */
+    BACKEND_TLS_FAILED,
+    /** The backend misbehaved during the login. */
+    BACKEND_FAILED,
+    /** The backend refused the last login and the client went away. */
+    BACKEND_REFUSED,
+    // the relay
+    BACKEND_CLOSED,
+    IDLE_TIMEOUT,
+    BACKEND_ERROR,
+    CLIENT_ERROR,
+    RELAY_ERROR,
+    // the proxy's own doing
+    /** The server stopped while the session was waiting. */
+    SHUTDOWN,
+    /** A bug: logged with its stack trace. */
+    INTERNAL_ERROR;
+
+    private final String logName = name().toLowerCase(Locale.ROOT).replace('_', '-');
+
+    /** The name in the session's log line, e.g. {@code client-closed}. */
+    @Override
+    public String toString() { return logName; }
+}

@@ -20,7 +20,7 @@ NEEDS="/usr/sbin/dovecot dovecot-core
 /usr/bin/swaks swaks
 /usr/bin/openssl openssl
 /usr/lib/dovecot/managesieve dovecot-managesieved
-/usr/lib/dovecot/modules/lib90_sieve_plugin.so dovecot-sieve
+/usr/bin/sievec dovecot-sieve
 /usr/sbin/haproxy haproxy
 /usr/bin/redis-server redis-server
 /usr/bin/sieve-connect sieve-connect"

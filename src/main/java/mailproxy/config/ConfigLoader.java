@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import mailproxy.tls.ServerTlsSettings;
 
 /**
  * Reads a HOCON file over reference.conf into a {@link ProxyConfig}. This is the only class
@@ -77,7 +78,7 @@ public final class ConfigLoader {
         for (int i = 0; i < objects.size(); i++) {
             Config merged = objects.get(i).toConfig().withFallback(all.getConfig("mailproxy.listener-defaults"));
             Section s = new Section(merged, "mailproxy.listeners[" + i + "]", file);
-            listeners.add(listener(s, i, routers, defaultRouter));
+            listeners.add(listener(s, i, routers, defaultRouter, limits, relayBuffer));
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
         m.rejectUnknownKeys();
@@ -100,7 +101,8 @@ public final class ConfigLoader {
         return l;
     }
 
-    private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter) {
+    private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter,
+            Limits limits, int relayBuffer) {
         Protocol protocol = s.oneOf("protocol", Protocol.class);
         String name = s.has("name") ? s.string("name") : protocol.id() + "-" + index;
         List<InetSocketAddress> addresses = new ArrayList<>();
@@ -111,8 +113,16 @@ public final class ConfigLoader {
         if (router.isEmpty()) throw s.error("router", "no router named and no mailproxy.default-router");
         if (!routers.containsKey(router)) throw s.error("router", "no router named '" + router + "' in mailproxy.routers");
         List<String> auth = new ArrayList<>();
+        boolean authNone = false;
         for (String mech : s.strings("auth")) {
             String m = mech.toLowerCase(Locale.ROOT);
+            if (m.equals("none")) {
+                // nginx smtp_auth none: mail without AUTH, routed as in mx mode. IMAP and POP3
+                // have no such thing: a session there is a login.
+                if (protocol != Protocol.SMTP) throw s.error("auth", "none is for smtp listeners only (MAIL without AUTH)");
+                authNone = true;
+                continue;
+            }
             if (!ListenerKeys.MECHANISMS.contains(m)) {
                 throw s.error("auth", "expected mechanisms among " + ListenerKeys.MECHANISMS + ", got '" + mech + "'");
             }
@@ -133,13 +143,27 @@ public final class ConfigLoader {
                         + "' is static and has no password to give the backend)");
             }
         }
+        ListenerTls tls = TlsReader.listener(s);
+        // EXTERNAL (RFC 4422 appendix A) names the user by a client certificate: with no TLS,
+        // or none requested, no client can ever have one, so it is not announced there (a
+        // listener-defaults auth list with external stays valid for every listener).
+        if (tls == ListenerTls.NONE || s.oneOf("tls-client-auth", ServerTlsSettings.ClientAuth.class) == ServerTlsSettings.ClientAuth.NONE) {
+            auth.removeIf(m -> m.equals("external"));
+        }
+        boolean proxyProtocol = s.bool("proxy-protocol");
         ListenerConfig l = new ListenerConfig(name, protocol, List.copyOf(addresses), router, List.copyOf(auth),
                 s.strings("pop3-capabilities"), s.strings("imap-capabilities"),
                 s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class),
                 s.bytes("smtp-size", -1, Long.MAX_VALUE),
                 s.duration("smtp-greeting-delay", Duration.ZERO),
-                TlsReader.listener(s),
-                apop);
+                tls,
+                apop,
+                proxyProtocol,
+                ListenerOptions.trustedProxies(s, proxyProtocol),
+                ListenerOptions.limits(s, limits),
+                ListenerOptions.relayBufferSize(s, relayBuffer),
+                ListenerOptions.smtpCapabilities(s, protocol),
+                authNone);
         s.rejectUnknownKeys();
         return l;
     }

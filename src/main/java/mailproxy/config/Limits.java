@@ -12,4 +12,22 @@ public record Limits(
         Duration halfCloseTimeout,
         Duration connectTimeout,
         Duration backendTimeout,
-        int backendLineLength) {}
+        int backendLineLength) {
+
+    /**
+     * These limits with a listener's own values (nginx's timeout, max_errors, proxy_timeout
+     * inside a server {}); a null keeps this one's value.
+     */
+    public Limits withOverrides(Integer lineLength, Integer maxErrors, Duration timeout, Duration proxyTimeout) {
+        return new Limits(
+                lineLength == null ? this.lineLength : lineLength,
+                literalSize,
+                maxErrors == null ? this.maxErrors : maxErrors,
+                timeout == null ? this.timeout : timeout,
+                proxyTimeout == null ? this.proxyTimeout : proxyTimeout,
+                halfCloseTimeout,
+                connectTimeout,
+                backendTimeout,
+                backendLineLength);
+    }
+}

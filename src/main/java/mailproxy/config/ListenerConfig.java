@@ -3,8 +3,23 @@ package mailproxy.config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import mailproxy.wire.CidrSet;
 
-/** One listener (an element of mailproxy.listeners, over mailproxy.listener-defaults). */
+/**
+ * One listener (an element of mailproxy.listeners, over mailproxy.listener-defaults).
+ *
+ * @param auth the SASL mechanisms announced and accepted, lower case: never "none" (see
+ *     {@code smtpAuthNone}), and no "external" where no client certificate can exist (no
+ *     TLS, or tls-client-auth = none)
+ * @param proxyProtocol every connection starts with a PROXY protocol header (v1 or v2)
+ * @param trustedProxies peers allowed to send that header; not empty when proxyProtocol
+ * @param limits mailproxy.limits with this listener's timeout, max-errors, line-length and
+ *     proxy-timeout, where it sets them
+ * @param relayBufferSize mailproxy.relay.buffer-size, or this listener's relay-buffer-size
+ * @param smtpCapabilities extra EHLO lines (keyword and parameters) the backend supports
+ * @param smtpAuthNone SMTP: "none" was in auth, so MAIL without AUTH is taken and routed
+ *     as in mx mode (nginx smtp_auth none)
+ */
 public record ListenerConfig(
         String name,
         Protocol protocol,
@@ -17,11 +32,18 @@ public record ListenerConfig(
         long smtpSize,
         Duration smtpGreetingDelay,
         ListenerTls tls,
-        boolean pop3Apop) {
+        boolean pop3Apop,
+        boolean proxyProtocol,
+        CidrSet trustedProxies,
+        Limits limits,
+        int relayBufferSize,
+        List<String> smtpCapabilities,
+        boolean smtpAuthNone) {
 
     /** SMTP listener kind: submission needs AUTH before MAIL; mx takes mail without it. */
     public enum SmtpMode { SUBMISSION, MX }
 
+    /** Whether {@code mechanism} is announced and accepted here; never for "none". */
     public boolean offers(String mechanism) {
         return auth.stream().anyMatch(m -> m.equalsIgnoreCase(mechanism));
     }

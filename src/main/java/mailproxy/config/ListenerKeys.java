@@ -10,7 +10,10 @@ final class ListenerKeys {
             "name", "protocol", "listen", "router", "auth",
             "pop3-capabilities", "imap-capabilities",
             "smtp-mode", "smtp-size", "smtp-greeting-delay", "pop3-apop",
-            "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca");
+            "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
+            "proxy-protocol", "trusted-proxies", "smtp-capabilities",
+            // nginx's per-server {} overrides; absent = the mailproxy.limits / relay value
+            "timeout", "max-errors", "line-length", "proxy-timeout", "relay-buffer-size");
 
     static final Set<String> MECHANISMS = Set.of("plain", "login", "cram-md5", "external");
 

@@ -13,6 +13,7 @@ import mailproxy.config.Protocol;
 import mailproxy.config.RouterConfig;
 import mailproxy.wire.LogSafe;
 import mailproxy.tls.TlsFacts;
+import mailproxy.wire.ProxyHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Request headers, in nginx's order: Auth-Method, Auth-User, Auth-Pass, [Auth-Salt],
  * Auth-Protocol, Auth-Login-Attempt, Client-IP, [Client-Host], [Auth-SMTP-Helo/-From/-To],
- * [Auth-SSL...], then the configured ones. Beyond nginx: Client-Port.
+ * [Proxy-Protocol-Addr/-Port/-Server-Addr/-Server-Port], [Auth-SSL...], then the configured
+ * ones. Beyond nginx: Client-Port.
  *
  * <p>Response: {@code Auth-Status: OK} with Auth-Server and Auth-Port (and optionally
  * Auth-User / Auth-Pass to log in to the backend with) routes the login;
@@ -182,6 +184,14 @@ final class AuthHttpRouter implements Router {
         if (r.protocol() == Protocol.SMTP) {
             // nginx without a resolver sends exactly this; the proxy does no reverse lookups
             h.add(Map.entry("Client-Host", "[UNAVAILABLE]"));
+        }
+        ProxyHeader proxy = r.proxy();
+        if (proxy != null && proxy.hasAddresses()) {
+            // nginx (listen ... proxy_protocol): what the balancer's header said
+            h.add(Map.entry("Proxy-Protocol-Addr", HeaderEscaping.ip(proxy.source().getAddress())));
+            h.add(Map.entry("Proxy-Protocol-Port", Integer.toString(proxy.source().getPort())));
+            h.add(Map.entry("Proxy-Protocol-Server-Addr", HeaderEscaping.ip(proxy.destination().getAddress())));
+            h.add(Map.entry("Proxy-Protocol-Server-Port", Integer.toString(proxy.destination().getPort())));
         }
         LoginRequest.SmtpFacts smtp = r.smtp();
         if (smtp != null) {

@@ -3,6 +3,7 @@ package mailproxy.route;
 import java.net.InetSocketAddress;
 import mailproxy.config.Protocol;
 import mailproxy.tls.TlsFacts;
+import mailproxy.wire.ProxyHeader;
 
 /**
  * What a client presented, for the router to decide on. Strings are wire bytes as
@@ -16,6 +17,8 @@ import mailproxy.tls.TlsFacts;
  * @param smtp     the SMTP envelope facts in MX mode, else null
  * @param tls      the client connection's TLS facts (auth_http's Auth-SSL headers), or null
  *                 on a plain-text connection
+ * @param proxy    the PROXY protocol header the connection came with (auth_http's
+ *                 Proxy-Protocol-* headers), or null; {@code client} is already its source
  */
 public record LoginRequest(
         Protocol protocol,
@@ -28,17 +31,18 @@ public record LoginRequest(
         InetSocketAddress local,
         String sessionId,
         SmtpFacts smtp,
-        TlsFacts tls) {
+        TlsFacts tls,
+        ProxyHeader proxy) {
 
-    /** A login on a plain-text connection (no TLS facts). */
+    /** A login on a plain-text connection (no TLS facts), straight from the client. */
     public LoginRequest(Protocol protocol, String method, String user, String password, String salt, int attempt,
                         InetSocketAddress client, InetSocketAddress local, String sessionId, SmtpFacts smtp) {
-        this(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, null);
+        this(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, null, null);
     }
 
     /** This login with the client connection's TLS facts. */
     public LoginRequest withTls(TlsFacts facts) {
-        return new LoginRequest(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, facts);
+        return new LoginRequest(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, facts, proxy);
     }
 
     /** SMTP facts the router may want: the HELO name and the MAIL / RCPT lines as sent. */

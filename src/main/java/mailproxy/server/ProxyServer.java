@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
@@ -31,7 +32,9 @@ public final class ProxyServer implements AutoCloseable {
     private ProxyServer(ProxyConfig config, Map<String, Router> routers) {
         this.config = config;
         this.routers = routers;
-        this.sessions = new Sessions(config.limits());
+        List<Limits> limits = new ArrayList<>(List.of(config.limits()));
+        config.listeners().forEach(l -> limits.add(l.limits()));
+        this.sessions = new Sessions(limits);
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */

@@ -1,5 +1,8 @@
 package mailproxy.server;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import mailproxy.config.Limits;
@@ -14,8 +17,11 @@ final class Sessions implements AutoCloseable {
     private final Set<LiveSession> live = ConcurrentHashMap.newKeySet();
     private final Watchdog watchdog;
 
-    Sessions(Limits limits) {
-        this.watchdog = new Watchdog(Watchdog.periodFor(limits.timeout(), limits.proxyTimeout(), limits.backendTimeout()));
+    /** @param limits every listener's limits: the watchdog looks often enough for the shortest */
+    Sessions(List<Limits> limits) {
+        List<Duration> timeouts = new ArrayList<>();
+        for (Limits l : limits) timeouts.addAll(List.of(l.timeout(), l.proxyTimeout(), l.backendTimeout()));
+        this.watchdog = new Watchdog(Watchdog.periodFor(timeouts.toArray(Duration[]::new)));
     }
 
     Watchdog watchdog() { return watchdog; }

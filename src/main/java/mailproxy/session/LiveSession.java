@@ -23,6 +23,8 @@ import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LineTooLongException;
 import mailproxy.wire.LogSafe;
+import mailproxy.wire.ProxyHeader;
+import mailproxy.wire.ProxyHeaderException;
 import mailproxy.wire.Relay;
 import mailproxy.wire.Watchdog;
 import org.slf4j.Logger;
@@ -47,6 +49,11 @@ public final class LiveSession implements Session {
     private final long startNanos = System.nanoTime();
     private volatile Thread thread;
     private TlsFacts tls;
+    /** The client: the socket's peer, or the original client a trusted PROXY header names. */
+    private InetSocketAddress clientAddress;
+    private InetSocketAddress localAddress;
+    /** The PROXY header this connection came with, or null. */
+    private ProxyHeader proxyHeader;
     private Connection relayTo;
     private String user = "-";
     private Outcome outcome = Outcome.CLOSED;
@@ -58,7 +65,9 @@ public final class LiveSession implements Session {
         this.id = id;
         this.config = config;
         this.listener = listener;
-        this.limits = config.limits();
+        this.limits = listener.limits();
+        this.clientAddress = client.remote();
+        this.localAddress = client.local();
         this.client = client;
         this.watchdog = watchdog;
         this.login = new Login(this, router, watchdog);
@@ -73,6 +82,7 @@ public final class LiveSession implements Session {
         thread = Thread.currentThread();
         try {
             client.watchWrites(watchdog, limits.timeout());
+            if (listener.proxyProtocol() && !proxyHeader()) return;
             if (listener.tls().implicit()) handshake();
             converse(protocols.create(this));
             Connection b = relayTo;
@@ -118,6 +128,34 @@ public final class LiveSession implements Session {
         }
     }
 
+    /**
+     * PROXY protocol (HAProxy's proxy-protocol.txt): a header first, before TLS and before
+     * the greeting, and only from a trusted balancer; its source becomes the client address
+     * everywhere (log, router, XCLIENT, IMAP ID). LOCAL (the balancer's own health check)
+     * and UNKNOWN keep the socket's addresses. False when the connection must be closed
+     * without a word: an untrusted peer, or no valid header.
+     */
+    private boolean proxyHeader() {
+        InetSocketAddress peer = client.remote();
+        if (!listener.trustedProxies().contains(peer.getAddress())) {
+            outcome = Outcome.UNTRUSTED_PROXY;
+            log.info("{} is not in trusted-proxies of listener {}: closed", Addresses.hostPort(peer), listener.name());
+            return false;
+        }
+        try {
+            proxyHeader = ProxyHeader.read(client.socket(), limits.timeout());
+        } catch (ProxyHeaderException e) {
+            outcome = Outcome.BAD_PROXY_HEADER;
+            log.info("PROXY header from {} on listener {}: {}", Addresses.hostPort(peer), listener.name(), e.getMessage());
+            return false;
+        }
+        if (proxyHeader.hasAddresses()) {
+            clientAddress = proxyHeader.source();
+            localAddress = proxyHeader.destination();
+        }
+        return true;
+    }
+
     private Outcome ended(IOException e) {
         if (client.writeStalled()) return Outcome.WRITE_STALLED;
         if (e instanceof SocketException) return Outcome.CLIENT_GONE;
@@ -139,10 +177,13 @@ public final class LiveSession implements Session {
     public String serverName() { return config.serverName(); }
 
     @Override
-    public InetSocketAddress clientAddress() { return client.remote(); }
+    public InetSocketAddress clientAddress() { return clientAddress; }
 
     @Override
-    public InetSocketAddress localAddress() { return client.local(); }
+    public InetSocketAddress localAddress() { return localAddress; }
+
+    /** The PROXY header this connection came with, or null. */
+    ProxyHeader proxy() { return proxyHeader; }
 
     @Override
     public String sessionId() { return Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36); }
@@ -209,7 +250,7 @@ public final class LiveSession implements Session {
     }
 
     private void relay(Connection b) {
-        Relay.Result r = new Relay(client, b, limits.proxyTimeout(), limits.halfCloseTimeout(), config.relayBufferSize(),
+        Relay.Result r = new Relay(client, b, limits.proxyTimeout(), limits.halfCloseTimeout(), listener.relayBufferSize(),
                 watchdog).run(Thread.currentThread().getName());
         up += r.clientToBackend();
         down += r.backendToClient();
@@ -228,7 +269,8 @@ public final class LiveSession implements Session {
 
     /** The session's one log line (never a password). */
     public String logLine() {
-        return listener.protocol().id() + " id=" + sessionId() + " client=" + Addresses.hostPort(client.remote())
+        return listener.protocol().id() + " id=" + sessionId() + " client=" + Addresses.hostPort(clientAddress)
+                + (proxyHeader != null && proxyHeader.hasAddresses() ? " via=" + Addresses.hostPort(client.remote()) : "")
                 + " user=" + LogSafe.text(user) + " backend=" + login.backendName() + " up=" + up + " down=" + down
                 + " ms=" + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
                 + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;

@@ -46,7 +46,7 @@ final class Login {
         session.user(c.user());
         Protocol p = session.listener().protocol();
         LoginRequest request = new LoginRequest(p, c.method(), c.user(), c.secret(), c.salt(), attempts,
-                session.clientAddress(), session.localAddress(), session.sessionId(), smtp, session.tls());
+                session.clientAddress(), session.localAddress(), session.sessionId(), smtp, session.tls(), session.proxy());
         Route route = router.route(request);
         switch (route) {
             case Route.Reject r -> {

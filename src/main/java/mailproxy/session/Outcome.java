@@ -32,6 +32,10 @@ public enum Outcome {
     WRITE_STALLED,
     /** The TLS handshake with the client failed. */
     TLS_FAILED,
+    /** A PROXY-protocol listener: the peer is not in trusted-proxies. */
+    UNTRUSTED_PROXY,
+    /** A PROXY-protocol listener: no valid header within limits.timeout. */
+    BAD_PROXY_HEADER,
     // the login
     /** The router refused the login for good. */
     REJECTED,

@@ -40,6 +40,8 @@ public final class SmtpSession implements ProtocolSession {
     private final Session session;
     private final Connection client;
     private final boolean mx;
+    /** MAIL without AUTH is taken and routed as in mx mode: mx, or auth = [..., none] (nginx smtp_auth none). */
+    private final boolean anonymousMail;
     private String helo;
     private SmtpCommand.Mail mail;
     private int errors;
@@ -61,6 +63,7 @@ public final class SmtpSession implements ProtocolSession {
         this.session = session;
         this.client = session.client();
         this.mx = session.listener().smtpMode() == ListenerConfig.SmtpMode.MX;
+        this.anonymousMail = mx || session.listener().smtpAuthNone();
     }
 
     @Override
@@ -150,7 +153,7 @@ public final class SmtpSession implements ProtocolSession {
                 return rcpt(r);
             }
             case SmtpCommand.Data d -> {
-                if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+                if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
                 return error(mail == null ? SmtpReply.NEED_MAIL : SmtpReply.NEED_RCPT);
             }
             case SmtpCommand.Rset r -> {
@@ -165,7 +168,7 @@ public final class SmtpSession implements ProtocolSession {
             }
             case SmtpCommand.Vrfy v -> {
                 // RFC 4954 §6: 530 for any command but AUTH, EHLO, HELO, NOOP, RSET, QUIT
-                if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+                if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
                 client.writeLine(SmtpReply.CANNOT_VRFY);
             }
             case SmtpCommand.NotImplemented n -> {
@@ -195,6 +198,8 @@ public final class SmtpSession implements ProtocolSession {
         else if (size == 0) lines.add("SIZE"); // RFC 1870 §4: no fixed maximum
         lines.add("8BITMIME"); // bytes pass the relay untouched; the backend carries 8-bit bodies
         lines.add("ENHANCEDSTATUSCODES");
+        // nginx smtp_capabilities: what the backend supports and the relay carries as is
+        if (!mx) lines.addAll(session.listener().smtpCapabilities());
         if (session.canStartTls()) lines.add("STARTTLS");
         if (!mx && !session.listener().auth().isEmpty() && !session.tlsRequired()) {
             lines.add("AUTH " + String.join(" ", session.listener().auth()).toUpperCase(Locale.ROOT));
@@ -230,7 +235,7 @@ public final class SmtpSession implements ProtocolSession {
     }
 
     private boolean mail(SmtpCommand.Mail m) throws IOException {
-        if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+        if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
         if (helo == null) return error(SmtpReply.HELO_FIRST);
         if (mail != null) return error(SmtpReply.NESTED_MAIL);
         long max = session.listener().smtpSize();
@@ -242,7 +247,7 @@ public final class SmtpSession implements ProtocolSession {
 
     /** MX mode: the first RCPT routes the session (auth_http: Auth-Method none, Auth-SMTP-*). */
     private boolean rcpt(SmtpCommand.Rcpt r) throws IOException, InterruptedException {
-        if (!mx) return error(SmtpReply.AUTH_REQUIRED);
+        if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
         if (mail == null) return error(SmtpReply.NEED_MAIL);
         SmtpBackendLogin backend = new SmtpBackendLogin(session, helo, new SmtpBackendLogin.Envelope(mail.line(), r.line()));
         Next next = session.login(MX_SENDER, new LoginRequest.SmtpFacts(helo, mail.line(), r.line()), backend);

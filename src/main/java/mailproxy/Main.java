@@ -33,6 +33,13 @@ public final class Main {
                     return 0;
                 }
                 case "--check" -> check = true;
+                case "--import-nginx" -> {
+                    if (args.length != 2 || i != 0) {
+                        err.println("mailproxy: --import-nginx takes one nginx config file and nothing else\n" + usage());
+                        return 2;
+                    }
+                    return mailproxy.nginx.NginxImport.run(Path.of(args[1]), out, err);
+                }
                 case "--config", "-c" -> {
                     if (i + 1 >= args.length) {
                         err.println("mailproxy: --config needs a file\n" + usage());
@@ -89,8 +96,11 @@ public final class Main {
     private static String usage() {
         return """
                 usage: java -jar mailproxy.jar [--config FILE] [--check] [--version] [--help]
+                       java -jar mailproxy.jar --import-nginx NGINX_CONF > mailproxy.conf
                   --config FILE  HOCON config (default: config/mailproxy.conf); keys in reference.conf
                   --check        validate the config and exit (0 valid, 1 invalid)
+                  --import-nginx FILE  print nginx's mail { } block as mailproxy config (0 all translated,
+                                 3 some directives not: listed on top and on stderr, 1 unreadable)
                   --version      print the version
                 """;
     }

@@ -105,7 +105,7 @@ class AuthHttpRouterTest {
                     Map.of("X-Auth-Key", "k"), null, Map.of())
                     .route(new LoginRequest(Protocol.SMTP, "cram-md5", "bob", "b913a602c7eda7a495b4e6e7334d3890",
                             "<1.2@h>", 2, CLIENT, LOCAL, "s", null,
-                            new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", TlsFacts.NONE, Optional.empty())));
+                            new TlsFacts("TLSv1.3", "TLS_AES_128_GCM_SHA256", TlsFacts.NONE, Optional.empty()), null));
         }
         assertEquals(List.of(
                 "GET /mail/auth HTTP/1.1",
@@ -183,7 +183,7 @@ class AuthHttpRouterTest {
     void tlsFactsBecomeAuthSslHeaders() throws Exception {
         try (AuthServer auth = AuthServer.start(r -> AuthServer.error("no"))) {
             TlsFacts tls = tlsWithCertificate();
-            LoginRequest login = new LoginRequest(Protocol.IMAP, "plain", "u", "p", "", 1, CLIENT, LOCAL, "s", null, tls);
+            LoginRequest login = new LoginRequest(Protocol.IMAP, "plain", "u", "p", "", 1, CLIENT, LOCAL, "s", null, tls, null);
             router(auth).route(login);
             AuthServer.Request r = auth.last();
             assertEquals("on", r.header("Auth-SSL"));
@@ -203,7 +203,7 @@ class AuthHttpRouterTest {
             assertEquals(tls.clientCertificate().get().pem(), new String(AuthServer.unescape(pem), StandardCharsets.US_ASCII));
             // TLS without a client certificate: no certificate fields
             router(auth).route(new LoginRequest(Protocol.IMAP, "plain", "u", "p", "", 1, CLIENT, LOCAL, "s", null,
-                    new TlsFacts("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", TlsFacts.NONE, Optional.empty())));
+                    new TlsFacts("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", TlsFacts.NONE, Optional.empty()), null));
             assertEquals("NONE", auth.last().header("Auth-SSL-Verify"));
             assertNull(auth.last().header("Auth-SSL-Subject"));
             // plain text: no Auth-SSL at all

@@ -49,7 +49,7 @@ final class ImapBackendLogin implements BackendLogin {
             return new Result.Broken("greeting: " + LogSafe.backendLine(greeting));
         }
         Set<String> caps = capabilities(greeting);
-        Backend.Imap options = route.target().options().imap();
+        Backend.Imap options = ctx.target().options().imap();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             String tag = nextTag();
             b.write(tag + " STARTTLS\r\n");
@@ -57,7 +57,7 @@ final class ImapBackendLogin implements BackendLogin {
             if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
                 return new Result.Broken("STARTTLS refused: " + LogSafe.backendLine(done));
             }
-            ctx.upgradeBackend(b, route.target());
+            ctx.upgradeBackend(b, ctx.target());
             // RFC 9051 §6.2.1: capabilities from before TLS no longer count; ask again
             tag = nextTag();
             b.write(tag + " CAPABILITY\r\n");

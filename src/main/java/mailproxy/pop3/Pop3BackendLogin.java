@@ -27,12 +27,12 @@ final class Pop3BackendLogin implements BackendLogin {
         int max = ctx.limits().backendLineLength();
         String greeting = b.readLine(max);
         if (greeting == null || !greeting.startsWith("+OK")) return new Result.Broken("greeting: " + LogSafe.backendLine(greeting));
-        Backend.Pop3 options = route.target().options().pop3();
+        Backend.Pop3 options = ctx.target().options().pop3();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             b.writeLine("STLS");
             String reply = b.readLine(max);
             if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("STLS refused: " + LogSafe.backendLine(reply));
-            ctx.upgradeBackend(b, route.target());
+            ctx.upgradeBackend(b, ctx.target());
         }
         if (options != null && options.xclient()) {
             b.writeLine("XCLIENT ADDR=" + Addresses.ip(ctx.clientAddress().getAddress())

@@ -2,8 +2,11 @@ package mailproxy.server;
 
 import mailproxy.wire.LogSafe;
 import java.io.IOException;
+import java.util.List;
 import mailproxy.route.LoginRequest;
+import mailproxy.route.PoolServer;
 import mailproxy.route.Route;
+import mailproxy.route.Target;
 import mailproxy.tls.TlsHandshakeException;
 import mailproxy.wire.Connection;
 import org.slf4j.Logger;
@@ -57,22 +60,32 @@ public final class LoginFlow {
                 return Next.CLOSE;
             }
             case Route.Ok ok -> {
-                return backend(ctx, ok, protocol);
+                return backend(ctx, request, ok, protocol);
             }
         }
     }
 
-    private static Next backend(SessionContext ctx, Route.Ok ok, BackendLogin protocol) throws IOException {
+    private static Next backend(SessionContext ctx, LoginRequest request, Route.Ok ok, BackendLogin protocol)
+            throws IOException {
+        // the first candidate only, as before pools; failover comes with the login rewrite
+        List<PoolServer> candidates = ok.pool().candidates(request.routingKey(), request.protocol());
+        if (candidates.isEmpty()) {
+            log.warn("backend {}: no server to use for {}", ok.pool().name(), request.protocol().id());
+            protocol.unavailable();
+            ctx.outcome("backend-unreachable");
+            return Next.CLOSE;
+        }
+        Target target = candidates.get(0).target(request.protocol());
         Connection b;
         try {
-            b = ctx.connect(ok.target());
+            b = ctx.connect(target);
         } catch (TlsHandshakeException e) {
-            log.warn("backend {}: {}", ok.target(), e.getMessage());
+            log.warn("backend {}: {}", target, e.getMessage());
             protocol.unavailable();
             ctx.outcome("backend-tls-failed");
             return Next.CLOSE;
         } catch (IOException e) {
-            log.warn("backend {} unreachable: {}", ok.target(), e.toString());
+            log.warn("backend {} unreachable: {}", target, e.toString());
             protocol.unavailable();
             ctx.outcome("backend-unreachable");
             return Next.CLOSE;
@@ -97,7 +110,7 @@ public final class LoginFlow {
                 return Next.RETRY;
             }
             case BackendLogin.Result.Broken br -> {
-                log.warn("backend {} failed during login: {}", ok.target(), br.reason());
+                log.warn("backend {} failed during login: {}", target, br.reason());
                 ctx.dropBackend();
                 protocol.unavailable();
                 ctx.outcome("backend-failed");

@@ -10,6 +10,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ProxyConfig;
+import mailproxy.route.Pools;
 import mailproxy.route.Router;
 import mailproxy.route.Routers;
 import org.slf4j.Logger;
@@ -22,16 +23,19 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyConfig config;
     private final List<Listener> listeners = new ArrayList<>();
     private final Sessions sessions;
+    private final Pools pools;
 
-    private ProxyServer(ProxyConfig config) {
+    private ProxyServer(ProxyConfig config, Pools pools) {
         this.config = config;
+        this.pools = pools;
         this.sessions = new Sessions(config.limits().proxyTimeout());
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */
     public static ProxyServer start(ProxyConfig config) throws IOException {
-        Map<String, Router> routers = Routers.build(config);
-        ProxyServer server = new ProxyServer(config);
+        Pools pools = Pools.start(config, null);
+        Map<String, Router> routers = Routers.build(config, pools);
+        ProxyServer server = new ProxyServer(config, pools);
         Semaphore permits = new Semaphore(config.maxConnections());
         AtomicLong ids = new AtomicLong();
         try {
@@ -47,6 +51,7 @@ public final class ProxyServer implements AutoCloseable {
         } catch (IOException e) {
             server.listeners.forEach(Listener::close);
             server.sessions.close();
+            pools.close();
             throw e;
         }
         for (Listener l : server.listeners) {
@@ -85,6 +90,7 @@ public final class ProxyServer implements AutoCloseable {
             awaitNoSessions(Duration.ofSeconds(5));
         }
         sessions.close();
+        pools.close();
     }
 
     private void awaitNoSessions(Duration limit) {

@@ -42,6 +42,7 @@ public final class SessionContext {
     private final IdleSweeper sweeper;
     private String user = "-";
     private String backendName = "-";
+    private Target target;
     private String outcome = "closed";
     private long up;
     private long down;
@@ -119,9 +120,13 @@ public final class SessionContext {
         return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
     }
 
+    /** The backend server last connected to (its options: login style, TLS client), or null. */
+    public Target target() { return target; }
+
     /** Connects to a backend, with TLS first where it is implicit; closed with the session. */
     public Connection connect(Target target) throws IOException {
         backendName = target.toString();
+        this.target = target;
         Connection c = BackendDialer.connect(target, limits().connectTimeout(), limits().backendTimeout());
         backend = c;
         if (target.options().tls(listener.protocol()) == Backend.Tls.IMPLICIT) upgradeBackend(c, target);

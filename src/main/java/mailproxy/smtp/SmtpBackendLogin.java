@@ -61,11 +61,11 @@ final class SmtpBackendLogin implements BackendLogin {
         if (r.code != 220) return new Result.Broken("greeting: " + r);
         r = Reply.send(b, "EHLO " + ctx.serverName(), max);
         if (r.code != 250) return new Result.Broken("EHLO refused: " + r);
-        Backend.Smtp options = route.target().options().smtp();
+        Backend.Smtp options = ctx.target().options().smtp();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             r = Reply.send(b, "STARTTLS", max);
             if (r.code != 220) return new Result.Broken("STARTTLS refused: " + r);
-            ctx.upgradeBackend(b, route.target());
+            ctx.upgradeBackend(b, ctx.target());
             // RFC 3207 §4.2: the server forgets the EHLO; say it again, now under TLS
             r = Reply.send(b, "EHLO " + ctx.serverName(), max);
             if (r.code != 250) return new Result.Broken("EHLO after STARTTLS refused: " + r);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.ProxyConfig;
+import mailproxy.route.Pools;
 import mailproxy.server.ProxyServer;
 
 /** Command line: load the config once, start the listeners, stop gracefully on SIGTERM. */
@@ -63,6 +64,8 @@ public final class Main {
         if (check) {
             out.println("mailproxy: " + config + " is valid (" + cfg.listeners().size() + " listeners, "
                     + cfg.backends().size() + " backends, " + cfg.routers().size() + " routers)");
+            // the pools as the proxy would balance them; no health check runs here
+            out.print(Pools.build(cfg, null).describe());
             return 0;
         }
         ProxyServer server;

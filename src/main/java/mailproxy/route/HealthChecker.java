@@ -86,6 +86,9 @@ final class HealthChecker implements AutoCloseable {
         }
     }
 
+    /** Servers and protocols checked. */
+    int checks() { return checks.size(); }
+
     /** Checks under way now. */
     int running() { return running.size(); }
 

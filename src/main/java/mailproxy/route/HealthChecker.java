@@ -75,14 +75,19 @@ final class HealthChecker implements AutoCloseable {
     }
 
     private void run(Check c) {
+        Backend.Health h = c.server().pooling().health();
         try {
-            Backend.Health h = c.server().pooling().health();
-            HealthProbe.Result r = HealthProbe.probe(c.server().target(c.protocol()), c.protocol(), h, connectTimeout, maxLine);
+            HealthProbe.Result r;
+            try {
+                r = HealthProbe.probe(c.server().target(c.protocol()), c.protocol(), h, connectTimeout, maxLine);
+            } catch (RuntimeException e) {
+                r = new HealthProbe.Result(false, "check failed: " + e); // a bug must not end this server's checks
+            }
             if (!closed) c.server().checked(c.protocol(), r.ok(), r.reason());
             done.incrementAndGet();
-            later(c, h.interval());
         } finally {
             running.remove(Thread.currentThread());
+            later(c, h.interval());
         }
     }
 

@@ -85,10 +85,14 @@ public final class PoolServer {
     /** Sessions now open to this server. */
     public int active() { return active.get(); }
 
-    /** A session to this server started (after the backend login, or at connect: the caller's choice, but consistent). */
+    /**
+     * A connection to this server opened: call it at connect, so that least-connections
+     * sees logins under way too, and {@link #released()} once when it closes, whatever
+     * the outcome.
+     */
     public void connected() { active.incrementAndGet(); }
 
-    /** A session counted by {@link #connected()} ended. */
+    /** A connection counted by {@link #connected()} closed. */
     public void released() { active.decrementAndGet(); }
 
     /** No new sessions from now on; open ones go on (reload, admin). */
@@ -100,17 +104,21 @@ public final class PoolServer {
     public boolean up(Protocol p) {
         ServerState s = states[p.ordinal()];
         long now = clock.getAsLong();
+        boolean back = false;
+        boolean up;
         s.lock.lock();
         try {
             if (s.passiveDown && now - s.downUntil >= 0) {
                 s.passiveDown = false;
                 s.failures.clear();
-                log.info("pool {} server {} {} up: fail-timeout {} over", pool, label(p), p.id(), human(pooling.failTimeout()));
+                back = true;
             }
-            return s.checkedUp && !s.passiveDown;
+            up = s.checkedUp && !s.passiveDown;
         } finally {
             s.lock.unlock();
         }
+        if (back) log.info("pool {} server {} {} up: fail-timeout {} over", pool, label(p), p.id(), human(pooling.failTimeout()));
+        return up;
     }
 
     /**
@@ -122,46 +130,48 @@ public final class PoolServer {
         if (pooling.maxFails() == 0) return;
         ServerState s = states[p.ordinal()];
         long now = clock.getAsLong();
+        int n = 0;
         s.lock.lock();
         try {
             s.failures.removeOlderThan(now - pooling.failWindow().toNanos());
             s.failures.add(now, pooling.maxFails());
             if (s.passiveDown) {
                 s.downUntil = now + pooling.failTimeout().toNanos(); // failed again while down (fallback): stay down
-                return;
-            }
-            if (s.failures.size() >= pooling.maxFails()) {
-                int n = s.failures.size();
+            } else if (s.failures.size() >= pooling.maxFails()) {
+                n = s.failures.size();
                 s.passiveDown = true;
                 s.downUntil = now + pooling.failTimeout().toNanos();
                 s.failures.clear();
-                log.info("pool {} server {} {} down for {}: {} failure{} in {} ({})", pool, label(p), p.id(),
-                        human(pooling.failTimeout()), n, n == 1 ? "" : "s", human(pooling.failWindow()), reason);
             }
         } finally {
             s.lock.unlock();
+        }
+        if (n > 0) {
+            log.info("pool {} server {} {} down for {}: {} failure{} in {} ({})", pool, label(p), p.id(),
+                    human(pooling.failTimeout()), n, n == 1 ? "" : "s", human(pooling.failWindow()), reason);
         }
     }
 
     /** A login through this server went well: its recent failures are forgiven, a passive down is lifted. */
     public void succeeded(Protocol p) {
         ServerState s = states[p.ordinal()];
+        boolean lifted;
         s.lock.lock();
         try {
             s.failures.clear();
-            if (s.passiveDown) {
-                s.passiveDown = false;
-                log.info("pool {} server {} {} up: login succeeded", pool, label(p), p.id());
-            }
+            lifted = s.passiveDown;
+            s.passiveDown = false;
         } finally {
             s.lock.unlock();
         }
+        if (lifted) log.info("pool {} server {} {} up: login succeeded", pool, label(p), p.id());
     }
 
     /** One active check's result: rise good ones in a row bring the server up, fall bad ones take it down. */
     void checked(Protocol p, boolean ok, String reason) {
         Backend.Health h = pooling.health();
         ServerState s = states[p.ordinal()];
+        boolean changed = false;
         s.lock.lock();
         try {
             if (ok) {
@@ -169,18 +179,22 @@ public final class PoolServer {
                 if (!s.checkedUp && ++s.good >= h.rise()) {
                     s.checkedUp = true;
                     s.good = 0;
-                    log.info("pool {} server {} {} up: {} ({} check{})", pool, label(p), p.id(), reason, h.rise(), h.rise() == 1 ? "" : "s");
+                    changed = true;
                 }
             } else {
                 s.good = 0;
                 if (s.checkedUp && ++s.bad >= h.fall()) {
                     s.checkedUp = false;
                     s.bad = 0;
-                    log.info("pool {} server {} {} down: {} ({} check{})", pool, label(p), p.id(), reason, h.fall(), h.fall() == 1 ? "" : "s");
+                    changed = true;
                 }
             }
         } finally {
             s.lock.unlock();
+        }
+        if (changed) {
+            int n = ok ? h.rise() : h.fall();
+            log.info("pool {} server {} {} {}: {} ({} check{})", pool, label(p), p.id(), ok ? "up" : "down", reason, n, n == 1 ? "" : "s");
         }
     }
 

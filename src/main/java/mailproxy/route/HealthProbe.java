@@ -61,7 +61,8 @@ final class HealthProbe {
                 try {
                     c.replaceSocket(client.handshake(c.socket(), h.timeout()));
                 } catch (IOException e) {
-                    return new Result(false, "TLS: " + LogSafe.text(e.getMessage()));
+                    String m = LogSafe.text(e.getMessage());
+                    return new Result(false, m.startsWith("TLS") ? m : "TLS: " + m);
                 }
             }
             String greeting;

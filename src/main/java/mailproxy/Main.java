@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.ProxyConfig;
+import mailproxy.route.Pools;
 import mailproxy.server.ProxyServer;
 
 /** Command line: load the config once, start the listeners, stop gracefully on SIGTERM. */
@@ -70,6 +71,8 @@ public final class Main {
         if (check) {
             out.println("mailproxy: " + config + " is valid (" + cfg.listeners().size() + " listeners, "
                     + cfg.backends().size() + " backends, " + cfg.routers().size() + " routers)");
+            // the pools as the proxy would balance them; no health check runs here
+            out.print(Pools.build(cfg, null).describe());
             return 0;
         }
         ProxyServer server;
@@ -80,6 +83,7 @@ public final class Main {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        Reloader.onHangup(config, server, err);
         try {
             Thread.currentThread().join(); // the listeners' threads are virtual: keep the JVM up
         } catch (InterruptedException e) {
@@ -98,7 +102,9 @@ public final class Main {
                 usage: java -jar mailproxy.jar [--config FILE] [--check] [--version] [--help]
                        java -jar mailproxy.jar --import-nginx NGINX_CONF > mailproxy.conf
                   --config FILE  HOCON config (default: config/mailproxy.conf); keys in reference.conf
-                  --check        validate the config and exit (0 valid, 1 invalid)
+                  --check        validate the config, print the backend pools, and exit (0 valid, 1 invalid)
+                SIGHUP re-reads --config: a valid file replaces the running config without a restart;
+                an invalid one is refused with the same one-line error as at startup.
                   --import-nginx FILE  print nginx's mail { } block as mailproxy config (0 all translated,
                                  3 some directives not: listed on top and on stderr, 1 unreadable)
                   --version      print the version

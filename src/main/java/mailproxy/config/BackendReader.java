@@ -1,10 +1,11 @@
 package mailproxy.config;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import mailproxy.tls.TlsClient;
 
-/** mailproxy.backends: named servers with a section per protocol they serve. */
+/** mailproxy.backends: one host or a pool of servers, with a section per protocol they serve. */
 final class BackendReader {
     private BackendReader() {}
 
@@ -13,26 +14,36 @@ final class BackendReader {
         Map<String, Backend> out = new LinkedHashMap<>();
         for (String name : m.entries("backends").keySet()) {
             Section b = all.section(name);
-            String host = b.string("host");
+            boolean listed = b.has("servers");
+            if (listed && b.has("host")) {
+                throw b.error("servers", "host and servers exclude each other: one host = \"...\", or servers = [ { host = ... }, ... ]");
+            }
+            if (!listed && !b.has("host")) {
+                throw b.error("host", "missing; expected host = \"...\" or servers = [ { host = \"...\" }, ... ]");
+            }
+            String host = listed ? "" : b.string("host");
             Backend.Imap imap = null;
             Backend.Pop3 pop3 = null;
             Backend.Smtp smtp = null;
             Section s = b.optionalSection("imap");
             if (s != null) {
                 imap = new Backend.Imap(port(s, 143), s.has("login") ? s.oneOf("login", Backend.ImapLogin.class)
-                        : Backend.ImapLogin.LOGIN, s.has("send-id") && s.bool("send-id"), tls(s));
+                        : Backend.ImapLogin.LOGIN, s.has("send-id") && s.bool("send-id"), tls(s),
+                        balance(s, Backend.Balance.USER_HASH), proxyProtocol(s));
                 s.rejectUnknownKeys();
             }
             s = b.optionalSection("pop3");
             if (s != null) {
                 pop3 = new Backend.Pop3(port(s, 110), s.has("login") ? s.oneOf("login", Backend.Pop3Login.class)
-                        : Backend.Pop3Login.USER, s.has("xclient") && s.bool("xclient"), tls(s));
+                        : Backend.Pop3Login.USER, s.has("xclient") && s.bool("xclient"), tls(s),
+                        balance(s, Backend.Balance.USER_HASH), proxyProtocol(s));
                 s.rejectUnknownKeys();
             }
             s = b.optionalSection("smtp");
             if (s != null) {
                 smtp = new Backend.Smtp(port(s, 25), s.has("auth") ? s.oneOf("auth", Backend.SmtpAuth.class)
-                        : Backend.SmtpAuth.NONE, s.has("xclient") && s.bool("xclient"), tls(s));
+                        : Backend.SmtpAuth.NONE, s.has("xclient") && s.bool("xclient"), tls(s),
+                        balance(s, Backend.Balance.LEAST_CONNECTIONS), proxyProtocol(s));
                 s.rejectUnknownKeys();
             }
             if (imap == null && pop3 == null && smtp == null) {
@@ -41,15 +52,31 @@ final class BackendReader {
             boolean usesTls = (imap != null && imap.tls() != Backend.Tls.OFF)
                     || (pop3 != null && pop3.tls() != Backend.Tls.OFF)
                     || (smtp != null && smtp.tls() != Backend.Tls.OFF);
+            // with servers, the backend-wide client names no host (auth_http's backend-options
+            // uses it for servers the auth server names); each server gets its own below
             TlsClient tlsClient = TlsReader.backend(b, host, usesTls);
+            Backend.Pooling pooling = PoolReader.pooling(b, listed);
+            List<Backend.Server> servers = listed
+                    ? PoolReader.servers(b, imap != null, pop3 != null, smtp != null, usesTls)
+                    : List.of(new Backend.Server(host, 1, 0, 0, 0, tlsClient));
             b.rejectUnknownKeys();
-            out.put(name, new Backend(name, host, imap, pop3, smtp, tlsClient));
+            Backend backend = new Backend(name, host, imap, pop3, smtp, tlsClient, servers, pooling);
+            PoolReader.rejectDuplicates(b, backend);
+            out.put(name, backend);
         }
         return out;
     }
 
     private static Backend.Tls tls(Section s) {
         return s.has("tls") ? s.oneOf("tls", Backend.Tls.class) : Backend.Tls.OFF;
+    }
+
+    private static Backend.Balance balance(Section s, Backend.Balance standard) {
+        return s.has("balance") ? s.oneOf("balance", Backend.Balance.class) : standard;
+    }
+
+    private static Backend.ProxyProtocol proxyProtocol(Section s) {
+        return s.has("proxy-protocol") ? s.oneOf("proxy-protocol", Backend.ProxyProtocol.class) : Backend.ProxyProtocol.OFF;
     }
 
     private static int port(Section s, int standard) {

@@ -95,6 +95,7 @@ public final class ConfigLoader {
                 s.duration("proxy-timeout", Duration.ofSeconds(1)),
                 s.duration("half-close-timeout", Duration.ofMillis(1)),
                 s.duration("connect-timeout", Duration.ofMillis(100)),
+                s.duration("greeting-timeout", Duration.ofMillis(100)),
                 s.duration("backend-timeout", Duration.ofMillis(100)),
                 (int) s.bytes("backend-line-length", 512, 1 << 24));
         s.rejectUnknownKeys();

@@ -2,7 +2,12 @@ package mailproxy.config;
 
 import java.time.Duration;
 
-/** Every bound on what a peer may make the proxy read or wait for (mailproxy.limits). */
+/**
+ * Every bound on what a peer may make the proxy read or wait for (mailproxy.limits).
+ *
+ * @param greetingTimeout how long a freshly connected backend may take to send its first
+ *                        byte before the next server of its pool is tried
+ */
 public record Limits(
         int lineLength,
         int literalSize,
@@ -11,6 +16,7 @@ public record Limits(
         Duration proxyTimeout,
         Duration halfCloseTimeout,
         Duration connectTimeout,
+        Duration greetingTimeout,
         Duration backendTimeout,
         int backendLineLength) {
 
@@ -27,6 +33,7 @@ public record Limits(
                 proxyTimeout == null ? this.proxyTimeout : proxyTimeout,
                 halfCloseTimeout,
                 connectTimeout,
+                greetingTimeout,
                 backendTimeout,
                 backendLineLength);
     }

@@ -149,7 +149,8 @@ final class AuthHttpRouter implements Router {
             }
             pass = noPassword ? "" : r.password();
         }
-        return new Route.Ok(new Target(host, p, options), user, pass);
+        // nginx: Auth-Server/Auth-Port is one server; a pool of one for it
+        return new Route.Ok(Pool.single(new Target(host, p, options), r.protocol()), user, pass);
     }
 
     /** An IP address (IPv6 with or without brackets) or, beyond nginx, a host name. */

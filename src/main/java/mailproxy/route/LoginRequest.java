@@ -45,6 +45,15 @@ public record LoginRequest(
         return new LoginRequest(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, facts, proxy);
     }
 
+    /**
+     * What a pool's user-hash balances on: the login name, lower-cased; in SMTP MX mode
+     * (no login) the recipient's address, lower-cased.
+     */
+    public String routingKey() {
+        String key = user.isEmpty() && smtp != null ? StaticRouter.recipient(smtp.to()) : user;
+        return key.toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** SMTP facts the router may want: the HELO name and the MAIL / RCPT lines as sent. */
     public record SmtpFacts(String helo, String from, String to) {}
 

@@ -5,11 +5,14 @@ import java.time.Duration;
 /** A router's answer for one login. */
 public sealed interface Route {
 
-    /** Log in to {@code target} as {@code user} with {@code password}. */
-    record Ok(Target target, String user, String password) implements Route {
+    /**
+     * Log in to a server of {@code pool} as {@code user} with {@code password}: the login
+     * tries {@code pool.candidates(request.routingKey(), protocol)} in order.
+     */
+    record Ok(Pool pool, String user, String password) implements Route {
         @Override
         public String toString() {
-            return "Ok[" + target + " user=" + user + "]";
+            return "Ok[" + pool.name() + " user=" + user + "]";
         }
     }
 

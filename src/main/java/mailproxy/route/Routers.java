@@ -9,11 +9,12 @@ import mailproxy.config.RouterConfig;
 public final class Routers {
     private Routers() {}
 
-    public static Map<String, Router> build(ProxyConfig config) {
+    /** {@code pools}: the pools of {@code config} ({@link Pools#start}), which static routers route to. */
+    public static Map<String, Router> build(ProxyConfig config, Pools pools) {
         Map<String, Router> out = new HashMap<>();
         for (RouterConfig rc : config.routers().values()) {
             Router r = switch (rc) {
-                case RouterConfig.Static s -> new StaticRouter(s, config.backends());
+                case RouterConfig.Static s -> new StaticRouter(s, pools);
                 case RouterConfig.AuthHttp a -> new AuthHttpRouter(a, config.backends());
             };
             out.put(rc.name(), r);

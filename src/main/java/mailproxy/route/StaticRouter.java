@@ -1,29 +1,26 @@
 package mailproxy.route;
 
 import java.time.Duration;
-import java.util.Locale;
-import java.util.Map;
-import mailproxy.config.Backend;
 import mailproxy.config.RouterConfig;
 
 /**
  * The embedded map, like Perdition's: a user as written, else the domain after '@', else
  * the default. The backend checks the password; the proxy only forwards the login.
  * SMTP MX mode has no user: there the first recipient's address is looked up the same way.
+ * The answer is the backend's pool; which server of it is the pool's policy.
  */
 final class StaticRouter implements Router {
     private final RouterConfig.Static config;
-    private final Map<String, Backend> backends;
+    private final Pools pools;
 
-    StaticRouter(RouterConfig.Static config, Map<String, Backend> backends) {
+    StaticRouter(RouterConfig.Static config, Pools pools) {
         this.config = config;
-        this.backends = backends;
+        this.pools = pools;
     }
 
     @Override
     public Route route(LoginRequest r) {
-        String user = (r.user().isEmpty() && r.smtp() != null ? recipient(r.smtp().to()) : r.user())
-                .toLowerCase(Locale.ROOT);
+        String user = r.routingKey();
         String name = config.users().get(user);
         int at = user.lastIndexOf('@');
         if (name == null && at >= 0) name = config.domains().get(user.substring(at + 1));
@@ -35,11 +32,12 @@ final class StaticRouter implements Router {
         }
         // Say no more than a wrong password would (no account probing); the client may retry.
         if (name == null) return new Route.Reject("Authentication failed.", Duration.ZERO, null);
-        Backend b = backends.get(name);
-        if (!b.serves(r.protocol())) {
+        Pool pool = pools.get(name);
+        if (pool == null) return new Route.Unavailable("no pool for backend " + name);
+        if (!pool.backend().serves(r.protocol())) {
             return new Route.Unavailable("backend " + name + " has no " + r.protocol().id() + " section");
         }
-        return new Route.Ok(new Target(b.host(), b.port(r.protocol()), b), r.user(), r.password());
+        return new Route.Ok(pool, r.user(), r.password());
     }
 
     /** The address in an RCPT line: "RCPT TO:<a@b> params" → a@b (a source route's "@x,@y:" dropped). */

@@ -7,11 +7,8 @@ import java.net.Socket;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import mailproxy.config.ListenerConfig;
-import mailproxy.config.ProxyConfig;
-import mailproxy.route.Router;
+import mailproxy.config.Protocol;
 import mailproxy.session.LiveSession;
-import mailproxy.session.SessionFactory;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 import org.slf4j.Logger;
@@ -26,22 +23,21 @@ final class Listener {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
     private static final Logger sessionLog = LoggerFactory.getLogger("mailproxy.session");
 
-    private final ProxyConfig config;
-    private final ListenerConfig listener;
-    private final Router router;
+    private final Protocol protocol;
+    /** The address as the config gave it (a reload keeps this listener if it is unchanged). */
+    private final InetSocketAddress requested;
     private final ServerSocket socket;
     private final Semaphore permits;
     private final AtomicLong ids;
     private final Sessions sessions;
-    private final SessionFactory factory;
+    /** Settings, router and protocol for new connections; a reload swaps it. */
+    private volatile Binding binding;
     private volatile boolean open = true;
 
-    Listener(ProxyConfig config, ListenerConfig listener, InetSocketAddress address, Router router,
-             SessionFactory factory, Semaphore permits, AtomicLong ids, Sessions sessions) throws IOException {
-        this.factory = factory;
-        this.config = config;
-        this.listener = listener;
-        this.router = router;
+    Listener(InetSocketAddress address, Protocol protocol, Semaphore permits, AtomicLong ids, Sessions sessions)
+            throws IOException {
+        this.protocol = protocol;
+        this.requested = address;
         this.permits = permits;
         this.ids = ids;
         this.sessions = sessions;
@@ -52,11 +48,18 @@ final class Listener {
 
     InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
 
-    ListenerConfig config() { return listener; }
+    Protocol protocol() { return protocol; }
+
+    InetSocketAddress requested() { return requested; }
+
+    /** The listener's name in the config in force. */
+    String name() { return binding.listener().name(); }
+
+    /** What connections accepted from now on are served with. */
+    void serveWith(Binding b) { this.binding = b; }
 
     void start() {
-        Thread.ofVirtual().name(listener.protocol().id() + " accept " + Addresses.hostPort(address()))
-                .start(this::acceptLoop);
+        Thread.ofVirtual().name(protocol.id() + " accept " + Addresses.hostPort(address())).start(this::acceptLoop);
     }
 
     private void acceptLoop() {
@@ -106,7 +109,7 @@ final class Listener {
     }
 
     private String threadName(Socket s, long id) {
-        return listener.protocol().id() + " " + Addresses.hostPort((InetSocketAddress) s.getRemoteSocketAddress()) + " #" + id;
+        return protocol.id() + " " + Addresses.hostPort((InetSocketAddress) s.getRemoteSocketAddress()) + " #" + id;
     }
 
     /**
@@ -118,9 +121,10 @@ final class Listener {
         try {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
-            session = new LiveSession(id, config, listener, router, new Connection(s, 1024), sessions.watchdog());
+            Binding b = binding;
+            session = new LiveSession(id, b.config(), b.listener(), b.router(), new Connection(s, 1024), sessions.watchdog());
             sessions.add(session);
-            session.run(factory);
+            session.run(b.protocol());
         } catch (IOException | RuntimeException | Error e) {
             log.warn("cannot set up session: {}", e.toString());
         } finally {

@@ -19,9 +19,13 @@ final class Sessions implements AutoCloseable {
 
     /** @param limits every listener's limits: the watchdog looks often enough for the shortest */
     Sessions(List<Limits> limits) {
+        this.watchdog = new Watchdog(periodFor(limits));
+    }
+
+    static Duration periodFor(List<Limits> limits) {
         List<Duration> timeouts = new ArrayList<>();
         for (Limits l : limits) timeouts.addAll(List.of(l.timeout(), l.proxyTimeout(), l.backendTimeout()));
-        this.watchdog = new Watchdog(Watchdog.periodFor(timeouts.toArray(Duration[]::new)));
+        return Watchdog.periodFor(timeouts.toArray(Duration[]::new));
     }
 
     Watchdog watchdog() { return watchdog; }

@@ -1,10 +1,14 @@
 package mailproxy.session;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.route.BackendDialer;
 import mailproxy.route.LoginRequest;
+import mailproxy.route.PoolServer;
 import mailproxy.route.Route;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
@@ -13,6 +17,7 @@ import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsHandshakeException;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LogSafe;
+import mailproxy.wire.ProxyHeaderWriter;
 import mailproxy.wire.Watchdog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +35,8 @@ final class Login {
     private final Watchdog watchdog;
     private int attempts;
     private volatile Connection backend;
+    /** The pool server of {@link #backend}, counted in its active sessions until released. */
+    private final AtomicReference<PoolServer> server = new AtomicReference<>();
     private String backendName = "-";
 
     Login(LiveSession session, Router router, Watchdog watchdog) {
@@ -66,26 +73,59 @@ final class Login {
                 return Next.CLOSE;
             }
             case Route.Ok ok -> {
-                return backend(ok, ok.target(), protocol);
+                return backend(ok, request.routingKey(), protocol);
             }
         }
     }
 
-    private Next backend(Route.Ok ok, Target target, BackendLogin protocol) throws IOException {
-        Connection b;
-        try {
-            b = connect(target);
-        } catch (TlsHandshakeException e) {
-            log.warn("backend {}: {}", target, e.getMessage());
-            protocol.unavailable();
-            session.outcome(Outcome.BACKEND_TLS_FAILED);
-            return Next.CLOSE;
-        } catch (IOException e) {
-            log.warn("backend {} unreachable: {}", target, e.toString());
+    /**
+     * Failover over the pool's candidates (docs/ARCHITECTURE.md, "Backend pools"): a server
+     * that refuses the connection, fails TLS or does not greet within greeting-timeout is
+     * marked (passive health) and the next one is tried, up to the pool's max-tries. Once
+     * a backend has seen the password, its answer is final: no other server is tried.
+     */
+    private Next backend(Route.Ok ok, String routingKey, BackendLogin protocol) throws IOException {
+        Protocol p = session.listener().protocol();
+        List<PoolServer> candidates = ok.pool().candidates(routingKey, p);
+        if (candidates.isEmpty()) {
+            log.warn("pool {} has no server for {} that takes new sessions", ok.pool().name(), p.id());
             protocol.unavailable();
             session.outcome(Outcome.BACKEND_UNREACHABLE);
             return Next.CLOSE;
         }
+        Outcome failure = Outcome.BACKEND_UNREACHABLE;
+        for (PoolServer server : candidates) {
+            Target target = server.target(p);
+            Connection b;
+            server.connected();
+            this.server.set(server);
+            try {
+                b = connect(target);
+            } catch (TlsHandshakeException e) {
+                failed(server, p, target, "TLS handshake failed: " + e.getMessage());
+                failure = Outcome.BACKEND_TLS_FAILED;
+                continue;
+            } catch (SocketTimeoutException e) {
+                failed(server, p, target, "no greeting within " + session.limits().greetingTimeout().toMillis() + " ms");
+                continue;
+            } catch (IOException e) {
+                failed(server, p, target, e.toString());
+                continue;
+            }
+            return login(b, server, target, ok, protocol);
+        }
+        protocol.unavailable();
+        session.outcome(failure);
+        return Next.CLOSE;
+    }
+
+    private void failed(PoolServer server, Protocol p, Target target, String reason) {
+        log.warn("backend {} ({} {}): {}", target, server.pool(), p.id(), reason);
+        server.failed(p, reason);
+        closeBackend();
+    }
+
+    private Next login(Connection b, PoolServer server, Target target, Route.Ok ok, BackendLogin protocol) throws IOException {
         BackendLogin.Result result;
         try {
             result = protocol.login(b, target, ok, this::upgrade);
@@ -94,6 +134,7 @@ final class Login {
         }
         switch (result) {
             case BackendLogin.Result.Accepted a -> {
+                server.succeeded(session.listener().protocol());
                 session.user(ok.user());
                 session.client().write(a.replyToClient());
                 session.relayAfterReturn(b);
@@ -115,13 +156,26 @@ final class Login {
         }
     }
 
-    /** Connects to a backend, with TLS first where it is implicit; closed with the session. */
+    /**
+     * Connects to a backend: TCP, the PROXY header where the backend wants one, TLS first
+     * where it is implicit, then waits for the first byte of the greeting; closed with the
+     * session.
+     *
+     * @throws SocketTimeoutException when the server accepted but sent nothing within greeting-timeout
+     */
     private Connection connect(Target target) throws IOException {
         backendName = target.toString();
+        Protocol p = session.listener().protocol();
         Connection c = BackendDialer.connect(target, session.limits().connectTimeout(), session.limits().backendTimeout());
         backend = c;
         c.watchWrites(watchdog, session.limits().backendTimeout());
-        if (target.options().tls(session.listener().protocol()) == Backend.Tls.IMPLICIT) upgrade(c, target);
+        switch (target.options().proxyProtocol(p)) {
+            case V1 -> c.write(ProxyHeaderWriter.v1(session.clientAddress(), session.localAddress()));
+            case V2 -> c.write(ProxyHeaderWriter.v2(session.clientAddress(), session.localAddress()));
+            case OFF -> { }
+        }
+        if (target.options().tls(p) == Backend.Tls.IMPLICIT) upgrade(c, target);
+        c.awaitInput(session.limits().greetingTimeout(), session.limits().backendTimeout());
         return c;
     }
 
@@ -137,10 +191,15 @@ final class Login {
         c.replaceSocket(tlsClient.handshake(c.socket(), session.limits().backendTimeout()));
     }
 
-    /** Closes the backend connection (a refused login, or the session's end); any thread. */
+    /**
+     * Closes the backend connection (a refused or failed login, or the session's end) and
+     * gives its server's session count back; any thread, at most once per connection.
+     */
     void closeBackend() {
         Connection c = backend;
         backend = null;
         if (c != null) c.close();
+        PoolServer s = server.getAndSet(null);
+        if (s != null) s.released();
     }
 }

@@ -132,6 +132,22 @@ public final class Connection implements Closeable {
         }
     }
 
+    /**
+     * Waits until the peer has sent something (a backend's greeting), for at most
+     * {@code wait}; afterwards lines take {@code readTimeout} each.
+     *
+     * @throws SocketTimeoutException nothing arrived in time
+     * @throws EOFException the peer closed first
+     */
+    public void awaitInput(Duration wait, Duration readTimeout) throws IOException {
+        if (pos == lim) {
+            lineTimeoutNanos = wait.toNanos();
+            startDeadline();
+            if (!fill()) throw new EOFException("closed before sending anything");
+        }
+        readTimeout(readTimeout);
+    }
+
     /** Reads exactly n bytes (an IMAP literal); the caller has checked n against its limit. */
     public byte[] readExactly(int n) throws IOException {
         startDeadline();

@@ -24,14 +24,15 @@ public final class Watchdog implements AutoCloseable {
     private final Set<Connection> writers = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean open = true;
+    private volatile long periodMillis;
 
     /** @param period how often to look; a stall or idle relay ends at most this long after its timeout */
     public Watchdog(Duration period) {
-        long ms = Math.max(1, period.toMillis());
+        period(period);
         this.thread = Thread.ofVirtual().name("watchdog").start(() -> {
             while (open) {
                 try {
-                    Thread.sleep(ms);
+                    Thread.sleep(periodMillis);
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -51,6 +52,9 @@ public final class Watchdog implements AutoCloseable {
         for (Duration t : timeouts) shortest = Math.min(shortest, t.toMillis());
         return Duration.ofMillis(Math.clamp(shortest / 10, 10, 1000));
     }
+
+    /** Changes how often it looks (a reload with other timeouts). */
+    public void period(Duration period) { periodMillis = Math.max(1, period.toMillis()); }
 
     void add(Relay r) { relays.add(r); }
 

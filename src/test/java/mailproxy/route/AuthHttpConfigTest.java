@@ -53,7 +53,7 @@ class AuthHttpConfigTest {
         assertEquals(4, a.keepAlive());
         assertEquals("store", a.backendTemplate());
         assertEquals(List.of("X-Auth-Key", "A-Second"), List.copyOf(a.headers().keySet()), "file order kept");
-        Map<String, Router> routers = Routers.build(c);
+        Map<String, Router> routers = Routers.build(c, Pools.build(c, null));
         assertInstanceOf(AuthHttpRouter.class, routers.get("auth"));
         assertInstanceOf(StaticRouter.class, routers.get("local"));
     }

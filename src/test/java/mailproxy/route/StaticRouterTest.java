@@ -25,13 +25,19 @@ class StaticRouterTest {
             }""", "t.conf");
 
     private Route route(String router, Protocol p, String user) throws InterruptedException {
-        Router r = Routers.build(config).get(router);
+        Router r = Routers.build(config, Pools.build(config, null)).get(router);
         InetSocketAddress client = new InetSocketAddress("127.0.0.1", 5000);
         return r.route(new LoginRequest(p, "plain", user, "pw", "", 1, client, client, "s1", null));
     }
 
+    /** The first server to try (each backend here is one host). */
     private static String target(Route r) {
-        return ((Route.Ok) r).target().toString();
+        return target(r, Protocol.IMAP);
+    }
+
+    private static String target(Route r, Protocol p) {
+        Route.Ok ok = (Route.Ok) r;
+        return ok.pool().candidates("x", p).get(0).target(p).toString();
     }
 
     @Test
@@ -39,7 +45,7 @@ class StaticRouterTest {
         assertEquals("10.0.0.3:143", target(route("withDefault", Protocol.IMAP, "VIP@example.org")));
         assertEquals("10.0.0.2:143", target(route("withDefault", Protocol.IMAP, "alice@EXAMPLE.org")));
         assertEquals("10.0.0.1:1143", target(route("withDefault", Protocol.IMAP, "carol@elsewhere.net")));
-        assertEquals("10.0.0.1:1110", target(route("withDefault", Protocol.POP3, "dave")));
+        assertEquals("10.0.0.1:1110", target(route("withDefault", Protocol.POP3, "dave"), Protocol.POP3));
     }
 
     @Test

@@ -1,0 +1,52 @@
+package mailproxy;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import mailproxy.config.ConfigException;
+import mailproxy.config.ConfigLoader;
+import mailproxy.config.ProxyConfig;
+import mailproxy.server.ProxyServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * SIGHUP: read and check the config file again; a valid one replaces the running config
+ * (ProxyServer.reload), an invalid one is refused with the one-line error that startup
+ * would give, and the running config goes on (docs/ARCHITECTURE.md, "Reloading").
+ */
+final class Reloader {
+    private static final Logger log = LoggerFactory.getLogger(Reloader.class);
+    private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
+
+    private Reloader() {}
+
+    static void onHangup(Path file, ProxyServer server, PrintStream err) {
+        try {
+            // sun.misc.Signal is the JDK's supported way to take a signal (jdk.unsupported)
+            Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("reload").start(() -> reload(file, server)));
+        } catch (IllegalArgumentException e) {
+            err.println("mailproxy: SIGHUP is not available here, reload disabled: " + e.getMessage());
+        }
+    }
+
+    /** @return true when the new config is in force */
+    static boolean reload(Path file, ProxyServer server) {
+        ONE_AT_A_TIME.lock();
+        try {
+            log.info("SIGHUP: reloading {}", file);
+            ProxyConfig cfg = ConfigLoader.load(file);
+            server.reload(cfg);
+            return true;
+        } catch (ConfigException e) {
+            log.error("reload refused, the running config stays: {}", e.getMessage());
+        } catch (IOException e) {
+            log.error("reload refused, the running config stays: {}", e.getMessage());
+        } finally {
+            ONE_AT_A_TIME.unlock();
+        }
+        return false;
+    }
+}

@@ -1,0 +1,93 @@
+package mailproxy.config;
+
+import com.typesafe.config.ConfigObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import mailproxy.tls.TlsClient;
+
+/** The pool keys of a backend: servers, passive marking, active health checks, max-tries. */
+final class PoolReader {
+    private PoolReader() {}
+
+    /** Active checks run every 10s for a backend with servers; a one-host backend has them only when asked. */
+    static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
+    static Backend.Pooling pooling(Section b, boolean listed) {
+        Backend.Pooling d = Backend.Pooling.ONE_HOST;
+        int maxFails = b.has("max-fails") ? b.integer("max-fails", 0, 1000) : d.maxFails();
+        Duration failWindow = b.has("fail-window") ? b.duration("fail-window", Duration.ofMillis(1)) : d.failWindow();
+        Duration failTimeout = b.has("fail-timeout") ? b.duration("fail-timeout", Duration.ofMillis(1)) : d.failTimeout();
+        int maxTries = b.has("max-tries") ? b.integer("max-tries", 1, 100) : d.maxTries();
+        Backend.Health h = d.health();
+        Duration interval = listed ? DEFAULT_INTERVAL : h.interval();
+        Section s = b.optionalSection("health");
+        if (s != null) {
+            if (s.has("interval")) {
+                interval = s.duration("interval", Duration.ZERO);
+                if (!interval.isZero() && interval.compareTo(Duration.ofMillis(10)) < 0) {
+                    throw s.error("interval", "expected 0s (no checks) or at least 10ms, got " + interval);
+                }
+            }
+            h = new Backend.Health(interval,
+                    s.has("rise") ? s.integer("rise", 1, 100) : h.rise(),
+                    s.has("fall") ? s.integer("fall", 1, 100) : h.fall(),
+                    s.has("timeout") ? s.duration("timeout", Duration.ofMillis(10)) : h.timeout(),
+                    s.has("tls") ? s.bool("tls") : h.tls());
+            s.rejectUnknownKeys();
+        } else {
+            h = new Backend.Health(interval, h.rise(), h.fall(), h.timeout(), h.tls());
+        }
+        return new Backend.Pooling(maxFails, failWindow, failTimeout, maxTries, h);
+    }
+
+    /** servers = [ { host, weight, imap-port, pop3-port, smtp-port }, ... ] */
+    static List<Backend.Server> servers(Section b, boolean imap, boolean pop3, boolean smtp, boolean usesTls) {
+        List<? extends ConfigObject> objects = b.objects("servers");
+        if (objects.isEmpty()) throw b.error("servers", "expected at least one { host = \"...\" }");
+        Map<String, TlsClient> tlsByHost = new HashMap<>();
+        List<Backend.Server> out = new ArrayList<>();
+        for (int i = 0; i < objects.size(); i++) {
+            Section s = new Section(objects.get(i).toConfig(), b.path() + ".servers[" + i + "]", b.file());
+            String host = s.string("host");
+            if (host.isBlank()) throw s.error("host", "expected a host name or address, got an empty string");
+            int weight = s.has("weight") ? s.integer("weight", 1, 1000) : 1;
+            int imapPort = ownPort(s, "imap", imap);
+            int pop3Port = ownPort(s, "pop3", pop3);
+            int smtpPort = ownPort(s, "smtp", smtp);
+            s.rejectUnknownKeys();
+            // each server its own TLS client: the host is the name sent as SNI and verified
+            // (unless tls-server-name says otherwise); read once per host
+            TlsClient tls = tlsByHost.computeIfAbsent(host, h -> TlsReader.backend(b, h, usesTls));
+            out.add(new Backend.Server(host, weight, imapPort, pop3Port, smtpPort, tls));
+        }
+        return List.copyOf(out);
+    }
+
+    private static int ownPort(Section s, String protocol, boolean served) {
+        String key = protocol + "-port";
+        if (!s.has(key)) return 0;
+        int port = s.integer(key, 1, 65535);
+        if (!served) throw s.error(key, "the backend has no " + protocol + " { } section");
+        return port;
+    }
+
+    /** Two servers that are the same host and port for a protocol would be one server counted twice. */
+    static void rejectDuplicates(Section b, Backend backend) {
+        for (Protocol p : Protocol.values()) {
+            if (!backend.serves(p)) continue;
+            Map<String, Integer> seen = new HashMap<>();
+            List<Backend.Server> servers = backend.servers();
+            for (int i = 0; i < servers.size(); i++) {
+                String id = servers.get(i).host().toLowerCase(java.util.Locale.ROOT) + ":" + backend.port(servers.get(i), p);
+                Integer before = seen.putIfAbsent(id, i);
+                if (before != null) {
+                    throw b.error("servers", "servers[" + before + "] and servers[" + i + "] are both " + id
+                            + " for " + p.id() + ": give one its own " + p.id() + "-port");
+                }
+            }
+        }
+    }
+}

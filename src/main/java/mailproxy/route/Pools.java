@@ -1,0 +1,159 @@
+package mailproxy.route;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import mailproxy.config.Backend;
+import mailproxy.config.Protocol;
+import mailproxy.config.ProxyConfig;
+
+/**
+ * Every backend's {@link Pool}, built from the config, and the one {@link HealthChecker}
+ * for all of them. On a reload the new Pools takes over each server whose pool name, host
+ * and ports are unchanged with its state (up/down, open sessions, recent failures); servers
+ * that are gone are drained, so sessions still on them go on but no new one starts.
+ */
+public final class Pools implements AutoCloseable {
+    private final Map<String, Pool> pools;
+    private final HealthChecker checker;
+
+    private Pools(Map<String, Pool> pools, HealthChecker checker) {
+        this.pools = pools;
+        this.checker = checker;
+    }
+
+    /**
+     * The pools of {@code cfg} with their health checks running. {@code previous} (may be
+     * null) stops its checks; its pools stay usable by logins already holding them.
+     */
+    public static Pools start(ProxyConfig cfg, Pools previous) {
+        Pools p = build(cfg, previous, System::nanoTime);
+        if (previous != null) previous.close();
+        p.checker.start();
+        return p;
+    }
+
+    /** The pools without health checks running: for --check, tests. */
+    public static Pools build(ProxyConfig cfg, Pools previous) {
+        return build(cfg, previous, System::nanoTime);
+    }
+
+    static Pools build(ProxyConfig cfg, Pools previous, LongSupplier clock) {
+        Map<String, Pool> pools = new LinkedHashMap<>();
+        cfg.backends().values().stream().sorted((a, b) -> a.name().compareTo(b.name()))
+                .forEach(b -> pools.put(b.name(), Pool.of(b, clock, previous)));
+        if (previous != null) {
+            for (Pool old : previous.pools.values()) {
+                for (PoolServer s : old.servers()) {
+                    if (!carriedOver(pools, s)) s.drain();
+                }
+            }
+        }
+        return new Pools(pools, new HealthChecker(checks(pools.values()), cfg.limits()));
+    }
+
+    private static List<HealthChecker.Check> checks(Collection<Pool> pools) {
+        List<HealthChecker.Check> out = new ArrayList<>();
+        for (Pool pool : pools) {
+            if (!pool.backend().pooling().health().on()) continue;
+            for (PoolServer s : pool.servers()) {
+                for (Protocol p : Protocol.values()) {
+                    if (s.serves(p)) out.add(new HealthChecker.Check(s, p));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The server with this pool name, host and ports, or null. */
+    PoolServer find(String pool, String host, int[] ports) {
+        Pool p = pools.get(pool);
+        if (p == null) return null;
+        for (PoolServer s : p.servers()) {
+            if (s.host().toLowerCase(Locale.ROOT).equals(host.toLowerCase(Locale.ROOT)) && Arrays.equals(ports(s), ports)) return s;
+        }
+        return null;
+    }
+
+    private static boolean carriedOver(Map<String, Pool> pools, PoolServer old) {
+        Pool p = pools.get(old.pool());
+        if (p == null) return false;
+        for (PoolServer s : p.servers()) {
+            if (s.host().equalsIgnoreCase(old.host()) && Arrays.equals(ports(s), ports(old))) return true;
+        }
+        return false;
+    }
+
+    private static int[] ports(PoolServer s) {
+        int[] out = new int[Protocol.values().length];
+        for (Protocol p : Protocol.values()) out[p.ordinal()] = s.serves(p) ? s.target(p).port() : -1;
+        return out;
+    }
+
+    /** The pool of the backend with this name, or null. */
+    public Pool get(String name) { return pools.get(name); }
+
+    public Collection<Pool> all() { return pools.values(); }
+
+    /** The health checker (for tests). */
+    HealthChecker checker() { return checker; }
+
+    /** Stops the health checks. Pools and servers stay usable; their up/down state stays as it was. */
+    @Override
+    public void close() {
+        checker.close();
+    }
+
+    /**
+     * For --check and the admin: each pool, its policy per protocol, pool settings and
+     * servers with weights, ports and any that are down or draining.
+     */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        for (Pool pool : pools.values()) {
+            Backend bk = pool.backend();
+            Backend.Pooling pl = bk.pooling();
+            b.append("pool ").append(pool.name()).append(':');
+            String sep = " ";
+            for (Protocol p : Protocol.values()) {
+                if (!bk.serves(p)) continue;
+                b.append(sep).append(p.id()).append(' ').append(name(bk.balance(p)));
+                if (bk.proxyProtocol(p) != Backend.ProxyProtocol.OFF) b.append(" proxy-protocol ").append(name(bk.proxyProtocol(p)));
+                sep = ", ";
+            }
+            b.append("; max-tries ").append(pl.maxTries());
+            if (pl.maxFails() == 0) b.append("; no passive marking");
+            else b.append("; down for ").append(PoolServer.human(pl.failTimeout())).append(" after ").append(pl.maxFails())
+                    .append(" failure").append(pl.maxFails() == 1 ? "" : "s").append(" in ").append(PoolServer.human(pl.failWindow()));
+            Backend.Health h = pl.health();
+            if (h.on()) b.append("; checks every ").append(PoolServer.human(h.interval())).append(" (rise ").append(h.rise())
+                    .append(", fall ").append(h.fall()).append(", timeout ").append(PoolServer.human(h.timeout()))
+                    .append(h.tls() ? "" : ", no TLS").append(')');
+            else b.append("; no health checks");
+            b.append('\n');
+            for (PoolServer s : pool.servers()) {
+                b.append("  server ").append(s.host()).append(" weight ").append(s.weight());
+                List<String> down = new ArrayList<>();
+                for (Protocol p : Protocol.values()) {
+                    if (!s.serves(p)) continue;
+                    b.append(' ').append(p.id()).append(' ').append(s.target(p).port());
+                    if (!s.up(p)) down.add(p.id());
+                }
+                if (!down.isEmpty()) b.append(" DOWN ").append(String.join(",", down));
+                if (s.draining()) b.append(" DRAINING");
+                if (s.active() > 0) b.append(" sessions ").append(s.active());
+                b.append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String name(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

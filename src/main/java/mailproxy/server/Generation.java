@@ -1,0 +1,39 @@
+package mailproxy.server;
+
+import java.util.Map;
+import mailproxy.config.ProxyConfig;
+import mailproxy.route.Pools;
+import mailproxy.route.Router;
+import mailproxy.route.Routers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One configuration in force: the config, its backend pools (health checks running) and
+ * its routers. A reload builds the next generation beside this one and swaps it in; a
+ * session keeps the generation it was accepted under until it ends (docs/ARCHITECTURE.md,
+ * "Reloading").
+ */
+record Generation(ProxyConfig config, Pools pools, Map<String, Router> routers) {
+    private static final Logger log = LoggerFactory.getLogger(Generation.class);
+
+    /** The pools (taking over {@code previous}'s server state and stopping its checks) and routers. */
+    static Generation start(ProxyConfig config, Generation previous) {
+        Pools pools = Pools.start(config, previous == null ? null : previous.pools());
+        return new Generation(config, pools, Routers.build(config, pools));
+    }
+
+    Router router(String name) { return routers.get(name); }
+
+    /** Closes the routers (auth_http's keep-alive connections) and stops the health checks. */
+    void close() {
+        for (Router r : routers.values()) {
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                log.warn("closing a router failed: {}", e.toString());
+            }
+        }
+        pools.close();
+    }
+}

@@ -77,7 +77,7 @@ public final class ConfigLoader {
         for (int i = 0; i < objects.size(); i++) {
             Config merged = objects.get(i).toConfig().withFallback(all.getConfig("mailproxy.listener-defaults"));
             Section s = new Section(merged, "mailproxy.listeners[" + i + "]", file);
-            listeners.add(listener(s, i, routers, defaultRouter));
+            listeners.add(listener(s, i, routers, defaultRouter, backends));
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
         m.rejectUnknownKeys();
@@ -100,7 +100,8 @@ public final class ConfigLoader {
         return l;
     }
 
-    private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter) {
+    private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter,
+            Map<String, Backend> backends) {
         Protocol protocol = s.oneOf("protocol", Protocol.class);
         String name = s.has("name") ? s.string("name") : protocol.id() + "-" + index;
         List<InetSocketAddress> addresses = new ArrayList<>();
@@ -133,9 +134,14 @@ public final class ConfigLoader {
                         + "' is static and has no password to give the backend)");
             }
         }
+        ListenerConfig.SmtpMode smtpMode = s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class);
+        boolean trustUnchecked = s.bool("smtp-trust-unchecked-login");
+        if (protocol == Protocol.SMTP && smtpMode == ListenerConfig.SmtpMode.SUBMISSION && !trustUnchecked) {
+            UncheckedLogin.refuse(s, name, routers.get(router), auth, backends);
+        }
         ListenerConfig l = new ListenerConfig(name, protocol, List.copyOf(addresses), router, List.copyOf(auth),
                 s.strings("pop3-capabilities"), s.strings("imap-capabilities"),
-                s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class),
+                smtpMode,
                 s.bytes("smtp-size", -1, Long.MAX_VALUE),
                 s.duration("smtp-greeting-delay", Duration.ZERO),
                 TlsReader.listener(s),

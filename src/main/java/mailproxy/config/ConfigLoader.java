@@ -80,9 +80,19 @@ public final class ConfigLoader {
             listeners.add(listener(s, i, routers, defaultRouter, backends));
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
+        GuardConfig guard = GuardReader.read(m);
         m.rejectUnknownKeys();
         return new ProxyConfig(file, serverName, maxConnections, drain, limits, relayBuffer,
-                Map.copyOf(backends), Map.copyOf(routers), defaultRouter, List.copyOf(listeners));
+                Map.copyOf(backends), Map.copyOf(routers), defaultRouter, List.copyOf(listeners), guard);
+    }
+
+    /** reference.conf's guard and state sections, read once. */
+    static GuardConfig defaultGuard() {
+        return DefaultGuard.VALUE;
+    }
+
+    private static final class DefaultGuard {
+        static final GuardConfig VALUE = parse("", "reference.conf").guard();
     }
 
     private static Limits limits(Section s) {

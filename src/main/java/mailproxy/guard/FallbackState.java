@@ -60,8 +60,8 @@ final class FallbackState implements SharedState {
     }
 
     @Override
-    public long increment(String key, Duration ttl) {
-        return call(s -> s.increment(key, ttl));
+    public long increment(String key, long delta, Duration ttl) {
+        return call(s -> s.increment(key, delta, ttl));
     }
 
     @Override

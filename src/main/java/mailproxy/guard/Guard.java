@@ -166,9 +166,9 @@ public final class Guard implements AutoCloseable {
         if (secret != null && config.rememberedSecrets() > 0 && repeated(net, u, secret)) {
             return delay(Math.max(state.count(pairKey), state.count(userFails)));
         }
-        long fromAddress = state.increment("fail:ip:" + net, config.window());
-        long pair = state.increment(pairKey, config.window());
-        long forUser = u.isEmpty() ? 0 : state.increment(userFails, config.window());
+        long fromAddress = state.increment("fail:ip:" + net, 1, config.window());
+        long pair = state.increment(pairKey, 1, config.window());
+        long forUser = u.isEmpty() ? 0 : state.increment(userFails, 1, config.window());
         if (config.blockAfter() > 0 && fromAddress >= config.blockAfter()) {
             state.put("block:" + net, Long.toString(fromAddress), config.blockTime());
             if (fromAddress == config.blockAfter()) {
@@ -200,13 +200,21 @@ public final class Guard implements AutoCloseable {
         return Duration.ofMillis(Math.min(ms, max));
     }
 
-    /** A good login: this address's failures for this user are forgotten (the rest stay). */
+    /**
+     * A good login: this address's failures for this user are forgotten, also in the
+     * user's count (they were the user's own typos). Failures from other addresses stay,
+     * and so does the address's count toward a block: a password that works for one
+     * account must not reset guessing at others.
+     */
     public void loginSucceeded(InetAddress client, String user) {
         if (trusted(client)) return;
         String net = network(client);
         String u = userKey(user);
-        state.delete("fail:pair:" + net + ":" + u);
+        String pairKey = "fail:pair:" + net + ":" + u;
+        long own = state.count(pairKey);
+        state.delete(pairKey);
         state.delete("seen:" + net + ":" + u);
+        if (own > 0 && !u.isEmpty()) state.increment("fail:user:" + u, -own, config.window());
     }
 
     // ---------------------------------------------------------------- keys

@@ -30,11 +30,14 @@ final class LocalState implements SharedState {
     }
 
     @Override
-    public long increment(String key, Duration ttl) {
+    public long increment(String key, long delta, Duration ttl) {
         long now = clock.millis();
-        Entry e = map.compute(key, (k, old) -> old == null || old.expiresAt <= now
-                ? new Entry(1, null, now + ttl.toMillis())
-                : new Entry(old.count + 1, null, old.expiresAt));
+        Entry e = map.compute(key, (k, old) -> {
+            boolean fresh = old == null || old.expiresAt <= now;
+            long n = (fresh ? 0 : old.count) + delta;
+            return n <= 0 ? null : new Entry(n, null, fresh ? now + ttl.toMillis() : old.expiresAt);
+        });
+        if (e == null) return 0;
         bound();
         return e.count;
     }

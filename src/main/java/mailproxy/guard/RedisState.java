@@ -24,20 +24,18 @@ final class RedisState implements SharedState {
      * One script so that INCRBY and PEXPIRE happen together (Redis runs a script
      * atomically): a crash between them cannot leave a counter without an expiry.
      * ARGV: delta, ttl in ms, mode. "window": the expiry is set only when the key has none
-     * (a fixed window from the first increment). "refresh": the expiry is set every time,
-     * and a counter at or below zero is removed.
+     * (a fixed window from the first increment). "refresh": the expiry is set every time.
+     * Either way a counter at or below zero is removed.
      */
     private static final String ADD = """
             local n = redis.call('INCRBY', KEYS[1], ARGV[1])
-            if ARGV[3] == 'window' then
-              if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-              return n
-            end
             if n <= 0 then
               redis.call('DEL', KEYS[1])
               return 0
             end
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            if ARGV[3] ~= 'window' or redis.call('PTTL', KEYS[1]) < 0 then
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            end
             return n
             """;
 
@@ -94,8 +92,8 @@ final class RedisState implements SharedState {
     }
 
     @Override
-    public long increment(String key, Duration ttl) {
-        return add(key, 1, ttl, "window");
+    public long increment(String key, long delta, Duration ttl) {
+        return add(key, delta, ttl, "window");
     }
 
     @Override

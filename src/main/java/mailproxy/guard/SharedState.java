@@ -16,10 +16,11 @@ import java.time.Duration;
 public interface SharedState extends AutoCloseable {
 
     /**
-     * Adds 1 to a counter in a fixed window: a new key lives {@code ttl}, later increments
-     * keep its expiry (INCR and PEXPIRE in one step). Returns the value after the increment.
+     * Adds {@code delta} to a counter in a fixed window: a new key lives {@code ttl}, later
+     * changes keep its expiry (INCRBY and PEXPIRE in one step). At or below zero the key is
+     * removed and 0 returned. Returns the value after the change.
      */
-    long increment(String key, Duration ttl);
+    long increment(String key, long delta, Duration ttl);
 
     /**
      * Adds {@code delta} (negative to give back) and makes the key live {@code ttl} from

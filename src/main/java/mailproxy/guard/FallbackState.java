@@ -95,10 +95,13 @@ final class FallbackState implements SharedState {
         });
     }
 
-    /** Whether Redis is in use; while it is down this also tries it when a retry is due. */
+    /**
+     * Whether Redis is in use now: one read of a key nobody writes, which notices Redis
+     * going away (or, while it is down and a retry is due, coming back) before the answer.
+     */
     @Override
     public boolean shared() {
-        if (down.get()) count("probe"); // a read of a key nobody writes: recovers when due
+        count("probe");
         return !down.get();
     }
 

@@ -252,6 +252,7 @@ write_mailproxy_conf() {
   cat >"$f" <<EOF
 # mailproxy bench: static route to the bench's Dovecot and smtp-sink; no ID/XCLIENT,
 # as nginx is configured (xclient off), so both proxies do the same backend work.
+# smtp-sink takes no AUTH: the submission listeners say smtp-trust-unchecked-login.
 mailproxy {
   server-name = "bench.invalid"
   max-connections = 9900
@@ -270,7 +271,7 @@ mailproxy {
   listeners = [
     { protocol = imap, listen = "127.0.0.1:$MP_IMAP" }
     { protocol = pop3, listen = "127.0.0.1:$MP_POP3" }
-    { protocol = smtp, listen = "127.0.0.1:$MP_SMTP" }
+    { protocol = smtp, listen = "127.0.0.1:$MP_SMTP", smtp-trust-unchecked-login = true }
 $(mailproxy_tls_listeners)
   ]
 }
@@ -285,7 +286,7 @@ mailproxy_tls_listeners() {
   cat <<EOF
     { protocol = imap, listen = "127.0.0.1:$MP_IMAPS", tls = implicit, $certs }
     { protocol = pop3, listen = "127.0.0.1:$MP_POP3S", tls = implicit, $certs }
-    { protocol = smtp, listen = "127.0.0.1:$MP_SMTPS", tls = implicit, $certs }
+    { protocol = smtp, listen = "127.0.0.1:$MP_SMTPS", tls = implicit, $certs, smtp-trust-unchecked-login = true }
 EOF
 }
 

@@ -78,12 +78,22 @@ public final class ConfigLoader {
         for (int i = 0; i < objects.size(); i++) {
             Config merged = objects.get(i).toConfig().withFallback(all.getConfig("mailproxy.listener-defaults"));
             Section s = new Section(merged, "mailproxy.listeners[" + i + "]", file);
-            listeners.add(listener(s, i, routers, defaultRouter, limits, relayBuffer));
+            listeners.add(listener(s, i, routers, defaultRouter, limits, relayBuffer, backends));
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
+        GuardConfig guard = GuardReader.read(m);
         m.rejectUnknownKeys();
         return new ProxyConfig(file, serverName, maxConnections, drain, limits, relayBuffer,
-                Map.copyOf(backends), Map.copyOf(routers), defaultRouter, List.copyOf(listeners));
+                Map.copyOf(backends), Map.copyOf(routers), defaultRouter, List.copyOf(listeners), guard);
+    }
+
+    /** reference.conf's guard and state sections, read once. */
+    static GuardConfig defaultGuard() {
+        return DefaultGuard.VALUE;
+    }
+
+    private static final class DefaultGuard {
+        static final GuardConfig VALUE = parse("", "reference.conf").guard();
     }
 
     private static Limits limits(Section s) {
@@ -103,7 +113,7 @@ public final class ConfigLoader {
     }
 
     private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter,
-            Limits limits, int relayBuffer) {
+            Limits limits, int relayBuffer, Map<String, Backend> backends) {
         Protocol protocol = s.oneOf("protocol", Protocol.class);
         String name = s.has("name") ? s.string("name") : protocol.id() + "-" + index;
         List<InetSocketAddress> addresses = new ArrayList<>();
@@ -152,9 +162,14 @@ public final class ConfigLoader {
             auth.removeIf(m -> m.equals("external"));
         }
         boolean proxyProtocol = s.bool("proxy-protocol");
+        ListenerConfig.SmtpMode smtpMode = s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class);
+        boolean trustUnchecked = s.bool("smtp-trust-unchecked-login");
+        if (protocol == Protocol.SMTP && smtpMode == ListenerConfig.SmtpMode.SUBMISSION && !trustUnchecked) {
+            UncheckedLogin.refuse(s, name, routers.get(router), auth, backends);
+        }
         ListenerConfig l = new ListenerConfig(name, protocol, List.copyOf(addresses), router, List.copyOf(auth),
                 s.strings("pop3-capabilities"), s.strings("imap-capabilities"),
-                s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class),
+                smtpMode,
                 s.bytes("smtp-size", -1, Long.MAX_VALUE),
                 s.duration("smtp-greeting-delay", Duration.ZERO),
                 tls,

@@ -9,7 +9,7 @@ final class ListenerKeys {
     static final Set<String> ALL = Set.of(
             "name", "protocol", "listen", "router", "auth",
             "pop3-capabilities", "imap-capabilities",
-            "smtp-mode", "smtp-size", "smtp-greeting-delay", "pop3-apop",
+            "smtp-mode", "smtp-size", "smtp-greeting-delay", "smtp-trust-unchecked-login", "pop3-apop",
             "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
             "proxy-protocol", "trusted-proxies", "smtp-capabilities",
             // nginx's per-server {} overrides; absent = the mailproxy.limits / relay value

@@ -15,4 +15,14 @@ public record ProxyConfig(
         Map<String, Backend> backends,
         Map<String, RouterConfig> routers,
         String defaultRouter,
-        List<ListenerConfig> listeners) {}
+        List<ListenerConfig> listeners,
+        GuardConfig guard) {
+
+    /** Without a guard section: reference.conf's guard and state defaults. */
+    public ProxyConfig(String source, String serverName, int maxConnections, Duration drainTimeout, Limits limits,
+            int relayBufferSize, Map<String, Backend> backends, Map<String, RouterConfig> routers,
+            String defaultRouter, List<ListenerConfig> listeners) {
+        this(source, serverName, maxConnections, drainTimeout, limits, relayBufferSize, backends, routers,
+                defaultRouter, listeners, ConfigLoader.defaultGuard());
+    }
+}

@@ -30,6 +30,10 @@ public final class ImapSession implements ProtocolSession {
     static final Replies REPLIES = new Replies() {
         @Override public String lineTooLong() { return ImapReplies.BYE_LINE_TOO_LONG; }
         @Override public String timeout() { return ImapReplies.BYE_IDLE; }
+        // RFC 9051 §7.1.5: BYE "the server is unwilling to accept the connection"
+        @Override public String tooManyConnections() { return "* BYE [UNAVAILABLE] Too many connections from your address\r\n"; }
+        // RFC 5530 §3: LIMIT "the operation ran up against an implementation limit"
+        @Override public String tooManySessions() { return "* BYE [LIMIT] Too many sessions for this user\r\n"; }
         @Override public String authCancelled() { return "BAD Authentication cancelled"; }
         @Override public String authMalformed() { return "BAD Invalid authentication data"; }
         @Override public String authUnsupported() { return "NO Unsupported authentication mechanism"; }
@@ -148,8 +152,13 @@ public final class ImapSession implements ProtocolSession {
         return session.readLine();
     }
 
+    /** A failed login counts toward max-errors like an invalid command (nginx counts only those). */
     private boolean login(String tag, Credentials c) throws IOException, InterruptedException {
-        return session.login(c, null, new ImapBackendLogin(session, tag)).goOn();
+        if (!session.login(c, null, new ImapBackendLogin(session, tag)).goOn()) return false;
+        if (++errors < session.limits().maxErrors()) return true;
+        client.write(ImapReplies.BYE_TOO_MANY_ERRORS);
+        session.outcome(Outcome.TOO_MANY_ERRORS);
+        return false;
     }
 
     /** Sends a tagged error; past max-errors a BYE follows and the session ends (nginx's behaviour). */

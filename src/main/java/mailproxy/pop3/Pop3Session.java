@@ -28,6 +28,9 @@ public final class Pop3Session implements ProtocolSession {
     static final Replies REPLIES = new Replies() {
         @Override public String lineTooLong() { return "-ERR Line too long\r\n"; }
         @Override public String timeout() { return "-ERR Disconnected for inactivity.\r\n"; }
+        // RFC 2449 §8.1.2: IN-USE "the maildrop is in use" is what clients show as busy
+        @Override public String tooManyConnections() { return "-ERR [IN-USE] Too many connections from your address\r\n"; }
+        @Override public String tooManySessions() { return "-ERR [IN-USE] Too many sessions for this user\r\n"; }
         @Override public String authCancelled() { return "-ERR Authentication cancelled"; }
         @Override public String authMalformed() { return "-ERR Invalid authentication data"; }
         @Override public String authUnsupported() { return "-ERR Unsupported authentication mechanism"; }
@@ -144,8 +147,12 @@ public final class Pop3Session implements ProtocolSession {
         return session.readLine();
     }
 
+    /** A failed login counts toward max-errors like an invalid command; its -ERR is sent already. */
     private boolean login(Credentials c) throws IOException, InterruptedException {
-        return session.login(c, null, new Pop3BackendLogin(session)).goOn();
+        if (!session.login(c, null, new Pop3BackendLogin(session)).goOn()) return false;
+        if (++errors < session.limits().maxErrors()) return true;
+        session.outcome(Outcome.TOO_MANY_ERRORS);
+        return false;
     }
 
     /** Sends an error reply; past max-errors the session ends after it (nginx's behaviour). */

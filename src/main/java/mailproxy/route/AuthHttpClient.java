@@ -154,7 +154,7 @@ final class AuthHttpClient implements AutoCloseable {
             }
             for (int interim = 0; ; interim++) {
                 Matcher m = STATUS.matcher(statusLine);
-                if (!m.matches()) throw new MalformedResponseException("not an HTTP status line: " + shorten(statusLine));
+                if (!m.matches()) throw new MalformedResponseException("not an HTTP status line: " + redacted(statusLine));
                 int status = Integer.parseInt(m.group(2));
                 Head head = readHeaders(c, deadline);
                 if (status >= 100 && status < 200) {
@@ -192,7 +192,7 @@ final class AuthHttpClient implements AutoCloseable {
             }
             int colon = line.indexOf(':');
             if (colon <= 0 || !HeaderEscaping.isToken(line.substring(0, colon))) {
-                throw new MalformedResponseException("bad header line: " + shorten(line));
+                throw new MalformedResponseException("bad header line: " + redacted(line));
             }
             String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
             String value = ows(line.substring(colon + 1));
@@ -321,7 +321,20 @@ final class AuthHttpClient implements AutoCloseable {
         closeIdle();
     }
 
-    private static String shorten(String s) {
-        return mailproxy.wire.LogSafe.text(s);
+    /**
+     * A response line that broke the grammar, fit for a log line and an error message: the
+     * would-be header name before the first colon when it is one (e.g. "Auth-Pass " with a
+     * stray space, which RFC 9112 §5.1 forbids) and only the length of the rest, never the
+     * value. Anything else, a folded continuation line (obs-fold, RFC 9112 §5.2) or a bare
+     * value sent as a status line, may itself be a password: only its length is shown.
+     */
+    static String redacted(String line) {
+        int colon = line.indexOf(':');
+        String name = colon < 0 ? "" : line.substring(0, colon);
+        if (!HeaderEscaping.isToken(name.strip()) || name.length() > 64) {
+            return "(" + line.length() + " bytes not shown)";
+        }
+        String shown = name.strip().equals(name) ? name : "'" + mailproxy.wire.LogSafe.text(name) + "' (with white space)";
+        return shown + ": (" + (line.length() - colon - 1) + " bytes of value not shown)";
     }
 }

@@ -2,6 +2,7 @@ package mailproxy.server;
 
 import java.util.Map;
 import mailproxy.config.ProxyConfig;
+import mailproxy.guard.Guard;
 import mailproxy.route.Pools;
 import mailproxy.route.Router;
 import mailproxy.route.Routers;
@@ -14,19 +15,29 @@ import org.slf4j.LoggerFactory;
  * session keeps the generation it was accepted under until it ends (docs/ARCHITECTURE.md,
  * "Reloading").
  */
-record Generation(ProxyConfig config, Pools pools, Map<String, Router> routers) {
+record Generation(ProxyConfig config, Pools pools, Map<String, Router> routers, Guard guard) {
     private static final Logger log = LoggerFactory.getLogger(Generation.class);
 
-    /** The pools (taking over {@code previous}'s server state and stopping its checks) and routers. */
+    /**
+     * The pools (taking over {@code previous}'s server state and stopping its checks), the
+     * routers, and the guard: the previous one, counters and all, while its settings are
+     * unchanged; a new one (counters start over) when they changed.
+     */
     static Generation start(ProxyConfig config, Generation previous) {
         Pools pools = Pools.start(config, previous == null ? null : previous.pools());
-        return new Generation(config, pools, Routers.build(config, pools));
+        Guard guard = previous != null && previous.guard().config().equals(config.guard())
+                ? previous.guard() : Guard.start(config.guard());
+        return new Generation(config, pools, Routers.build(config, pools), guard);
     }
 
     Router router(String name) { return routers.get(name); }
 
-    /** Closes the routers (auth_http's keep-alive connections) and stops the health checks. */
-    void close() {
+    /**
+     * Closes the routers (auth_http's keep-alive connections), stops the health checks, and
+     * closes the guard unless {@code next} goes on with it.
+     */
+    void close(Generation next) {
+        if (next == null || next.guard() != guard) guard.close();
         for (Router r : routers.values()) {
             try {
                 r.close();

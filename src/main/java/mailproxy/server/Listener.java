@@ -122,7 +122,8 @@ final class Listener {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
             Binding b = binding;
-            session = new LiveSession(id, b.config(), b.listener(), b.router(), new Connection(s, 1024), sessions.watchdog());
+            session = new LiveSession(id, b.config(), b.listener(), b.router(), b.guard(), new Connection(s, 1024),
+                    sessions.watchdog());
             sessions.add(session);
             session.run(b.protocol());
         } catch (IOException | RuntimeException | Error e) {

@@ -93,7 +93,7 @@ public final class ProxyServer implements AutoCloseable {
     private void serve(ProxyConfig config, Generation g, List<Listener> bound) {
         int i = 0;
         for (ListenerConfig l : config.listeners()) {
-            Binding b = new Binding(config, l, g.router(l.router()), protocols.get(l.protocol()));
+            Binding b = new Binding(config, l, g.router(l.router()), g.guard(), protocols.get(l.protocol()));
             for (int k = 0; k < l.addresses().size(); k++) bound.get(i++).serveWith(b);
         }
     }
@@ -129,7 +129,7 @@ public final class ProxyServer implements AutoCloseable {
             permits.resize(config.maxConnections());
             sessions.watchdog().period(Sessions.periodFor(allLimits(config)));
             current = next;
-            previous.close();
+            previous.close(next);
             log.info("reloaded {}: {} listeners, {} backends, {} routers", config.source(), config.listeners().size(),
                     config.backends().size(), config.routers().size());
         } finally {
@@ -185,7 +185,7 @@ public final class ProxyServer implements AutoCloseable {
             awaitNoSessions(Duration.ofSeconds(5));
         }
         sessions.close();
-        g.close();
+        g.close(null);
     }
 
     private void awaitNoSessions(Duration limit) {

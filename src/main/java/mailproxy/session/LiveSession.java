@@ -11,6 +11,7 @@ import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ListenerTls;
 import mailproxy.config.ProxyConfig;
+import mailproxy.guard.Guard;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.Router;
 import mailproxy.sasl.Challenger;
@@ -46,6 +47,11 @@ public final class LiveSession implements Session {
     private final Connection client;
     private final Watchdog watchdog;
     private final Login login;
+    private final Guard guard;
+    /** This session's places under the guard's limits (per address, per user); closed at the end. */
+    private Guard.Permit addressPermit;
+    private Guard.Permit userPermit;
+    private Replies replies;
     private final long startNanos = System.nanoTime();
     private volatile Thread thread;
     private TlsFacts tls;
@@ -60,8 +66,9 @@ public final class LiveSession implements Session {
     private long up;
     private long down;
 
-    public LiveSession(long id, ProxyConfig config, ListenerConfig listener, Router router, Connection client,
+    public LiveSession(long id, ProxyConfig config, ListenerConfig listener, Router router, Guard guard, Connection client,
                        Watchdog watchdog) {
+        this.guard = guard;
         this.id = id;
         this.config = config;
         this.listener = listener;
@@ -70,7 +77,7 @@ public final class LiveSession implements Session {
         this.localAddress = client.local();
         this.client = client;
         this.watchdog = watchdog;
-        this.login = new Login(this, router, watchdog);
+        this.login = new Login(this, router, guard, watchdog);
     }
 
     /**
@@ -84,7 +91,15 @@ public final class LiveSession implements Session {
             client.watchWrites(watchdog, limits.timeout());
             if (listener.proxyProtocol() && !proxyHeader()) return;
             if (listener.tls().implicit()) handshake();
-            converse(protocols.create(this));
+            ProtocolSession p = protocols.create(this);
+            replies = p.replies();
+            addressPermit = guard.admit(clientAddress.getAddress());
+            if (!addressPermit.ok()) {
+                client.write(replies.tooManyConnections());
+                outcome = Outcome.TOO_MANY_CONNECTIONS;
+                return;
+            }
+            converse(p);
             Connection b = relayTo;
             relayTo = null;
             if (b != null) relay(b);
@@ -101,6 +116,8 @@ public final class LiveSession implements Session {
             log.warn("session failed (a bug): ", e);
         } finally {
             closeAll();
+            if (addressPermit != null) addressPermit.close();
+            if (userPermit != null) userPermit.close();
         }
     }
 
@@ -240,6 +257,11 @@ public final class LiveSession implements Session {
     void user(String u) { this.user = u == null || u.isEmpty() ? "-" : u; }
 
     Outcome outcome() { return outcome; }
+
+    Replies replies() { return replies; }
+
+    /** The user's place under max-sessions-per-user, given back when the session ends. */
+    void holdUserPermit(Guard.Permit p) { userPermit = p; }
 
     /** The backend to relay to once the protocol session has returned. */
     void relayAfterReturn(Connection b) { relayTo = b; }

@@ -1,11 +1,14 @@
 package mailproxy.session;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
+import mailproxy.guard.Guard;
 import mailproxy.route.BackendDialer;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.PoolServer;
@@ -29,18 +32,24 @@ import org.slf4j.LoggerFactory;
  */
 final class Login {
     private static final Logger log = LoggerFactory.getLogger(Login.class);
+    /** The guard blocked this address: the protocol's failure (SMTP 421: the server closes), then close. */
+    private static final Route.Reject BLOCKED = new Route.Reject("Too many failed logins, try again later", null, "421 4.7.0");
 
     private final LiveSession session;
     private final Router router;
+    private final Guard guard;
     private final Watchdog watchdog;
     private int attempts;
+    /** This attempt's credentials while they may still fail (password logins only), else null. */
+    private Credentials failed;
     private volatile Connection backend;
     /** The pool server of {@link #backend}, counted in its active sessions until released. */
     private final AtomicReference<PoolServer> server = new AtomicReference<>();
     private String backendName = "-";
 
-    Login(LiveSession session, Router router, Watchdog watchdog) {
+    Login(LiveSession session, Router router, Guard guard, Watchdog watchdog) {
         this.session = session;
+        this.guard = guard;
         this.router = router;
         this.watchdog = watchdog;
     }
@@ -54,9 +63,24 @@ final class Login {
         Protocol p = session.listener().protocol();
         LoginRequest request = new LoginRequest(p, c.method(), c.user(), c.secret(), c.salt(), attempts,
                 session.clientAddress(), session.localAddress(), session.sessionId(), smtp, session.tls(), session.proxy());
+        InetAddress ip = session.clientAddress().getAddress();
+        // MX mode's "none" is no password: nothing to guess, nothing to throttle
+        boolean password = !c.method().equals("none");
+        if (password && !guard.available()) {
+            protocol.unavailable();
+            session.outcome(Outcome.STATE_UNAVAILABLE);
+            return Next.CLOSE;
+        }
+        if (password && guard.blocked(ip)) {
+            protocol.rejected(BLOCKED);
+            session.outcome(Outcome.BLOCKED);
+            return Next.CLOSE;
+        }
+        this.failed = password ? c : null;
         Route route = router.route(request);
         switch (route) {
             case Route.Reject r -> {
+                throttle();
                 if (r.retryAfter() != null) {
                     session.sleep(r.retryAfter());
                     protocol.rejected(r);
@@ -84,7 +108,7 @@ final class Login {
      * marked (passive health) and the next one is tried, up to the pool's max-tries. Once
      * a backend has seen the password, its answer is final: no other server is tried.
      */
-    private Next backend(Route.Ok ok, String routingKey, BackendLogin protocol) throws IOException {
+    private Next backend(Route.Ok ok, String routingKey, BackendLogin protocol) throws IOException, InterruptedException {
         Protocol p = session.listener().protocol();
         List<PoolServer> candidates = ok.pool().candidates(routingKey, p);
         if (candidates.isEmpty()) {
@@ -106,7 +130,7 @@ final class Login {
                 failure = Outcome.BACKEND_TLS_FAILED;
                 continue;
             } catch (SocketTimeoutException e) {
-                failed(server, p, target, "no greeting within " + session.limits().greetingTimeout().toMillis() + " ms");
+                failed(server, p, target, "no greeting in time");
                 continue;
             } catch (IOException e) {
                 failed(server, p, target, e.toString());
@@ -119,13 +143,26 @@ final class Login {
         return Next.CLOSE;
     }
 
+    /**
+     * Before the reply to a failed login: the guard's delay (2 s, 4 s, 8 s … for repeated
+     * failures from this address or for this user; a parked virtual thread, no other
+     * session waits for it). Interrupted by a stopping server.
+     */
+    private void throttle() throws InterruptedException {
+        Credentials c = failed;
+        if (c == null) return;
+        Duration d = guard.delayBeforeFailureReply(session.clientAddress().getAddress(), c.user(), c.secret());
+        if (!d.isZero()) session.sleep(d);
+    }
+
     private void failed(PoolServer server, Protocol p, Target target, String reason) {
         log.warn("backend {} ({} {}): {}", target, server.pool(), p.id(), reason);
         server.failed(p, reason);
         closeBackend();
     }
 
-    private Next login(Connection b, PoolServer server, Target target, Route.Ok ok, BackendLogin protocol) throws IOException {
+    private Next login(Connection b, PoolServer server, Target target, Route.Ok ok, BackendLogin protocol)
+            throws IOException, InterruptedException {
         BackendLogin.Result result;
         try {
             result = protocol.login(b, target, ok, this::upgrade);
@@ -136,18 +173,32 @@ final class Login {
             case BackendLogin.Result.Accepted a -> {
                 server.succeeded(session.listener().protocol());
                 session.user(ok.user());
+                if (failed != null) {
+                    InetAddress ip = session.clientAddress().getAddress();
+                    guard.loginSucceeded(ip, failed.user());
+                    Guard.Permit place = guard.admitUser(ip, failed.user());
+                    if (!place.ok()) {
+                        closeBackend();
+                        session.client().write(session.replies().tooManySessions());
+                        session.outcome(Outcome.TOO_MANY_SESSIONS);
+                        return Next.CLOSE;
+                    }
+                    session.holdUserPermit(place);
+                }
                 session.client().write(a.replyToClient());
                 session.relayAfterReturn(b);
                 return Next.RELAY;
             }
             case BackendLogin.Result.Refused r -> {
                 closeBackend();
+                throttle();
                 session.client().write(r.replyToClient());
                 session.outcome(Outcome.BACKEND_REFUSED);
                 return new Next.Retry(r.transactionEnded());
             }
             case BackendLogin.Result.Broken br -> {
                 log.warn("backend {} failed during login: {}", target, br.reason());
+                server.failed(session.listener().protocol(), "broken login: " + br.reason());
                 closeBackend();
                 protocol.unavailable();
                 session.outcome(Outcome.BACKEND_FAILED);
@@ -175,7 +226,9 @@ final class Login {
             case OFF -> { }
         }
         if (target.options().tls(p) == Backend.Tls.IMPLICIT) upgrade(c, target);
-        c.awaitInput(session.limits().greetingTimeout(), session.limits().backendTimeout());
+        Duration greeting = session.limits().greetingTimeout();
+        if (greeting.compareTo(session.limits().backendTimeout()) > 0) greeting = session.limits().backendTimeout();
+        c.awaitInput(greeting, session.limits().backendTimeout());
         return c;
     }
 

@@ -36,6 +36,15 @@ public enum Outcome {
     UNTRUSTED_PROXY,
     /** A PROXY-protocol listener: no valid header within limits.timeout. */
     BAD_PROXY_HEADER,
+    // the guard
+    /** guard.max-connections-per-ip reached for this client address. */
+    TOO_MANY_CONNECTIONS,
+    /** guard.max-sessions-per-user reached for this user. */
+    TOO_MANY_SESSIONS,
+    /** This address failed to log in too often and is blocked for guard.block-time. */
+    BLOCKED,
+    /** state.on-redis-down = refuse and the shared state cannot be reached. */
+    STATE_UNAVAILABLE,
     // the login
     /** The router refused the login for good. */
     REJECTED,

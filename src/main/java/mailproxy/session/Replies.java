@@ -15,6 +15,18 @@ public interface Replies {
     /** No complete command within limits.timeout; the session closes after it. */
     String timeout();
 
+    /**
+     * Instead of the greeting: this client address has guard.max-connections-per-ip
+     * connections open already; the session closes after it.
+     */
+    String tooManyConnections();
+
+    /**
+     * Instead of the login's success: the user has guard.max-sessions-per-user sessions
+     * open already; the session closes after it.
+     */
+    String tooManySessions();
+
     /** The client cancelled an AUTH exchange with "*". */
     String authCancelled();
 

@@ -53,6 +53,13 @@ public final class SmtpSession implements ProtocolSession {
             return (inAuth ? SmtpReply.AUTH_LINE_TOO_LONG : SmtpReply.LINE_TOO_LONG) + "\r\n";
         }
         @Override public String timeout() { return SmtpReply.timeout(session.serverName()) + "\r\n"; }
+        // RFC 5321 §3.8 and RFC 3463 X.7.0: 421, then close
+        @Override public String tooManyConnections() {
+            return "421 4.7.0 " + session.serverName() + " Too many connections from your address\r\n";
+        }
+        @Override public String tooManySessions() {
+            return "421 4.7.0 " + session.serverName() + " Too many sessions for this user\r\n";
+        }
         @Override public String authCancelled() { return SmtpReply.AUTH_CANCELLED; }
         @Override public String authMalformed() { return SmtpReply.AUTH_UNDECODABLE; }
         @Override public String authUnsupported() { return SmtpReply.UNKNOWN_MECHANISM; }
@@ -225,7 +232,13 @@ public final class SmtpSession implements ProtocolSession {
             return error(replies.forSasl(e));
         }
         inAuth = false;
-        return session.login(credentials, null, new SmtpBackendLogin(session, helo, null)).goOn();
+        if (!session.login(credentials, null, new SmtpBackendLogin(session, helo, null)).goOn()) return false;
+        // a failed login counts toward max-errors like an invalid command; its reply is sent
+        if (++errors < session.limits().maxErrors()) return true;
+        client.writeLine(SmtpReply.tooManyErrors(session.serverName()));
+        session.outcome(Outcome.TOO_MANY_ERRORS);
+        lingeringClose();
+        return false;
     }
 
     /** RFC 4954 §4: "334" SP base64 challenge; the client answers with one line. */

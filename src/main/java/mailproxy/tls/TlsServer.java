@@ -24,6 +24,10 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@link #handshake} on the same plain socket and build a new reader on the returned one.
  */
 public final class TlsServer {
+    static {
+        refuseClientRenegotiation();
+    }
+
     private final SSLContext context;
     private final String[] protocols;
     private final String[] ciphers;
@@ -37,6 +41,18 @@ public final class TlsServer {
         this.ciphers = ciphers;
         this.clientAuth = clientAuth;
         this.clientTrust = clientTrust;
+    }
+
+    /**
+     * Refuses TLS 1.2 renegotiations a client starts (a fatal handshake_failure alert): each
+     * costs the server a private-key operation and gains an honest mail client nothing, so
+     * nginx, Postfix and Dovecot refuse them too (TLS 1.3 has none, RFC 8446 §4.1.2). The
+     * JDK reads this property once, when its first server-side handshake starts, so it is
+     * set when this class loads, which is before any listener's handshake; it holds for the
+     * whole JVM. Callers that make server sockets outside this class (tests) call it first.
+     */
+    public static void refuseClientRenegotiation() {
+        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
     }
 
     /**

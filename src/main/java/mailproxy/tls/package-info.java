@@ -41,6 +41,8 @@
  *   <li>Keys: PEM PKCS#8 (RSA, RSASSA-PSS, EC, Ed25519, Ed448), PKCS#1 RSA, SEC1 EC, or a
  *       PKCS#12 store. Encrypted PEM keys are refused with a message saying so. A key that
  *       does not match its certificate is a startup error.</li>
+ *   <li>A renegotiation the client starts (TLS 1.2) is refused with a fatal alert: it costs a
+ *       private-key operation each time ({@link mailproxy.tls.TlsServer#refuseClientRenegotiation}).</li>
  *   <li>Server certificates are chosen by SNI; the first configured one is the default.</li>
  *   <li>Handshakes have a deadline and a per-read timeout; a failure closes the socket and
  *       throws a short {@code TlsHandshakeException}, e.g. for a plaintext client on a TLS

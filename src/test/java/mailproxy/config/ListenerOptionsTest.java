@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ListenerOptionsTest {
     private static final String BASE = """
-            backends { store { host = "127.0.0.1", pop3 { port = 110 }, imap { port = 143 }, smtp { port = 25 } } }
+            backends { store { host = "127.0.0.1", pop3 { port = 110 }, imap { port = 143 }, smtp { port = 25, auth = plain } } }
             routers { local { type = static, default = store } }
             """;
 

@@ -46,11 +46,11 @@ class AuthEndingsTest {
         return TestProxy.start("""
                 mailproxy {
                   limits { timeout = 1s, line-length = 256 }
-                  backends { b { host = "127.0.0.1", %1$s { port = %2$d } } }
+                  backends { b { host = "127.0.0.1", %1$s { port = %2$d %3$s } } }
                   routers { r { type = static, default = b } }
                   listeners = [ { name = l, protocol = %1$s, listen = "127.0.0.1:0" } ]
                   drain-timeout = 0s
-                }""".formatted(protocol, FreePorts.closedPort()));
+                }""".formatted(protocol, FreePorts.closedPort(), protocol.equals("smtp") ? ", auth = plain" : ""));
     }
 
     /** Connects, reads the greeting (and EHLO's answer), starts AUTH PLAIN and reads the challenge. */

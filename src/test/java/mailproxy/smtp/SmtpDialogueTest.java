@@ -34,7 +34,7 @@ class SmtpDialogueTest {
                 mailproxy {
                   server-name = "proxy.test"
                   limits { max-errors = 10, timeout = 10s }
-                  backends { b1 { host = "127.0.0.1", smtp { port = 9, auth = none } } }
+                  backends { b1 { host = "127.0.0.1", smtp { port = 9, auth = plain } } }
                   routers { r { type = static, default = b1 } }
                   listeners = [
                     { name = sub, protocol = smtp, listen = "127.0.0.1:0" }
@@ -317,7 +317,7 @@ class SmtpDialogueTest {
                 mailproxy {
                   server-name = "proxy.test"
                   limits { timeout = 1s }
-                  backends { b1 { host = "127.0.0.1", smtp { port = 9 } } }
+                  backends { b1 { host = "127.0.0.1", smtp { port = 9, auth = plain } } }
                   routers { r { type = static, default = b1 } }
                   listeners = [ { name = sub, protocol = smtp, listen = "127.0.0.1:0" } ]
                 }

@@ -44,6 +44,8 @@ public final class RealDovecot {
     private final LogFile log;
     private final DovecotUsers users;
     private volatile boolean started;
+    /** dovecot.conf lines added after the generated ones (an extra instance's own listeners). */
+    private String extraConfig = "";
 
     private RealDovecot(Path dir, boolean tls, DovecotConfig.Ports ports, int uid, int gid) {
         this.dir = dir;
@@ -56,8 +58,21 @@ public final class RealDovecot {
         this.users = new DovecotUsers(dir, uid, gid);
     }
 
+    /**
+     * A Dovecot of the test's own (not shared), e.g. the second server of a pool, with
+     * {@code extraConfig} appended to its dovecot.conf; the test stops it with {@link #close()}.
+     */
+    public static RealDovecot startExtra(String extraConfig) throws IOException {
+        RealServers.dovecot(); // packages installed, mail user there
+        return start(false, extraConfig);
+    }
+
     /** Starts a fresh instance; retries with new ports if one was taken meanwhile. */
     static RealDovecot start(boolean tls) throws IOException {
+        return start(tls, "");
+    }
+
+    private static RealDovecot start(boolean tls, String extraConfig) throws IOException {
         int uid = Integer.parseInt(Procs.output(Duration.ofSeconds(10), "id", "-u", MAIL_USER));
         int gid = Integer.parseInt(Procs.output(Duration.ofSeconds(10), "id", "-g", MAIL_USER));
         IOException failure = null;
@@ -67,6 +82,7 @@ public final class RealDovecot {
                     p[0], p[1], p[2], tls ? p[3] : 0, tls ? p[4] : 0);
             RealDovecot d = new RealDovecot(InstanceDir.create(tls ? "dovecot-tls" : "dovecot"),
                     tls, ports, uid, gid);
+            d.extraConfig = extraConfig;
             long t0 = System.nanoTime();
             try {
                 d.launch();
@@ -98,7 +114,14 @@ public final class RealDovecot {
             DovecotTls.makeCertificate(dir);
         }
         Path conf = dir.resolve("dovecot.conf");
-        Files.writeString(conf, DovecotConfig.render(instance, dir, ports, uid, tls));
+        Files.writeString(conf, DovecotConfig.render(instance, dir, ports, uid, tls) + extraConfig);
+        startMaster();
+        started = true;
+    }
+
+    /** Runs the master on the written config and waits until IMAP, POP3 and LMTP greet. */
+    private void startMaster() throws IOException {
+        Path conf = dir.resolve("dovecot.conf");
         Path out = dir.resolve("dovecot.out");
         int exit = Procs.run(out, Duration.ofSeconds(20), "/usr/sbin/dovecot", "-c", conf.toString());
         if (exit != 0) {
@@ -115,7 +138,22 @@ public final class RealDovecot {
         } catch (IOException e) {
             throw new IOException("Dovecot not ready: " + e.getMessage() + "\nlog:\n" + log.tail(20), e);
         }
-        started = true;
+    }
+
+    /** Kills the server (a crash, as a pool sees it); {@link #restart()} brings it back on the same ports. */
+    public void kill() {
+        Procs.readPid(dir.resolve("run/master.pid"))
+                .ifPresent(pid -> Procs.stop(pid, "dovecot", Duration.ofSeconds(5)));
+    }
+
+    /** Starts the server again after {@link #kill()}, same config, ports, users and mail. */
+    public void restart() throws IOException {
+        startMaster();
+    }
+
+    /** Stops an instance from {@link #startExtra} and deletes its files. */
+    public void close() {
+        stop(false);
     }
 
     /**

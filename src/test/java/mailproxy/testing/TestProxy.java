@@ -16,12 +16,19 @@ public final class TestProxy implements AutoCloseable {
     }
 
     /**
-     * {@code hocon} is a whole config, e.g. {@code mailproxy { listeners = [...] ... }}. The
-     * drain on close is short (a test's sessions are over when it closes the proxy) unless
-     * the config sets its own drain-timeout.
+     * Defaults for tests, under the test's own config: a short drain (a test's sessions are
+     * over when it closes the proxy), and no guard (every client is 127.0.0.x, and a
+     * test's deliberate wrong passwords must not slow the next test). Tests of the drain
+     * or the guard set those keys themselves.
      */
+    static final String TEST_DEFAULTS = """
+            mailproxy.drain-timeout = 1s
+            mailproxy.guard { max-connections-per-ip = 0, max-sessions-per-user = 0, auth-delay = 0s, block-after = 0 }
+            """;
+
+    /** {@code hocon} is a whole config, e.g. {@code mailproxy { listeners = [...] ... }}, over {@link #TEST_DEFAULTS}. */
     public static TestProxy start(String hocon) throws Exception {
-        ProxyConfig c = ConfigLoader.parse("mailproxy.drain-timeout = 1s\n" + hocon, "test.conf");
+        ProxyConfig c = ConfigLoader.parse(TEST_DEFAULTS + hocon, "test.conf");
         return new TestProxy(c, ProxyServer.start(c));
     }
 

@@ -4,10 +4,15 @@ import static mailproxy.tlsproxy.TlsClients.eventually;
 import static mailproxy.tlsproxy.TlsClients.implicit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.nio.file.Files;
+import java.io.OutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -261,6 +266,50 @@ class ImplicitTlsTest {
         assertThrows(SSLException.class, s::startHandshake);
         s.close();
         assertTrue(noSessionsLeft());
+    }
+
+    /**
+     * A client-initiated TLS 1.2 renegotiation costs the server a private-key operation per
+     * ClientHello and gains an honest client nothing: it is refused with a fatal alert (as
+     * nginx, Postfix and Dovecot do), while the first handshake and the session work.
+     * (TLS 1.3 has no renegotiation, RFC 8446 §4.1.2.) openssl's s_client renegotiates on
+     * a line "R".
+     */
+    @Test
+    void clientInitiatedRenegotiationIsRefused() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
+        Process p = new ProcessBuilder("/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + proxy.port("tls12"),
+                "-tls1_2", "-servername", "localhost", "-crlf").redirectErrorStream(true).start();
+        StringBuffer out = new StringBuffer();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (InputStream in = p.getInputStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) > 0; ) out.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                out.append("\n(read failed: ").append(e).append(')');
+            }
+        });
+        try (OutputStream in = p.getOutputStream()) {
+            in.write("a NOOP\n".getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+            assertTrue(eventually(Duration.ofSeconds(10), () -> out.indexOf("a OK") >= 0), out::toString);
+            in.write("R\n".getBytes(StandardCharsets.US_ASCII)); // s_client: renegotiate now
+            in.flush();
+            assertTrue(eventually(Duration.ofSeconds(10), () -> !p.isAlive()), out::toString);
+        } catch (IOException stdinClosed) {
+            // s_client may already be gone when the connection was refused
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            reader.join(Duration.ofSeconds(10));
+        }
+        String text = out.toString();
+        assertTrue(text.contains("RENEGOTIATING"), text);
+        assertTrue(text.contains("handshake failure"), text); // the fatal alert (RFC 5246 §7.2.2)
+        assertTrue(noSessionsLeft());
+        try (RawClient c = implicit(proxy.port("tls12"), certs.clientContext())) {
+            c.expect("* OK");
+        }
     }
 
     // ------------------------------------------------------------ the relay on TLS

@@ -1,0 +1,67 @@
+package mailproxy.config;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * mailproxy.guard and mailproxy.state: connection limits, password-guessing throttle, and
+ * where their counters live (this process, or Redis shared by several proxies).
+ *
+ * @param maxConnectionsPerIp   connections at once from one client address (IPv6: one
+ *                              {@code ipv6Prefix} network); 0 = no limit
+ * @param ipv6Prefix            IPv6 addresses are counted per network of this prefix length
+ * @param maxSessionsPerUser    logged-in sessions at once per user, over all proxies sharing
+ *                              the state; 0 = no limit
+ * @param sessionCountTtl       a session counter untouched this long disappears (a proxy that
+ *                              crashed holding sessions); live sessions refresh it
+ * @param authDelay             delay before the reply to the first failed login, doubled for
+ *                              each further failure in the window
+ * @param authMaxDelay          the cap on that delay
+ * @param blockAfter            failures from one address within {@code window} that block it;
+ *                              0 = never block
+ * @param window                how long failures are remembered after the first of them
+ * @param blockTime             how long a blocked address stays blocked
+ * @param rememberedSecrets     distinct wrong passwords remembered per address and user, so a
+ *                              client retrying the same stale password does not escalate
+ * @param trustedNetworks       exempt from all of the above
+ */
+public record GuardConfig(
+        int maxConnectionsPerIp,
+        int ipv6Prefix,
+        int maxSessionsPerUser,
+        Duration sessionCountTtl,
+        Duration authDelay,
+        Duration authMaxDelay,
+        int blockAfter,
+        Duration window,
+        Duration blockTime,
+        int rememberedSecrets,
+        List<Network> trustedNetworks,
+        State state) {
+
+    /** An address block, {@code address/prefixLength}; the address has its host bits as written. */
+    public record Network(InetAddress address, int prefixLength) {}
+
+    /** What the proxy does with logins while the configured Redis cannot be reached. */
+    public enum OnRedisDown {
+        /** Go on with this process's own counters (limits then hold per proxy). */
+        LOCAL,
+        /** Refuse logins with the protocol's temporary failure until Redis is back. */
+        REFUSE
+    }
+
+    /**
+     * mailproxy.state.
+     *
+     * @param redis         "" (counters in this process) or redis://[user:password@]host:port[/db]
+     * @param keyPrefix     prepended to every Redis key
+     * @param onRedisDown   local or refuse
+     * @param timeout       connect and per-command timeout to Redis
+     * @param localMaxKeys  bound on the in-process table (also the fallback while Redis is down)
+     * @param poolSize      Redis connections at most
+     * @param retryInterval while Redis is down, how often one call tries it again
+     */
+    public record State(String redis, String keyPrefix, OnRedisDown onRedisDown, Duration timeout,
+                        int localMaxKeys, int poolSize, Duration retryInterval) {}
+}

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.ProxyConfig;
@@ -75,15 +76,19 @@ public final class Main {
             out.print(Pools.build(cfg, null).describe());
             return 0;
         }
+        // before the listeners: a SIGHUP that arrives as soon as they are up must not reach
+        // the JVM's default (which stops it)
+        AtomicReference<ProxyServer> running = new AtomicReference<>();
+        Reloader.onHangup(config, running, err);
         ProxyServer server;
         try {
             server = ProxyServer.start(cfg);
+            running.set(server);
         } catch (IOException | ConfigException e) {
             err.println("mailproxy: " + e.getMessage());
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
-        Reloader.onHangup(config, server, err);
         try {
             Thread.currentThread().join(); // the listeners' threads are virtual: keep the JVM up
         } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package mailproxy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
@@ -23,10 +24,15 @@ final class Reloader {
 
     private Reloader() {}
 
-    static void onHangup(Path file, ProxyServer server, PrintStream err) {
+    /** @param server the running server; a SIGHUP before it is set (still starting) is ignored */
+    static void onHangup(Path file, AtomicReference<ProxyServer> server, PrintStream err) {
         try {
             // sun.misc.Signal is the JDK's supported way to take a signal (jdk.unsupported)
-            Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("reload").start(() -> reload(file, server)));
+            Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("reload").start(() -> {
+                ProxyServer running = server.get();
+                if (running == null) log.warn("SIGHUP while starting: ignored");
+                else reload(file, running);
+            }));
         } catch (IllegalArgumentException e) {
             err.println("mailproxy: SIGHUP is not available here, reload disabled: " + e.getMessage());
         }

@@ -1,0 +1,81 @@
+package mailproxy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import mailproxy.testing.FreePorts;
+import mailproxy.testing.RawClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SIGHUP to a running mailproxy (a separate JVM, as an admin runs it) re-reads its config file. */
+@Timeout(90)
+class SighupTest {
+
+    private static String config(int port, String serverName) {
+        return """
+                mailproxy {
+                  server-name = "%s"
+                  drain-timeout = 1s
+                  backends { b { host = "127.0.0.1", pop3 { port = 9 } } }
+                  routers { r { type = static, default = b } }
+                  listeners = [ { name = pop3, protocol = pop3, listen = "127.0.0.1:%d" } ]
+                }""".formatted(serverName, port);
+    }
+
+    private static String greeting(int port, Process p) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            try (RawClient c = RawClient.connect(port)) {
+                return c.expect("+OK");
+            } catch (IOException e) {
+                assertTrue(p.isAlive(), "mailproxy exited");
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("no greeting on port " + port);
+    }
+
+    private static void hangup(Process p) throws Exception {
+        assertTrue(new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor() == 0);
+    }
+
+    private static boolean awaitLog(Path log, String needle) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (Files.readString(log).contains(needle)) return true;
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    @Test
+    void aValidFileIsTakenAndABrokenOneRefusedWhileTheOldConfigRuns(@TempDir Path dir) throws Exception {
+        int port = FreePorts.allocate(1)[0];
+        Path conf = dir.resolve("p.conf");
+        Path log = dir.resolve("log");
+        Files.writeString(conf, config(port, "before.example"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), "mailproxy.Main",
+                "--config", conf.toString())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertTrue(greeting(port, p).contains("before.example"));
+            Files.writeString(conf, config(port, "after.example"));
+            hangup(p);
+            assertTrue(awaitLog(log, "reloaded"), Files.readString(log));
+            assertTrue(greeting(port, p).contains("after.example"), "the new server-name greets");
+            Files.writeString(conf, config(port, "broken.example").replace("drain-timeout = 1s", "drain-timeout = soon"));
+            hangup(p);
+            assertTrue(awaitLog(log, "reload refused"), Files.readString(log));
+            String text = Files.readString(log);
+            assertTrue(text.contains(conf + ":3") && text.contains("mailproxy.drain-timeout"), text);
+            assertTrue(greeting(port, p).contains("after.example"), "the running config stays");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+    }
+}

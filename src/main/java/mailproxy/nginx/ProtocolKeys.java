@@ -86,8 +86,12 @@ final class ProtocolKeys {
 
     /**
      * smtp_capabilities: SIZE becomes smtp-size (mailproxy announces and enforces it, RFC
-     * 1870), STARTTLS and AUTH are announced by mailproxy itself, CHUNKING cannot be carried.
+     * 1870); STARTTLS, AUTH, PIPELINING, 8BITMIME and ENHANCEDSTATUSCODES are announced by
+     * mailproxy itself (smtp-capabilities refuses them); CHUNKING cannot be carried.
      */
+    private static final java.util.Set<String> ANNOUNCED_BY_MAILPROXY =
+            java.util.Set.of("STARTTLS", "AUTH", "PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES");
+
     private static void smtpCapabilities(Directive caps, Notes notes, Map<String, String> keys) {
         List<String> rest = new ArrayList<>();
         String size = "-1"; // nginx announces no SIZE unless it is listed
@@ -100,7 +104,7 @@ final class ProtocolKeys {
             } else if (upper.equals("CHUNKING") || upper.equals("BINARYMIME")) {
                 notes.untranslated(caps, c + " left out: BDAT cannot be relayed through the login dialogue,"
                         + " mailproxy never announces it");
-            } else if (!upper.equals("STARTTLS") && !upper.equals("AUTH") && !upper.startsWith("AUTH ") && !upper.startsWith("AUTH=")) {
+            } else if (!ANNOUNCED_BY_MAILPROXY.contains(upper) && !upper.startsWith("AUTH ") && !upper.startsWith("AUTH=")) {
                 rest.add(c);
             }
         }

@@ -10,7 +10,6 @@ import java.util.List;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.ProxyConfig;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,8 +81,6 @@ class NginxImportTest {
      * line-length, proxy-timeout, relay-buffer-size, smtp-capabilities, auth = [.., none]) and
      * the backend proxy-protocol key that the edge branch adds.
      */
-    @Disabled("enable after the edge branch is merged: proxy-protocol/trusted-proxies/timeout/max-errors/line-length/"
-            + "proxy-timeout/relay-buffer-size/smtp-capabilities/auth none keys")
     @ParameterizedTest
     @ValueSource(strings = {"core-example.conf", "realip-example.conf", "all-variants.conf"})
     void outputWithEdgeKeysLoadsAsMailproxyConfig(String file) {

@@ -117,7 +117,9 @@ public final class PoolServer {
         } finally {
             s.lock.unlock();
         }
-        if (back) log.info("pool {} server {} {} up: fail-timeout {} over", pool, label(p), p.id(), human(pooling.failTimeout()));
+        if (back && up) log.info("pool {} server {} {} up: fail-timeout {} over", pool, label(p), p.id(), human(pooling.failTimeout()));
+        else if (back) log.info("pool {} server {} {}: fail-timeout {} over, still down by its health checks", pool, label(p), p.id(),
+                human(pooling.failTimeout()));
         return up;
     }
 

@@ -90,15 +90,17 @@ public final class LiveSession implements Session {
         try {
             client.watchWrites(watchdog, limits.timeout());
             if (listener.proxyProtocol() && !proxyHeader()) return;
-            if (listener.tls().implicit()) handshake();
             ProtocolSession p = protocols.create(this);
             replies = p.replies();
+            // before the TLS handshake: an address over its limit costs no private-key operation
             addressPermit = guard.admit(clientAddress.getAddress());
             if (!addressPermit.ok()) {
-                client.write(replies.tooManyConnections());
                 outcome = Outcome.TOO_MANY_CONNECTIONS;
+                // with implicit TLS there is no way to say it without the handshake: just close
+                if (!listener.tls().implicit()) client.write(replies.tooManyConnections());
                 return;
             }
+            if (listener.tls().implicit()) handshake();
             converse(p);
             Connection b = relayTo;
             relayTo = null;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.TestProxy;
@@ -50,7 +51,7 @@ class ManySessionsTest {
             for (String protocol : PROTOCOLS) total += Probes.sessionLines(log.text(), protocol);
             assertEquals(WARM_UP + SESSIONS, total, "one log line per session");
             assertEquals(0, Probes.count(log.text(), "outcome=too-many-"), "no session refused by a leaked permit");
-            assertEquals(java.util.List.of(), Probes.bugLines(log.text()));
+            assertEquals(List.of(), Probes.bugLines(log.text()));
         }
     }
 

@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(240)
 class PreAuthFuzzTest {
-    static final long SEED = seed();
+    static final long SEED = FuzzInputs.seed();
     private static final int PER_PROTOCOL = 1000;
     /** Connections in flight at once. */
     private static final int AT_ONCE = 8;
@@ -53,15 +53,6 @@ class PreAuthFuzzTest {
         certs = TestCertificates.create(dir);
     }
 
-    static long seed() {
-        String s = System.getProperty("mailproxy.fuzz.seed", "20240613");
-        return s.equals("random") ? System.nanoTime() : Long.parseLong(s);
-    }
-
-    /** The seed of input {@code i}: one Random per input, so each failure reproduces alone. */
-    static long inputSeed(long seed, int i) {
-        return seed * 1_000_003L + i;
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"imap", "pop3", "smtp"})
@@ -99,7 +90,7 @@ class PreAuthFuzzTest {
         for (int w = 0; w < AT_ONCE; w++) {
             workers.add(Thread.ofVirtual().start(() -> {
                 for (int i = next.getAndIncrement(); i < PER_PROTOCOL; i = next.getAndIncrement()) {
-                    long seed = inputSeed(SEED, i);
+                    long seed = FuzzInputs.seed(SEED, i);
                     byte[] input = FuzzInputs.input(protocol, new Random(seed));
                     try {
                         String problem = exchange(address, input);

@@ -32,19 +32,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class ImapParserFuzzTest {
     private static final int INPUTS = 20_000;
-    private static final long SEED = seed();
+    private static final long SEED = FuzzInputs.seed();
 
-    static long seed() {
-        String s = System.getProperty("mailproxy.fuzz.seed", "20240613");
-        return s.equals("random") ? System.nanoTime() : Long.parseLong(s);
-    }
 
     @Test
     void parserReturnsCommandsOrItsDocumentedExceptions() throws Exception {
         List<String> failures = new ArrayList<>();
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             for (int i = 0; i < INPUTS && failures.size() < 20; i++) {
-                long seed = SEED * 1_000_003L + i;
+                long seed = FuzzInputs.seed(SEED, i);
                 Random r = new Random(seed);
                 byte[] input = FuzzInputs.input("imap", r);
                 // a third of the inputs meet small limits, so limits are hit often

@@ -22,10 +22,10 @@ class Pop3CommandFuzzTest {
 
     @Test
     void parseAlwaysReturnsACommand() {
-        long base = seed();
+        long base = FuzzInputs.seed();
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < INPUTS && failures.size() < 20; i++) {
-            long seed = base * 1_000_003L + i;
+            long seed = FuzzInputs.seed(base, i);
             String line = FuzzInputs.line("pop3", new Random(seed));
             try {
                 String bad = check(Pop3Command.parse(line));
@@ -37,10 +37,6 @@ class Pop3CommandFuzzTest {
         assertEquals(List.of(), failures, "base seed " + base);
     }
 
-    static long seed() {
-        String s = System.getProperty("mailproxy.fuzz.seed", "20240613");
-        return s.equals("random") ? System.nanoTime() : Long.parseLong(s);
-    }
 
     private static String check(Pop3Command c) {
         return switch (c) {

@@ -15,6 +15,20 @@ import java.util.Random;
 public final class FuzzInputs {
     private FuzzInputs() {}
 
+    /**
+     * The base seed of a fuzz run: fixed, so a run is reproducible; {@code
+     * -Dmailproxy.fuzz.seed=N} runs another one, {@code random} picks one.
+     */
+    public static long seed() {
+        String s = System.getProperty("mailproxy.fuzz.seed", "20240613");
+        return s.equals("random") ? System.nanoTime() : Long.parseLong(s);
+    }
+
+    /** The seed of input {@code i} of a run: one Random per input, so each failure reproduces alone. */
+    public static long seed(long base, int i) {
+        return base * 1_000_003L + i;
+    }
+
     /** Bytes that mean something to a line or literal parser. */
     private static final byte[] SPECIAL = "\0\r\n{}\"\\ +*()[]=%:<>@".getBytes(StandardCharsets.ISO_8859_1);
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -19,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLSocket;
+import mailproxy.testing.KeyFormatCertificates;
+import mailproxy.testing.TestPki;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,16 +32,15 @@ class TlsServerTest {
 
     @TempDir
     static Path dir;
-    static TestPki pki;
+    static KeyFormatCertificates pki;
     static CertificateSource rsa;
     static CertificateSource ec;
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        assumeTrue(TestPki.opensslAvailable(), "openssl not on PATH");
-        pki = new TestPki(dir);
-        rsa = new CertificateSource.Pem(pki.rsaCert, pki.rsaKey);
-        ec = new CertificateSource.Pem(pki.ecCert, pki.ecKey);
+        pki = KeyFormatCertificates.create(dir);
+        rsa = new CertificateSource.Pem(pki.rsa.cert(), pki.rsa.key());
+        ec = new CertificateSource.Pem(pki.ec.cert(), pki.ec.key());
     }
 
     /** A client that trusts anything, sends SNI {@code sni} (null: none) and maybe a certificate. */
@@ -101,9 +101,9 @@ class TlsServerTest {
     @Test
     void pkcs1Pkcs12AndEd25519ServeHandshakes() throws Exception {
         TlsServer server = TlsServer.create(ServerTlsSettings.of(
-                new CertificateSource.Pem(pki.pkcs1Cert, pki.pkcs1Key),
-                new CertificateSource.Pkcs12(pki.p12, TestPki.P12_PASSWORD),
-                new CertificateSource.Pem(pki.edCert, pki.edKey)));
+                new CertificateSource.Pem(pki.pkcs1.cert(), pki.pkcs1.key()),
+                new CertificateSource.Pkcs12(pki.p12, TestPki.PASSWORD),
+                new CertificateSource.Pem(pki.ed.cert(), pki.ed.key())));
         assertEquals("CN=pkcs1.example.net", presentedCn(server, "pkcs1.example.net"));
         assertEquals("CN=p12.example.org", presentedCn(server, "p12.example.org"));
         assertEquals("CN=ed.example.org", presentedCn(server, "ed.example.org"));
@@ -179,7 +179,7 @@ class TlsServerTest {
     @Test
     void requiredClientCertificateMissingFailsTheHandshake() throws Exception {
         TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.caCert));
+                .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.ca.cert()));
         try (Loopback lo = new Loopback()) {
             CompletableFuture<SSLSocket> accepted = lo.acceptTls(server, HANDSHAKE);
             Socket plain = lo.connect();
@@ -201,8 +201,8 @@ class TlsServerTest {
     @Test
     void requiredClientCertificatePresentAndVerified() throws Exception {
         TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.caCert));
-        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.clientCert, pki.clientKey)), null);
+                .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.ca.cert()));
+        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.client.cert(), pki.client.key())), null);
         assertEquals(TlsFacts.SUCCESS, f.verify());
         assertEquals(List.of("alice"), f.identity().stream().toList());
     }
@@ -210,21 +210,21 @@ class TlsServerTest {
     @Test
     void optionalWithCertificateFillsTheFacts() throws Exception {
         TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.caCert));
-        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.clientCert, pki.clientKey)), null);
+                .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.ca.cert()));
+        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.client.cert(), pki.client.key())), null);
         assertEquals(TlsFacts.SUCCESS, f.verify());
         TlsFacts.ClientCertificate cc = f.clientCertificate().orElseThrow();
         assertEquals("CN=alice,O=Example", cc.subject());
         assertEquals("CN=Test CA", cc.issuer());
         assertEquals("1234ABCD", cc.serial());
-        String openssl = pki.openssl("x509", "-in", pki.clientCert, "-noout", "-fingerprint", "-sha1");
+        String openssl = pki.openssl("x509", "-in", pki.client.cert(), "-noout", "-fingerprint", "-sha1");
         String expected = openssl.substring(openssl.indexOf('=') + 1).strip().replace(":", "").toLowerCase(Locale.ROOT);
         assertEquals(expected, cc.fingerprint());
         assertTrue(cc.pem().startsWith("-----BEGIN CERTIFICATE-----\n"));
         assertEquals("alice", f.identity().orElseThrow());
         assertTrue(f.toString().length() < 400, "fit for a log line: " + f);
 
-        TlsFacts noCn = connect(server, client(null, new CertificateSource.Pem(pki.noCnCert, pki.noCnKey)), null);
+        TlsFacts noCn = connect(server, client(null, new CertificateSource.Pem(pki.noCn.cert(), pki.noCn.key())), null);
         assertEquals("bob@example.org", noCn.identity().orElseThrow(), "SAN email when there is no CN");
         assertEquals("02", noCn.clientCertificate().orElseThrow().serial());
 
@@ -235,8 +235,8 @@ class TlsServerTest {
     @Test
     void optionalWithUntrustedCertificateIsReportedNotTrusted() throws Exception {
         TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.caCert));
-        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.rogueCert, pki.rogueKey)), null);
+                .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.ca.cert()));
+        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.rogue.cert(), pki.rogue.key())), null);
         assertTrue(f.verify().startsWith("FAILED:"), f.verify());
         assertFalse(f.verified());
         assertEquals("CN=mallory", f.clientCertificate().orElseThrow().subject());

@@ -1,19 +1,20 @@
 package mailproxy.tlsproxy;
 
-import static mailproxy.tlsproxy.TlsClients.eventually;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
+import java.util.List;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealServers;
-import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.Sasl;
+import mailproxy.testing.SiteCertificates;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,19 +35,19 @@ class BackendTlsTest {
 
     @TempDir
     static Path dir;
-    static TestCertificates certs;
+    static SiteCertificates certs;
     static RealDovecot dovecot;
     static TestProxy proxy;
-    static FakeBackends.Recorder recorder = new FakeBackends.Recorder();
-    static ScriptedServer certImapBackend;
-    static ScriptedServer starttlsSmtpBackend;
+    /** Fake backends that want the proxy's client certificate (implicit TLS; STARTTLS before AUTH). */
+    static FakeBackend certImapBackend;
+    static FakeBackend starttlsSmtpBackend;
 
     @BeforeAll
     static void start() throws Exception {
-        certs = TestCertificates.create(dir);
+        certs = SiteCertificates.create(dir);
         dovecot = RealServers.tlsDovecot();
-        certImapBackend = FakeBackends.imap(recorder, certs.clientContext(certs.serverP12));
-        starttlsSmtpBackend = FakeBackends.smtp(recorder, certs.clientContext(certs.serverP12));
+        certImapBackend = FakeBackends.imap().tls(certs.clientContext(certs.serverP12)).start();
+        starttlsSmtpBackend = FakeBackends.smtp().tls(certs.clientContext(certs.serverP12)).start();
         String ca = "tls-ca = \"" + dovecot.tlsCertificate() + "\"";
         String h = "host = \"127.0.0.1\"";
         int imap = dovecot.imapPort();
@@ -54,7 +55,7 @@ class BackendTlsTest {
         int pop3 = dovecot.pop3Port();
         int pop3s = dovecot.pop3sPort();
         String clientCert = "tls-ca = \"" + certs.caCert + "\", tls-server-name = localhost, tls-certificate = \""
-                + certs.clientCert + "\", tls-key = \"" + certs.clientKey + "\"";
+                + certs.client.cert() + "\", tls-key = \"" + certs.client.key() + "\"";
         proxy = TestProxy.start("""
                 mailproxy {
                   backends {
@@ -131,7 +132,7 @@ class BackendTlsTest {
         }
         assertTrue(dovecot.awaitLog(mark, "imap-login: Info: Login: user=<bob>", WAIT).contains(", TLS,"),
                 "the backend hop was not TLS");
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+        assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(5)));
     }
 
     private static void pop3Session(String listener) throws IOException {
@@ -209,35 +210,41 @@ class BackendTlsTest {
 
     @Test
     void clientCertificateIsShownToABackendThatAsks() throws Exception {
-        recorder.clientSubjects.clear();
+        certImapBackend.clientSubjects().clear();
         try (RawClient c = RawClient.connect(proxy.port("imap-clientcert"))) {
-            c.expect("* OK");
-            c.line("a LOGIN bob pw");
-            c.expect("a OK");
-            assertEquals("bob pw", recorder.nextLogin());
-            c.line("b LOGOUT");
-            c.expect("* BYE");
+            c.transcript("""
+                    S: * OK...
+                    C: a LOGIN bob pw
+                    S: a OK...
+                    C: b LOGOUT
+                    S: * BYE...
+                    """);
         }
-        assertEquals("CN=bob,O=Example", recorder.clientSubjects.poll());
+        assertEquals("bob pw", certImapBackend.nextLogin());
+        assertEquals("CN=bob,O=Example", certImapBackend.clientSubjects().poll());
     }
 
     @Test
     void smtpStartTlsToTheBackendBeforeAuth() throws Exception {
-        recorder.logins.clear();
+        starttlsSmtpBackend.received().clear();
         try (RawClient c = RawClient.connect(proxy.port("smtp-starttls"))) {
             c.expect("220");
             c.line("EHLO client.example");
-            for (String l = c.readLine(); !l.startsWith("250 "); l = c.readLine()) {
-                // capabilities
-            }
-            c.line("AUTH PLAIN " + Base64.getEncoder().encodeToString("\0bob\0smtp pw".getBytes(StandardCharsets.UTF_8)));
-            c.expect("235");
-            assertEquals("EHLO-after-TLS", recorder.nextLogin());
-            assertEquals("bob smtp pw", recorder.nextLogin());
-            c.line("QUIT");
-            c.expect("221");
+            c.smtpReply();
+            c.transcript("""
+                    C: AUTH PLAIN %s
+                    S: 235...
+                    C: QUIT
+                    S: 221...
+                    """.formatted(Sasl.plain("bob", "smtp pw")));
         }
-        assertEquals("CN=bob,O=Example", recorder.clientSubjects.poll());
+        assertEquals("bob smtp pw", starttlsSmtpBackend.nextLogin());
+        // STARTTLS, then EHLO again inside TLS, then AUTH
+        List<String> saw = starttlsSmtpBackend.received();
+        int tls = saw.indexOf("STARTTLS");
+        assertTrue(tls > 0 && saw.get(tls + 1).startsWith("EHLO ") && saw.get(tls + 2).startsWith("AUTH PLAIN "),
+                saw.toString());
+        assertEquals("CN=bob,O=Example", starttlsSmtpBackend.clientSubjects().poll());
     }
 
     /**
@@ -247,16 +254,20 @@ class BackendTlsTest {
     @Test
     void halfCloseTowardsATlsBackend() throws Exception {
         try (RawClient c = RawClient.connect(proxy.port("imap-clientcert"))) {
-            c.expect("* OK");
-            c.line("a LOGIN bob late");
-            c.expect("a OK");
-            assertEquals("bob late", recorder.nextLogin());
-            c.line("b LATE");
+            c.transcript("""
+                    S: * OK...
+                    C: a LOGIN bob late
+                    S: a OK...
+                    C: b LATE
+                    """);
+            assertEquals("bob late", certImapBackend.nextLogin());
             c.socket().shutdownOutput();
-            c.expect("b OK late answer after your FIN");
-            assertTrue(c.closedByPeer());
+            c.transcript("""
+                    S: b OK late answer after your FIN...
+                    S closes
+                    """);
         }
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+        assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(5)));
     }
 
     /**
@@ -277,6 +288,6 @@ class BackendTlsTest {
                 assertTrue(l.startsWith("* BYE") || l.startsWith("b OK"), l);
             }
         }
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+        assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(5)));
     }
 }

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -41,6 +42,17 @@ public final class RawClient implements AutoCloseable {
 
     public static RawClient connect(int port) throws IOException {
         return connect(new InetSocketAddress("127.0.0.1", port));
+    }
+
+    /**
+     * Connects to 127.0.0.1:port from another loopback address ({@code 127.0.0.2} ...), so
+     * that the client address the proxy forwards is not its own.
+     */
+    public static RawClient connectFrom(String localAddress, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return new RawClient(s);
     }
 
     public Socket socket() { return socket; }

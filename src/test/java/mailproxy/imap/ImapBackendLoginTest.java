@@ -1,19 +1,26 @@
 package mailproxy.imap;
 
+import static mailproxy.testing.Sasl.b64;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The login to the backend, against a scripted fake IMAP server that checks every byte
@@ -22,10 +29,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(20)
 class ImapBackendLoginTest {
     private static final String GREETING = "* OK [CAPABILITY IMAP4rev1 SASL-IR ID] fake ready";
-
-    private static String b64(String wire) {
-        return Base64.getEncoder().encodeToString(wire.getBytes(StandardCharsets.ISO_8859_1));
-    }
 
     /** Backend side of a LOGIN with synchronizing literals; returns "user/password" as received. */
     private static String syncLogin(RawClient peer, String tag) throws Exception {
@@ -278,58 +281,40 @@ class ImapBackendLoginTest {
         }
     }
 
-    @Test
-    void backendRefusingIdIsUnavailable() throws Exception {
-        try (ScriptedServer backend = new ScriptedServer(peer -> {
-            peer.line("* OK [CAPABILITY IMAP4rev1] no ID here");
-            peer.readLine();
-            peer.line("mp1 BAD Unknown command");
-            peer.closedByPeer();
-        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), ", send-id = true", "");
-             RawClient c = ImapFixtures.connect(proxy)) {
-            c.line("a LOGIN bob pw");
-            assertEquals("a NO [UNAVAILABLE] Service temporarily unavailable, try again later.", c.readLine());
-            c.expect("* BYE ");
-            assertTrue(c.closedByPeer());
-        }
+    /** Backends that cannot take the login: each is a temporary failure for the client, then BYE and close. */
+    static Stream<Arguments> unusableBackends() {
+        return Stream.of(
+                arguments("backendRefusingIdIsUnavailable", (ScriptedServer.Script) peer -> {
+                    peer.line("* OK [CAPABILITY IMAP4rev1] no ID here");
+                    peer.readLine();
+                    peer.line("mp1 BAD Unknown command");
+                    peer.closedByPeer();
+                }, ", send-id = true", ""),
+                arguments("backendGreetingByeIsUnavailable",
+                        (ScriptedServer.Script) peer -> peer.line("* BYE Too many connections"), "", ""),
+                arguments("slowBackendIsUnavailableAfterTheBackendTimeout",
+                        (ScriptedServer.Script) RawClient::closedByPeer, "", "backend-timeout = 300ms"), // never greets
+                arguments("backendClosingDuringLoginIsUnavailable", (ScriptedServer.Script) peer -> {
+                    peer.line(GREETING);
+                    peer.readLine();
+                }, "", ""));
     }
 
-    @Test
-    void backendGreetingByeIsUnavailable() throws Exception {
-        try (ScriptedServer backend = new ScriptedServer(peer -> peer.line("* BYE Too many connections"));
-             TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
-             RawClient c = ImapFixtures.connect(proxy)) {
-            c.line("a LOGIN bob pw");
-            c.expect("a NO [UNAVAILABLE] ");
-            c.expect("* BYE ");
-            assertTrue(c.closedByPeer());
-        }
-    }
-
-    @Test
-    void slowBackendIsUnavailableAfterTheBackendTimeout() throws Exception {
-        try (ScriptedServer backend = new ScriptedServer(peer -> peer.closedByPeer()); // never greets
-             TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "backend-timeout = 300ms");
-             RawClient c = ImapFixtures.connect(proxy)) {
-            c.line("a LOGIN bob pw");
-            c.expect("a NO [UNAVAILABLE] ");
-            c.expect("* BYE ");
-            assertTrue(c.closedByPeer());
-        }
-    }
-
-    @Test
-    void backendClosingDuringLoginIsUnavailable() throws Exception {
-        try (ScriptedServer backend = new ScriptedServer(peer -> {
-            peer.line(GREETING);
-            peer.readLine();
-        }); TestProxy proxy = ImapFixtures.proxy(backend.port(), "", "");
-             RawClient c = ImapFixtures.connect(proxy)) {
-            c.line("a LOGIN bob pw");
-            c.expect("a NO [UNAVAILABLE] ");
-            c.expect("* BYE ");
-            assertTrue(c.closedByPeer());
-        }
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unusableBackends")
+    void unusableBackendIsUnavailable(String name, ScriptedServer.Script script, String imapOptions, String limits) {
+        assertAll(name, () -> { // a failure names its case
+            try (ScriptedServer backend = new ScriptedServer(script);
+                 TestProxy proxy = ImapFixtures.proxy(backend.port(), imapOptions, limits);
+                 RawClient c = ImapFixtures.connect(proxy)) {
+                c.transcript("""
+                        C: a LOGIN bob pw
+                        S: a NO [UNAVAILABLE] Service temporarily unavailable, try again later.
+                        S: * BYE ...
+                        S closes
+                        """);
+            }
+        });
     }
 
     @Test
@@ -361,7 +346,7 @@ class ImapBackendLoginTest {
                   routers { r { type = static, users { "pop@example.org" = popOnly }, domains { "example.org" = store } } }
                   listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0" } ]
                 }
-                """.formatted(ImapFixtures.closedPort(), ImapFixtures.closedPort()));
+                """.formatted(FreePorts.closedPort(), FreePorts.closedPort()));
              RawClient c = ImapFixtures.connect(proxy)) {
             // an unknown user is refused like a wrong password, and may try again
             c.line("a LOGIN nobody@elsewhere.net pw");

@@ -1,7 +1,5 @@
 package mailproxy.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import mailproxy.testing.TestPki.Key;
@@ -44,10 +42,18 @@ public final class KeyFormatCertificates {
         rogue = pki.selfSigned("rogue", Key.EC, "/CN=mallory");
     }
 
-    /** Makes the whole set in {@code dir} (a JUnit @TempDir); skips the test class without openssl. */
-    public static KeyFormatCertificates create(Path dir) throws IOException {
-        assumeTrue(TestPki.opensslAvailable(), "openssl not on PATH");
-        return new KeyFormatCertificates(TestPki.in(dir));
+    /**
+     * The set made once per JVM, for tests that only read it (and write files of their own
+     * names next to it). A test class that uses it is
+     * {@code @EnabledIf("mailproxy.testing.TestPki#opensslAvailable")}.
+     */
+    public static KeyFormatCertificates shared() {
+        return TestPki.shared(KeyFormatCertificates.class, KeyFormatCertificates::new);
+    }
+
+    /** A path in the set's folder, for a file of the test's own. */
+    public Path file(String name) {
+        return pki.dir().resolve(name);
     }
 
     /** Runs openssl in the set's folder (to make a key in yet another form); its output. */

@@ -59,9 +59,9 @@ public final class SiteCertificates {
         otherCaCert = pki.selfSigned("other-ca", Key.EC, "/CN=Unrelated CA", "basicConstraints=critical,CA:TRUE").cert();
     }
 
-    /** Makes the whole set in {@code dir} (a JUnit @TempDir); about a second. */
-    public static SiteCertificates create(Path dir) throws IOException {
-        return new SiteCertificates(TestPki.in(dir));
+    /** The set made once per JVM (about a second), for every test that only reads it. */
+    public static SiteCertificates shared() {
+        return TestPki.shared(SiteCertificates.class, SiteCertificates::new);
     }
 
     /** The listener keys for TLS with the default server certificate, as HOCON. */

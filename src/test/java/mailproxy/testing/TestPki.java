@@ -3,6 +3,7 @@ package mailproxy.testing;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +12,12 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -55,6 +60,38 @@ public final class TestPki {
     /** A builder writing into {@code dir}. */
     public static TestPki in(Path dir) {
         return new TestPki(dir);
+    }
+
+    /** How a set of certificates is made with a builder. */
+    @FunctionalInterface
+    interface SetMaker<T> {
+        T make(TestPki pki) throws IOException;
+    }
+
+    private static final Map<Class<?>, Object> SHARED = new ConcurrentHashMap<>();
+
+    /**
+     * The set of this kind made once per JVM, on first use, in a temporary folder that is
+     * deleted when the JVM exits: for the tests that only read it.
+     */
+    static <T> T shared(Class<T> kind, SetMaker<T> maker) {
+        return kind.cast(SHARED.computeIfAbsent(kind, k -> {
+            try {
+                Path dir = Files.createTempDirectory("mailproxy-pki");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "delete-" + dir.getFileName()));
+                return maker.make(new TestPki(dir));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make the test certificates", e);
+            }
+        }));
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary folder left behind is no failure
+        }
     }
 
     public Path dir() { return dir; }

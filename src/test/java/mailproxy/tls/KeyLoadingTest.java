@@ -9,22 +9,15 @@ import java.nio.file.Path;
 import java.util.List;
 import mailproxy.testing.KeyFormatCertificates;
 import mailproxy.testing.TestPki;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /** PEM and PKCS#12 loading, and the startup errors an operator sees. */
 @Timeout(120)
+@EnabledIf("mailproxy.testing.TestPki#opensslAvailable")
 class KeyLoadingTest {
-    @TempDir
-    static Path dir;
-    static KeyFormatCertificates pki;
-
-    @BeforeAll
-    static void makeCertificates() throws Exception {
-        pki = KeyFormatCertificates.create(dir);
-    }
+    static final KeyFormatCertificates pki = KeyFormatCertificates.shared();
 
     private static KeyMaterial pem(Path cert, Path key) throws TlsConfigException {
         return KeyMaterial.load(new CertificateSource.Pem(cert, key));
@@ -60,7 +53,7 @@ class KeyLoadingTest {
 
     @Test
     void ecInPkcs8() throws Exception {
-        Path pk8 = dir.resolve("ec-pk8.key");
+        Path pk8 = pki.file("ec-pk8.key");
         pki.openssl("pkcs8", "-topk8", "-nocrypt", "-in", pki.ec.key(), "-out", pk8);
         assertEquals("EC", pem(pki.ec.cert(), pk8).keyType());
     }
@@ -107,11 +100,11 @@ class KeyLoadingTest {
 
     @Test
     void encryptedKeysAreRefusedAndSaySo() throws Exception {
-        Path pk8 = dir.resolve("enc-pk8.key");
+        Path pk8 = pki.file("enc-pk8.key");
         pki.openssl("pkcs8", "-topk8", "-in", pki.ec.key(), "-out", pk8, "-passout", "pass:x");
         String msg = error(pki.ec.cert(), pk8);
         assertTrue(msg.startsWith(pk8 + ": private key is encrypted"), msg);
-        Path legacy = dir.resolve("enc-legacy.key");
+        Path legacy = pki.file("enc-legacy.key");
         pki.openssl("ec", "-in", pki.ec.key(), "-aes128", "-passout", "pass:x", "-out", legacy);
         msg = error(pki.ec.cert(), legacy);
         assertTrue(msg.contains("encrypted (Proc-Type: 4,ENCRYPTED)"), msg);
@@ -123,14 +116,14 @@ class KeyLoadingTest {
         assertTrue(noCert.startsWith(pki.rsa.key() + ": no certificate"), noCert);
         String noKey = error(pki.rsa.cert(), pki.rsa.cert());
         assertTrue(noKey.startsWith(pki.rsa.cert() + ": no private key"), noKey);
-        Path missing = dir.resolve("nope.pem");
+        Path missing = pki.file("nope.pem");
         String unreadable = error(missing, pki.rsa.key());
         assertTrue(unreadable.startsWith(missing + ": cannot read certificate file"), unreadable);
     }
 
     @Test
     void unsupportedKeyTypesAndFormats() throws Exception {
-        Path x25519 = dir.resolve("x25519.key");
+        Path x25519 = pki.file("x25519.key");
         pki.openssl("genpkey", "-algorithm", "X25519", "-out", x25519);
         String msg = error(pki.rsa.cert(), x25519);
         assertTrue(msg.contains("unsupported key type X25519"), msg);

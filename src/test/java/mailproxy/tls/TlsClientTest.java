@@ -18,21 +18,19 @@ import mailproxy.testing.KeyFormatCertificates;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /** The backend side: verification, host names, SNI, and a STARTTLS upgrade on both ends. */
 @Timeout(120)
+@EnabledIf("mailproxy.testing.TestPki#opensslAvailable")
 class TlsClientTest {
     static final Duration HANDSHAKE = Duration.ofSeconds(10);
-
-    @TempDir
-    static Path dir;
-    static KeyFormatCertificates pki;
+    static final KeyFormatCertificates pki = KeyFormatCertificates.shared();
+    /** A backend with two certificates: RSA for imap.example.org, EC for *.other.test. */
     static TlsServer backend;
 
     @BeforeAll
-    static void makeCertificates() throws Exception {
-        pki = KeyFormatCertificates.create(dir);
+    static void startBackend() throws Exception {
         backend = TlsServer.create(ServerTlsSettings.of(
                 new CertificateSource.Pem(pki.rsa.cert(), pki.rsa.key()),
                 new CertificateSource.Pem(pki.ec.cert(), pki.ec.key())));

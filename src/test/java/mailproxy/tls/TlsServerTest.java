@@ -20,28 +20,19 @@ import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLSocket;
 import mailproxy.testing.KeyFormatCertificates;
 import mailproxy.testing.TestPki;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /** The listener side over real loopback sockets: SNI, versions, client certificates, junk. */
 @Timeout(120)
+@EnabledIf("mailproxy.testing.TestPki#opensslAvailable")
 class TlsServerTest {
     static final Duration HANDSHAKE = Duration.ofSeconds(10);
 
-    @TempDir
-    static Path dir;
-    static KeyFormatCertificates pki;
-    static CertificateSource rsa;
-    static CertificateSource ec;
-
-    @BeforeAll
-    static void makeCertificates() throws Exception {
-        pki = KeyFormatCertificates.create(dir);
-        rsa = new CertificateSource.Pem(pki.rsa.cert(), pki.rsa.key());
-        ec = new CertificateSource.Pem(pki.ec.cert(), pki.ec.key());
-    }
+    static final KeyFormatCertificates pki = KeyFormatCertificates.shared();
+    static final CertificateSource rsa = new CertificateSource.Pem(pki.rsa.cert(), pki.rsa.key());
+    static final CertificateSource ec = new CertificateSource.Pem(pki.ec.cert(), pki.ec.key());
 
     /** A client that trusts anything, sends SNI {@code sni} (null: none) and maybe a certificate. */
     static TlsClient client(String sni, CertificateSource cert) throws TlsConfigException {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import mailproxy.testing.FakeBackend;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS from the proxy to its backends (tls = implicit | starttls per protocol, tls-verify,
@@ -33,9 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BackendTlsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    @TempDir
-    static Path dir;
-    static SiteCertificates certs;
+    static final SiteCertificates certs = SiteCertificates.shared();
     static RealDovecot dovecot;
     static TestProxy proxy;
     /** Fake backends that want the proxy's client certificate (implicit TLS; STARTTLS before AUTH). */
@@ -44,7 +40,6 @@ class BackendTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        certs = SiteCertificates.create(dir);
         dovecot = RealServers.tlsDovecot();
         certImapBackend = FakeBackends.imap().tls(certs.clientContext(certs.serverP12)).start();
         starttlsSmtpBackend = FakeBackends.smtp().tls(certs.clientContext(certs.serverP12)).start();

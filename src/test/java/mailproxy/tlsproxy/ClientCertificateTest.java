@@ -9,16 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import mailproxy.testing.RawClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Client certificates (tls-client-auth = required | optional, tls-client-ca) and SASL
@@ -28,35 +25,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(30)
 class ClientCertificateTest {
-    @TempDir
-    static Path dir;
-    static TlsFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = TlsFixture.withFakeBackends(dir, certs -> {
-            String ca = ", tls-client-ca = \"" + certs.caCert + "\"";
-            String req = certs.listenerTls() + ", tls-client-auth = required" + ca;
-            String opt = certs.listenerTls() + ", tls-client-auth = optional" + ca;
-            return """
-                    limits { timeout = 5s }
-                    listener-defaults { auth = [plain, external] }
-                    listeners = [
-                      { name = imaps-req, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s }
-                      { name = pop3s-req, protocol = pop3, listen = "127.0.0.1:0", tls = implicit, %s }
-                      { name = smtps-req, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s }
-                      { name = imap-opt, protocol = imap, listen = "127.0.0.1:0", starttls = on, %s }
-                      { name = pop3-opt, protocol = pop3, listen = "127.0.0.1:0", starttls = on, %s }
-                      { name = smtp-opt, protocol = smtp, listen = "127.0.0.1:0", starttls = on, %s }
-                    ]
-                    """.formatted(req, req, req, opt, opt, opt);
-        });
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (f != null) f.close();
-    }
+    @RegisterExtension
+    static final TlsFixture f = TlsFixture.withFakeBackends(certs -> {
+        String ca = ", tls-client-ca = \"" + certs.caCert + "\"";
+        String req = certs.listenerTls() + ", tls-client-auth = required" + ca;
+        String opt = certs.listenerTls() + ", tls-client-auth = optional" + ca;
+        return """
+                limits { timeout = 5s }
+                listener-defaults { auth = [plain, external] }
+                listeners = [
+                  { name = imaps-req, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s }
+                  { name = pop3s-req, protocol = pop3, listen = "127.0.0.1:0", tls = implicit, %s }
+                  { name = smtps-req, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s }
+                  { name = imap-opt, protocol = imap, listen = "127.0.0.1:0", starttls = on, %s }
+                  { name = pop3-opt, protocol = pop3, listen = "127.0.0.1:0", starttls = on, %s }
+                  { name = smtp-opt, protocol = smtp, listen = "127.0.0.1:0", starttls = on, %s }
+                ]
+                """.formatted(req, req, req, opt, opt, opt);
+    });
 
     @BeforeEach
     void clear() {

@@ -1,21 +1,23 @@
 package mailproxy.tlsproxy;
 
 import static mailproxy.tlsproxy.TlsClients.implicit;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -24,14 +26,16 @@ import javax.net.ssl.SSLSocket;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.FakeBackends;
 import mailproxy.testing.Sasl;
+import mailproxy.testing.ScriptedServer.Script;
 import mailproxy.testing.SiteCertificates;
 import mailproxy.testing.TestPki;
 import mailproxy.testing.TestProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Implicit TLS listeners (imaps 993, pop3s 995, smtps 465; RFC 8314 §3.3): certificates in
@@ -42,44 +46,33 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(30)
 class ImplicitTlsTest {
-    @TempDir
-    static Path dir;
-    static TlsFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = TlsFixture.withFakeBackends(dir, certs -> {
-            String sni = certs.listenerTlsWithSni();
-            return """
-                    limits { timeout = 2s, half-close-timeout = 5s }
-                    relay { buffer-size = 65536 }
-                    listeners = [
-                      { name = imaps, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s }
-                      { name = pop3s, protocol = pop3, listen = "127.0.0.1:0", tls = implicit, %s }
-                      { name = smtps, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s }
-                      { name = smtps-delay, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s,
-                        smtp-greeting-delay = 500ms }
-                      { name = imap,  protocol = imap, listen = "127.0.0.1:0" }
-                      { name = pop3,  protocol = pop3, listen = "127.0.0.1:0" }
-                      { name = smtp,  protocol = smtp, listen = "127.0.0.1:0" }
-                      { name = p12, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
-                        tls-certificates = [ { pkcs12 = "%s", password = "%s" } ] }
-                      { name = pkcs1, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
-                        tls-certificates = [ { certificate = "%s", key = "%s" } ] }
-                      { name = sec1, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
-                        tls-certificates = [ { certificate = "%s", key = "%s" } ] }
-                      { name = tls12, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s,
-                        tls-protocols = [ "TLSv1.2" ], tls-ciphers = [ "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" ] }
-                    ]
-                    """.formatted(sni, sni, sni, sni, certs.serverP12, TestPki.PASSWORD, certs.other.cert(),
-                    certs.other.key(), certs.ec.cert(), certs.ec.key(), certs.listenerTls());
-        });
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (f != null) f.close();
-    }
+    @RegisterExtension
+    static final TlsFixture f = TlsFixture.withFakeBackends(certs -> {
+        String sni = certs.listenerTlsWithSni();
+        return """
+                limits { timeout = 2s, half-close-timeout = 5s }
+                relay { buffer-size = 65536 }
+                listeners = [
+                  { name = imaps, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s }
+                  { name = pop3s, protocol = pop3, listen = "127.0.0.1:0", tls = implicit, %s }
+                  { name = smtps, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s }
+                  { name = smtps-delay, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s,
+                    smtp-greeting-delay = 500ms }
+                  { name = imap,  protocol = imap, listen = "127.0.0.1:0" }
+                  { name = pop3,  protocol = pop3, listen = "127.0.0.1:0" }
+                  { name = smtp,  protocol = smtp, listen = "127.0.0.1:0" }
+                  { name = p12, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
+                    tls-certificates = [ { pkcs12 = "%s", password = "%s" } ] }
+                  { name = pkcs1, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
+                    tls-certificates = [ { certificate = "%s", key = "%s" } ] }
+                  { name = sec1, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
+                    tls-certificates = [ { certificate = "%s", key = "%s" } ] }
+                  { name = tls12, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s,
+                    tls-protocols = [ "TLSv1.2" ], tls-ciphers = [ "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" ] }
+                ]
+                """.formatted(sni, sni, sni, sni, certs.serverP12, TestPki.PASSWORD, certs.other.cert(),
+                certs.other.key(), certs.ec.cert(), certs.ec.key(), certs.listenerTls());
+    });
 
     private static SSLContext client() {
         return f.certs.clientContext();
@@ -87,63 +80,65 @@ class ImplicitTlsTest {
 
     // ------------------------------------------------------------ logins on the three protocols
 
-    @Test
-    void imapsGreetsInTlsAndRelays() throws Exception {
-        try (RawClient c = implicit(f.port("imaps"), client())) {
-            String greeting = c.expect("* OK [CAPABILITY ");
-            assertTrue(greeting.contains("AUTH=PLAIN") && !greeting.contains("STARTTLS"), greeting);
-            c.transcript("""
-                    C: a LOGIN bob imaps-pw
-                    S: a OK...
-                    C: b NOOP
-                    S: b OK NOOP completed
-                    C: c LOGOUT
-                    S: * BYE...
-                    S: c OK...
-                    S closes
-                    """);
-            assertEquals("bob imaps-pw", f.imap.nextLogin());
-        }
-        assertTrue(f.noSessionsLeft());
+    /**
+     * Per protocol: the implicit TLS listener, what the client checks of the capabilities
+     * (no STARTTLS offered inside TLS) and its session, and the login the backend must see.
+     */
+    static Stream<Arguments> sessions() {
+        return Stream.of(
+                arguments("imapsGreetsInTlsAndRelays", "imap", (Script) c -> {
+                    String greeting = c.expect("* OK [CAPABILITY ");
+                    assertTrue(greeting.contains("AUTH=PLAIN") && !greeting.contains("STARTTLS"), greeting);
+                    c.transcript("""
+                            C: a LOGIN bob imaps-pw
+                            S: a OK...
+                            C: b NOOP
+                            S: b OK NOOP completed
+                            C: c LOGOUT
+                            S: * BYE...
+                            S: c OK...
+                            S closes
+                            """);
+                }, "bob imaps-pw"),
+                arguments("pop3sGreetsInTlsAndRelays", "pop3", (Script) c -> {
+                    c.expect("+OK");
+                    c.line("CAPA");
+                    List<String> caps = c.pop3List();
+                    assertTrue(!caps.contains("STLS"), caps.toString());
+                    c.transcript("""
+                            C: USER bob
+                            S: +OK...
+                            C: PASS pop3s-pw
+                            S: +OK Logged in.
+                            C: QUIT
+                            S: +OK Logging out.
+                            S closes
+                            """);
+                }, "bob pop3s-pw"),
+                arguments("smtpsGreetsInTlsAndRelays", "smtp", (Script) c -> {
+                    c.expect("220 ");
+                    c.line("EHLO client.example");
+                    List<String> ehlo = c.smtpReply();
+                    assertTrue(ehlo.stream().noneMatch(l -> l.contains("STARTTLS")), ehlo.toString());
+                    c.transcript("""
+                            C: AUTH PLAIN %s
+                            S: 235...
+                            C: QUIT
+                            S: 221...
+                            """.formatted(Sasl.plain("bob", "smtps-pw")));
+                }, "bob smtps-pw"));
     }
 
-    @Test
-    void pop3sGreetsInTlsAndRelays() throws Exception {
-        try (RawClient c = implicit(f.port("pop3s"), client())) {
-            c.expect("+OK");
-            c.line("CAPA");
-            List<String> caps = c.pop3List();
-            assertTrue(!caps.contains("STLS"), caps.toString());
-            c.transcript("""
-                    C: USER bob
-                    S: +OK...
-                    C: PASS pop3s-pw
-                    S: +OK Logged in.
-                    C: QUIT
-                    S: +OK Logging out.
-                    S closes
-                    """);
-            assertEquals("bob pop3s-pw", f.pop3.nextLogin());
-        }
-        assertTrue(f.noSessionsLeft());
-    }
-
-    @Test
-    void smtpsGreetsInTlsAndRelays() throws Exception {
-        try (RawClient c = implicit(f.port("smtps"), client())) {
-            c.expect("220 ");
-            c.line("EHLO client.example");
-            List<String> ehlo = c.smtpReply();
-            assertTrue(ehlo.stream().noneMatch(l -> l.contains("STARTTLS")), ehlo.toString());
-            c.transcript("""
-                    C: AUTH PLAIN %s
-                    S: 235...
-                    C: QUIT
-                    S: 221...
-                    """.formatted(Sasl.plain("bob", "smtps-pw")));
-            assertEquals("bob smtps-pw", f.smtp.nextLogin());
-        }
-        assertTrue(f.noSessionsLeft());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sessions")
+    void greetsInTlsAndRelays(String name, String protocol, Script session, String login) {
+        assertAll(name, () -> { // a failure names its case
+            try (RawClient c = implicit(f.port(protocol + "s"), client())) {
+                session.run(c);
+            }
+            assertEquals(login, f.backend(protocol).nextLogin());
+            assertTrue(f.noSessionsLeft());
+        });
     }
 
     /** The greeting delay (pregreet test) counts from the end of the handshake and speaks TLS. */

@@ -19,10 +19,9 @@ import mailproxy.testing.RealPostfix;
 import mailproxy.testing.RealServers;
 import mailproxy.testing.Sasl;
 import mailproxy.testing.SiteCertificates;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,42 +37,39 @@ class RealClientsTlsTest {
 
     @TempDir
     static Path dir;
-    static RealDovecot dovecot;
-    static RealPostfix postfix;
-    static TlsFixture f;
+    @RegisterExtension
+    static final TlsFixture f = TlsFixture.withConfig(certs -> {
+        String sni = certs.listenerTlsWithSni();
+        return """
+                mailproxy {
+                  backends {
+                    dovecot { host = "127.0.0.1", tls-ca = "%s",
+                              imap { port = %d, tls = implicit }, pop3 { port = %d, tls = starttls } }
+                    postfix { host = "127.0.0.1", smtp { port = %d, auth = plain } }
+                  }
+                  routers { d { type = static, default = dovecot }, p { type = static, default = postfix } }
+                  listeners = [
+                    { name = imaps,   protocol = imap, listen = "127.0.0.1:0", router = d, tls = implicit, %s }
+                    { name = pop3s,   protocol = pop3, listen = "127.0.0.1:0", router = d, tls = implicit, %s }
+                    { name = smtps,   protocol = smtp, listen = "127.0.0.1:0", router = p, tls = implicit, %s }
+                    { name = imap,    protocol = imap, listen = "127.0.0.1:0", router = d, starttls = only, %s }
+                    { name = pop3,    protocol = pop3, listen = "127.0.0.1:0", router = d, starttls = only, %s }
+                    { name = smtp,    protocol = smtp, listen = "127.0.0.1:0", router = p, starttls = only, %s }
+                    { name = plain,   protocol = imap, listen = "127.0.0.1:0", router = d }
+                  ]
+                }
+                """.formatted(dovecot().tlsCertificate(), dovecot().imapsPort(), dovecot().pop3Port(),
+                postfix().smtpPort(), sni, sni, sni, sni, sni, sni);
+    });
 
-    @BeforeAll
-    static void start() throws Exception {
-        dovecot = RealServers.tlsDovecot();
-        postfix = RealServers.postfix();
-        f = TlsFixture.withConfig(dir, certs -> {
-            String sni = certs.listenerTlsWithSni();
-            return """
-                    mailproxy {
-                      backends {
-                        dovecot { host = "127.0.0.1", tls-ca = "%s",
-                                  imap { port = %d, tls = implicit }, pop3 { port = %d, tls = starttls } }
-                        postfix { host = "127.0.0.1", smtp { port = %d, auth = plain } }
-                      }
-                      routers { d { type = static, default = dovecot }, p { type = static, default = postfix } }
-                      listeners = [
-                        { name = imaps,   protocol = imap, listen = "127.0.0.1:0", router = d, tls = implicit, %s }
-                        { name = pop3s,   protocol = pop3, listen = "127.0.0.1:0", router = d, tls = implicit, %s }
-                        { name = smtps,   protocol = smtp, listen = "127.0.0.1:0", router = p, tls = implicit, %s }
-                        { name = imap,    protocol = imap, listen = "127.0.0.1:0", router = d, starttls = only, %s }
-                        { name = pop3,    protocol = pop3, listen = "127.0.0.1:0", router = d, starttls = only, %s }
-                        { name = smtp,    protocol = smtp, listen = "127.0.0.1:0", router = p, starttls = only, %s }
-                        { name = plain,   protocol = imap, listen = "127.0.0.1:0", router = d }
-                      ]
-                    }
-                    """.formatted(dovecot.tlsCertificate(), dovecot.imapsPort(), dovecot.pop3Port(), postfix.smtpPort(),
-                    sni, sni, sni, sni, sni, sni);
-        });
+    /** IMAP and POP3 go to the TLS Dovecot (started on first use). */
+    static RealDovecot dovecot() {
+        return RealServers.tlsDovecot();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (f != null) f.close();
+    /** SMTP goes to the fixture Postfix (started on first use). */
+    static RealPostfix postfix() {
+        return RealServers.postfix();
     }
 
     record Result(int exit, byte[] stdout, String stderr) {
@@ -134,12 +130,12 @@ class RealClientsTlsTest {
 
     @Test
     void curlImapWithSslReqdUsesStartTls() throws Exception {
-        long mark = dovecot.logMark();
+        long mark = dovecot().logMark();
         Result r = run(null, curl("--ssl-reqd", "-v", "imap://127.0.0.1:" + f.port("imap") + "/INBOX;UID=1", "-u", bob()));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.stderr().contains("STARTTLS"), r.stderr());
         assertArrayEquals(RealDovecot.seededMessage(1), r.stdout());
-        assertTrue(dovecot.awaitLog(mark, "imap-login: Info: Login: user=<bob>", RUN).contains(", TLS,"));
+        assertTrue(dovecot().awaitLog(mark, "imap-login: Info: Login: user=<bob>", RUN).contains(", TLS,"));
     }
 
     @Test
@@ -160,13 +156,13 @@ class RealClientsTlsTest {
             Path mail = Files.writeString(dir.resolve("mail-" + UUID.randomUUID() + ".eml"),
                     "From: bob@example.test\r\nTo: carol@example.test\r\nSubject: over TLS\r\nMessage-ID: <" + id
                             + ">\r\n\r\nsent with curl through the proxy\r\n");
-            long mark = postfix.logMark();
+            long mark = postfix().logMark();
             Result r = run(null, curl("--ssl-reqd", "-v", url, "--login-options", "AUTH=PLAIN", "-u", bob(),
                     "--mail-from", "bob@example.test", "--mail-rcpt", "carol@example.test", "-T", mail.toString()));
             assertEquals(0, r.exit(), r.toString());
             assertTrue(r.stderr().contains("250 2.0.0 Ok: queued"), r.stderr());
-            postfix.awaitLog(mark, "message-id=<" + id + ">", RUN);
-            assertTrue(postfix.logFile().textSince(mark).contains("sasl_username=bob"), postfix.logFile().textSince(mark));
+            postfix().awaitLog(mark, "message-id=<" + id + ">", RUN);
+            assertTrue(postfix().logFile().textSince(mark).contains("sasl_username=bob"), postfix().logFile().textSince(mark));
         }
     }
 

@@ -2,21 +2,25 @@ package mailproxy.tlsproxy;
 
 import static mailproxy.testing.Sasl.b64;
 import static mailproxy.tlsproxy.TlsClients.upgrade;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.Sasl;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mailproxy.testing.ScriptedServer.Script;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * STARTTLS (IMAP RFC 9051 §6.2.1, SMTP RFC 3207) and STLS (POP3 RFC 2595 §4) with
@@ -26,33 +30,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(30)
 class StartTlsTest {
-    @TempDir
-    static Path dir;
-    static TlsFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = TlsFixture.withFakeBackends(dir, certs -> {
-            String tls = certs.listenerTls();
-            return """
-                    limits { timeout = 10s }
-                    listeners = [
-                      { name = imap-on,   protocol = imap, listen = "127.0.0.1:0", starttls = on,   %s }
-                      { name = imap-only, protocol = imap, listen = "127.0.0.1:0", starttls = only, %s }
-                      { name = imap-off,  protocol = imap, listen = "127.0.0.1:0" }
-                      { name = pop3-on,   protocol = pop3, listen = "127.0.0.1:0", starttls = on,   %s }
-                      { name = pop3-only, protocol = pop3, listen = "127.0.0.1:0", starttls = only, %s }
-                      { name = smtp-on,   protocol = smtp, listen = "127.0.0.1:0", starttls = on,   %s }
-                      { name = smtp-only, protocol = smtp, listen = "127.0.0.1:0", starttls = only, %s }
-                    ]
-                    """.formatted(tls, tls, tls, tls, tls, tls);
-        });
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (f != null) f.close();
-    }
+    @RegisterExtension
+    static final TlsFixture f = TlsFixture.withFakeBackends(certs -> {
+        String tls = certs.listenerTls();
+        return """
+                limits { timeout = 10s }
+                listeners = [
+                  { name = imap-on,   protocol = imap, listen = "127.0.0.1:0", starttls = on,   %s }
+                  { name = imap-only, protocol = imap, listen = "127.0.0.1:0", starttls = only, %s }
+                  { name = imap-off,  protocol = imap, listen = "127.0.0.1:0" }
+                  { name = pop3-on,   protocol = pop3, listen = "127.0.0.1:0", starttls = on,   %s }
+                  { name = pop3-only, protocol = pop3, listen = "127.0.0.1:0", starttls = only, %s }
+                  { name = smtp-on,   protocol = smtp, listen = "127.0.0.1:0", starttls = on,   %s }
+                  { name = smtp-only, protocol = smtp, listen = "127.0.0.1:0", starttls = only, %s }
+                ]
+                """.formatted(tls, tls, tls, tls, tls, tls);
+    });
 
     @BeforeEach
     void clear() {
@@ -158,27 +151,6 @@ class StartTlsTest {
         }
     }
 
-    /** CVE-2014-3556: "b LOGIN" sent in the same packet as STARTTLS must never run. */
-    @Test
-    void imapCommandPipelinedBehindStartTlsIsDiscarded() throws Exception {
-        int before = f.imap.accepted();
-        try (RawClient plain = RawClient.connect(f.port("imap-on"))) {
-            plain.expect("* OK");
-            plain.send("a STARTTLS\r\nb LOGIN bob injected\r\n");
-            plain.expect("a OK");
-            upgrade(plain, client()).transcript("""
-                    C: c CAPABILITY
-                    # the first thing in TLS answers c: nothing answers (or ran) b
-                    S: * CAPABILITY ...
-                    S: c OK...
-                    C: d NOOP
-                    S: d OK...
-                    """);
-        }
-        assertEquals(before, f.imap.accepted(), "the injected LOGIN reached a backend");
-        f.assertNoLogins();
-    }
-
     // ---------------------------------------------------------------- POP3
 
     @Test
@@ -243,26 +215,6 @@ class StartTlsTest {
             assertEquals("bob after stls", f.pop3.nextLogin());
         }
         assertEquals(before + 1, f.pop3.accepted());
-    }
-
-    @Test
-    void pop3CommandsPipelinedBehindStlsAreDiscarded() throws Exception {
-        int before = f.pop3.accepted();
-        try (RawClient plain = RawClient.connect(f.port("pop3-on"))) {
-            plain.expect("+OK");
-            plain.send("STLS\r\nUSER bob\r\nPASS injected\r\n");
-            plain.expect("+OK Begin TLS");
-            upgrade(plain, client()).transcript("""
-                    C: NOOP
-                    # NOOP's, not USER's: nothing else is queued ahead of it
-                    S: +OK...
-                    C: PASS again
-                    # the injected USER left no trace
-                    S: -ERR USER first...
-                    """);
-        }
-        assertEquals(before, f.pop3.accepted(), "the injected login reached a backend");
-        f.assertNoLogins();
     }
 
     // ---------------------------------------------------------------- SMTP
@@ -342,27 +294,72 @@ class StartTlsTest {
         assertEquals(before + 1, f.smtp.accepted());
     }
 
-    @Test
-    void smtpCommandsPipelinedBehindStartTlsAreDiscarded() throws Exception {
-        int before = f.smtp.accepted();
-        try (RawClient plain = RawClient.connect(f.port("smtp-on"))) {
-            plain.expect("220 ");
-            plain.line("EHLO client.example");
-            plain.smtpReply();
-            plain.send("STARTTLS\r\nAUTH PLAIN " + Sasl.plain("bob", "injected") + "\r\nMAIL FROM:<evil@example.test>\r\n");
-            plain.expect("220 2.0.0");
-            RawClient c = upgrade(plain, client());
-            c.line("EHLO client.example");
-            List<String> ehlo = c.smtpReply(); // EHLO's answer comes first: nothing ran before it
-            assertTrue(ehlo.get(0).startsWith("250-"), ehlo.toString());
-            c.transcript("""
-                    C: NOOP
-                    S: 250...
-                    C: QUIT
-                    S: 221...
-                    """);
-        }
-        assertEquals(before, f.smtp.accepted(), "the injected AUTH reached a backend");
-        f.assertNoLogins();
+    // ---------------------------------------------------------------- CVE-2014-3556, each protocol
+
+    /**
+     * Per protocol: the plaintext dialogue up to STARTTLS, what is pipelined in the same
+     * packet as STARTTLS (the injection), the go-ahead, and the first exchange in TLS, which
+     * shows that nothing of the injection is answered (or ran).
+     */
+    static Stream<Arguments> injections() {
+        return Stream.of(
+                arguments("imapCommandPipelinedBehindStartTlsIsDiscarded", "imap",
+                        (Script) plain -> plain.expect("* OK"),
+                        "a STARTTLS\r\nb LOGIN bob injected\r\n", "a OK",
+                        (Script) c -> c.transcript("""
+                                C: c CAPABILITY
+                                # the first thing in TLS answers c: nothing answers (or ran) b
+                                S: * CAPABILITY ...
+                                S: c OK...
+                                C: d NOOP
+                                S: d OK...
+                                """)),
+                arguments("pop3CommandsPipelinedBehindStlsAreDiscarded", "pop3",
+                        (Script) plain -> plain.expect("+OK"),
+                        "STLS\r\nUSER bob\r\nPASS injected\r\n", "+OK Begin TLS",
+                        (Script) c -> c.transcript("""
+                                C: NOOP
+                                # NOOP's, not USER's: nothing else is queued ahead of it
+                                S: +OK...
+                                C: PASS again
+                                # the injected USER left no trace
+                                S: -ERR USER first...
+                                """)),
+                arguments("smtpCommandsPipelinedBehindStartTlsAreDiscarded", "smtp",
+                        (Script) plain -> {
+                            plain.expect("220 ");
+                            plain.line("EHLO client.example");
+                            plain.smtpReply();
+                        },
+                        "STARTTLS\r\nAUTH PLAIN " + Sasl.plain("bob", "injected") + "\r\nMAIL FROM:<evil@example.test>\r\n",
+                        "220 2.0.0",
+                        (Script) c -> {
+                            c.line("EHLO client.example");
+                            List<String> ehlo = c.smtpReply(); // EHLO's answer comes first: nothing ran before it
+                            assertTrue(ehlo.get(0).startsWith("250-"), ehlo.toString());
+                            c.transcript("""
+                                    C: NOOP
+                                    S: 250...
+                                    C: QUIT
+                                    S: 221...
+                                    """);
+                        }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("injections")
+    void commandsPipelinedBehindStartTlsAreDiscarded(String name, String protocol, Script beforeTls, String injection,
+            String goAhead, Script inTls) {
+        assertAll(name, () -> { // a failure names its case
+            int before = f.backend(protocol).accepted();
+            try (RawClient plain = RawClient.connect(f.port(protocol + "-on"))) {
+                beforeTls.run(plain);
+                plain.send(injection);
+                plain.expect(goAhead);
+                inTls.run(upgrade(plain, client()));
+            }
+            assertEquals(before, f.backend(protocol).accepted(), "the injection reached a backend");
+            f.assertNoLogins();
+        });
     }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
 import mailproxy.testing.SiteCertificates;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,12 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsConfigErrorTest {
     @TempDir
     static Path dir;
-    static SiteCertificates certs;
-
-    @BeforeAll
-    static void make() throws Exception {
-        certs = SiteCertificates.create(dir);
-    }
+    static final SiteCertificates certs = SiteCertificates.shared();
 
     private static String listener(String tlsKeys) {
         return """

@@ -2,7 +2,6 @@ package mailproxy.tlsproxy;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -10,26 +9,33 @@ import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
 import mailproxy.testing.SiteCertificates;
 import mailproxy.testing.TestProxy;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * What the TLS proxy tests start once per class: the site's certificates, and a proxy
- * with TLS listeners made from them, in front of fake backends for the three protocols
- * ({@link #withFakeBackends}) or real servers ({@link #withConfig}).
+ * What the TLS proxy tests start once per class, as a JUnit extension: the site's
+ * certificates, and a proxy with TLS listeners made from them, in front of fake backends
+ * for the three protocols ({@link #withFakeBackends}) or real servers ({@link #withConfig}).
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final TlsFixture f = TlsFixture.withFakeBackends(certs -> "listeners = [ ... ]");
+ * }</pre>
  */
-final class TlsFixture implements AutoCloseable {
-    final SiteCertificates certs;
+final class TlsFixture implements BeforeAllCallback, AfterAllCallback {
+    private final boolean fakes;
+    private final Function<SiteCertificates, String> config;
+    final SiteCertificates certs = SiteCertificates.shared();
     /** The fake backends behind backend "store" (null in front of real servers). */
-    final FakeBackend imap;
-    final FakeBackend pop3;
-    final FakeBackend smtp;
-    final TestProxy proxy;
+    FakeBackend imap;
+    FakeBackend pop3;
+    FakeBackend smtp;
+    TestProxy proxy;
 
-    private TlsFixture(SiteCertificates certs, List<FakeBackend> fakes, String config) throws Exception {
-        this.certs = certs;
-        this.imap = fakes.isEmpty() ? null : fakes.get(0);
-        this.pop3 = fakes.isEmpty() ? null : fakes.get(1);
-        this.smtp = fakes.isEmpty() ? null : fakes.get(2);
-        this.proxy = TestProxy.start(config);
+    private TlsFixture(boolean fakes, Function<SiteCertificates, String> config) {
+        this.fakes = fakes;
+        this.config = config;
     }
 
     /**
@@ -37,11 +43,25 @@ final class TlsFixture implements AutoCloseable {
      * static router "r" sending everyone there as the default router, and {@code body}:
      * the rest of the mailproxy block (limits, listeners), written with the certificates.
      */
-    static TlsFixture withFakeBackends(Path dir, Function<SiteCertificates, String> body) throws Exception {
-        SiteCertificates certs = SiteCertificates.create(dir);
-        List<FakeBackend> fakes = List.of(FakeBackends.imap().start(), FakeBackends.pop3().start(),
-                FakeBackends.smtp().start());
-        return new TlsFixture(certs, fakes, """
+    static TlsFixture withFakeBackends(Function<SiteCertificates, String> body) {
+        return new TlsFixture(true, body);
+    }
+
+    /** A proxy from a whole config written with the certificates, in front of real servers. */
+    static TlsFixture withConfig(Function<SiteCertificates, String> config) {
+        return new TlsFixture(false, config);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        if (!fakes) {
+            proxy = TestProxy.start(config.apply(certs));
+            return;
+        }
+        imap = FakeBackends.imap().start();
+        pop3 = FakeBackends.pop3().start();
+        smtp = FakeBackends.smtp().start();
+        proxy = TestProxy.start("""
                 mailproxy {
                   backends { store { host = "127.0.0.1", imap { port = %d }, pop3 { port = %d },
                                      smtp { port = %d, auth = plain } } }
@@ -49,13 +69,17 @@ final class TlsFixture implements AutoCloseable {
                   default-router = r
                   %s
                 }
-                """.formatted(fakes.get(0).port(), fakes.get(1).port(), fakes.get(2).port(), body.apply(certs)));
+                """.formatted(imap.port(), pop3.port(), smtp.port(), config.apply(certs)));
     }
 
-    /** A proxy from a whole config written with the certificates, in front of real servers. */
-    static TlsFixture withConfig(Path dir, Function<SiteCertificates, String> config) throws Exception {
-        SiteCertificates certs = SiteCertificates.create(dir);
-        return new TlsFixture(certs, List.of(), config.apply(certs));
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        if (proxy != null) proxy.close();
+        for (FakeBackend b : fakes()) b.close();
+    }
+
+    private List<FakeBackend> fakes() {
+        return imap == null ? List.of() : List.of(imap, pop3, smtp);
     }
 
     int port(String listener) { return proxy.port(listener); }
@@ -67,24 +91,25 @@ final class TlsFixture implements AutoCloseable {
 
     /** Connections the fake backends accepted so far, all three together. */
     int backendConnections() {
-        return imap.accepted() + pop3.accepted() + smtp.accepted();
+        return fakes().stream().mapToInt(FakeBackend::accepted).sum();
     }
 
     /** Forgets the logins the fakes saw so far. */
     void clearLogins() {
-        for (FakeBackend b : List.of(imap, pop3, smtp)) b.logins().clear();
+        for (FakeBackend b : fakes()) b.logins().clear();
     }
 
     /** Asserts that no fake saw a login since {@link #clearLogins()}. */
     void assertNoLogins() {
-        for (FakeBackend b : List.of(imap, pop3, smtp)) assertTrue(b.logins().isEmpty(), b.logins().toString());
+        for (FakeBackend b : fakes()) assertTrue(b.logins().isEmpty(), b.logins().toString());
     }
 
-    @Override
-    public void close() throws Exception {
-        proxy.close();
-        if (imap != null) {
-            for (FakeBackend b : List.of(imap, pop3, smtp)) b.close();
-        }
+    /** The fake backend of a protocol: "imap", "pop3" or "smtp". */
+    FakeBackend backend(String protocol) {
+        return switch (protocol) {
+            case "imap" -> imap;
+            case "pop3" -> pop3;
+            default -> smtp;
+        };
     }
 }

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.NetClients;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealServers;
@@ -49,9 +50,7 @@ class Pop3DovecotTest {
 
     @Test
     void commonsNetRetrievesTheSeededMessagesByteExact() throws Exception {
-        POP3Client pop3 = new POP3Client();
-        pop3.setDefaultTimeout(10_000);
-        pop3.connect("127.0.0.1", proxy.port("pop3"));
+        POP3Client pop3 = NetClients.connect(new POP3Client(), "127.0.0.1", proxy.port("pop3"));
         try {
             assertTrue(pop3.login(RealDovecot.BOB, RealDovecot.BOB_PASSWORD), pop3.getReplyString());
             POP3MessageInfo status = pop3.status();

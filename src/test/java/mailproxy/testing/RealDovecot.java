@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * ({@link #addUser}). Login lines land in {@link #log()}, e.g.
  * {@code imap-login: Login: user=<bob>, method=PLAIN, rip=198.51.100.8, lip=127.0.0.1, ...}.
  */
-public final class RealDovecot {
+public final class RealDovecot extends RealServer {
     public static final String HOST = "127.0.0.1";
     /** Mail domain: LMTP and Postfix accept {@code user@example.test}; logins use {@code user}. */
     public static final String DOMAIN = "example.test";
@@ -35,24 +35,19 @@ public final class RealDovecot {
     private static final Logger LOG = LoggerFactory.getLogger(RealDovecot.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Path dir;
-    private final String instance;
     private final boolean tls;
     private final DovecotConfig.Ports ports;
     private final int uid;
     private final int gid;
-    private final LogFile log;
     private final DovecotUsers users;
     private volatile boolean started;
 
     private RealDovecot(Path dir, boolean tls, DovecotConfig.Ports ports, int uid, int gid) {
-        this.dir = dir;
-        this.instance = "mailproxy-" + dir.getFileName();
+        super(dir, "dovecot.log");
         this.tls = tls;
         this.ports = ports;
         this.uid = uid;
         this.gid = gid;
-        this.log = new LogFile(dir.resolve("dovecot.log"));
         this.users = new DovecotUsers(dir, uid, gid);
     }
 
@@ -60,8 +55,7 @@ public final class RealDovecot {
     static RealDovecot start(boolean tls) throws IOException {
         int uid = Integer.parseInt(Procs.output(Duration.ofSeconds(10), "id", "-u", MAIL_USER));
         int gid = Integer.parseInt(Procs.output(Duration.ofSeconds(10), "id", "-g", MAIL_USER));
-        IOException failure = null;
-        for (int attempt = 1; attempt <= 3; attempt++) {
+        return RealServers.startWithRetries("Dovecot", () -> {
             int[] p = FreePorts.allocate(5);
             DovecotConfig.Ports ports = new DovecotConfig.Ports(
                     p[0], p[1], p[2], tls ? p[3] : 0, tls ? p[4] : 0);
@@ -70,22 +64,13 @@ public final class RealDovecot {
             long t0 = System.nanoTime();
             try {
                 d.launch();
-                LOG.info("Dovecot {} up after {} ms in {}: imap {} pop3 {} lmtp {}{}", d.instance,
-                        (System.nanoTime() - t0) / 1_000_000, d.dir,
-                        ports.imap(), ports.pop3(), ports.lmtp(),
-                        tls ? " imaps " + ports.imaps() + " pop3s " + ports.pop3s() : "");
-                return d;
             } catch (IOException e) {
-                LOG.warn("Dovecot start attempt {} failed: {}", attempt, e.getMessage());
                 d.stop(false);
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                throw e;
             }
-        }
-        throw failure;
+            LOG.info("{} up after {} ms in {}", d, (System.nanoTime() - t0) / 1_000_000, d.dir);
+            return d;
+        });
     }
 
     private void launch() throws IOException {
@@ -275,42 +260,9 @@ public final class RealDovecot {
         return users.home(user).resolve("Maildir");
     }
 
-    public String instanceName() {
-        return instance;
-    }
-
-    /** The instance's directory (config, run, state, mail, log). */
-    public Path dir() {
-        return dir;
-    }
-
-    public LogFile logFile() {
-        return log;
-    }
-
-    /** The whole Dovecot log now. */
-    public String log() {
-        return log.text();
-    }
-
-    /** Current end of the log, for {@link #awaitLog(long, String, Duration)}. */
-    public long logMark() {
-        return log.mark();
-    }
-
-    /** Waits for a log line containing {@code needle}; returns it (AssertionError on timeout). */
-    public String awaitLog(String needle, Duration timeout) {
-        return log.await(needle, timeout);
-    }
-
-    /** Like {@link #awaitLog(String, Duration)} but only lines written after {@code mark}. */
-    public String awaitLog(long mark, String needle, Duration timeout) {
-        return log.awaitSince(mark, needle, timeout);
-    }
-
     @Override
     public String toString() {
         return "Dovecot " + instance + " imap " + ports.imap() + " pop3 " + ports.pop3()
-                + " lmtp " + ports.lmtp() + (tls ? " (TLS)" : "");
+                + " lmtp " + ports.lmtp() + (tls ? " imaps " + ports.imaps() + " pop3s " + ports.pop3s() + " (TLS)" : "");
     }
 }

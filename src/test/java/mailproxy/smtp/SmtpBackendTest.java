@@ -33,6 +33,11 @@ class SmtpBackendTest {
     static final String BOB_SECRET = "AGJvYgBzZWNyZXQ=";
     static final String BOB_WRONG = "AGJvYgB3cm9uZw==";
     static final String UNAVAILABLE = "421 4.3.0 proxy.test Service temporarily unavailable, try again later";
+    /** AUTH as bob, and the success the backend answers. */
+    static final String AUTH_BOB = """
+            C: AUTH PLAIN %s
+            S: 235 2.7.0 Authentication successful
+            """.formatted(BOB_SECRET);
 
     static String config(int backendPort, String smtpOptions) {
         return """
@@ -73,6 +78,32 @@ class SmtpBackendTest {
         c.smtpReply();
     }
 
+    /** What a test does with the fake backend and a client that has said EHLO. */
+    @FunctionalInterface
+    private interface Dialogue {
+        void run(FakeBackend backend, RawClient client) throws Exception;
+    }
+
+    /**
+     * Runs {@code dialogue} against {@code backend} behind a proxy that has {@code smtpOptions}
+     * for it, with a client of {@code listener} that comes from {@code address} and has said
+     * EHLO {@code helo}; closes all three after.
+     */
+    private static void dialogue(FakeBackend backend, String smtpOptions, String listener, String address, String helo,
+            Dialogue dialogue) throws Exception {
+        try (FakeBackend b = backend;
+             TestProxy p = TestProxy.start(config(b.port(), smtpOptions));
+             RawClient c = clientFrom(address, p.port(listener))) {
+            ehlo(c, helo);
+            dialogue.run(b, c);
+        }
+    }
+
+    /** Asserts every line the backend received so far, one a line. */
+    private static void assertReceived(FakeBackend b, String expected) {
+        assertEquals(expected, String.join("\n", b.received()) + "\n");
+    }
+
     /** AUTH as bob on the submission listener of a proxy whose backend cannot serve: 421, then close. */
     private static void authGets421(TestProxy p) throws Exception {
         try (RawClient c = client(p, "sub")) {
@@ -87,17 +118,13 @@ class SmtpBackendTest {
 
     @Test
     void xclientWithLoginThenRelay() throws Exception {
-        try (FakeBackend b = backend();
-             TestProxy p = TestProxy.start(config(b.port(), "auth = none, xclient = true"));
-             RawClient c = clientFrom("127.0.0.2", p.port("sub"))) {
-            ehlo(c, "client.example");
-            c.line("AUTH PLAIN " + BOB_SECRET);
-            assertEquals("235 2.7.0 Authentication successful", c.readLine());
-            int port = c.socket().getLocalPort();
-            assertEquals(List.of(
-                    "EHLO proxy.test",
-                    "XCLIENT ADDR=127.0.0.2 PORT=" + port + " NAME=[UNAVAILABLE] LOGIN=bob HELO=client.example",
-                    "EHLO client.example"), b.received());
+        dialogue(backend(), "auth = none, xclient = true", "sub", "127.0.0.2", "client.example", (b, c) -> {
+            c.transcript(AUTH_BOB);
+            assertReceived(b, """
+                    EHLO proxy.test
+                    XCLIENT ADDR=127.0.0.2 PORT=%d NAME=[UNAVAILABLE] LOGIN=bob HELO=client.example
+                    EHLO client.example
+                    """.formatted(c.socket().getLocalPort()));
             // from here on the backend answers
             c.transcript("""
                     C: MAIL FROM:<bob@example.test>
@@ -117,36 +144,30 @@ class SmtpBackendTest {
                     S closes
                     """);
             assertEquals(List.of("Subject: hi\r\n\r\n.dot line\r\nbody\r\n"), b.messages());
-        }
+        });
     }
 
     @Test
     void xclientValuesAreXtextAndLoginIsLeftToAuthPlain() throws Exception {
-        try (FakeBackend b = backend();
-             TestProxy p = TestProxy.start(config(b.port(), "auth = plain, xclient = true"));
-             RawClient c = clientFrom("127.0.0.3", p.port("sub"))) {
-            ehlo(c, "odd+name=x\u00e9"); // '+', '=' and a non-ASCII byte need xtext
-            c.line("AUTH PLAIN " + BOB_SECRET);
-            assertEquals("235 2.7.0 Authentication successful", c.readLine());
-            int port = c.socket().getLocalPort();
-            assertEquals(List.of(
-                    "EHLO proxy.test",
-                    "XCLIENT ADDR=127.0.0.3 PORT=" + port + " NAME=[UNAVAILABLE] HELO=odd+2Bname+3Dx+E9",
-                    "EHLO odd+name=x\u00e9",
-                    "AUTH PLAIN " + BOB_SECRET), b.received());
-        }
+        // '+', '=' and a non-ASCII byte need xtext
+        dialogue(backend(), "auth = plain, xclient = true", "sub", "127.0.0.3", "odd+name=x\u00e9", (b, c) -> {
+            c.transcript(AUTH_BOB);
+            assertReceived(b, """
+                    EHLO proxy.test
+                    XCLIENT ADDR=127.0.0.3 PORT=%d NAME=[UNAVAILABLE] HELO=odd+2Bname+3Dx+E9
+                    EHLO odd+name=x\u00e9
+                    AUTH PLAIN %s
+                    """.formatted(c.socket().getLocalPort(), BOB_SECRET));
+        });
     }
 
     @Test
     void onlyTheXclientAttributesTheBackendOffers() throws Exception {
-        try (FakeBackend b = backend().override("EHLO", "250-fake.backend\r\n250 XCLIENT ADDR HELO");
-             TestProxy p = TestProxy.start(config(b.port(), "auth = none, xclient = true"));
-             RawClient c = clientFrom("127.0.0.4", p.port("sub"))) {
-            ehlo(c, "client.example");
-            c.line("AUTH PLAIN " + BOB_SECRET);
-            assertEquals("235 2.7.0 Authentication successful", c.readLine());
+        FakeBackend offersTwo = backend().override("EHLO", "250-fake.backend\r\n250 XCLIENT ADDR HELO");
+        dialogue(offersTwo, "auth = none, xclient = true", "sub", "127.0.0.4", "client.example", (b, c) -> {
+            c.transcript(AUTH_BOB);
             assertEquals("XCLIENT ADDR=127.0.0.4 HELO=client.example", b.received().get(1));
-        }
+        });
     }
 
     /** Postfix: "IPv6 addresses must be specified with the IPV6: prefix". */
@@ -158,8 +179,7 @@ class SmtpBackendTest {
              RawClient c = RawClient.connect(new InetSocketAddress("::1", p.port("sub")))) {
             assertEquals("220 proxy.test ESMTP ready", c.readLine());
             ehlo(c, "[IPv6:::1]");
-            c.line("AUTH PLAIN " + BOB_SECRET);
-            assertEquals("235 2.7.0 Authentication successful", c.readLine());
+            c.transcript(AUTH_BOB);
             assertEquals("XCLIENT ADDR=IPV6:::1 PORT=" + c.socket().getLocalPort()
                     + " NAME=[UNAVAILABLE] LOGIN=bob HELO=[IPv6:::1]", b.received().get(1));
         }
@@ -168,10 +188,7 @@ class SmtpBackendTest {
     /** AUTH LOGIN to the backend (Exchange), the client having used AUTH LOGIN without initial response. */
     @Test
     void backendAuthLogin() throws Exception {
-        try (FakeBackend b = backend();
-             TestProxy p = TestProxy.start(config(b.port(), "auth = login, xclient = false"));
-             RawClient c = client(p, "sub")) {
-            ehlo(c, "client.example");
+        dialogue(backend(), "auth = login, xclient = false", "sub", "127.0.0.1", "client.example", (b, c) -> {
             c.transcript("""
                     C: AUTH LOGIN
                     S: 334 VXNlcm5hbWU6
@@ -181,16 +198,13 @@ class SmtpBackendTest {
                     S: 235 2.7.0 Authentication successful
                     """);
             assertEquals(List.of("EHLO proxy.test", "AUTH LOGIN", "Ym9i", "c2VjcmV0"), b.received());
-        }
+        });
     }
 
     /** A wrong password: the backend's own 535 reaches the client, who may try again. */
     @Test
     void backendRefusalIsPassedOnAndTheClientMayRetry() throws Exception {
-        try (FakeBackend b = backend();
-             TestProxy p = TestProxy.start(config(b.port(), "auth = plain"));
-             RawClient c = client(p, "sub")) {
-            ehlo(c, "client.example");
+        dialogue(backend(), "auth = plain", "sub", "127.0.0.1", "client.example", (b, c) -> {
             c.transcript("""
                     C: AUTH PLAIN %s
                     S: 535 5.7.8 Error: authentication failed: authentication failure
@@ -200,7 +214,7 @@ class SmtpBackendTest {
                     S: 235 2.7.0 Authentication successful
                     """.formatted(BOB_WRONG, BOB_SECRET));
             assertEquals(2, b.accepted());
-        }
+        });
     }
 
     /** Commands pipelined behind AUTH (RFC 2920) are relayed once the login is done. */
@@ -289,40 +303,34 @@ class SmtpBackendTest {
     /** MX mode: EHLO, MAIL and the first RCPT are replayed; the backend's RCPT answer goes to the client. */
     @Test
     void mxReplaysTheEnvelope() throws Exception {
-        try (FakeBackend b = backend();
-             TestProxy p = TestProxy.start(config(b.port(), "auth = plain, xclient = true"));
-             RawClient c = clientFrom("127.0.0.5", p.port("mx"))) {
-            ehlo(c, "mx.remote.example");
+        dialogue(backend(), "auth = plain, xclient = true", "mx", "127.0.0.5", "mx.remote.example", (b, c) -> {
             c.transcript("""
                     C: MAIL FROM:<sender@remote.example> SIZE=100 BODY=8BITMIME
                     S: 250 2.1.0 Ok
                     C: RCPT TO:<bob@example.test> NOTIFY=NEVER
                     S: 250 2.1.5 Ok
                     """);
-            int port = c.socket().getLocalPort();
             // no AUTH and no LOGIN=: there are no credentials in MX mode
-            assertEquals(List.of(
-                    "EHLO proxy.test",
-                    "XCLIENT ADDR=127.0.0.5 PORT=" + port + " NAME=[UNAVAILABLE] HELO=mx.remote.example",
-                    "EHLO mx.remote.example",
-                    "MAIL FROM:<sender@remote.example> SIZE=100 BODY=8BITMIME",
-                    "RCPT TO:<bob@example.test> NOTIFY=NEVER"), b.received());
+            assertReceived(b, """
+                    EHLO proxy.test
+                    XCLIENT ADDR=127.0.0.5 PORT=%d NAME=[UNAVAILABLE] HELO=mx.remote.example
+                    EHLO mx.remote.example
+                    MAIL FROM:<sender@remote.example> SIZE=100 BODY=8BITMIME
+                    RCPT TO:<bob@example.test> NOTIFY=NEVER
+                    """.formatted(c.socket().getLocalPort()));
             c.line("DATA");
             assertEquals("354 End data with <CR><LF>.<CR><LF>", c.readLine());
             c.send("Subject: mx\r\n\r\nhello\r\n.\r\nQUIT\r\n");
             assertEquals("250 2.0.0 Ok: queued as FAKE1", c.readLine());
             assertEquals("221 2.0.0 Bye", c.readLine());
             assertEquals(List.of("Subject: mx\r\n\r\nhello\r\n"), b.messages());
-        }
+        });
     }
 
     @Test
     void mxBackendRejectsTheRecipientThenTheNextRecipientGoesThere() throws Exception {
         String unknown = "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown";
-        try (FakeBackend b = backend().override("RCPT", unknown);
-             TestProxy p = TestProxy.start(config(b.port(), "auth = none"));
-             RawClient c = client(p, "mx")) {
-            ehlo(c, "mx.remote.example");
+        dialogue(backend().override("RCPT", unknown), "auth = none", "mx", "127.0.0.1", "mx.remote.example", (b, c) -> {
             c.transcript("""
                     C: MAIL FROM:<sender@remote.example>
                     S: 250 2.1.0 Ok
@@ -334,27 +342,23 @@ class SmtpBackendTest {
             assertEquals("250 2.1.5 Ok", c.readLine());
             assertEquals(1, b.accepted());
             assertEquals("RCPT TO:<bob@example.test>", b.received().get(b.received().size() - 1));
-        }
+        });
     }
 
     @Test
     void mxBackendRejectsTheSenderThenTheTransactionIsGone() throws Exception {
-        String denied = "554 5.7.1 <spam@remote.example>: Sender address rejected: Access denied";
-        try (FakeBackend b = backend().override("MAIL", denied);
-             TestProxy p = TestProxy.start(config(b.port(), "auth = none"));
-             RawClient c = client(p, "mx")) {
-            ehlo(c, "mx.remote.example");
-            c.transcript("""
-                    C: MAIL FROM:<spam@remote.example>
-                    S: 250 2.1.0 Ok
-                    C: RCPT TO:<bob@example.test>
-                    S: %s
-                    C: RCPT TO:<alice@example.test>
-                    S: 503 5.5.1 Error: need MAIL command
-                    C: QUIT
-                    S: 221 2.0.0 Bye
-                    """.formatted(denied));
-        }
+        FakeBackend refusesSender = backend()
+                .override("MAIL", "554 5.7.1 <spam@remote.example>: Sender address rejected: Access denied");
+        dialogue(refusesSender, "auth = none", "mx", "127.0.0.1", "mx.remote.example", (b, c) -> c.transcript("""
+                C: MAIL FROM:<spam@remote.example>
+                S: 250 2.1.0 Ok
+                C: RCPT TO:<bob@example.test>
+                S: 554 5.7.1 <spam@remote.example>: Sender address rejected: Access denied
+                C: RCPT TO:<alice@example.test>
+                S: 503 5.5.1 Error: need MAIL command
+                C: QUIT
+                S: 221 2.0.0 Bye
+                """));
     }
 
     /** MX mode with the static router: the recipient's domain picks the backend. */

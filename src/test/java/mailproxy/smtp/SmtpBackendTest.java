@@ -14,6 +14,7 @@ import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
+import mailproxy.testing.Sasl;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
@@ -189,14 +190,7 @@ class SmtpBackendTest {
     @Test
     void backendAuthLogin() throws Exception {
         dialogue(backend(), "auth = login, xclient = false", "sub", "127.0.0.1", "client.example", (b, c) -> {
-            c.transcript("""
-                    C: AUTH LOGIN
-                    S: 334 VXNlcm5hbWU6
-                    C: Ym9i
-                    S: 334 UGFzc3dvcmQ6
-                    C: c2VjcmV0
-                    S: 235 2.7.0 Authentication successful
-                    """);
+            c.transcript(Sasl.smtpAuthLogin("Ym9i", "c2VjcmV0"));
             assertEquals(List.of("EHLO proxy.test", "AUTH LOGIN", "Ym9i", "c2VjcmV0"), b.received());
         });
     }

@@ -167,13 +167,7 @@ class SmtpRealPostfixTest {
             c.timeout(10_000);
             assertEquals("220 proxy.test ESMTP ready", c.readLine());
             SmtpBackendTest.ehlo(c, "client.example");
-            c.transcript("""
-                    C: AUTH LOGIN
-                    S: 334 VXNlcm5hbWU6
-                    C: %s
-                    S: 334 UGFzc3dvcmQ6
-                    C: %s
-                    S: 235 2.7.0 Authentication successful
+            c.transcript(Sasl.smtpAuthLogin(b64(RealDovecot.ALICE), b64(RealDovecot.ALICE_PASSWORD)) + """
                     C: MAIL FROM:<alice@example.test>
                     S: 250 2.1.0 Ok
                     C: RCPT TO:<%s>
@@ -187,7 +181,7 @@ class SmtpRealPostfixTest {
                     S: 250 2.0.0 Ok: queued as...
                     C: QUIT
                     S: 221 2.0.0 Bye
-                    """.formatted(b64(RealDovecot.ALICE), b64(RealDovecot.ALICE_PASSWORD), INBOX_ADDRESS));
+                    """.formatted(INBOX_ADDRESS));
         }
         // no XCLIENT on this backend: Postfix sees the proxy's address, and alice by AUTH LOGIN
         postfix.awaitLog(mark, "client=localhost[127.0.0.1], sasl_method=LOGIN, sasl_username=alice", Duration.ofSeconds(10));

@@ -46,6 +46,21 @@ public final class Sasl {
         return challenge;
     }
 
+    /**
+     * SMTP AUTH LOGIN (RFC 4954 with the LOGIN mechanism's "Username:" and "Password:"
+     * prompts) as transcript steps, up to the success reply.
+     */
+    public static String smtpAuthLogin(String userB64, String passwordB64) {
+        return """
+                C: AUTH LOGIN
+                S: 334 VXNlcm5hbWU6
+                C: %s
+                S: 334 UGFzc3dvcmQ6
+                C: %s
+                S: 235 2.7.0 Authentication successful
+                """.formatted(userB64, passwordB64);
+    }
+
     /** The PLAIN response (RFC 4616) with an empty authorization identity, base64. */
     public static String plain(String user, String password) {
         return b64("\0" + user + "\0" + password);

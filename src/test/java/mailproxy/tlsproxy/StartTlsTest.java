@@ -279,16 +279,10 @@ class StartTlsTest {
             c.line("EHLO client.example");
             ehlo = c.smtpReply();
             assertTrue(offersAuth(ehlo), ehlo.toString());
-            c.transcript("""
-                    C: AUTH LOGIN
-                    S: 334 VXNlcm5hbWU6
-                    C: %s
-                    S: 334 UGFzc3dvcmQ6
-                    C: %s
-                    S: 235...
+            c.transcript(Sasl.smtpAuthLogin(b64("bob"), b64("login pw")) + """
                     C: QUIT
                     S: 221...
-                    """.formatted(b64("bob"), b64("login pw")));
+                    """);
             assertEquals("bob login pw", f.smtp.nextLogin());
         }
         assertEquals(before + 1, f.smtp.accepted());

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
@@ -64,36 +66,33 @@ class BackendTlsTest {
                     clientcert { %s, %s, imap { port = %d, tls = implicit } }
                     smtptls    { %s, %s, smtp { port = %d, tls = starttls, auth = plain } }
                   }
-                  routers {
-                    implicit { type = static, default = implicit }
-                    starttls { type = static, default = starttls }
-                    named { type = static, default = named }
-                    wrongname { type = static, default = wrongname }
-                    wrongca { type = static, default = wrongca }
-                    systemca { type = static, default = systemca }
-                    noverify { type = static, default = noverify }
-                    clientcert { type = static, default = clientcert }
-                    smtptls { type = static, default = smtptls }
-                  }
-                  listeners = [
-                    { name = imap-implicit,  protocol = imap, listen = "127.0.0.1:0", router = implicit }
-                    { name = pop3-implicit,  protocol = pop3, listen = "127.0.0.1:0", router = implicit }
-                    { name = imap-starttls,  protocol = imap, listen = "127.0.0.1:0", router = starttls }
-                    { name = pop3-starttls,  protocol = pop3, listen = "127.0.0.1:0", router = starttls }
-                    { name = imap-named,     protocol = imap, listen = "127.0.0.1:0", router = named }
-                    { name = imap-wrongname, protocol = imap, listen = "127.0.0.1:0", router = wrongname }
-                    { name = imap-wrongca,   protocol = imap, listen = "127.0.0.1:0", router = wrongca }
-                    { name = pop3-wrongca,   protocol = pop3, listen = "127.0.0.1:0", router = wrongca }
-                    { name = imap-systemca,  protocol = imap, listen = "127.0.0.1:0", router = systemca }
-                    { name = imap-noverify,  protocol = imap, listen = "127.0.0.1:0", router = noverify }
-                    { name = pop3-noverify,  protocol = pop3, listen = "127.0.0.1:0", router = noverify }
-                    { name = imap-clientcert, protocol = imap, listen = "127.0.0.1:0", router = clientcert }
-                    { name = smtp-starttls,  protocol = smtp, listen = "127.0.0.1:0", router = smtptls }
-                  ]
+                  %s
                 }
                 """.formatted(h, ca, imaps, pop3s, h, ca, imap, pop3, h, ca, imaps, h, ca, imaps,
                 h, certs.otherCaCert, imaps, pop3, h, imap, h, imaps, pop3s,
-                h, clientCert, certImapBackend.port(), h, clientCert, starttlsSmtpBackend.port()));
+                h, clientCert, certImapBackend.port(), h, clientCert, starttlsSmtpBackend.port(),
+                routersAndListeners("imap-implicit implicit", "pop3-implicit implicit", "imap-starttls starttls",
+                        "pop3-starttls starttls", "imap-named named", "imap-wrongname wrongname", "imap-wrongca wrongca",
+                        "pop3-wrongca wrongca", "imap-systemca systemca", "imap-noverify noverify",
+                        "pop3-noverify noverify", "imap-clientcert clientcert", "smtp-starttls smtptls")));
+    }
+
+    /**
+     * From "listener backend" pairs: a static router per backend, named as the backend and
+     * sending everyone there, and the listeners using them; a listener's protocol is its
+     * name up to the "-".
+     */
+    private static String routersAndListeners(String... listenerBackend) {
+        StringBuilder routers = new StringBuilder("routers {\n");
+        StringBuilder listeners = new StringBuilder("listeners = [\n");
+        Set<String> backends = new LinkedHashSet<>();
+        for (String pair : listenerBackend) {
+            String[] w = pair.split(" ");
+            if (backends.add(w[1])) routers.append("  %s { type = static, default = %s }\n".formatted(w[1], w[1]));
+            listeners.append("  { name = %s, protocol = %s, listen = \"127.0.0.1:0\", router = %s }\n"
+                    .formatted(w[0], w[0].substring(0, w[0].indexOf('-')), w[1]));
+        }
+        return routers.append("}\n").append(listeners).append("]").toString();
     }
 
     @AfterAll

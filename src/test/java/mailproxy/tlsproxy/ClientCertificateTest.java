@@ -34,14 +34,9 @@ class ClientCertificateTest {
                 limits { timeout = 5s }
                 listener-defaults { auth = [plain, external] }
                 listeners = [
-                  { name = imaps-req, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s }
-                  { name = pop3s-req, protocol = pop3, listen = "127.0.0.1:0", tls = implicit, %s }
-                  { name = smtps-req, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s }
-                  { name = imap-opt, protocol = imap, listen = "127.0.0.1:0", starttls = on, %s }
-                  { name = pop3-opt, protocol = pop3, listen = "127.0.0.1:0", starttls = on, %s }
-                  { name = smtp-opt, protocol = smtp, listen = "127.0.0.1:0", starttls = on, %s }
-                ]
-                """.formatted(req, req, req, opt, opt, opt);
+                %s%s]
+                """.formatted(TlsFixture.perProtocol("%ss-req", "tls = implicit, " + req),
+                TlsFixture.perProtocol("%s-opt", "starttls = on, " + opt));
     });
 
     @BeforeEach

@@ -53,14 +53,8 @@ class ImplicitTlsTest {
                 limits { timeout = 2s, half-close-timeout = 5s }
                 relay { buffer-size = 65536 }
                 listeners = [
-                  { name = imaps, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s }
-                  { name = pop3s, protocol = pop3, listen = "127.0.0.1:0", tls = implicit, %s }
-                  { name = smtps, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s }
-                  { name = smtps-delay, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s,
+                %s%s  { name = smtps-delay, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s,
                     smtp-greeting-delay = 500ms }
-                  { name = imap,  protocol = imap, listen = "127.0.0.1:0" }
-                  { name = pop3,  protocol = pop3, listen = "127.0.0.1:0" }
-                  { name = smtp,  protocol = smtp, listen = "127.0.0.1:0" }
                   { name = p12, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
                     tls-certificates = [ { pkcs12 = "%s", password = "%s" } ] }
                   { name = pkcs1, protocol = imap, listen = "127.0.0.1:0", tls = implicit,
@@ -70,7 +64,8 @@ class ImplicitTlsTest {
                   { name = tls12, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s,
                     tls-protocols = [ "TLSv1.2" ], tls-ciphers = [ "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" ] }
                 ]
-                """.formatted(sni, sni, sni, sni, certs.serverP12, TestPki.PASSWORD, certs.other.cert(),
+                """.formatted(TlsFixture.perProtocol("%ss", "tls = implicit, " + sni), TlsFixture.perProtocol("%s", ""),
+                sni, certs.serverP12, TestPki.PASSWORD, certs.other.cert(),
                 certs.other.key(), certs.ec.cert(), certs.ec.key(), certs.listenerTls());
     });
 

@@ -36,15 +36,10 @@ class StartTlsTest {
         return """
                 limits { timeout = 10s }
                 listeners = [
-                  { name = imap-on,   protocol = imap, listen = "127.0.0.1:0", starttls = on,   %s }
-                  { name = imap-only, protocol = imap, listen = "127.0.0.1:0", starttls = only, %s }
-                  { name = imap-off,  protocol = imap, listen = "127.0.0.1:0" }
-                  { name = pop3-on,   protocol = pop3, listen = "127.0.0.1:0", starttls = on,   %s }
-                  { name = pop3-only, protocol = pop3, listen = "127.0.0.1:0", starttls = only, %s }
-                  { name = smtp-on,   protocol = smtp, listen = "127.0.0.1:0", starttls = on,   %s }
-                  { name = smtp-only, protocol = smtp, listen = "127.0.0.1:0", starttls = only, %s }
+                %s%s  { name = imap-off, protocol = imap, listen = "127.0.0.1:0" }
                 ]
-                """.formatted(tls, tls, tls, tls, tls, tls);
+                """.formatted(TlsFixture.perProtocol("%s-on", "starttls = on, " + tls),
+                TlsFixture.perProtocol("%s-only", "starttls = only, " + tls));
     });
 
     @BeforeEach

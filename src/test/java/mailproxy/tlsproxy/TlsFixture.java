@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
 import mailproxy.testing.SiteCertificates;
@@ -50,6 +52,18 @@ final class TlsFixture implements BeforeAllCallback, AfterAllCallback {
     /** A proxy from a whole config written with the certificates, in front of real servers. */
     static TlsFixture withConfig(Function<SiteCertificates, String> config) {
         return new TlsFixture(false, config);
+    }
+
+    /**
+     * Listeners on 127.0.0.1, one per protocol (imap, pop3, smtp): named by
+     * {@code nameFormat} with the protocol ("%s-on" makes imap-on, pop3-on, smtp-on), with
+     * these listener keys; HOCON, one a line.
+     */
+    static String perProtocol(String nameFormat, String keys) {
+        return Stream.of("imap", "pop3", "smtp")
+                .map(p -> "{ name = %s, protocol = %s, listen = \"127.0.0.1:0\"%s }\n"
+                        .formatted(nameFormat.formatted(p), p, keys.isEmpty() ? "" : ", " + keys))
+                .collect(Collectors.joining());
     }
 
     @Override

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Reader;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -130,17 +129,16 @@ class Pop3DovecotTest {
     @Test
     void xclientMakesDovecotLogTheRealClientAddress() throws Exception {
         long mark = dovecot.logMark();
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.bind(new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.3"), 0));
-            s.connect(proxy.address("pop3"), 5000);
-            RawClient c = new RawClient(s);
-            c.expect("+OK");
-            c.line("USER carol");
-            c.expect("+OK");
-            c.line("PASS " + RealDovecot.CAROL_PASSWORD);
-            c.expect("+OK Logged in.");
-            c.line("QUIT");
-            c.expect("+OK");
+        try (RawClient c = RawClient.connectFrom("127.0.0.3", proxy.port("pop3"))) {
+            c.transcript("""
+                    S: +OK...
+                    C: USER carol
+                    S: +OK...
+                    C: PASS %s
+                    S: +OK Logged in....
+                    C: QUIT
+                    S: +OK...
+                    """.formatted(RealDovecot.CAROL_PASSWORD));
         }
         String line = dovecot.awaitLog(mark, "user=<carol>", Duration.ofSeconds(10));
         assertTrue(line.contains("rip=127.0.0.3"), line);

@@ -80,7 +80,8 @@ public final class RealDovecot extends RealServer {
         addUser(ALICE, ALICE_PASSWORD);
         addUser(CAROL, CAROL_PASSWORD);
         if (tls) {
-            DovecotTls.makeCertificate(dir);
+            // EC P-256 (fast to make), CN=localhost, SAN 127.0.0.1: tls.pem and tls.key
+            TestPki.in(dir).selfSigned("tls", TestPki.Key.EC, "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
         }
         Path conf = dir.resolve("dovecot.conf");
         Files.writeString(conf, DovecotConfig.render(instance, dir, ports, uid, tls));
@@ -230,18 +231,18 @@ public final class RealDovecot extends RealServer {
     /** The self-signed certificate (PEM, CN=localhost, SAN IP:127.0.0.1) of the TLS instance. */
     public Path tlsCertificate() {
         requireTls();
-        return dir.resolve("cert.pem");
+        return dir.resolve("tls.pem");
     }
 
     /** The private key (PEM) matching {@link #tlsCertificate()}. */
     public Path tlsKey() {
         requireTls();
-        return dir.resolve("key.pem");
+        return dir.resolve("tls.key");
     }
 
     /** An SSLContext that trusts exactly {@link #tlsCertificate()}. */
     public SSLContext trustingSslContext() {
-        return DovecotTls.trusting(tlsCertificate());
+        return TestPki.clientContext(tlsCertificate(), null);
     }
 
     private void requireTls() {

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.testing.FuzzInputs;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.TestProxy;
-import mailproxy.tlsproxy.TestCertificates;
+import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,11 +46,11 @@ class PreAuthFuzzTest {
 
     @TempDir
     static Path dir;
-    static TestCertificates certs;
+    static SiteCertificates certs;
 
     @BeforeAll
     static void certificates() throws IOException {
-        certs = TestCertificates.create(dir);
+        certs = SiteCertificates.shared();
     }
 
 

@@ -9,7 +9,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import mailproxy.tlsproxy.TestCertificates;
+import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -211,7 +211,7 @@ class ListenerOptionsTest {
 
     @Test
     void externalNeedsAListenerThatAsksForClientCertificates(@TempDir Path dir) throws Exception {
-        TestCertificates certs = TestCertificates.create(dir);
+        SiteCertificates certs = SiteCertificates.shared();
         String tls = certs.listenerTls();
         String ca = "tls-client-ca = \"" + certs.caCert + "\"";
         ProxyConfig c = parse("""

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.NetClients;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealServers;
@@ -103,9 +104,7 @@ class ImapDovecotTest {
 
     @Test
     void commonsNetClientLogsInSelectsFetchesAppendsAndIdles() throws Exception {
-        Client c = new Client();
-        c.setDefaultTimeout(10_000);
-        c.connect("127.0.0.1", proxy.port("imap"));
+        Client c = NetClients.connect(new Client(), "127.0.0.1", proxy.port("imap"));
         try {
             assertTrue(c.login(USER, PASSWORD), c.getReplyString());
             // the backend's answer reaches the client, capabilities included

@@ -1,8 +1,6 @@
 package mailproxy.imap;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.TestProxy;
 
@@ -29,13 +27,6 @@ final class ImapFixtures {
 
     static TestProxy proxy(int backendPort, String imapOptions, String limits) throws Exception {
         return TestProxy.start(config("127.0.0.1", backendPort, imapOptions, limits));
-    }
-
-    /** A loopback port nobody listens on (bound, then released). */
-    static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** Connects to the proxy and reads its greeting. */

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import mailproxy.tlsproxy.TestCertificates;
+import mailproxy.testing.SiteCertificates;
 
 /**
  * The nginx configs under src/test/resources/nginx copied into a folder with real test
@@ -22,26 +22,34 @@ final class NginxFixtures {
             "all-variants.conf", "conf.d/auth.inc", "conf.d/smtp-submission.conf", "conf.d/smtp-mx.conf");
 
     final Path conf;
-    final TestCertificates certs;
+    /** The shared test certificates under the names the nginx configs use (@CERTS@/server.pem, ...). */
+    final Path certs;
 
-    private NginxFixtures(Path conf, TestCertificates certs) {
+    private NginxFixtures(Path conf, Path certs) {
         this.conf = conf;
         this.certs = certs;
     }
 
     static NginxFixtures create(Path dir) throws IOException {
-        TestCertificates certs = TestCertificates.create(Files.createDirectories(dir.resolve("certs")));
+        SiteCertificates site = SiteCertificates.shared();
+        Path certDir = Files.createDirectories(dir.resolve("certs"));
+        Files.copy(site.server.cert(), certDir.resolve("server.pem"));
+        Files.copy(site.server.key(), certDir.resolve("server.key"));
+        Files.copy(site.other.cert(), certDir.resolve("other.pem"));
+        Files.copy(site.other.key(), certDir.resolve("other.key"));
+        Files.copy(site.caCert, certDir.resolve("ca.pem"));
         Path conf = Files.createDirectories(dir.resolve("nginx"));
         for (String f : FILES) {
             Path target = conf.resolve(f);
             Files.createDirectories(target.getParent());
-            Files.writeString(target, resource(f).replace("@CERTS@", certs.dir.toString()));
+            Files.writeString(target, resource(f).replace("@CERTS@", certDir.toString()));
         }
-        Files.copy(certs.otherCert, conf.resolve("example.com.rsa.crt"));
-        Files.copy(certs.otherKey, conf.resolve("example.com.rsa.key"));
-        Files.copy(certs.ecCert, conf.resolve("example.com.ecdsa.crt"));
-        Files.copy(certs.ecKey, conf.resolve("example.com.ecdsa.key"));
-        return new NginxFixtures(conf, certs);
+        SiteCertificates certs = site;
+        Files.copy(certs.other.cert(), conf.resolve("example.com.rsa.crt"));
+        Files.copy(certs.other.key(), conf.resolve("example.com.rsa.key"));
+        Files.copy(certs.ec.cert(), conf.resolve("example.com.ecdsa.crt"));
+        Files.copy(certs.ec.key(), conf.resolve("example.com.ecdsa.key"));
+        return new NginxFixtures(conf, certDir);
     }
 
     static String resource(String name) throws IOException {
@@ -53,7 +61,7 @@ final class NginxFixtures {
 
     /** An expected output with its placeholders filled in. */
     String expected(String name) throws IOException {
-        return resource("expected/" + name).replace("@CERTS@", certs.dir.toString()).replace("@CONF@", conf.toString());
+        return resource("expected/" + name).replace("@CERTS@", certs.toString()).replace("@CONF@", conf.toString());
     }
 
     record Run(int exit, String out, String err) {}

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Reader;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.NetClients;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealServers;
@@ -49,9 +49,7 @@ class Pop3DovecotTest {
 
     @Test
     void commonsNetRetrievesTheSeededMessagesByteExact() throws Exception {
-        POP3Client pop3 = new POP3Client();
-        pop3.setDefaultTimeout(10_000);
-        pop3.connect("127.0.0.1", proxy.port("pop3"));
+        POP3Client pop3 = NetClients.connect(new POP3Client(), "127.0.0.1", proxy.port("pop3"));
         try {
             assertTrue(pop3.login(RealDovecot.BOB, RealDovecot.BOB_PASSWORD), pop3.getReplyString());
             POP3MessageInfo status = pop3.status();
@@ -131,17 +129,16 @@ class Pop3DovecotTest {
     @Test
     void xclientMakesDovecotLogTheRealClientAddress() throws Exception {
         long mark = dovecot.logMark();
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.bind(new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.3"), 0));
-            s.connect(proxy.address("pop3"), 5000);
-            RawClient c = new RawClient(s);
-            c.expect("+OK");
-            c.line("USER carol");
-            c.expect("+OK");
-            c.line("PASS " + RealDovecot.CAROL_PASSWORD);
-            c.expect("+OK Logged in.");
-            c.line("QUIT");
-            c.expect("+OK");
+        try (RawClient c = RawClient.connectFrom("127.0.0.3", proxy.port("pop3"))) {
+            c.transcript("""
+                    S: +OK...
+                    C: USER carol
+                    S: +OK...
+                    C: PASS %s
+                    S: +OK Logged in....
+                    C: QUIT
+                    S: +OK...
+                    """.formatted(RealDovecot.CAROL_PASSWORD));
         }
         String line = dovecot.awaitLog(mark, "user=<carol>", Duration.ofSeconds(10));
         assertTrue(line.contains("rip=127.0.0.3"), line);

@@ -1,54 +1,42 @@
 package mailproxy.pop3;
 
+import static mailproxy.testing.Sasl.b64;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import java.net.ServerSocket;
-import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
+import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.Sasl;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** C:/S: transcripts of the POP3 pre-auth dialogue against a scripted backend (RFC 1939, 2449, 5034). */
+/**
+ * C:/S: transcripts of the POP3 pre-auth dialogue (RFC 1939, 2449, 5034) against a fake
+ * Dovecot that takes bob's password "secret" and then echoes commands.
+ */
 @Timeout(30)
 class Pop3TranscriptTest {
-    private final List<String> backendSaw = new CopyOnWriteArrayList<>();
     private TestProxy proxy;
-    private ScriptedServer backend;
+    private FakeBackend backend;
 
-    /** A backend that accepts user bob with password "secret" and then echoes commands. */
-    private ScriptedServer dovecotLike() throws Exception {
-        return new ScriptedServer(peer -> {
-            peer.line("+OK Dovecot ready.");
-            String user = null;
-            while (true) {
-                String l = peer.readLine();
-                if (l == null) return;
-                backendSaw.add(l);
-                if (l.startsWith("XCLIENT ")) peer.line("+OK");
-                else if (l.startsWith("USER ")) {
-                    user = l.substring(5);
-                    peer.line("+OK");
-                } else if (l.startsWith("PASS ")) {
-                    if ("bob".equals(user) && l.equals("PASS secret")) peer.line("+OK Logged in.");
-                    else peer.line("-ERR [AUTH] Authentication failed.");
-                } else if (l.equals("QUIT")) {
-                    peer.line("+OK Logging out.");
-                    return;
-                } else if (l.equals("CLOSE-NOW")) {
-                    return;
-                } else peer.line("+OK echo " + l);
-            }
-        });
+    /** The fake Dovecot and a proxy in front of it; {@code extra} are more keys of the backend's pop3 section. */
+    private void start(String extra) throws Exception {
+        backend = FakeBackends.pop3().accept("bob", "secret").start();
+        proxy = proxy(backend.port(), extra);
     }
 
-    private TestProxy proxy(int backendPort, String extra) throws Exception {
+    private static TestProxy proxy(int backendPort, String extra) throws Exception {
         return TestProxy.start("""
                 mailproxy {
                   server-name = "proxy.test"
@@ -72,247 +60,213 @@ class Pop3TranscriptTest {
         if (backend != null) backend.close();
     }
 
+    /** Transcripts against the fake Dovecot, each on its own connection. */
+    static Stream<Arguments> transcripts() {
+        String plain = Sasl.plain("bob", "secret");
+        return Stream.of(
+                arguments("wrongPasswordGetsBackendReplyAndMayRetry", List.of("""
+                        C: USER bob
+                        S: +OK...
+                        C: PASS wrong
+                        S: -ERR [AUTH] Authentication failed.
+                        C: USER bob
+                        S: +OK...
+                        C: PASS secret
+                        S: +OK Logged in.
+                        """)),
+                arguments("authPlainWithAndWithoutInitialResponse", List.of("""
+                        C: AUTH PLAIN %s
+                        S: +OK Logged in.
+                        """.formatted(plain), """
+                        C: AUTH PLAIN
+                        S: +\s
+                        C: %s
+                        S: +OK Logged in.
+                        """.formatted(plain))),
+                arguments("authLoginWithAndWithoutInitialResponse", List.of("""
+                        C: AUTH LOGIN
+                        S: + VXNlcm5hbWU6
+                        C: %s
+                        S: + UGFzc3dvcmQ6
+                        C: %s
+                        S: +OK Logged in.
+                        """.formatted(b64("bob"), b64("secret")), """
+                        C: AUTH LOGIN %s
+                        S: + UGFzc3dvcmQ6
+                        C: %s
+                        S: +OK Logged in.
+                        """.formatted(b64("bob"), b64("secret")))),
+                arguments("unknownCommandsAndMaxErrors", List.of("""
+                        C: STAT
+                        S: -ERR...
+                        C: PASS early
+                        S: -ERR...
+                        C: US\0ER bob
+                        S: -ERR...
+                        S closes
+                        """)),
+                arguments("overlongLineGetsErrorAndClose", List.of("""
+                        C: USER %s
+                        S: -ERR...
+                        S closes
+                        """.formatted("x".repeat(500)))),
+                arguments("silentClientIsDisconnectedAfterTheTimeout", List.of("""
+                        S: -ERR Disconnected for inactivity...
+                        S closes
+                        """)),
+                arguments("backendClosingMidRelayClosesTheClient", List.of("""
+                        C: USER bob
+                        S: +OK...
+                        C: PASS secret
+                        S: +OK Logged in....
+                        C: CLOSE-NOW
+                        S closes
+                        """)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transcripts")
+    void transcript(String name, List<String> connections) {
+        assertAll(name, () -> { // a failure names its case
+            start("");
+            for (String transcript : connections) {
+                try (RawClient c = client()) {
+                    c.timeout(10_000).transcript(transcript);
+                }
+            }
+        });
+    }
+
     @Test
     void capaListsUserAndSaslThenQuit() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
+        start("");
         try (RawClient c = client()) {
             c.line("CAPA");
-            c.expect("+OK");
-            StringBuilder caps = new StringBuilder();
-            for (String l = c.readLine(); !l.equals("."); l = c.readLine()) caps.append(l).append('\n');
-            assertTrue(caps.toString().contains("USER\n"), caps.toString());
-            assertTrue(caps.toString().contains("SASL PLAIN LOGIN\n"), caps.toString());
-            c.line("noop");
-            c.expect("+OK");
-            c.line("AUTH");
-            c.expect("+OK");
-            assertEquals("PLAIN", c.readLine());
-            assertEquals("LOGIN", c.readLine());
-            assertEquals(".", c.readLine());
-            c.line("QUIT");
-            c.expect("+OK");
-            assertTrue(c.closedByPeer());
+            List<String> caps = c.pop3List();
+            assertTrue(caps.contains("USER") && caps.contains("SASL PLAIN LOGIN"), caps.toString());
+            c.transcript("""
+                    C: noop
+                    S: +OK...
+                    C: AUTH
+                    S: +OK...
+                    S: PLAIN
+                    S: LOGIN
+                    S: .
+                    C: QUIT
+                    S: +OK...
+                    S closes
+                    """);
         }
         assertEquals(0, backend.accepted(), "no backend connection before credentials");
     }
 
     @Test
     void userPassLogsInAndRelays() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
+        start("");
         try (RawClient c = client()) {
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS secret");
-            assertEquals("+OK Logged in.", c.readLine(), "the backend's own reply reaches the client");
-            c.line("STAT");
-            assertEquals("+OK echo STAT", c.readLine());
-            c.line("QUIT");
-            c.expect("+OK Logging out.");
-            assertTrue(c.closedByPeer());
+            c.transcript("""
+                    C: USER bob
+                    S: +OK...
+                    # the backend's own reply reaches the client
+                    C: PASS secret
+                    S: +OK Logged in.
+                    C: STAT
+                    S: +OK echo STAT
+                    C: QUIT
+                    S: +OK Logging out....
+                    S closes
+                    """);
         }
-        assertEquals(List.of("USER bob", "PASS secret", "STAT", "QUIT"), backendSaw);
+        assertEquals(List.of("USER bob", "PASS secret", "STAT", "QUIT"), backend.received());
     }
 
     @Test
     void commandsPipelinedBehindPassReachTheBackend() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
+        start("");
         try (RawClient c = client()) {
             c.send("USER bob\r\nPASS secret\r\nSTAT\r\nLIST\r\nQUIT\r\n");
-            c.expect("+OK"); // USER
-            assertEquals("+OK Logged in.", c.readLine());
-            assertEquals("+OK echo STAT", c.readLine());
-            assertEquals("+OK echo LIST", c.readLine());
-            c.expect("+OK Logging out.");
-        }
-    }
-
-    @Test
-    void wrongPasswordGetsBackendReplyAndMayRetry() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
-        try (RawClient c = client()) {
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS wrong");
-            assertEquals("-ERR [AUTH] Authentication failed.", c.readLine());
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS secret");
-            assertEquals("+OK Logged in.", c.readLine());
-        }
-    }
-
-    @Test
-    void authPlainWithAndWithoutInitialResponse() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
-        String plain = b64("\0bob\0secret");
-        try (RawClient c = client()) {
-            c.line("AUTH PLAIN " + plain);
-            assertEquals("+OK Logged in.", c.readLine());
-        }
-        try (RawClient c = client()) {
-            c.line("AUTH PLAIN");
-            assertEquals("+ ", c.readLine());
-            c.line(plain);
-            assertEquals("+OK Logged in.", c.readLine());
-        }
-    }
-
-    @Test
-    void authLoginWithAndWithoutInitialResponse() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
-        try (RawClient c = client()) {
-            c.line("AUTH LOGIN");
-            assertEquals("+ VXNlcm5hbWU6", c.readLine());
-            c.line(b64("bob"));
-            assertEquals("+ UGFzc3dvcmQ6", c.readLine());
-            c.line(b64("secret"));
-            assertEquals("+OK Logged in.", c.readLine());
-        }
-        try (RawClient c = client()) {
-            c.line("AUTH LOGIN " + b64("bob"));
-            assertEquals("+ UGFzc3dvcmQ6", c.readLine());
-            c.line(b64("secret"));
-            assertEquals("+OK Logged in.", c.readLine());
+            c.transcript("""
+                    # USER
+                    S: +OK...
+                    S: +OK Logged in.
+                    S: +OK echo STAT
+                    S: +OK echo LIST
+                    S: +OK Logging out....
+                    """);
         }
     }
 
     @Test
     void authCancelAndGarbageAreErrors() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
+        start("");
         try (RawClient c = client()) {
-            c.line("AUTH PLAIN");
-            c.expect("+ ");
-            c.line("*");
-            c.expect("-ERR");
-            c.line("AUTH PLAIN !!!notbase64");
-            c.expect("-ERR");
-            c.line("AUTH GSSAPI");
-            c.expect("-ERR");
-            assertTrue(c.closedByPeer(), "third error reaches max-errors = 3");
+            c.transcript("""
+                    C: AUTH PLAIN
+                    S: +\s...
+                    C: *
+                    S: -ERR...
+                    C: AUTH PLAIN !!!notbase64
+                    S: -ERR...
+                    C: AUTH GSSAPI
+                    S: -ERR...
+                    # the third error reaches max-errors = 3
+                    S closes
+                    """);
         }
         assertEquals(0, backend.accepted());
     }
 
     @Test
     void crlfSmuggledInsideAuthPlainNeverReachesTheBackend() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
+        start("");
         try (RawClient c = client()) {
-            c.line("AUTH PLAIN " + b64("\0bob\0secret\r\nDELE 1"));
+            c.line("AUTH PLAIN " + Sasl.plain("bob", "secret\r\nDELE 1"));
             c.expect("-ERR");
         }
-        assertTrue(backendSaw.stream().noneMatch(l -> l.startsWith("DELE")), backendSaw.toString());
-    }
-
-    @Test
-    void unknownCommandsAndMaxErrors() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
-        try (RawClient c = client()) {
-            c.line("STAT");
-            c.expect("-ERR");
-            c.line("PASS early");
-            c.expect("-ERR");
-            c.send("US\0ER bob\r\n");
-            c.expect("-ERR");
-            assertTrue(c.closedByPeer());
-        }
-    }
-
-    @Test
-    void overlongLineGetsErrorAndClose() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
-        try (RawClient c = client()) {
-            c.line("USER " + "x".repeat(500));
-            c.expect("-ERR");
-            assertTrue(c.closedByPeer());
-        }
-    }
-
-    @Test
-    void silentClientIsDisconnectedAfterTheTimeout() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
-        try (RawClient c = client()) {
-            c.timeout(10_000);
-            c.expect("-ERR Disconnected for inactivity");
-            assertTrue(c.closedByPeer());
-        }
+        assertTrue(backend.received().stream().noneMatch(l -> l.startsWith("DELE")), backend.received().toString());
     }
 
     @Test
     void backendDownIsATemporaryFailure() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
-        proxy = proxy(dead, "");
+        proxy = proxy(FreePorts.closedPort(), "");
         try (RawClient c = client()) {
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS secret");
-            c.expect("-ERR [SYS/TEMP]");
-            assertTrue(c.closedByPeer());
-        }
-    }
-
-    @Test
-    void backendClosingMidRelayClosesTheClient() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), "");
-        try (RawClient c = client()) {
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS secret");
-            c.expect("+OK Logged in.");
-            c.line("CLOSE-NOW");
-            assertTrue(c.closedByPeer());
+            c.transcript("""
+                    C: USER bob
+                    S: +OK...
+                    C: PASS secret
+                    S: -ERR [SYS/TEMP]...
+                    S closes
+                    """);
         }
     }
 
     @Test
     void xclientForwardsTheClientAddressBeforeLogin() throws Exception {
-        backend = dovecotLike();
-        proxy = proxy(backend.port(), ", xclient = true");
+        start(", xclient = true");
         try (RawClient c = client()) {
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS secret");
-            c.expect("+OK Logged in.");
-            int port = c.socket().getLocalPort();
-            c.line("QUIT");
-            c.expect("+OK");
-            assertEquals("XCLIENT ADDR=127.0.0.1 PORT=" + port, backendSaw.get(0));
+            c.transcript("""
+                    C: USER bob
+                    S: +OK...
+                    C: PASS secret
+                    S: +OK Logged in....
+                    C: QUIT
+                    S: +OK...
+                    """);
+            assertEquals("XCLIENT ADDR=127.0.0.1 PORT=" + c.socket().getLocalPort(), backend.received().get(0));
         }
     }
 
     @Test
     void authPlainToTheBackendWhenConfigured() throws Exception {
-        backend = new ScriptedServer(peer -> {
-            peer.line("+OK ready");
-            String l = peer.readLine();
-            backendSaw.add(l);
-            peer.line(l.equals("AUTH PLAIN " + b64("\0bob\0secret")) ? "+OK Logged in." : "-ERR no");
-            peer.readLine();
-        });
-        proxy = proxy(backend.port(), ", login = auth-plain");
+        start(", login = auth-plain");
         try (RawClient c = client()) {
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS secret");
-            assertEquals("+OK Logged in.", c.readLine());
+            c.transcript("""
+                    C: USER bob
+                    S: +OK...
+                    C: PASS secret
+                    S: +OK Logged in.
+                    """);
         }
-    }
-
-    static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals("AUTH PLAIN " + Sasl.plain("bob", "secret"), backend.received().get(0));
     }
 }

@@ -3,14 +3,13 @@ package mailproxy.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealServers;
+import mailproxy.testing.Sasl;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,51 +57,62 @@ class AuthHttpDovecotTest {
         if (auth != null) auth.close();
     }
 
+    /** A client of the listener, with time for Dovecot, after the proxy's greeting; the greeting. */
+    private RawClient connect(String listener) throws Exception {
+        RawClient c = RawClient.connect(proxy.port(listener)).timeout(15_000);
+        c.expect(listener.equals("pop3") ? "+OK proxy.example.test" : "* OK");
+        return c;
+    }
+
     @Test
     void pop3UserPassAsAnAliasLogsInToDovecotAsBob() throws Exception {
         long mark = dovecot.logMark();
-        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
-            c.timeout(15_000);
-            c.expect("+OK proxy.example.test");
-            c.line("USER alias@example.test").expect("+OK");
-            c.line("PASS not-bobs-password").expect("+OK");
-            c.line("STAT").expect("+OK " + RealDovecot.seededMessageCount() + " ");
-            c.line("QUIT").expect("+OK");
+        try (RawClient c = connect("pop3")) {
+            c.transcript("""
+                    C: USER alias@example.test
+                    S: +OK...
+                    C: PASS not-bobs-password
+                    S: +OK...
+                    C: STAT
+                    S: +OK %d ...
+                    C: QUIT
+                    S: +OK...
+                    """.formatted(RealDovecot.seededMessageCount()));
         }
         assertTrue(dovecot.awaitLog(mark, "user=<bob>", Duration.ofSeconds(10)).contains("pop3-login"));
     }
 
     @Test
     void pop3ApopAndCramMd5AsAnAliasLogInToDovecotAsBob() throws Exception {
-        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
-            c.timeout(15_000);
+        try (RawClient c = RawClient.connect(proxy.port("pop3")).timeout(15_000)) {
             Matcher m = TIMESTAMP.matcher(c.expect("+OK proxy.example.test"));
             assertTrue(m.find());
-            c.line("APOP alias@example.test " + AuthServer.apopDigest(m.group(), "whatever")).expect("+OK");
-            c.line("STAT").expect("+OK");
-            c.line("QUIT").expect("+OK");
+            c.line("APOP alias@example.test " + Sasl.apopDigest(m.group(), "whatever"));
+            c.transcript(LOGGED_IN_POP3);
         }
-        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
-            c.timeout(15_000);
-            c.expect("+OK proxy.example.test");
+        try (RawClient c = connect("pop3")) {
             c.line("AUTH CRAM-MD5");
-            String challenge = new String(Base64.getDecoder().decode(c.expect("+ ").substring(2)), StandardCharsets.ISO_8859_1);
-            String response = "alias@example.test " + AuthServer.cramDigest(challenge, "whatever");
-            c.line(Base64.getEncoder().encodeToString(response.getBytes(StandardCharsets.ISO_8859_1))).expect("+OK");
-            c.line("STAT").expect("+OK");
-            c.line("QUIT").expect("+OK");
+            Sasl.cramMd5(c, "+ ", "alias@example.test", "whatever");
+            c.transcript(LOGGED_IN_POP3);
         }
         assertEquals(2, auth.requests().size());
         assertEquals("apop", auth.requests().get(0).header("Auth-Method"));
         assertEquals("cram-md5", auth.requests().get(1).header("Auth-Method"));
     }
 
+    /** Logged in to Dovecot: STAT answers, QUIT ends it. */
+    private static final String LOGGED_IN_POP3 = """
+            S: +OK...
+            C: STAT
+            S: +OK...
+            C: QUIT
+            S: +OK...
+            """;
+
     @Test
     void imapLoginAndCramMd5AsAnAliasLogInToDovecotAsBob() throws Exception {
         long mark = dovecot.logMark();
-        try (RawClient c = RawClient.connect(proxy.port("imap"))) {
-            c.timeout(15_000);
-            c.expect("* OK");
+        try (RawClient c = connect("imap")) {
             c.line("a1 LOGIN alias@example.test not-bobs-password").expect("a1 OK");
             c.line("a2 SELECT INBOX");
             String l;
@@ -113,25 +123,27 @@ class AuthHttpDovecotTest {
             c.line("a3 LOGOUT").expect("* BYE");
         }
         assertTrue(dovecot.awaitLog(mark, "user=<bob>", Duration.ofSeconds(10)).contains("imap-login"));
-        try (RawClient c = RawClient.connect(proxy.port("imap"))) {
-            c.timeout(15_000);
-            c.expect("* OK");
+        try (RawClient c = connect("imap")) {
             c.line("a1 AUTHENTICATE CRAM-MD5");
-            String challenge = new String(Base64.getDecoder().decode(c.expect("+ ").substring(2)), StandardCharsets.ISO_8859_1);
-            String response = "alias@example.test " + AuthServer.cramDigest(challenge, "whatever");
-            c.line(Base64.getEncoder().encodeToString(response.getBytes(StandardCharsets.ISO_8859_1))).expect("a1 OK");
-            c.line("a2 LOGOUT").expect("* BYE");
+            Sasl.cramMd5(c, "+ ", "alias@example.test", "whatever");
+            c.transcript("""
+                    S: a1 OK...
+                    C: a2 LOGOUT
+                    S: * BYE...
+                    """);
         }
     }
 
     @Test
     void refusedAliasNeverReachesDovecot() throws Exception {
-        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
-            c.timeout(15_000);
-            c.expect("+OK proxy.example.test");
-            c.line("USER stranger").expect("+OK");
-            c.line("PASS x").expect("-ERR unknown alias");
-            assertTrue(c.closedByPeer());
+        try (RawClient c = connect("pop3")) {
+            c.transcript("""
+                    C: USER stranger
+                    S: +OK...
+                    C: PASS x
+                    S: -ERR unknown alias...
+                    S closes
+                    """);
         }
     }
 }

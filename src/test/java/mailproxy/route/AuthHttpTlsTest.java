@@ -4,25 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.FileInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.TestPki;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,41 +28,27 @@ import org.junit.jupiter.api.io.TempDir;
 class AuthHttpTlsTest {
     @TempDir
     static Path dir;
+    /** The proxy's certificate (self-signed, CN=localhost, IP:127.0.0.1) and alice's, signed by "Test CA". */
+    static TestPki.Pair server;
+    static Path clientCert;
+    static Path clientP12;
     private static AuthServer auth;
-    private static ScriptedServer backend;
+    private static FakeBackend backend;
     private static TestProxy proxy;
-
-    private static void openssl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("openssl " + cmd + ": " + out);
-    }
 
     @BeforeAll
     static void start() throws Exception {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key",
-                "-out", "server.pem", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1");
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
-                "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "client.key",
-                "-out", "client.csr", "-subj", "/O=Example Org/CN=alice");
-        openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "0x1234ABCD",
-                "-days", "2", "-out", "client.pem");
-        openssl("pkcs12", "-export", "-in", "client.pem", "-inkey", "client.key", "-out", "client.p12", "-passout", "pass:changeit");
-        backend = new ScriptedServer(peer -> {
-            peer.line("+OK fake backend");
-            peer.readLine();
-            peer.line("+OK");
-            peer.readLine();
-            peer.line("+OK Logged in.");
-            if ("QUIT".equals(peer.readLine())) peer.line("+OK bye");
-        });
+        TestPki pki = TestPki.in(dir);
+        server = pki.selfSigned("server", TestPki.Key.EC, "/CN=localhost", "subjectAltName=IP:127.0.0.1");
+        TestPki.Pair ca = pki.selfSigned("ca", TestPki.Key.EC, "/CN=Test CA",
+                "basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign");
+        TestPki.Pair client = pki.signed("client", TestPki.Key.EC, ca, "/O=Example Org/CN=alice", "0x1234ABCD", "");
+        clientCert = client.cert();
+        clientP12 = pki.pkcs12("client", client);
+        backend = FakeBackends.pop3().start();
         auth = AuthServer.start(r -> AuthServer.ok("127.0.0.1", backend.port()));
         String tls = "tls-certificates = [ { certificate = \"%s\", key = \"%s\" } ], tls-client-auth = optional, tls-client-ca = \"%s\""
-                .formatted(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem"));
+                .formatted(server.cert(), server.key(), ca.cert());
         proxy = TestProxy.start("""
                 mailproxy {
                   routers { auth { type = auth-http, url = "%s", timeout = 5s, pass-client-cert = true } }
@@ -83,34 +62,14 @@ class AuthHttpTlsTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) proxy.close();
-        if (auth != null) auth.close();
-        if (backend != null) backend.close();
+        proxy.close();
+        auth.close();
+        backend.close();
     }
 
-    private static SSLContext clientContext(boolean withCertificate) throws Exception {
-        TrustManager trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        };
-        KeyManagerFactory kmf = null;
-        if (withCertificate) {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (FileInputStream in = new FileInputStream(dir.resolve("client.p12").toFile())) {
-                ks.load(in, "changeit".toCharArray());
-            }
-            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, "changeit".toCharArray());
-        }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf == null ? null : kmf.getKeyManagers(), new TrustManager[] {trustAll}, null);
-        return ctx;
+    /** A client that trusts the proxy's certificate, and shows alice's when asked to. */
+    private static SSLContext clientContext(boolean withCertificate) {
+        return TestPki.clientContext(server.cert(), withCertificate ? clientP12 : null);
     }
 
     private static void login(RawClient c) throws Exception {
@@ -130,17 +89,18 @@ class AuthHttpTlsTest {
             login(c);
         }
         AuthServer.Request r = auth.last();
-        assertEquals("on", r.header("Auth-SSL"));
-        assertEquals(protocol, r.header("Auth-SSL-Protocol"));
-        assertEquals(cipher, r.header("Auth-SSL-Cipher"));
-        assertEquals("SUCCESS", r.header("Auth-SSL-Verify"));
-        assertEquals("CN=alice,O=Example%20Org", r.header("Auth-SSL-Subject"));
-        assertEquals("CN=Test%20CA", r.header("Auth-SSL-Issuer"));
-        assertEquals("1234ABCD", r.header("Auth-SSL-Serial"));
-        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(Files.newInputStream(dir.resolve("client.pem")));
-        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(cert.getEncoded())),
-                r.header("Auth-SSL-Fingerprint"));
+        X509Certificate cert = TestPki.read(clientCert);
+        r.assertHeaders("""
+                Auth-SSL: on
+                Auth-SSL-Protocol: %s
+                Auth-SSL-Cipher: %s
+                Auth-SSL-Verify: SUCCESS
+                Auth-SSL-Subject: CN=alice,O=Example%%20Org
+                Auth-SSL-Issuer: CN=Test%%20CA
+                Auth-SSL-Serial: 1234ABCD
+                Auth-SSL-Fingerprint: %s
+                """.formatted(protocol, cipher,
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(cert.getEncoded()))));
         String pem = new String(AuthServer.unescape(r.header("Auth-SSL-Cert")), StandardCharsets.US_ASCII);
         assertEquals(cert, CertificateFactory.getInstance("X.509")
                 .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
@@ -159,11 +119,12 @@ class AuthHttpTlsTest {
                 login(c);
             }
         }
-        AuthServer.Request r = auth.last();
-        assertEquals("on", r.header("Auth-SSL"));
-        assertEquals("NONE", r.header("Auth-SSL-Verify"));
-        assertNull(r.header("Auth-SSL-Subject"));
-        assertNull(r.header("Auth-SSL-Cert"));
+        auth.last().assertHeaders("""
+                Auth-SSL: on
+                Auth-SSL-Verify: NONE
+                no Auth-SSL-Subject
+                no Auth-SSL-Cert
+                """);
     }
 
     @Test

@@ -1,5 +1,9 @@
 package mailproxy.route;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -8,9 +12,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import mailproxy.testing.Sasl;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * An nginx-style auth_http server for tests (JDK httpserver on a loopback port 0): records
@@ -35,6 +38,26 @@ public final class AuthServer implements AutoCloseable {
 
         /** A percent-escaped header back to the client's bytes, as an auth server would decode it. */
         public byte[] unescaped(String name) { return unescape(header(name)); }
+
+        /**
+         * Asserts headers, all of them, one a line: {@code Name: value} (the value as sent,
+         * maybe empty), or {@code no Name} for a header that must be absent.
+         */
+        public void assertHeaders(String expected) {
+            List<Executable> checks = new ArrayList<>();
+            for (String line : expected.strip().split("\n")) {
+                if (line.startsWith("no ")) {
+                    String name = line.substring(3);
+                    checks.add(() -> assertNull(header(name), name));
+                } else {
+                    int colon = line.indexOf(':');
+                    String name = line.substring(0, colon);
+                    String value = line.substring(colon + 1).stripLeading();
+                    checks.add(() -> assertEquals(value, header(name), name));
+                }
+            }
+            assertAll("auth_http request headers", checks);
+        }
     }
 
     /** An answer: headers in order, an HTTP status (ignored by the proxy) and a body (ignored too). */
@@ -135,16 +158,21 @@ public final class AuthServer implements AutoCloseable {
         return java.util.Arrays.copyOf(out, n);
     }
 
-    /** RFC 1939 §7: MD5(timestamp + secret), lower-case hex. */
-    public static String apopDigest(String timestamp, String secret) throws Exception {
-        MessageDigest md5 = MessageDigest.getInstance("MD5");
-        return HexFormat.of().formatHex(md5.digest((timestamp + secret).getBytes(StandardCharsets.ISO_8859_1)));
-    }
-
-    /** RFC 2195 §2: HMAC-MD5 keyed with the secret over the challenge, lower-case hex. */
-    public static String cramDigest(String challenge, String secret) throws Exception {
-        Mac mac = Mac.getInstance("HmacMD5");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.ISO_8859_1), "HmacMD5"));
-        return HexFormat.of().formatHex(mac.doFinal(challenge.getBytes(StandardCharsets.ISO_8859_1)));
+    /**
+     * A script for a directory that knows one secret: a login whose APOP or CRAM-MD5 digest
+     * (by Auth-Method, over Auth-Salt) is that of {@code secret} gets {@code ok} with
+     * Auth-Pass = the secret, so that the backend sees a password; any other gets "bad digest".
+     */
+    public static Function<Request, Answer> knowingSecret(String secret, Answer ok) {
+        return r -> {
+            try {
+                String salt = r.header("Auth-Salt");
+                String digest = r.header("Auth-Method").equals("apop")
+                        ? Sasl.apopDigest(salt, secret) : Sasl.cramDigest(salt, secret);
+                return digest.equals(r.header("Auth-Pass")) ? ok.with("Auth-Pass", secret) : error("bad digest");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        };
     }
 }

@@ -17,7 +17,7 @@ import javax.net.ssl.SSLSocket;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.Protocol;
 import mailproxy.testing.ScriptedServer;
-import mailproxy.tlsproxy.TestCertificates;
+import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HealthCheckTlsTest {
     @Test
     void implicitTlsServerIsCheckedThroughTheHandshake(@TempDir Path dir) throws Exception {
-        TestCertificates certs = TestCertificates.create(dir);
+        SiteCertificates certs = SiteCertificates.shared();
         AtomicInteger greeted = new AtomicInteger();
         try (SSLServerSocket tls = (SSLServerSocket) certs.clientContext(certs.serverP12).getServerSocketFactory()
                 .createServerSocket(0, 10, InetAddress.getLoopbackAddress());

@@ -1,6 +1,5 @@
 package mailproxy.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,9 +7,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.time.Duration;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.Sasl;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,17 +21,8 @@ import org.junit.jupiter.api.Timeout;
 class NoLeaksTest {
     private static final String PASSWORD = "Tr0ub4dor&3-do-not-log";
 
-    private static ScriptedServer backend() throws Exception {
-        return new ScriptedServer(peer -> {
-            peer.line("+OK ready");
-            while (true) {
-                String l = peer.readLine();
-                if (l == null || l.equals("QUIT")) return;
-                if (l.equals("PASS " + PASSWORD)) peer.line("+OK Logged in.");
-                else if (l.startsWith("PASS")) peer.line("-ERR [AUTH] Authentication failed.");
-                else peer.line("+OK");
-            }
-        });
+    private static FakeBackend backend() throws Exception {
+        return FakeBackends.pop3().accept("bob", PASSWORD).start();
     }
 
     private static TestProxy proxy(int port) throws Exception {
@@ -49,7 +41,7 @@ class NoLeaksTest {
 
     @Test
     void socketsAreClosedWhateverWayASessionEnds() throws Exception {
-        try (ScriptedServer b = backend(); TestProxy p = proxy(b.port())) {
+        try (FakeBackend b = backend(); TestProxy p = proxy(b.port())) {
             // warm up class loading and the first connections
             try (RawClient c = RawClient.connect(p.port("pop3"))) {
                 c.expect("+OK");
@@ -90,15 +82,14 @@ class NoLeaksTest {
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try (ScriptedServer b = backend(); TestProxy p = proxy(b.port())) {
+        try (FakeBackend b = backend(); TestProxy p = proxy(b.port())) {
             try (RawClient c = RawClient.connect(p.port("pop3"))) {
                 c.expect("+OK");
                 c.line("USER bob");
                 c.expect("+OK");
                 c.line("PASS " + PASSWORD + "x"); // refused
                 c.expect("-ERR");
-                String plain = Base64.getEncoder().encodeToString(("\0bob\0" + PASSWORD).getBytes(StandardCharsets.UTF_8));
-                c.line("AUTH PLAIN " + plain);
+                c.line("AUTH PLAIN " + Sasl.plain("bob", PASSWORD));
                 c.expect("+OK Logged in.");
                 c.line("QUIT");
             }
@@ -111,8 +102,7 @@ class NoLeaksTest {
         assertFalse(log.contains(PASSWORD), log);
     }
 
-    private static void waitForNoSessions(TestProxy p) throws InterruptedException {
-        for (int i = 0; i < 200 && p.activeSessions() > 0; i++) Thread.sleep(25);
-        assertEquals(0, p.activeSessions());
+    private static void waitForNoSessions(TestProxy p) {
+        assertTrue(p.noSessionsWithin(Duration.ofSeconds(5)), "sessions still open: " + p.activeSessions());
     }
 }

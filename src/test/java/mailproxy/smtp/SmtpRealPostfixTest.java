@@ -17,6 +17,7 @@ import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealPostfix;
 import mailproxy.testing.RealServers;
+import mailproxy.testing.Sasl;
 import mailproxy.testing.TestProxy;
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
 import org.apache.commons.net.smtp.SMTPReply;
@@ -168,22 +169,21 @@ class SmtpRealPostfixTest {
             c.timeout(10_000);
             assertEquals("220 proxy.test ESMTP ready", c.readLine());
             SmtpBackendTest.ehlo(c, "client.example");
-            c.line("AUTH LOGIN");
-            assertEquals("334 VXNlcm5hbWU6", c.readLine());
-            c.line(b64(RealDovecot.ALICE));
-            assertEquals("334 UGFzc3dvcmQ6", c.readLine());
-            c.line(b64(RealDovecot.ALICE_PASSWORD));
-            assertEquals("235 2.7.0 Authentication successful", c.readLine());
-            c.line("MAIL FROM:<alice@example.test>");
-            assertEquals("250 2.1.0 Ok", c.readLine());
-            c.line("RCPT TO:<" + INBOX_ADDRESS + ">");
-            assertEquals("250 2.1.5 Ok", c.readLine());
-            c.line("DATA");
-            c.expect("354 ");
-            c.send("Subject: auth login\r\n\r\nhi\r\n.\r\n");
-            c.expect("250 2.0.0 Ok: queued as");
-            c.line("QUIT");
-            assertEquals("221 2.0.0 Bye", c.readLine());
+            c.transcript(Sasl.smtpAuthLogin(b64(RealDovecot.ALICE), b64(RealDovecot.ALICE_PASSWORD)) + """
+                    C: MAIL FROM:<alice@example.test>
+                    S: 250 2.1.0 Ok
+                    C: RCPT TO:<%s>
+                    S: 250 2.1.5 Ok
+                    C: DATA
+                    S: 354 ...
+                    C: Subject: auth login
+                    C:
+                    C: hi
+                    C: .
+                    S: 250 2.0.0 Ok: queued as...
+                    C: QUIT
+                    S: 221 2.0.0 Bye
+                    """.formatted(INBOX_ADDRESS));
         }
         // no XCLIENT on this backend: Postfix sees the proxy's address, and alice by AUTH LOGIN
         postfix.awaitLog(mark, "client=localhost[127.0.0.1], sasl_method=LOGIN, sasl_username=alice", Duration.ofSeconds(10));
@@ -196,12 +196,14 @@ class SmtpRealPostfixTest {
             c.timeout(10_000);
             assertEquals("220 proxy.test ESMTP ready", c.readLine());
             SmtpBackendTest.ehlo(c, "client.example");
-            c.line("AUTH PLAIN " + b64("\0bob\0wrong"));
-            c.expect("535 5.7.8 Error: authentication failed");
-            c.line("AUTH PLAIN " + b64("\0bob\0" + RealDovecot.BOB_PASSWORD));
-            assertEquals("235 2.7.0 Authentication successful", c.readLine());
-            c.line("QUIT");
-            assertEquals("221 2.0.0 Bye", c.readLine());
+            c.transcript("""
+                    C: AUTH PLAIN %s
+                    S: 535 5.7.8 Error: authentication failed...
+                    C: AUTH PLAIN %s
+                    S: 235 2.7.0 Authentication successful
+                    C: QUIT
+                    S: 221 2.0.0 Bye
+                    """.formatted(Sasl.plain("bob", "wrong"), Sasl.plain("bob", RealDovecot.BOB_PASSWORD)));
         }
     }
 
@@ -212,18 +214,21 @@ class SmtpRealPostfixTest {
         try (RawClient c = SmtpBackendTest.clientFrom("127.0.0.5", proxy.port("submission"))) {
             c.timeout(10_000);
             SmtpBackendTest.ehlo(c, "carol.example");
-            c.line("AUTH PLAIN " + b64("\0carol\0" + RealDovecot.CAROL_PASSWORD));
+            c.line("AUTH PLAIN " + Sasl.plain("carol", RealDovecot.CAROL_PASSWORD));
             assertEquals("235 2.7.0 Authentication successful", c.readLine());
             c.send("MAIL FROM:<carol@example.test>\r\nRCPT TO:<" + INBOX_ADDRESS + ">\r\nDATA\r\n");
-            assertEquals("250 2.1.0 Ok", c.readLine());
-            assertEquals("250 2.1.5 Ok", c.readLine());
-            c.expect("354 ");
+            c.transcript("""
+                    S: 250 2.1.0 Ok
+                    S: 250 2.1.5 Ok
+                    S: 354 ...
+                    """);
             c.send("Subject: xclient login\r\n\r\nhi\r\n.\r\nQUIT\r\n");
-            c.expect("250 2.0.0 Ok: queued as");
-            assertEquals("221 2.0.0 Bye", c.readLine());
+            c.transcript("""
+                    S: 250 2.0.0 Ok: queued as...
+                    S: 221 2.0.0 Bye
+                    """);
         }
-        String line = postfix.awaitLog(mark, "client=unknown[127.0.0.5]", Duration.ofSeconds(10));
-        assertTrue(line.contains("sasl_username=carol"), line);
+        assertTrue(postfix.awaitLog(mark, "client=unknown[127.0.0.5]", Duration.ofSeconds(10)).contains("sasl_username=carol"));
     }
 
     /** MX mode: an unauthenticated sender, routed by the recipient's domain. */

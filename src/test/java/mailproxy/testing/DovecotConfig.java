@@ -93,8 +93,8 @@ final class DovecotConfig {
         text += tls ? """
                 # TLS backend: no authentication before TLS (STARTTLS or the implicit ports).
                 ssl = required
-                ssl_cert = <@DIR@/cert.pem
-                ssl_key = <@DIR@/key.pem
+                ssl_cert = <@DIR@/tls.pem
+                ssl_key = <@DIR@/tls.key
                 """ : """
                 ssl = no
                 disable_plaintext_auth = no

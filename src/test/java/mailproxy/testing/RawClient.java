@@ -4,11 +4,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -38,6 +42,17 @@ public final class RawClient implements AutoCloseable {
 
     public static RawClient connect(int port) throws IOException {
         return connect(new InetSocketAddress("127.0.0.1", port));
+    }
+
+    /**
+     * Connects to 127.0.0.1:port from another loopback address ({@code 127.0.0.2} ...), so
+     * that the client address the proxy forwards is not its own.
+     */
+    public static RawClient connectFrom(String localAddress, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return new RawClient(s);
     }
 
     public Socket socket() { return socket; }
@@ -92,6 +107,60 @@ public final class RawClient implements AutoCloseable {
         return l;
     }
 
+    /**
+     * Plays a C:/S: transcript, one step a line: {@code C: text} sends the text and CRLF;
+     * {@code S: text} reads a line that must be the text exactly, or only begin with it
+     * when it ends in "..."; {@code S closes} wants the end of the stream. Blank lines and
+     * lines starting with "#" are comments. In a text block {@code \s} keeps a trailing space.
+     */
+    public RawClient transcript(String transcript) throws IOException {
+        int n = 0;
+        for (String step : transcript.split("\n")) {
+            n++;
+            String where = "transcript line " + n + ": " + step;
+            if (step.isBlank() || step.startsWith("#")) continue;
+            if (step.equals("S closes")) {
+                assertTrue(closedByPeer(), where);
+            } else if (step.equals("C:") || step.startsWith("C: ")) {
+                line(step.length() > 2 ? step.substring(3) : "");
+            } else if (step.startsWith("S: ") && step.endsWith("...")) {
+                String prefix = step.substring(3, step.length() - 3);
+                String got = readLine();
+                assertTrue(got != null && got.startsWith(prefix), where + "; got '" + got + "'");
+            } else if (step.startsWith("S: ")) {
+                assertEquals(step.substring(3), readLine(), where);
+            } else {
+                fail("not a transcript step: " + where);
+            }
+        }
+        return this;
+    }
+
+    /** Reads one SMTP reply, all its lines (RFC 5321 §4.2.1: the last has a space after the code). */
+    public List<String> smtpReply() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String l = readLine();
+            assertTrue(l != null, "closed in the middle of a reply: " + lines);
+            lines.add(l);
+            if (l.length() < 4 || l.charAt(3) == ' ') return lines;
+        }
+        throw new AssertionError("reply too long: " + lines);
+    }
+
+    /** Reads a POP3 multi-line answer after its "+OK" line, up to the "." (RFC 1939 §3); its lines. */
+    public List<String> pop3List() throws IOException {
+        expect("+OK");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String l = readLine();
+            assertTrue(l != null, "closed in the middle of a list: " + lines);
+            if (l.equals(".")) return lines;
+            lines.add(l);
+        }
+        throw new AssertionError("list too long: " + lines);
+    }
+
     /** Reads exactly n bytes. */
     public byte[] readBytes(int n) throws IOException {
         byte[] b = in.readNBytes(n);
@@ -107,6 +176,16 @@ public final class RawClient implements AutoCloseable {
             return false;
         } catch (IOException e) {
             return true; // reset counts as closed
+        }
+    }
+
+    /** True when nothing arrives (and the peer does not close) within the timeout. */
+    public boolean silent() throws IOException {
+        try {
+            in.read();
+            return false;
+        } catch (SocketTimeoutException e) {
+            return true;
         }
     }
 

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * ({@link #addUser}). Login lines land in {@link #log()}, e.g.
  * {@code imap-login: Login: user=<bob>, method=PLAIN, rip=198.51.100.8, lip=127.0.0.1, ...}.
  */
-public final class RealDovecot {
+public final class RealDovecot extends RealServer {
     public static final String HOST = "127.0.0.1";
     /** Mail domain: LMTP and Postfix accept {@code user@example.test}; logins use {@code user}. */
     public static final String DOMAIN = "example.test";
@@ -35,26 +35,21 @@ public final class RealDovecot {
     private static final Logger LOG = LoggerFactory.getLogger(RealDovecot.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Path dir;
-    private final String instance;
     private final boolean tls;
     private final DovecotConfig.Ports ports;
     private final int uid;
     private final int gid;
-    private final LogFile log;
     private final DovecotUsers users;
     private volatile boolean started;
     /** dovecot.conf lines added after the generated ones (an extra instance's own listeners). */
     private String extraConfig = "";
 
     private RealDovecot(Path dir, boolean tls, DovecotConfig.Ports ports, int uid, int gid) {
-        this.dir = dir;
-        this.instance = "mailproxy-" + dir.getFileName();
+        super(dir, "dovecot.log");
         this.tls = tls;
         this.ports = ports;
         this.uid = uid;
         this.gid = gid;
-        this.log = new LogFile(dir.resolve("dovecot.log"));
         this.users = new DovecotUsers(dir, uid, gid);
     }
 
@@ -75,8 +70,7 @@ public final class RealDovecot {
     private static RealDovecot start(boolean tls, String extraConfig) throws IOException {
         int uid = Integer.parseInt(Procs.output(Duration.ofSeconds(10), "id", "-u", MAIL_USER));
         int gid = Integer.parseInt(Procs.output(Duration.ofSeconds(10), "id", "-g", MAIL_USER));
-        IOException failure = null;
-        for (int attempt = 1; attempt <= 3; attempt++) {
+        return RealServers.startWithRetries("Dovecot", () -> {
             int[] p = FreePorts.allocate(5);
             DovecotConfig.Ports ports = new DovecotConfig.Ports(
                     p[0], p[1], p[2], tls ? p[3] : 0, tls ? p[4] : 0);
@@ -86,22 +80,13 @@ public final class RealDovecot {
             long t0 = System.nanoTime();
             try {
                 d.launch();
-                LOG.info("Dovecot {} up after {} ms in {}: imap {} pop3 {} lmtp {}{}", d.instance,
-                        (System.nanoTime() - t0) / 1_000_000, d.dir,
-                        ports.imap(), ports.pop3(), ports.lmtp(),
-                        tls ? " imaps " + ports.imaps() + " pop3s " + ports.pop3s() : "");
-                return d;
             } catch (IOException e) {
-                LOG.warn("Dovecot start attempt {} failed: {}", attempt, e.getMessage());
                 d.stop(false);
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                throw e;
             }
-        }
-        throw failure;
+            LOG.info("{} up after {} ms in {}", d, (System.nanoTime() - t0) / 1_000_000, d.dir);
+            return d;
+        });
     }
 
     private void launch() throws IOException {
@@ -111,7 +96,8 @@ public final class RealDovecot {
         addUser(ALICE, ALICE_PASSWORD);
         addUser(CAROL, CAROL_PASSWORD);
         if (tls) {
-            DovecotTls.makeCertificate(dir);
+            // EC P-256 (fast to make), CN=localhost, SAN 127.0.0.1: tls.pem and tls.key
+            TestPki.in(dir).selfSigned("tls", TestPki.Key.EC, "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
         }
         Path conf = dir.resolve("dovecot.conf");
         Files.writeString(conf, DovecotConfig.render(instance, dir, ports, uid, tls) + extraConfig);
@@ -148,6 +134,9 @@ public final class RealDovecot {
 
     /** Starts the server again after {@link #kill()}, same config, ports, users and mail. */
     public void restart() throws IOException {
+        // the killed master may linger as a zombie (PID 1 of a container need not reap it),
+        // and Dovecot takes a live PID in master.pid for a running instance
+        Files.deleteIfExists(dir.resolve("run/master.pid"));
         startMaster();
     }
 
@@ -283,18 +272,18 @@ public final class RealDovecot {
     /** The self-signed certificate (PEM, CN=localhost, SAN IP:127.0.0.1) of the TLS instance. */
     public Path tlsCertificate() {
         requireTls();
-        return dir.resolve("cert.pem");
+        return dir.resolve("tls.pem");
     }
 
     /** The private key (PEM) matching {@link #tlsCertificate()}. */
     public Path tlsKey() {
         requireTls();
-        return dir.resolve("key.pem");
+        return dir.resolve("tls.key");
     }
 
     /** An SSLContext that trusts exactly {@link #tlsCertificate()}. */
     public SSLContext trustingSslContext() {
-        return DovecotTls.trusting(tlsCertificate());
+        return TestPki.clientContext(tlsCertificate(), null);
     }
 
     private void requireTls() {
@@ -313,42 +302,9 @@ public final class RealDovecot {
         return users.home(user).resolve("Maildir");
     }
 
-    public String instanceName() {
-        return instance;
-    }
-
-    /** The instance's directory (config, run, state, mail, log). */
-    public Path dir() {
-        return dir;
-    }
-
-    public LogFile logFile() {
-        return log;
-    }
-
-    /** The whole Dovecot log now. */
-    public String log() {
-        return log.text();
-    }
-
-    /** Current end of the log, for {@link #awaitLog(long, String, Duration)}. */
-    public long logMark() {
-        return log.mark();
-    }
-
-    /** Waits for a log line containing {@code needle}; returns it (AssertionError on timeout). */
-    public String awaitLog(String needle, Duration timeout) {
-        return log.await(needle, timeout);
-    }
-
-    /** Like {@link #awaitLog(String, Duration)} but only lines written after {@code mark}. */
-    public String awaitLog(long mark, String needle, Duration timeout) {
-        return log.awaitSince(mark, needle, timeout);
-    }
-
     @Override
     public String toString() {
         return "Dovecot " + instance + " imap " + ports.imap() + " pop3 " + ports.pop3()
-                + " lmtp " + ports.lmtp() + (tls ? " (TLS)" : "");
+                + " lmtp " + ports.lmtp() + (tls ? " imaps " + ports.imaps() + " pop3s " + ports.pop3s() + " (TLS)" : "");
     }
 }

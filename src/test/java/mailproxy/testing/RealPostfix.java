@@ -15,44 +15,32 @@ import org.slf4j.LoggerFactory;
  * <p>Log lines worth waiting for: {@code client=client.example[198.51.100.9]} (XCLIENT
  * forwarding, after the queue id), {@code sasl_username=bob}, {@code status=sent}.
  */
-public final class RealPostfix {
+public final class RealPostfix extends RealServer {
     private static final Logger LOG = LoggerFactory.getLogger(RealPostfix.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
 
-    private final Path dir;
-    private final String instance;
     private final int smtpPort;
-    private final LogFile log;
 
     private RealPostfix(Path dir, int smtpPort) {
-        this.dir = dir;
-        this.instance = "mailproxy-" + dir.getFileName();
+        super(dir, "postfix.log");
         this.smtpPort = smtpPort;
-        this.log = new LogFile(dir.resolve("postfix.log"));
     }
 
     /** Starts a fresh instance delivering to {@code dovecot}; retries with a new port. */
     static RealPostfix start(RealDovecot dovecot) throws IOException {
-        IOException failure = null;
-        for (int attempt = 1; attempt <= 3; attempt++) {
+        return RealServers.startWithRetries("Postfix", () -> {
             RealPostfix p = new RealPostfix(InstanceDir.create("postfix"), FreePorts.allocate(1)[0]);
             long t0 = System.nanoTime();
             try {
                 p.launch(dovecot);
-                LOG.info("Postfix {} up after {} ms in {}: smtp {}", p.instance,
-                        (System.nanoTime() - t0) / 1_000_000, p.dir, p.smtpPort);
-                return p;
             } catch (IOException e) {
-                LOG.warn("Postfix start attempt {} failed: {}", attempt, e.getMessage());
                 p.stop(false);
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                throw e;
             }
-        }
-        throw failure;
+            LOG.info("Postfix {} up after {} ms in {}: smtp {}", p.instance,
+                    (System.nanoTime() - t0) / 1_000_000, p.dir, p.smtpPort);
+            return p;
+        });
     }
 
     private void launch(RealDovecot dovecot) throws IOException {
@@ -95,37 +83,6 @@ public final class RealPostfix {
     /** The config dir, for {@code postfix -c <dir> ...} or {@code postconf -c <dir>}. */
     public Path configDir() {
         return dir.resolve("etc");
-    }
-
-    public String instanceName() {
-        return instance;
-    }
-
-    public Path dir() {
-        return dir;
-    }
-
-    public LogFile logFile() {
-        return log;
-    }
-
-    /** The whole Postfix log now. */
-    public String log() {
-        return log.text();
-    }
-
-    public long logMark() {
-        return log.mark();
-    }
-
-    /** Waits for a log line containing {@code needle}; returns it (AssertionError on timeout). */
-    public String awaitLog(String needle, Duration timeout) {
-        return log.await(needle, timeout);
-    }
-
-    /** Like {@link #awaitLog(String, Duration)} but only lines written after {@code mark}. */
-    public String awaitLog(long mark, String needle, Duration timeout) {
-        return log.awaitSince(mark, needle, timeout);
     }
 
     @Override

@@ -35,35 +35,21 @@ public final class RealServers {
             "/usr/sbin/postfix", "/usr/lib/postfix/sbin/master", "/usr/bin/swaks", "/usr/bin/openssl");
 
     private static boolean prepared;
-    // volatile: the shutdown hook reads them without the lock (a start may hold it).
-    private static volatile RealDovecot dovecot;
-    private static volatile RealDovecot tlsDovecot;
-    private static volatile RealPostfix postfix;
-    /** A failed start is not retried by every later test: they fail fast with the cause. */
-    private static RuntimeException dovecotFailure;
-    private static RuntimeException tlsFailure;
-    private static RuntimeException postfixFailure;
+    private static final Shared<RealDovecot> DOVECOT = new Shared<>("Dovecot", () -> {
+        prepare();
+        return RealDovecot.start(false);
+    });
+    private static final Shared<RealDovecot> TLS_DOVECOT = new Shared<>("TLS Dovecot", () -> {
+        prepare();
+        return RealDovecot.start(true);
+    });
+    private static final Shared<RealPostfix> POSTFIX = new Shared<>("Postfix", () -> RealPostfix.start(dovecot()));
 
     private RealServers() {}
 
     /** The shared Dovecot without TLS (started on first call). */
     public static RealDovecot dovecot() {
-        LOCK.lock();
-        try {
-            if (dovecot == null) {
-                rethrow(dovecotFailure);
-                try {
-                    prepare();
-                    dovecot = RealDovecot.start(false);
-                } catch (IOException | RuntimeException e) {
-                    dovecotFailure = new IllegalStateException("cannot start the fixture Dovecot", e);
-                    throw dovecotFailure;
-                }
-            }
-            return dovecot;
-        } finally {
-            LOCK.unlock();
-        }
+        return DOVECOT.get();
     }
 
     /**
@@ -74,48 +60,81 @@ public final class RealServers {
      * for Dovecot, so check the Login log line for {@code TLS} (see {@link RealDovecot#tls()}).
      */
     public static RealDovecot tlsDovecot() {
-        LOCK.lock();
-        try {
-            if (tlsDovecot == null) {
-                rethrow(tlsFailure);
-                try {
-                    prepare();
-                    tlsDovecot = RealDovecot.start(true);
-                } catch (IOException | RuntimeException e) {
-                    tlsFailure = new IllegalStateException("cannot start the fixture TLS Dovecot", e);
-                    throw tlsFailure;
-                }
-            }
-            return tlsDovecot;
-        } finally {
-            LOCK.unlock();
-        }
+        return TLS_DOVECOT.get();
     }
 
     /** The shared Postfix, authenticating against and delivering to {@link #dovecot()}. */
     public static RealPostfix postfix() {
-        LOCK.lock();
-        try {
-            if (postfix == null) {
-                rethrow(postfixFailure);
-                RealDovecot d = dovecot();
-                try {
-                    postfix = RealPostfix.start(d);
-                } catch (IOException | RuntimeException e) {
-                    postfixFailure = new IllegalStateException("cannot start the fixture Postfix", e);
-                    throw postfixFailure;
+        return POSTFIX.get();
+    }
+
+    /** How a server is started (it may fail). */
+    @FunctionalInterface
+    interface Start<T> {
+        T start() throws IOException;
+    }
+
+    /**
+     * One server per JVM, started on first use under the lock. A failed start is not
+     * retried by every later test: they fail fast with the cause.
+     */
+    private static final class Shared<T> {
+        private final String what;
+        private final Start<T> start;
+        // volatile: the shutdown hook reads it without the lock (a start may hold it)
+        private volatile T server;
+        private RuntimeException failure;
+
+        Shared(String what, Start<T> start) {
+            this.what = what;
+            this.start = start;
+        }
+
+        T get() {
+            LOCK.lock();
+            try {
+                if (server == null) {
+                    if (failure != null) {
+                        throw new IllegalStateException("failed earlier in this JVM: " + failure.getMessage(), failure);
+                    }
+                    try {
+                        server = start.start();
+                    } catch (IOException | RuntimeException e) {
+                        failure = new IllegalStateException("cannot start the fixture " + what, e);
+                        throw failure;
+                    }
                 }
+                return server;
+            } finally {
+                LOCK.unlock();
             }
-            return postfix;
-        } finally {
-            LOCK.unlock();
+        }
+
+        /** The server if it was started, else null. */
+        T started() {
+            return server;
         }
     }
 
-    private static void rethrow(RuntimeException earlier) {
-        if (earlier != null) {
-            throw new IllegalStateException("failed earlier in this JVM: " + earlier.getMessage(), earlier);
+    /**
+     * Starts a server on fresh ports, up to three times: another process may take a free
+     * port before the server binds it. An attempt that fails cleans up after itself.
+     */
+    static <T> T startWithRetries(String what, Start<T> attempt) throws IOException {
+        IOException failure = null;
+        for (int i = 1; i <= 3; i++) {
+            try {
+                return attempt.start();
+            } catch (IOException e) {
+                LOG.warn("{} start attempt {} failed: {}", what, i, e.getMessage());
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
+        throw failure;
     }
 
     /** Once per JVM: install what is missing, clean up after killed JVMs, add the hook. */
@@ -167,11 +186,11 @@ public final class RealServers {
     private static void stopAll() {
         boolean keep = Boolean.getBoolean("mailproxy.realservers.keep");
         List<Thread> stops = new ArrayList<>();
-        RealPostfix p = postfix;
+        RealPostfix p = POSTFIX.started();
         if (p != null) {
             stops.add(Thread.ofPlatform().start(() -> p.stop(keep)));
         }
-        for (RealDovecot d : new RealDovecot[] {dovecot, tlsDovecot}) {
+        for (RealDovecot d : new RealDovecot[] {DOVECOT.started(), TLS_DOVECOT.started()}) {
             if (d != null) {
                 stops.add(Thread.ofPlatform().start(() -> d.stop(keep)));
             }

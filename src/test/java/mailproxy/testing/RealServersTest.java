@@ -36,11 +36,8 @@ class RealServersTest {
     @Test
     void pop3RetrReturnsSeededBytes() throws Exception {
         RealDovecot d = RealServers.dovecot();
-        POP3Client pop = new POP3Client();
-        pop.setDefaultTimeout(SOCKET_TIMEOUT_MS);
-        pop.connect(d.host(), d.pop3Port());
+        POP3Client pop = NetClients.connect(new POP3Client(), d.host(), d.pop3Port());
         try {
-            pop.setSoTimeout(SOCKET_TIMEOUT_MS);
             assertTrue(pop.login(RealDovecot.BOB, RealDovecot.BOB_PASSWORD), pop.getReplyString());
             for (int n = 1; n <= RealDovecot.seededMessageCount(); n++) {
                 assertArrayEquals(RealDovecot.seededMessage(n), retrieve(pop, n), "message " + n);
@@ -54,11 +51,8 @@ class RealServersTest {
     @Test
     void imapFetchReturnsSeededBytes() throws Exception {
         RealDovecot d = RealServers.dovecot();
-        IMAPClient imap = new IMAPClient();
-        imap.setDefaultTimeout(SOCKET_TIMEOUT_MS);
-        imap.connect(d.host(), d.imapPort());
+        IMAPClient imap = NetClients.connect(new IMAPClient(), d.host(), d.imapPort());
         try {
-            imap.setSoTimeout(SOCKET_TIMEOUT_MS);
             // commons-net 3.11.1 rejects a tagged reply longer than ~160 chars, such as
             // Dovecot's "OK [CAPABILITY ...] Logged in". After a CAPABILITY command Dovecot
             // sends the list untagged and answers LOGIN with a short "OK Logged in".
@@ -174,11 +168,8 @@ class RealServersTest {
                 + "Subject: through postfix\r\nDate: Wed, 03 Jan 2024 12:00:00 +0000\r\n"
                 + "Message-ID: <" + id + ">\r\n\r\nhello via smtp\r\n.leading dot\r\nbye\r\n";
 
-        AuthenticatingSMTPClient smtp = new AuthenticatingSMTPClient();
-        smtp.setDefaultTimeout(SOCKET_TIMEOUT_MS);
-        smtp.connect(p.host(), p.smtpPort());
+        AuthenticatingSMTPClient smtp = NetClients.connect(new AuthenticatingSMTPClient(), p.host(), p.smtpPort());
         try {
-            smtp.setSoTimeout(SOCKET_TIMEOUT_MS);
             assertTrue(SMTPReply.isPositiveCompletion(smtp.ehlo("client.test")), smtp.getReplyString());
             assertTrue(smtp.auth(AuthenticatingSMTPClient.AUTH_METHOD.PLAIN,
                     RealDovecot.BOB, RealDovecot.BOB_PASSWORD), smtp.getReplyString());
@@ -193,11 +184,8 @@ class RealServersTest {
         d.awaitLog("msgid=<" + id + ">: saved mail to INBOX", WAIT);
 
         byte[] sent = message.getBytes(StandardCharsets.US_ASCII);
-        POP3Client pop = new POP3Client();
-        pop.setDefaultTimeout(SOCKET_TIMEOUT_MS);
-        pop.connect(d.host(), d.pop3Port());
+        POP3Client pop = NetClients.connect(new POP3Client(), d.host(), d.pop3Port());
         try {
-            pop.setSoTimeout(SOCKET_TIMEOUT_MS);
             assertTrue(pop.login(user, d.userPassword(user)));
             // Postfix and Dovecot prepend trace headers (Received, Return-Path, Delivered-To).
             assertTrue(endsWith(retrieve(pop, 3), sent), "message 3 ends with what was sent");

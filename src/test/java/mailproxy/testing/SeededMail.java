@@ -63,14 +63,20 @@ final class SeededMail {
         Files.setAttribute(p, "unix:gid", gid);
     }
 
-    private static byte[] first() {
-        return crlf("""
-                From: Alice <alice@example.test>
+    /** The first header lines of seeded message {@code n}, to Bob. */
+    private static String header(String from, int n, String date) {
+        return """
+                From: %s
                 To: Bob <bob@example.test>
-                Subject: seeded message 1
-                Date: Mon, 01 Jan 2024 10:00:00 +0000
-                Message-ID: <seed-1@mailproxy.test>
+                Subject: seeded message %d
+                Date: %s
+                Message-ID: <seed-%d@mailproxy.test>
                 MIME-Version: 1.0
+                """.formatted(from, n, date, n);
+    }
+
+    private static byte[] first() {
+        return crlf(header("Alice <alice@example.test>", 1, "Mon, 01 Jan 2024 10:00:00 +0000") + """
                 Content-Type: text/plain; charset=us-ascii
 
                 Hello Bob,
@@ -84,13 +90,7 @@ final class SeededMail {
      * must dot-stuff (RFC 1939 section 3): one starting with "." and one that is only ".".
      */
     private static byte[] second() {
-        StringBuilder body = new StringBuilder("""
-                From: Carol <carol@example.test>
-                To: Bob <bob@example.test>
-                Subject: seeded message 2
-                Date: Tue, 02 Jan 2024 11:30:00 +0100
-                Message-ID: <seed-2@mailproxy.test>
-                MIME-Version: 1.0
+        StringBuilder body = new StringBuilder(header("Carol <carol@example.test>", 2, "Tue, 02 Jan 2024 11:30:00 +0100") + """
                 Content-Type: text/plain; charset=utf-8
                 Content-Transfer-Encoding: 8bit
 

@@ -1,6 +1,7 @@
 package mailproxy.testing;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.ProxyConfig;
 import mailproxy.server.ProxyServer;
@@ -41,6 +42,11 @@ public final class TestProxy implements AutoCloseable {
     public ProxyServer server() { return server; }
 
     public int activeSessions() { return server.activeSessions(); }
+
+    /** Waits up to {@code max} for every session to end; whether they did. */
+    public boolean noSessionsWithin(Duration max) {
+        return Await.until(max, () -> server.activeSessions() == 0);
+    }
 
     @Override
     public void close() { server.close(); }

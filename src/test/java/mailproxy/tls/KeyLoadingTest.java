@@ -3,28 +3,21 @@ package mailproxy.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
+import mailproxy.testing.KeyFormatCertificates;
+import mailproxy.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /** PEM and PKCS#12 loading, and the startup errors an operator sees. */
 @Timeout(120)
+@EnabledIf("mailproxy.testing.TestPki#opensslAvailable")
 class KeyLoadingTest {
-    @TempDir
-    static Path dir;
-    static TestPki pki;
-
-    @BeforeAll
-    static void makeCertificates() throws Exception {
-        assumeTrue(TestPki.opensslAvailable(), "openssl not on PATH");
-        pki = new TestPki(dir);
-    }
+    static final KeyFormatCertificates pki = KeyFormatCertificates.shared();
 
     private static KeyMaterial pem(Path cert, Path key) throws TlsConfigException {
         return KeyMaterial.load(new CertificateSource.Pem(cert, key));
@@ -36,44 +29,44 @@ class KeyLoadingTest {
 
     @Test
     void rsaPkcs8() throws Exception {
-        KeyMaterial m = pem(pki.rsaCert, pki.rsaKey);
-        assertTrue(Files.readString(pki.rsaKey).startsWith("-----BEGIN PRIVATE KEY-----"));
+        KeyMaterial m = pem(pki.rsa.cert(), pki.rsa.key());
+        assertTrue(Files.readString(pki.rsa.key()).startsWith("-----BEGIN PRIVATE KEY-----"));
         assertEquals("RSA", m.keyType());
         assertEquals(List.of("imap.example.org"), m.hostNames());
     }
 
     @Test
     void rsaPkcs1IsWrappedToPkcs8() throws Exception {
-        assertTrue(Files.readString(pki.pkcs1Key).startsWith("-----BEGIN RSA PRIVATE KEY-----"));
-        KeyMaterial m = pem(pki.pkcs1Cert, pki.pkcs1Key);
+        assertTrue(Files.readString(pki.pkcs1.key()).startsWith("-----BEGIN RSA PRIVATE KEY-----"));
+        KeyMaterial m = pem(pki.pkcs1.cert(), pki.pkcs1.key());
         assertEquals("RSA", m.keyType());
         assertEquals(List.of("pkcs1.example.net"), m.hostNames(), "CN when there is no SAN");
     }
 
     @Test
     void ecSec1IsWrappedWithItsCurve() throws Exception {
-        assertTrue(Files.readString(pki.ecKey).startsWith("-----BEGIN EC PRIVATE KEY-----"));
-        KeyMaterial m = pem(pki.ecCert, pki.ecKey);
+        assertTrue(Files.readString(pki.ec.key()).startsWith("-----BEGIN EC PRIVATE KEY-----"));
+        KeyMaterial m = pem(pki.ec.cert(), pki.ec.key());
         assertEquals("EC", m.keyType());
         assertEquals(List.of("*.other.test"), m.hostNames());
     }
 
     @Test
     void ecInPkcs8() throws Exception {
-        Path pk8 = dir.resolve("ec-pk8.key");
-        pki.openssl("pkcs8", "-topk8", "-nocrypt", "-in", pki.ecKey, "-out", pk8);
-        assertEquals("EC", pem(pki.ecCert, pk8).keyType());
+        Path pk8 = pki.file("ec-pk8.key");
+        pki.openssl("pkcs8", "-topk8", "-nocrypt", "-in", pki.ec.key(), "-out", pk8);
+        assertEquals("EC", pem(pki.ec.cert(), pk8).keyType());
     }
 
     @Test
     void ed25519() throws Exception {
-        assertEquals("EdDSA", pem(pki.edCert, pki.edKey).keyType());
+        assertEquals("EdDSA", pem(pki.ed.cert(), pki.ed.key()).keyType());
     }
 
     @Test
     void certificateAndKeyInOneFileAndAChain() throws Exception {
-        Path both = pki.write("both.pem", Files.readString(pki.clientCert) + Files.readString(pki.caCert)
-                + Files.readString(pki.clientKey));
+        Path both = pki.write("both.pem", Files.readString(pki.client.cert()) + Files.readString(pki.ca.cert())
+                + Files.readString(pki.client.key()));
         KeyMaterial m = pem(both, both);
         assertEquals(2, m.chain().size());
         assertEquals("CN=Test CA", m.chain().get(1).getSubjectX500Principal().getName());
@@ -81,7 +74,7 @@ class KeyLoadingTest {
 
     @Test
     void pkcs12FromKeytool() throws Exception {
-        KeyMaterial m = KeyMaterial.load(new CertificateSource.Pkcs12(pki.p12, TestPki.P12_PASSWORD));
+        KeyMaterial m = KeyMaterial.load(new CertificateSource.Pkcs12(pki.p12, TestPki.PASSWORD));
         assertEquals("EC", m.keyType());
         assertEquals(List.of("p12.example.org"), m.hostNames());
     }
@@ -97,51 +90,51 @@ class KeyLoadingTest {
 
     @Test
     void keyOfAnotherCertificateIsAStartupError() {
-        String rsa = error(pki.rsaCert, pki.pkcs1Key);
-        assertTrue(rsa.contains(pki.pkcs1Key + ": private key does not match certificate " + pki.rsaCert), rsa);
-        String ec = error(pki.ecCert, pki.clientKey); // two P-256 keys: the signature check
+        String rsa = error(pki.rsa.cert(), pki.pkcs1.key());
+        assertTrue(rsa.contains(pki.pkcs1.key() + ": private key does not match certificate " + pki.rsa.cert()), rsa);
+        String ec = error(pki.ec.cert(), pki.client.key()); // two P-256 keys: the signature check
         assertTrue(ec.contains("does not match") && ec.contains("different public keys"), ec);
-        String types = error(pki.ecCert, pki.rsaKey);
+        String types = error(pki.ec.cert(), pki.rsa.key());
         assertTrue(types.contains("key is RSA, certificate has EC"), types);
     }
 
     @Test
     void encryptedKeysAreRefusedAndSaySo() throws Exception {
-        Path pk8 = dir.resolve("enc-pk8.key");
-        pki.openssl("pkcs8", "-topk8", "-in", pki.ecKey, "-out", pk8, "-passout", "pass:x");
-        String msg = error(pki.ecCert, pk8);
+        Path pk8 = pki.file("enc-pk8.key");
+        pki.openssl("pkcs8", "-topk8", "-in", pki.ec.key(), "-out", pk8, "-passout", "pass:x");
+        String msg = error(pki.ec.cert(), pk8);
         assertTrue(msg.startsWith(pk8 + ": private key is encrypted"), msg);
-        Path legacy = dir.resolve("enc-legacy.key");
-        pki.openssl("ec", "-in", pki.ecKey, "-aes128", "-passout", "pass:x", "-out", legacy);
-        msg = error(pki.ecCert, legacy);
+        Path legacy = pki.file("enc-legacy.key");
+        pki.openssl("ec", "-in", pki.ec.key(), "-aes128", "-passout", "pass:x", "-out", legacy);
+        msg = error(pki.ec.cert(), legacy);
         assertTrue(msg.contains("encrypted (Proc-Type: 4,ENCRYPTED)"), msg);
     }
 
     @Test
     void missingPiecesNameTheFile() {
-        String noCert = error(pki.rsaKey, pki.rsaKey);
-        assertTrue(noCert.startsWith(pki.rsaKey + ": no certificate"), noCert);
-        String noKey = error(pki.rsaCert, pki.rsaCert);
-        assertTrue(noKey.startsWith(pki.rsaCert + ": no private key"), noKey);
-        Path missing = dir.resolve("nope.pem");
-        String unreadable = error(missing, pki.rsaKey);
+        String noCert = error(pki.rsa.key(), pki.rsa.key());
+        assertTrue(noCert.startsWith(pki.rsa.key() + ": no certificate"), noCert);
+        String noKey = error(pki.rsa.cert(), pki.rsa.cert());
+        assertTrue(noKey.startsWith(pki.rsa.cert() + ": no private key"), noKey);
+        Path missing = pki.file("nope.pem");
+        String unreadable = error(missing, pki.rsa.key());
         assertTrue(unreadable.startsWith(missing + ": cannot read certificate file"), unreadable);
     }
 
     @Test
     void unsupportedKeyTypesAndFormats() throws Exception {
-        Path x25519 = dir.resolve("x25519.key");
+        Path x25519 = pki.file("x25519.key");
         pki.openssl("genpkey", "-algorithm", "X25519", "-out", x25519);
-        String msg = error(pki.rsaCert, x25519);
+        String msg = error(pki.rsa.cert(), x25519);
         assertTrue(msg.contains("unsupported key type X25519"), msg);
         Path ssh = pki.write("ssh.key", "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
-        msg = error(pki.rsaCert, ssh);
+        msg = error(pki.rsa.cert(), ssh);
         assertTrue(msg.contains("unsupported key format BEGIN OPENSSH PRIVATE KEY"), msg);
         Path junk = pki.write("junk.key", "-----BEGIN PRIVATE KEY-----\nMIIB!!\n-----END PRIVATE KEY-----\n");
-        msg = error(pki.rsaCert, junk);
+        msg = error(pki.rsa.cert(), junk);
         assertTrue(msg.contains("not valid base64"), msg);
         Path cut = pki.write("cut.key", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n");
-        msg = error(pki.rsaCert, cut);
+        msg = error(pki.rsa.cert(), cut);
         assertTrue(msg.startsWith(cut + ": malformed PRIVATE KEY"), msg);
     }
 

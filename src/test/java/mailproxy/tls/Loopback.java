@@ -52,6 +52,20 @@ final class Loopback implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads until the peer closes (the read timeout of {@link #connect()} bounds the wait);
+     * what came before. A reset, the peer closing with our bytes unread, ends it as well.
+     */
+    static byte[] untilClosed(Socket s) {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        try {
+            s.getInputStream().transferTo(got);
+        } catch (IOException reset) {
+            // equally an end
+        }
+        return got.toByteArray();
+    }
+
     static <T> T result(CompletableFuture<T> f) throws Exception {
         return f.get(20, TimeUnit.SECONDS);
     }

@@ -3,7 +3,6 @@ package mailproxy.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,32 +10,29 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLSocket;
+import mailproxy.testing.KeyFormatCertificates;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /** The backend side: verification, host names, SNI, and a STARTTLS upgrade on both ends. */
 @Timeout(120)
+@EnabledIf("mailproxy.testing.TestPki#opensslAvailable")
 class TlsClientTest {
     static final Duration HANDSHAKE = Duration.ofSeconds(10);
-
-    @TempDir
-    static Path dir;
-    static TestPki pki;
+    static final KeyFormatCertificates pki = KeyFormatCertificates.shared();
+    /** A backend with two certificates: RSA for imap.example.org, EC for *.other.test. */
     static TlsServer backend;
 
     @BeforeAll
-    static void makeCertificates() throws Exception {
-        assumeTrue(TestPki.opensslAvailable(), "openssl not on PATH");
-        pki = new TestPki(dir);
+    static void startBackend() throws Exception {
         backend = TlsServer.create(ServerTlsSettings.of(
-                new CertificateSource.Pem(pki.rsaCert, pki.rsaKey),
-                new CertificateSource.Pem(pki.ecCert, pki.ecKey)));
+                new CertificateSource.Pem(pki.rsa.cert(), pki.rsa.key()),
+                new CertificateSource.Pem(pki.ec.cert(), pki.ec.key())));
     }
 
     /** Handshakes against {@link #backend}; returns the client socket's protocol. */
@@ -64,24 +60,24 @@ class TlsClientTest {
 
     @Test
     void verifiesChainAndHostName() throws Exception {
-        assertEquals("TLSv1.3", handshake(new BackendTlsSettings(true, pki.rsaCert, null, "imap.example.org", null)));
+        assertEquals("TLSv1.3", handshake(new BackendTlsSettings(true, pki.rsa.cert(), null, "imap.example.org", null)));
         // SNI picks the EC certificate, which the wildcard covers.
-        assertEquals("TLSv1.3", handshake(new BackendTlsSettings(true, pki.ecCert, null, "mx.other.test", null)));
+        assertEquals("TLSv1.3", handshake(new BackendTlsSettings(true, pki.ec.cert(), null, "mx.other.test", null)));
         // No server name: the certificate must name the IP address (it has IP:127.0.0.1).
-        assertEquals("TLSv1.3", handshake(new BackendTlsSettings(true, pki.rsaCert, null, null, null)));
+        assertEquals("TLSv1.3", handshake(new BackendTlsSettings(true, pki.rsa.cert(), null, null, null)));
     }
 
     @Test
     void wrongHostNameIsRefused() {
         TlsHandshakeException e = assertThrows(TlsHandshakeException.class, () ->
-                handshake(new BackendTlsSettings(true, pki.rsaCert, null, "mail.elsewhere.org", null)));
+                handshake(new BackendTlsSettings(true, pki.rsa.cert(), null, "mail.elsewhere.org", null)));
         assertTrue(e.getMessage().startsWith("TLS handshake with 127.0.0.1:"), e.getMessage());
     }
 
     @Test
     void untrustedCertificateIsRefused() {
         TlsHandshakeException e = assertThrows(TlsHandshakeException.class, () ->
-                handshake(new BackendTlsSettings(true, pki.caCert, null, "imap.example.org", null)));
+                handshake(new BackendTlsSettings(true, pki.ca.cert(), null, "imap.example.org", null)));
         assertTrue(e.getMessage().contains("certificate not trusted"), e.getMessage());
         // The system trust store knows nothing of a self-signed test certificate either.
         assertThrows(TlsHandshakeException.class, () -> handshake(BackendTlsSettings.verified("imap.example.org")));
@@ -91,13 +87,13 @@ class TlsClientTest {
     void verifyFalseMustBeSaidAndThenTrustsAnything() throws Exception {
         assertEquals("TLSv1.3", handshake(new BackendTlsSettings(false, null, null, "whatever.test", null)));
         String msg = assertThrows(TlsConfigException.class, () -> TlsClient.create(
-                new BackendTlsSettings(false, pki.caCert, null, null, null))).getMessage();
+                new BackendTlsSettings(false, pki.ca.cert(), null, null, null))).getMessage();
         assertTrue(msg.contains("verify is false"), msg);
     }
 
     @Test
     void protocolsCanBeNarrowed() throws Exception {
-        assertEquals("TLSv1.2", handshake(new BackendTlsSettings(true, pki.rsaCert, null,
+        assertEquals("TLSv1.2", handshake(new BackendTlsSettings(true, pki.rsa.cert(), null,
                 "imap.example.org", java.util.List.of("TLSv1.2"))));
     }
 
@@ -107,7 +103,7 @@ class TlsClientTest {
      */
     @Test
     void startTlsUpgradeOnBothEnds() throws Exception {
-        TlsClient client = TlsClient.create(new BackendTlsSettings(true, pki.rsaCert, null, "imap.example.org", null));
+        TlsClient client = TlsClient.create(new BackendTlsSettings(true, pki.rsa.cert(), null, "imap.example.org", null));
         try (Loopback lo = new Loopback(); Socket plainClient = lo.connect()) {
             CompletableFuture<String> server = new CompletableFuture<>();
             Thread.ofVirtual().start(() -> {

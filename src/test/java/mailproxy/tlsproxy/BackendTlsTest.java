@@ -1,25 +1,26 @@
 package mailproxy.tlsproxy;
 
-import static mailproxy.tlsproxy.TlsClients.eventually;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealServers;
-import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.Sasl;
+import mailproxy.testing.SiteCertificates;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS from the proxy to its backends (tls = implicit | starttls per protocol, tls-verify,
@@ -32,21 +33,18 @@ import org.junit.jupiter.api.io.TempDir;
 class BackendTlsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    @TempDir
-    static Path dir;
-    static TestCertificates certs;
+    static final SiteCertificates certs = SiteCertificates.shared();
     static RealDovecot dovecot;
     static TestProxy proxy;
-    static FakeBackends.Recorder recorder = new FakeBackends.Recorder();
-    static ScriptedServer certImapBackend;
-    static ScriptedServer starttlsSmtpBackend;
+    /** Fake backends that want the proxy's client certificate (implicit TLS; STARTTLS before AUTH). */
+    static FakeBackend certImapBackend;
+    static FakeBackend starttlsSmtpBackend;
 
     @BeforeAll
     static void start() throws Exception {
-        certs = TestCertificates.create(dir);
         dovecot = RealServers.tlsDovecot();
-        certImapBackend = FakeBackends.imap(recorder, certs.clientContext(certs.serverP12));
-        starttlsSmtpBackend = FakeBackends.smtp(recorder, certs.clientContext(certs.serverP12));
+        certImapBackend = FakeBackends.imap().tls(certs.clientContext(certs.serverP12)).start();
+        starttlsSmtpBackend = FakeBackends.smtp().tls(certs.clientContext(certs.serverP12)).start();
         String ca = "tls-ca = \"" + dovecot.tlsCertificate() + "\"";
         String h = "host = \"127.0.0.1\"";
         int imap = dovecot.imapPort();
@@ -54,7 +52,7 @@ class BackendTlsTest {
         int pop3 = dovecot.pop3Port();
         int pop3s = dovecot.pop3sPort();
         String clientCert = "tls-ca = \"" + certs.caCert + "\", tls-server-name = localhost, tls-certificate = \""
-                + certs.clientCert + "\", tls-key = \"" + certs.clientKey + "\"";
+                + certs.client.cert() + "\", tls-key = \"" + certs.client.key() + "\"";
         proxy = TestProxy.start("""
                 mailproxy {
                   backends {
@@ -68,36 +66,33 @@ class BackendTlsTest {
                     clientcert { %s, %s, imap { port = %d, tls = implicit } }
                     smtptls    { %s, %s, smtp { port = %d, tls = starttls, auth = plain } }
                   }
-                  routers {
-                    implicit { type = static, default = implicit }
-                    starttls { type = static, default = starttls }
-                    named { type = static, default = named }
-                    wrongname { type = static, default = wrongname }
-                    wrongca { type = static, default = wrongca }
-                    systemca { type = static, default = systemca }
-                    noverify { type = static, default = noverify }
-                    clientcert { type = static, default = clientcert }
-                    smtptls { type = static, default = smtptls }
-                  }
-                  listeners = [
-                    { name = imap-implicit,  protocol = imap, listen = "127.0.0.1:0", router = implicit }
-                    { name = pop3-implicit,  protocol = pop3, listen = "127.0.0.1:0", router = implicit }
-                    { name = imap-starttls,  protocol = imap, listen = "127.0.0.1:0", router = starttls }
-                    { name = pop3-starttls,  protocol = pop3, listen = "127.0.0.1:0", router = starttls }
-                    { name = imap-named,     protocol = imap, listen = "127.0.0.1:0", router = named }
-                    { name = imap-wrongname, protocol = imap, listen = "127.0.0.1:0", router = wrongname }
-                    { name = imap-wrongca,   protocol = imap, listen = "127.0.0.1:0", router = wrongca }
-                    { name = pop3-wrongca,   protocol = pop3, listen = "127.0.0.1:0", router = wrongca }
-                    { name = imap-systemca,  protocol = imap, listen = "127.0.0.1:0", router = systemca }
-                    { name = imap-noverify,  protocol = imap, listen = "127.0.0.1:0", router = noverify }
-                    { name = pop3-noverify,  protocol = pop3, listen = "127.0.0.1:0", router = noverify }
-                    { name = imap-clientcert, protocol = imap, listen = "127.0.0.1:0", router = clientcert }
-                    { name = smtp-starttls,  protocol = smtp, listen = "127.0.0.1:0", router = smtptls }
-                  ]
+                  %s
                 }
                 """.formatted(h, ca, imaps, pop3s, h, ca, imap, pop3, h, ca, imaps, h, ca, imaps,
                 h, certs.otherCaCert, imaps, pop3, h, imap, h, imaps, pop3s,
-                h, clientCert, certImapBackend.port(), h, clientCert, starttlsSmtpBackend.port()));
+                h, clientCert, certImapBackend.port(), h, clientCert, starttlsSmtpBackend.port(),
+                routersAndListeners("imap-implicit implicit", "pop3-implicit implicit", "imap-starttls starttls",
+                        "pop3-starttls starttls", "imap-named named", "imap-wrongname wrongname", "imap-wrongca wrongca",
+                        "pop3-wrongca wrongca", "imap-systemca systemca", "imap-noverify noverify",
+                        "pop3-noverify noverify", "imap-clientcert clientcert", "smtp-starttls smtptls")));
+    }
+
+    /**
+     * From "listener backend" pairs: a static router per backend, named as the backend and
+     * sending everyone there, and the listeners using them; a listener's protocol is its
+     * name up to the "-".
+     */
+    private static String routersAndListeners(String... listenerBackend) {
+        StringBuilder routers = new StringBuilder("routers {\n");
+        StringBuilder listeners = new StringBuilder("listeners = [\n");
+        Set<String> backends = new LinkedHashSet<>();
+        for (String pair : listenerBackend) {
+            String[] w = pair.split(" ");
+            if (backends.add(w[1])) routers.append("  %s { type = static, default = %s }\n".formatted(w[1], w[1]));
+            listeners.append("  { name = %s, protocol = %s, listen = \"127.0.0.1:0\", router = %s }\n"
+                    .formatted(w[0], w[0].substring(0, w[0].indexOf('-')), w[1]));
+        }
+        return routers.append("}\n").append(listeners).append("]").toString();
     }
 
     @AfterAll
@@ -131,7 +126,7 @@ class BackendTlsTest {
         }
         assertTrue(dovecot.awaitLog(mark, "imap-login: Info: Login: user=<bob>", WAIT).contains(", TLS,"),
                 "the backend hop was not TLS");
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+        assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(5)));
     }
 
     private static void pop3Session(String listener) throws IOException {
@@ -209,35 +204,41 @@ class BackendTlsTest {
 
     @Test
     void clientCertificateIsShownToABackendThatAsks() throws Exception {
-        recorder.clientSubjects.clear();
+        certImapBackend.clientSubjects().clear();
         try (RawClient c = RawClient.connect(proxy.port("imap-clientcert"))) {
-            c.expect("* OK");
-            c.line("a LOGIN bob pw");
-            c.expect("a OK");
-            assertEquals("bob pw", recorder.nextLogin());
-            c.line("b LOGOUT");
-            c.expect("* BYE");
+            c.transcript("""
+                    S: * OK...
+                    C: a LOGIN bob pw
+                    S: a OK...
+                    C: b LOGOUT
+                    S: * BYE...
+                    """);
         }
-        assertEquals("CN=bob,O=Example", recorder.clientSubjects.poll());
+        assertEquals("bob pw", certImapBackend.nextLogin());
+        assertEquals("CN=bob,O=Example", certImapBackend.clientSubjects().poll());
     }
 
     @Test
     void smtpStartTlsToTheBackendBeforeAuth() throws Exception {
-        recorder.logins.clear();
+        starttlsSmtpBackend.received().clear();
         try (RawClient c = RawClient.connect(proxy.port("smtp-starttls"))) {
             c.expect("220");
             c.line("EHLO client.example");
-            for (String l = c.readLine(); !l.startsWith("250 "); l = c.readLine()) {
-                // capabilities
-            }
-            c.line("AUTH PLAIN " + Base64.getEncoder().encodeToString("\0bob\0smtp pw".getBytes(StandardCharsets.UTF_8)));
-            c.expect("235");
-            assertEquals("EHLO-after-TLS", recorder.nextLogin());
-            assertEquals("bob smtp pw", recorder.nextLogin());
-            c.line("QUIT");
-            c.expect("221");
+            c.smtpReply();
+            c.transcript("""
+                    C: AUTH PLAIN %s
+                    S: 235...
+                    C: QUIT
+                    S: 221...
+                    """.formatted(Sasl.plain("bob", "smtp pw")));
         }
-        assertEquals("CN=bob,O=Example", recorder.clientSubjects.poll());
+        assertEquals("bob smtp pw", starttlsSmtpBackend.nextLogin());
+        // STARTTLS, then EHLO again inside TLS, then AUTH
+        List<String> saw = starttlsSmtpBackend.received();
+        int tls = saw.indexOf("STARTTLS");
+        assertTrue(tls > 0 && saw.get(tls + 1).startsWith("EHLO ") && saw.get(tls + 2).startsWith("AUTH PLAIN "),
+                saw.toString());
+        assertEquals("CN=bob,O=Example", starttlsSmtpBackend.clientSubjects().poll());
     }
 
     /**
@@ -247,16 +248,20 @@ class BackendTlsTest {
     @Test
     void halfCloseTowardsATlsBackend() throws Exception {
         try (RawClient c = RawClient.connect(proxy.port("imap-clientcert"))) {
-            c.expect("* OK");
-            c.line("a LOGIN bob late");
-            c.expect("a OK");
-            assertEquals("bob late", recorder.nextLogin());
-            c.line("b LATE");
+            c.transcript("""
+                    S: * OK...
+                    C: a LOGIN bob late
+                    S: a OK...
+                    C: b LATE
+                    """);
+            assertEquals("bob late", certImapBackend.nextLogin());
             c.socket().shutdownOutput();
-            c.expect("b OK late answer after your FIN");
-            assertTrue(c.closedByPeer());
+            c.transcript("""
+                    S: b OK late answer after your FIN...
+                    S closes
+                    """);
         }
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+        assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(5)));
     }
 
     /**
@@ -277,6 +282,6 @@ class BackendTlsTest {
                 assertTrue(l.startsWith("* BYE") || l.startsWith("b OK"), l);
             }
         }
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
+        assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(5)));
     }
 }

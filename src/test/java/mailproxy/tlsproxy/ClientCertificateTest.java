@@ -1,28 +1,21 @@
 package mailproxy.tlsproxy;
 
-import static mailproxy.tlsproxy.TlsClients.eventually;
+import static mailproxy.testing.Sasl.b64;
 import static mailproxy.tlsproxy.TlsClients.implicit;
+import static mailproxy.tlsproxy.TlsClients.startTls;
 import static mailproxy.tlsproxy.TlsClients.upgrade;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
-import mailproxy.testing.TestProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Client certificates (tls-client-auth = required | optional, tls-client-ca) and SASL
@@ -32,73 +25,37 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(30)
 class ClientCertificateTest {
-    @TempDir
-    static Path dir;
-    static TestCertificates certs;
-    static FakeBackends.Recorder recorder = new FakeBackends.Recorder();
-    static ScriptedServer imapBackend;
-    static ScriptedServer pop3Backend;
-    static ScriptedServer smtpBackend;
-    static TestProxy proxy;
-
-    @BeforeAll
-    static void start() throws Exception {
-        certs = TestCertificates.create(dir);
-        imapBackend = FakeBackends.imap(recorder);
-        pop3Backend = FakeBackends.pop3(recorder);
-        smtpBackend = FakeBackends.smtp(recorder);
-        String req = certs.listenerTls() + ", tls-client-auth = required, tls-client-ca = \"" + certs.caCert + "\"";
-        String opt = certs.listenerTls() + ", tls-client-auth = optional, tls-client-ca = \"" + certs.caCert + "\"";
-        proxy = TestProxy.start("""
-                mailproxy {
-                  limits { timeout = 5s }
-                  backends { store { host = "127.0.0.1", imap { port = %d }, pop3 { port = %d },
-                                     smtp { port = %d, auth = plain } } }
-                  routers { r { type = static, default = store } }
-                  default-router = r
-                  listener-defaults { auth = [plain, external] }
-                  listeners = [
-                    { name = imaps-req, protocol = imap, listen = "127.0.0.1:0", tls = implicit, %s }
-                    { name = pop3s-req, protocol = pop3, listen = "127.0.0.1:0", tls = implicit, %s }
-                    { name = smtps-req, protocol = smtp, listen = "127.0.0.1:0", tls = implicit, %s }
-                    { name = imap-opt, protocol = imap, listen = "127.0.0.1:0", starttls = on, %s }
-                    { name = pop3-opt, protocol = pop3, listen = "127.0.0.1:0", starttls = on, %s }
-                    { name = smtp-opt, protocol = smtp, listen = "127.0.0.1:0", starttls = on, %s }
-                  ]
-                }
-                """.formatted(imapBackend.port(), pop3Backend.port(), smtpBackend.port(), req, req, req, opt, opt, opt));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) proxy.close();
-        for (ScriptedServer s : new ScriptedServer[] {imapBackend, pop3Backend, smtpBackend}) if (s != null) s.close();
-    }
+    @RegisterExtension
+    static final TlsFixture f = TlsFixture.withFakeBackends(certs -> {
+        String ca = ", tls-client-ca = \"" + certs.caCert + "\"";
+        String req = certs.listenerTls() + ", tls-client-auth = required" + ca;
+        String opt = certs.listenerTls() + ", tls-client-auth = optional" + ca;
+        return """
+                limits { timeout = 5s }
+                listener-defaults { auth = [plain, external] }
+                listeners = [
+                %s%s]
+                """.formatted(TlsFixture.perProtocol("%ss-req", "tls = implicit, " + req),
+                TlsFixture.perProtocol("%s-opt", "starttls = on, " + opt));
+    });
 
     @BeforeEach
     void clear() {
-        recorder.logins.clear();
+        f.clearLogins();
     }
 
-    private static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.ISO_8859_1));
-    }
-
-    private static void skipSmtpReply(RawClient c) throws IOException {
-        for (int i = 0; i < 50; i++) {
-            String l = c.readLine();
-            if (l == null || l.length() < 4 || l.charAt(3) == ' ') return;
-        }
+    private static SSLContext bob() {
+        return f.certs.clientContext(f.certs.clientP12);
     }
 
     // ------------------------------------------------------------ required
 
     @Test
     void requiredRefusesClientsWithoutACertificateTheCaSigned() throws Exception {
-        int before = backendConnections();
-        for (SSLContext client : List.of(certs.clientContext(), certs.clientContext(certs.rogueP12))) {
+        int before = f.backendConnections();
+        for (SSLContext client : List.of(f.certs.clientContext(), f.certs.clientContext(f.certs.rogueP12))) {
             for (String listener : List.of("imaps-req", "pop3s-req", "smtps-req")) {
-                try (RawClient c = implicit(proxy.port(listener), client)) {
+                try (RawClient c = implicit(f.port(listener), client)) {
                     // TLS 1.3: the client's side of the handshake is done before the server
                     // has looked at its certificate; the refusal comes as an alert instead
                     // of the greeting
@@ -109,51 +66,56 @@ class ClientCertificateTest {
                 }
             }
         }
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0));
-        assertEquals(before, backendConnections());
-    }
-
-    private static int backendConnections() {
-        return imapBackend.accepted() + pop3Backend.accepted() + smtpBackend.accepted();
+        assertTrue(f.noSessionsLeft());
+        assertEquals(before, f.backendConnections());
     }
 
     @Test
     void imapExternalWithTheCertificateLogsInAsItsCn() throws Exception {
-        try (RawClient c = implicit(proxy.port("imaps-req"), certs.clientContext(certs.clientP12))) {
+        try (RawClient c = implicit(f.port("imaps-req"), bob())) {
             String greeting = c.expect("* OK [CAPABILITY ");
             assertTrue(greeting.contains("AUTH=EXTERNAL"), greeting);
-            // an authorization identity other than the certificate's is refused
-            c.line("a AUTHENTICATE EXTERNAL " + b64("alice"));
-            c.expect("a NO [AUTHENTICATIONFAILED]");
-            // SASL-IR "=": empty authorization identity, i.e. the certificate's
-            c.line("b AUTHENTICATE EXTERNAL =");
-            c.expect("b OK");
-            assertEquals("bob ", recorder.nextLogin());
-            c.line("c LOGOUT");
-            c.expect("* BYE");
+            c.transcript("""
+                    # an authorization identity other than the certificate's is refused
+                    C: a AUTHENTICATE EXTERNAL %s
+                    S: a NO [AUTHENTICATIONFAILED]...
+                    # SASL-IR "=": empty authorization identity, i.e. the certificate's
+                    C: b AUTHENTICATE EXTERNAL =
+                    S: b OK...
+                    """.formatted(b64("alice")));
+            assertEquals("bob ", f.imap.nextLogin());
+            c.transcript("""
+                    C: c LOGOUT
+                    S: * BYE...
+                    """);
         }
-        try (RawClient c = implicit(proxy.port("imaps-req"), certs.clientContext(certs.clientP12))) {
-            c.expect("* OK");
-            c.line("a AUTHENTICATE EXTERNAL"); // no initial response: an empty challenge first
-            c.expect("+");
-            c.line(b64("bob"));
-            c.expect("a OK");
-            assertEquals("bob ", recorder.nextLogin());
+        try (RawClient c = implicit(f.port("imaps-req"), bob())) {
+            c.transcript("""
+                    S: * OK...
+                    # no initial response: an empty challenge first
+                    C: a AUTHENTICATE EXTERNAL
+                    S: +...
+                    C: %s
+                    S: a OK...
+                    """.formatted(b64("bob")));
+            assertEquals("bob ", f.imap.nextLogin());
         }
     }
 
     @Test
     void pop3ExternalWithTheCertificateLogsInAsItsCn() throws Exception {
-        try (RawClient c = implicit(proxy.port("pop3s-req"), certs.clientContext(certs.clientP12))) {
-            c.expect("+OK");
-            c.line("AUTH");
-            c.expect("+OK");
-            assertEquals("PLAIN", c.readLine());
-            assertEquals("EXTERNAL", c.readLine());
-            assertEquals(".", c.readLine());
-            c.line("AUTH EXTERNAL =");
-            c.expect("+OK fake logged in");
-            assertEquals("bob ", recorder.nextLogin());
+        try (RawClient c = implicit(f.port("pop3s-req"), bob())) {
+            c.transcript("""
+                    S: +OK...
+                    C: AUTH
+                    S: +OK...
+                    S: PLAIN
+                    S: EXTERNAL
+                    S: .
+                    C: AUTH EXTERNAL =
+                    S: +OK Logged in.
+                    """);
+            assertEquals("bob ", f.pop3.nextLogin());
             c.line("QUIT");
             c.expect("+OK");
         }
@@ -161,13 +123,13 @@ class ClientCertificateTest {
 
     @Test
     void smtpExternalWithTheCertificateLogsInAsItsCn() throws Exception {
-        try (RawClient c = implicit(proxy.port("smtps-req"), certs.clientContext(certs.clientP12))) {
+        try (RawClient c = implicit(f.port("smtps-req"), bob())) {
             c.expect("220");
             c.line("EHLO client.example");
-            skipSmtpReply(c);
+            c.smtpReply();
             c.line("AUTH EXTERNAL " + b64("bob"));
             c.expect("235");
-            assertEquals("bob ", recorder.nextLogin());
+            assertEquals("bob ", f.smtp.nextLogin());
             c.line("QUIT");
             c.expect("221");
         }
@@ -177,77 +139,62 @@ class ClientCertificateTest {
 
     @Test
     void optionalWithTheCertificateAllowsExternalAfterStartTls() throws Exception {
-        SSLContext bob = certs.clientContext(certs.clientP12);
-        try (RawClient plain = RawClient.connect(proxy.port("imap-opt"))) {
-            plain.expect("* OK");
-            plain.line("a AUTHENTICATE EXTERNAL ="); // no TLS, no certificate
-            plain.expect("a NO [AUTHENTICATIONFAILED]");
-            plain.line("b STARTTLS");
-            plain.expect("b OK");
-            RawClient c = upgrade(plain, bob);
-            c.line("c AUTHENTICATE EXTERNAL =");
-            c.expect("c OK");
-            assertEquals("bob ", recorder.nextLogin());
+        try (RawClient plain = RawClient.connect(f.port("imap-opt"))) {
+            plain.transcript("""
+                    S: * OK...
+                    # no TLS, no certificate
+                    C: a AUTHENTICATE EXTERNAL =
+                    S: a NO [AUTHENTICATIONFAILED]...
+                    C: b STARTTLS
+                    S: b OK...
+                    """);
+            upgrade(plain, bob()).transcript("""
+                    C: c AUTHENTICATE EXTERNAL =
+                    S: c OK...
+                    """);
+            assertEquals("bob ", f.imap.nextLogin());
         }
-        try (RawClient plain = RawClient.connect(proxy.port("pop3-opt"))) {
-            plain.expect("+OK");
-            plain.line("STLS");
-            plain.expect("+OK");
-            RawClient c = upgrade(plain, bob);
-            c.line("AUTH EXTERNAL =");
-            c.expect("+OK fake logged in");
-            assertEquals("bob ", recorder.nextLogin());
+        try (RawClient c = startTls("pop3", f.port("pop3-opt"), bob())) {
+            c.transcript("""
+                    C: AUTH EXTERNAL =
+                    S: +OK Logged in.
+                    """);
+            assertEquals("bob ", f.pop3.nextLogin());
         }
-        try (RawClient plain = RawClient.connect(proxy.port("smtp-opt"))) {
-            plain.expect("220");
-            plain.line("EHLO client.example");
-            skipSmtpReply(plain);
-            plain.line("STARTTLS");
-            plain.expect("220");
-            RawClient c = upgrade(plain, bob);
+        try (RawClient c = startTls("smtp", f.port("smtp-opt"), bob())) {
             c.line("EHLO client.example");
-            skipSmtpReply(c);
+            c.smtpReply();
             c.line("AUTH EXTERNAL =");
             c.expect("235");
-            assertEquals("bob ", recorder.nextLogin());
+            assertEquals("bob ", f.smtp.nextLogin());
         }
     }
 
     @Test
     void optionalWithoutOrWithAnUnsignedCertificateRefusesExternalButAllowsPasswords() throws Exception {
-        for (SSLContext client : List.of(certs.clientContext(), certs.clientContext(certs.rogueP12))) {
-            try (RawClient plain = RawClient.connect(proxy.port("imap-opt"))) {
-                plain.expect("* OK");
-                plain.line("a STARTTLS");
-                plain.expect("a OK");
-                RawClient c = upgrade(plain, client);
-                c.line("b AUTHENTICATE EXTERNAL =");
-                c.expect("b NO [AUTHENTICATIONFAILED]");
-                c.line("c LOGIN bob pw");
-                c.expect("c OK");
-                assertEquals("bob pw", recorder.nextLogin());
+        for (SSLContext client : List.of(f.certs.clientContext(), f.certs.clientContext(f.certs.rogueP12))) {
+            try (RawClient c = startTls("imap", f.port("imap-opt"), client)) {
+                c.transcript("""
+                        C: b AUTHENTICATE EXTERNAL =
+                        S: b NO [AUTHENTICATIONFAILED]...
+                        C: c LOGIN bob pw
+                        S: c OK...
+                        """);
+                assertEquals("bob pw", f.imap.nextLogin());
             }
-            try (RawClient plain = RawClient.connect(proxy.port("pop3-opt"))) {
-                plain.expect("+OK");
-                plain.line("STLS");
-                plain.expect("+OK");
-                RawClient c = upgrade(plain, client);
-                c.line("AUTH EXTERNAL =");
-                c.expect("-ERR [AUTH] Authentication failed.");
+            try (RawClient c = startTls("pop3", f.port("pop3-opt"), client)) {
+                c.transcript("""
+                        C: AUTH EXTERNAL =
+                        S: -ERR [AUTH] Authentication failed....
+                        """);
             }
-            try (RawClient plain = RawClient.connect(proxy.port("smtp-opt"))) {
-                plain.expect("220");
-                plain.line("EHLO client.example");
-                skipSmtpReply(plain);
-                plain.line("STARTTLS");
-                plain.expect("220");
-                RawClient c = upgrade(plain, client);
+            try (RawClient c = startTls("smtp", f.port("smtp-opt"), client)) {
                 c.line("EHLO client.example");
-                skipSmtpReply(c);
+                c.smtpReply();
                 c.line("AUTH EXTERNAL =");
                 c.expect("535 5.7.8 ");
             }
         }
-        assertTrue(recorder.logins.isEmpty(), recorder.logins.toString());
+        f.assertNoLogins();
     }
 }

@@ -1,6 +1,5 @@
 package mailproxy.tlsproxy;
 
-import static mailproxy.tlsproxy.TlsClients.eventually;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,18 +11,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.RealPostfix;
 import mailproxy.testing.RealServers;
-import mailproxy.testing.TestProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mailproxy.testing.Sasl;
+import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,18 +37,10 @@ class RealClientsTlsTest {
 
     @TempDir
     static Path dir;
-    static TestCertificates certs;
-    static RealDovecot dovecot;
-    static RealPostfix postfix;
-    static TestProxy proxy;
-
-    @BeforeAll
-    static void start() throws Exception {
-        certs = TestCertificates.create(dir);
-        dovecot = RealServers.tlsDovecot();
-        postfix = RealServers.postfix();
+    @RegisterExtension
+    static final TlsFixture f = TlsFixture.withConfig(certs -> {
         String sni = certs.listenerTlsWithSni();
-        proxy = TestProxy.start("""
+        return """
                 mailproxy {
                   backends {
                     dovecot { host = "127.0.0.1", tls-ca = "%s",
@@ -68,13 +58,18 @@ class RealClientsTlsTest {
                     { name = plain,   protocol = imap, listen = "127.0.0.1:0", router = d }
                   ]
                 }
-                """.formatted(dovecot.tlsCertificate(), dovecot.imapsPort(), dovecot.pop3Port(), postfix.smtpPort(),
-                sni, sni, sni, sni, sni, sni));
+                """.formatted(dovecot().tlsCertificate(), dovecot().imapsPort(), dovecot().pop3Port(),
+                postfix().smtpPort(), sni, sni, sni, sni, sni, sni);
+    });
+
+    /** IMAP and POP3 go to the TLS Dovecot (started on first use). */
+    static RealDovecot dovecot() {
+        return RealServers.tlsDovecot();
     }
 
-    @AfterAll
-    static void stop() {
-        if (proxy != null) proxy.close();
+    /** SMTP goes to the fixture Postfix (started on first use). */
+    static RealPostfix postfix() {
+        return RealServers.postfix();
     }
 
     record Result(int exit, byte[] stdout, String stderr) {
@@ -106,13 +101,13 @@ class RealClientsTlsTest {
 
     static List<String> curl(String... args) {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/curl", "-s", "-S", "--max-time", "15",
-                "--cacert", certs.caCert.toString()));
+                "--cacert", f.certs.caCert.toString()));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
     static List<String> sClient(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-CAfile", certs.caCert.toString(),
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-CAfile", f.certs.caCert.toString(),
                 "-verify_return_error", "-ign_eof", "-nocommands", "-crlf"));
         cmd.addAll(List.of(args));
         return cmd;
@@ -122,16 +117,12 @@ class RealClientsTlsTest {
         return RealDovecot.BOB + ":" + RealDovecot.BOB_PASSWORD;
     }
 
-    static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
-
     // ------------------------------------------------------------ curl
 
     @Test
     void curlImapsFetchesByteExact() throws Exception {
         for (int uid = 1; uid <= 2; uid++) {
-            Result r = run(null, curl("imaps://127.0.0.1:" + proxy.port("imaps") + "/INBOX;UID=" + uid, "-u", bob()));
+            Result r = run(null, curl("imaps://127.0.0.1:" + f.port("imaps") + "/INBOX;UID=" + uid, "-u", bob()));
             assertEquals(0, r.exit(), r.toString());
             assertArrayEquals(RealDovecot.seededMessage(uid), r.stdout(), "message " + uid);
         }
@@ -139,20 +130,20 @@ class RealClientsTlsTest {
 
     @Test
     void curlImapWithSslReqdUsesStartTls() throws Exception {
-        long mark = dovecot.logMark();
-        Result r = run(null, curl("--ssl-reqd", "-v", "imap://127.0.0.1:" + proxy.port("imap") + "/INBOX;UID=1", "-u", bob()));
+        long mark = dovecot().logMark();
+        Result r = run(null, curl("--ssl-reqd", "-v", "imap://127.0.0.1:" + f.port("imap") + "/INBOX;UID=1", "-u", bob()));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.stderr().contains("STARTTLS"), r.stderr());
         assertArrayEquals(RealDovecot.seededMessage(1), r.stdout());
-        assertTrue(dovecot.awaitLog(mark, "imap-login: Info: Login: user=<bob>", RUN).contains(", TLS,"));
+        assertTrue(dovecot().awaitLog(mark, "imap-login: Info: Login: user=<bob>", RUN).contains(", TLS,"));
     }
 
     @Test
     void curlPop3sAndPop3WithStls() throws Exception {
-        Result r = run(null, curl("pop3s://127.0.0.1:" + proxy.port("pop3s") + "/1", "-u", bob()));
+        Result r = run(null, curl("pop3s://127.0.0.1:" + f.port("pop3s") + "/1", "-u", bob()));
         assertEquals(0, r.exit(), r.toString());
         assertArrayEquals(RealDovecot.seededMessage(1), r.stdout());
-        r = run(null, curl("--ssl-reqd", "-v", "pop3://127.0.0.1:" + proxy.port("pop3") + "/2", "-u", bob()));
+        r = run(null, curl("--ssl-reqd", "-v", "pop3://127.0.0.1:" + f.port("pop3") + "/2", "-u", bob()));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.stderr().contains("STLS"), r.stderr());
         assertArrayEquals(RealDovecot.seededMessage(2), r.stdout());
@@ -160,28 +151,28 @@ class RealClientsTlsTest {
 
     @Test
     void curlSubmitsOverSmtpStartTlsAndSmtps() throws Exception {
-        for (String url : List.of("smtp://127.0.0.1:" + proxy.port("smtp"), "smtps://127.0.0.1:" + proxy.port("smtps"))) {
+        for (String url : List.of("smtp://127.0.0.1:" + f.port("smtp"), "smtps://127.0.0.1:" + f.port("smtps"))) {
             String id = UUID.randomUUID() + "@curl.example";
             Path mail = Files.writeString(dir.resolve("mail-" + UUID.randomUUID() + ".eml"),
                     "From: bob@example.test\r\nTo: carol@example.test\r\nSubject: over TLS\r\nMessage-ID: <" + id
                             + ">\r\n\r\nsent with curl through the proxy\r\n");
-            long mark = postfix.logMark();
+            long mark = postfix().logMark();
             Result r = run(null, curl("--ssl-reqd", "-v", url, "--login-options", "AUTH=PLAIN", "-u", bob(),
                     "--mail-from", "bob@example.test", "--mail-rcpt", "carol@example.test", "-T", mail.toString()));
             assertEquals(0, r.exit(), r.toString());
             assertTrue(r.stderr().contains("250 2.0.0 Ok: queued"), r.stderr());
-            postfix.awaitLog(mark, "message-id=<" + id + ">", RUN);
-            assertTrue(postfix.logFile().textSince(mark).contains("sasl_username=bob"), postfix.logFile().textSince(mark));
+            postfix().awaitLog(mark, "message-id=<" + id + ">", RUN);
+            assertTrue(postfix().logFile().textSince(mark).contains("sasl_username=bob"), postfix().logFile().textSince(mark));
         }
     }
 
     @Test
     void curlWithTlsOnAPlainPortFailsCleanly() throws Exception {
         long t0 = System.nanoTime();
-        Result r = run(null, curl("imaps://127.0.0.1:" + proxy.port("plain") + "/INBOX;UID=1", "-u", bob()));
+        Result r = run(null, curl("imaps://127.0.0.1:" + f.port("plain") + "/INBOX;UID=1", "-u", bob()));
         assertNotEquals(0, r.exit(), r.toString());
         assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos());
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0), "a session was left hanging");
+        assertTrue(f.noSessionsLeft(), "a session was left hanging");
     }
 
     // ------------------------------------------------------------ openssl s_client
@@ -189,15 +180,15 @@ class RealClientsTlsTest {
     @Test
     void sClientImplicitImapsWithSni() throws Exception {
         Result r = run("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD + "\nb LOGOUT\n",
-                sClient("-connect", "127.0.0.1:" + proxy.port("imaps"), "-servername", TestCertificates.OTHER_NAME,
-                        "-verify_hostname", TestCertificates.OTHER_NAME));
+                sClient("-connect", "127.0.0.1:" + f.port("imaps"), "-servername", SiteCertificates.OTHER_NAME,
+                        "-verify_hostname", SiteCertificates.OTHER_NAME));
         assertEquals(0, r.exit(), r.toString());
-        assertTrue(r.out().contains("subject=CN = " + TestCertificates.OTHER_NAME), r.out());
+        assertTrue(r.out().contains("subject=CN = " + SiteCertificates.OTHER_NAME), r.out());
         assertTrue(r.out().contains("Verify return code: 0 (ok)"), r.out());
         assertTrue(r.out().contains("\na OK"), r.out());
         assertTrue(r.out().contains("\nb OK"), r.out());
 
-        r = run("a LOGOUT\n", sClient("-connect", "127.0.0.1:" + proxy.port("imaps"), "-servername", "localhost",
+        r = run("a LOGOUT\n", sClient("-connect", "127.0.0.1:" + f.port("imaps"), "-servername", "localhost",
                 "-verify_ip", "127.0.0.1"));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("subject=CN = localhost"), r.out());
@@ -208,7 +199,7 @@ class RealClientsTlsTest {
     void sClientStartTlsImap() throws Exception {
         Result r = run("a CAPABILITY\nb LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD
                         + "\nc SELECT INBOX\nd LOGOUT\n",
-                sClient("-starttls", "imap", "-connect", "127.0.0.1:" + proxy.port("imap"), "-verify_ip", "127.0.0.1"));
+                sClient("-starttls", "imap", "-connect", "127.0.0.1:" + f.port("imap"), "-verify_ip", "127.0.0.1"));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("Verify return code: 0 (ok)"), r.out());
         String caps = r.out().lines().filter(l -> l.startsWith("* CAPABILITY")).findFirst().orElse("");
@@ -221,7 +212,7 @@ class RealClientsTlsTest {
     @Test
     void sClientStartTlsPop3() throws Exception {
         Result r = run("CAPA\nUSER " + RealDovecot.BOB + "\nPASS " + RealDovecot.BOB_PASSWORD + "\nSTAT\nQUIT\n",
-                sClient("-starttls", "pop3", "-connect", "127.0.0.1:" + proxy.port("pop3"), "-verify_ip", "127.0.0.1"));
+                sClient("-starttls", "pop3", "-connect", "127.0.0.1:" + f.port("pop3"), "-verify_ip", "127.0.0.1"));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("Verify return code: 0 (ok)"), r.out());
         assertTrue(r.out().contains("\nSASL PLAIN LOGIN"), r.out());
@@ -230,9 +221,9 @@ class RealClientsTlsTest {
 
     @Test
     void sClientStartTlsSmtp() throws Exception {
-        Result r = run("EHLO sclient.example\nAUTH PLAIN " + b64("\0" + RealDovecot.BOB + "\0" + RealDovecot.BOB_PASSWORD)
+        Result r = run("EHLO sclient.example\nAUTH PLAIN " + Sasl.plain(RealDovecot.BOB, RealDovecot.BOB_PASSWORD)
                         + "\nQUIT\n",
-                sClient("-starttls", "smtp", "-connect", "127.0.0.1:" + proxy.port("smtp"), "-verify_ip", "127.0.0.1"));
+                sClient("-starttls", "smtp", "-connect", "127.0.0.1:" + f.port("smtp"), "-verify_ip", "127.0.0.1"));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("Verify return code: 0 (ok)"), r.out());
         assertTrue(r.out().contains("\n250-AUTH PLAIN LOGIN") || r.out().contains("\n250 AUTH PLAIN LOGIN"), r.out());
@@ -243,11 +234,11 @@ class RealClientsTlsTest {
     @Test
     void sClientImplicitPop3sAndSmtps() throws Exception {
         Result r = run("USER " + RealDovecot.BOB + "\nPASS " + RealDovecot.BOB_PASSWORD + "\nQUIT\n",
-                sClient("-connect", "127.0.0.1:" + proxy.port("pop3s"), "-verify_ip", "127.0.0.1"));
+                sClient("-connect", "127.0.0.1:" + f.port("pop3s"), "-verify_ip", "127.0.0.1"));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("+OK Logged in."), r.out());
         r = run("EHLO sclient.example\nQUIT\n",
-                sClient("-connect", "127.0.0.1:" + proxy.port("smtps"), "-verify_ip", "127.0.0.1"));
+                sClient("-connect", "127.0.0.1:" + f.port("smtps"), "-verify_ip", "127.0.0.1"));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("\n221 "), r.out());
     }
@@ -255,10 +246,10 @@ class RealClientsTlsTest {
     /** RFC 8996: TLS 1.1 is refused by default, even when the client would take it. */
     @Test
     void sClientTls11IsRefused() throws Exception {
-        Result r = run("", List.of("openssl", "s_client", "-connect", "127.0.0.1:" + proxy.port("imaps"),
+        Result r = run("", List.of("openssl", "s_client", "-connect", "127.0.0.1:" + f.port("imaps"),
                 "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"));
         assertNotEquals(0, r.exit(), r.toString());
         assertTrue(!r.out().contains("* OK"), r.out());
-        assertTrue(eventually(Duration.ofSeconds(5), () -> proxy.activeSessions() == 0), "a session was left hanging");
+        assertTrue(f.noSessionsLeft(), "a session was left hanging");
     }
 }

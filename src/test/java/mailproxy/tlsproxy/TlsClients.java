@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -27,6 +25,13 @@ final class TlsClients {
         Socket plain = new Socket();
         plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         return upgrade(plain, ctx, sni);
+    }
+
+    /** A TLS socket over a new connection to 127.0.0.1:port, for {@code host}, not yet handshaken: to be set up first. */
+    static SSLSocket socket(int port, SSLContext ctx, String host) throws IOException {
+        Socket plain = new Socket();
+        plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, plain.getPort(), true);
     }
 
     /** TLS over the connection a RawClient speaks on, after the server's go-ahead. */
@@ -55,18 +60,32 @@ final class TlsClients {
         return (X509Certificate) ssl(c).getSession().getPeerCertificates()[0];
     }
 
-    /** Polls {@code condition} every 20 ms for up to {@code max}; its last answer. */
-    static boolean eventually(Duration max, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (true) {
-            if (condition.getAsBoolean()) return true;
-            if (System.nanoTime() > deadline) return false;
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+    /**
+     * Connects in plaintext to a listener of {@code protocol} ("imap", "pop3" or "smtp"),
+     * asks for TLS the protocol's way (IMAP STARTTLS, RFC 9051 §6.2.1; POP3 STLS, RFC 2595
+     * §4; SMTP STARTTLS after EHLO, RFC 3207) and returns the client in TLS.
+     */
+    static RawClient startTls(String protocol, int port, SSLContext ctx) throws IOException {
+        RawClient plain = RawClient.connect(port);
+        switch (protocol) {
+            case "imap" -> plain.transcript("""
+                    S: * OK...
+                    C: s STARTTLS
+                    S: s OK...
+                    """);
+            case "pop3" -> plain.transcript("""
+                    S: +OK...
+                    C: STLS
+                    S: +OK...
+                    """);
+            default -> {
+                plain.expect("220");
+                plain.line("EHLO client.example");
+                plain.smtpReply();
+                plain.line("STARTTLS");
+                plain.expect("220");
             }
         }
+        return upgrade(plain, ctx);
     }
 }

@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
-import org.junit.jupiter.api.BeforeAll;
+import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,12 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsConfigErrorTest {
     @TempDir
     static Path dir;
-    static TestCertificates certs;
-
-    @BeforeAll
-    static void make() throws Exception {
-        certs = TestCertificates.create(dir);
-    }
+    static final SiteCertificates certs = SiteCertificates.shared();
 
     private static String listener(String tlsKeys) {
         return """
@@ -65,15 +60,15 @@ class TlsConfigErrorTest {
 
     @Test
     void keyOfAnotherCertificate() throws Exception {
-        String m = error(listener("tls-certificates = [ { certificate = \"" + certs.serverCert + "\", key = \""
-                + certs.otherKey + "\" } ]"));
-        assertMentions(m, "mailproxy.listeners[0].tls-certificates", certs.otherKey.toString(), "does not match");
+        String m = error(listener("tls-certificates = [ { certificate = \"" + certs.server.cert() + "\", key = \""
+                + certs.other.key() + "\" } ]"));
+        assertMentions(m, "mailproxy.listeners[0].tls-certificates", certs.other.key().toString(), "does not match");
     }
 
     @Test
     void missingCertificateFile() throws Exception {
         Path missing = dir.resolve("no-such.pem");
-        String m = error(listener("tls-certificates = [ { certificate = \"" + missing + "\", key = \"" + certs.serverKey + "\" } ]"));
+        String m = error(listener("tls-certificates = [ { certificate = \"" + missing + "\", key = \"" + certs.server.key() + "\" } ]"));
         assertMentions(m, "tls-certificates", missing.toString());
     }
 
@@ -81,14 +76,14 @@ class TlsConfigErrorTest {
     void unreadableKeyFile() throws Exception {
         // a directory: unreadable as a file even for root (who reads any mode 000 file)
         Path notAFile = Files.createDirectories(dir.resolve("key-dir.pem"));
-        String m = error(listener("tls-certificates = [ { certificate = \"" + certs.serverCert + "\", key = \"" + notAFile + "\" } ]"));
+        String m = error(listener("tls-certificates = [ { certificate = \"" + certs.server.cert() + "\", key = \"" + notAFile + "\" } ]"));
         assertMentions(m, "tls-certificates", notAFile.toString());
     }
 
     @Test
     void fileThatIsNotPem() throws Exception {
         Path garbage = Files.writeString(dir.resolve("garbage.pem"), "this is not a certificate\n");
-        String m = error(listener("tls-certificates = [ { certificate = \"" + garbage + "\", key = \"" + certs.serverKey + "\" } ]"));
+        String m = error(listener("tls-certificates = [ { certificate = \"" + garbage + "\", key = \"" + certs.server.key() + "\" } ]"));
         assertMentions(m, "tls-certificates", garbage.toString());
     }
 
@@ -132,7 +127,7 @@ class TlsConfigErrorTest {
 
     @Test
     void backendClientKeyOfAnotherCertificate() throws Exception {
-        String m = error(backend("tls-certificate = \"" + certs.clientCert + "\", tls-key = \"" + certs.serverKey + "\""));
+        String m = error(backend("tls-certificate = \"" + certs.client.cert() + "\", tls-key = \"" + certs.server.key() + "\""));
         assertMentions(m, "mailproxy.backends.b", "tls-key", "does not match");
     }
 

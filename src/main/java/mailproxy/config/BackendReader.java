@@ -28,7 +28,7 @@ final class BackendReader {
             Section s = b.optionalSection("imap");
             if (s != null) {
                 imap = new Backend.Imap(port(s, 143), s.has("login") ? s.oneOf("login", Backend.ImapLogin.class)
-                        : Backend.ImapLogin.LOGIN, s.has("send-id") && s.bool("send-id"), tls(s),
+                        : Backend.ImapLogin.LOGIN, !s.has("send-id") || s.bool("send-id"), tls(s),
                         balance(s, Backend.Balance.USER_HASH), proxyProtocol(s));
                 s.rejectUnknownKeys();
             }

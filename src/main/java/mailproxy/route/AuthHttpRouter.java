@@ -72,7 +72,7 @@ final class AuthHttpRouter implements Router {
      */
     private static Backend options(RouterConfig.AuthHttp config, Map<String, Backend> backends) {
         Backend t = config.backendTemplate() == null ? null : backends.get(config.backendTemplate());
-        Backend.Imap imap = t != null && t.imap() != null ? t.imap() : new Backend.Imap(0, Backend.ImapLogin.LOGIN, false);
+        Backend.Imap imap = t != null && t.imap() != null ? t.imap() : new Backend.Imap(0, Backend.ImapLogin.LOGIN, true);
         Backend.Pop3 pop3 = t != null && t.pop3() != null ? t.pop3() : new Backend.Pop3(0, Backend.Pop3Login.USER, false);
         Backend.Smtp smtp = t != null && t.smtp() != null ? t.smtp() : new Backend.Smtp(0, Backend.SmtpAuth.NONE, false);
         String name = t != null ? t.name() : "auth-http:" + config.name();

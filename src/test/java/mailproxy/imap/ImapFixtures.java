@@ -18,7 +18,7 @@ final class ImapFixtures {
         return """
                 mailproxy {
                   limits { %s }
-                  backends { store { host = "%s", imap { port = %d %s } } }
+                  backends { store { host = "%s", imap { port = %d, send-id = false %s } } }
                   routers { r { type = static, default = store } }
                   listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0" } ]
                 }

@@ -34,7 +34,7 @@ class WriteStallTest {
                   max-connections = %d
                   drain-timeout = 0s
                   limits { %s }
-                  backends { b { host = "127.0.0.1", imap { port = %d } } }
+                  backends { b { host = "127.0.0.1", imap { port = %d, send-id = false } } }
                   routers { r { type = static, default = b } }
                   listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0" } ]
                 }""".formatted(maxConnections, limits, backendPort));

@@ -25,6 +25,14 @@ final class FakeImap {
         String line = c.readLine();
         if (line == null) return;
         b.received(line);
+        if (line.matches("\\S+ ID .*")) {
+            // the proxy's client-address fields (send-id, on by default): RFC 2971 answer
+            String idTag = line.substring(0, line.indexOf(' '));
+            c.send("* ID NIL\r\n" + idTag + " OK ID completed\r\n");
+            line = c.readLine();
+            if (line == null) return;
+            b.received(line);
+        }
         String tag = line.substring(0, line.indexOf(' '));
         String command = line.substring(tag.length() + 1);
         List<String> credentials;

@@ -3,10 +3,12 @@ package mailproxy.lmtp;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
@@ -123,6 +125,7 @@ final class Transaction implements AutoCloseable {
             if (r.code() != 220) return refuse(o, "greeting: " + r);
             r = Reply.send(o.connection(), "LHLO " + lhlo, max);
             if (!r.positive()) return refuse(o, "LHLO refused: " + r);
+            Reply hello = r;
             if (o.target().options().tls(Protocol.LMTP) == Backend.Tls.STARTTLS) {
                 r = Reply.send(o.connection(), "STARTTLS", max);
                 if (r.code() != 220) return refuse(o, "STARTTLS refused: " + r);
@@ -130,15 +133,46 @@ final class Transaction implements AutoCloseable {
                 // RFC 3207 §4.2: the server forgets the LHLO; say it again under TLS
                 r = Reply.send(o.connection(), "LHLO " + lhlo, max);
                 if (!r.positive()) return refuse(o, "LHLO after STARTTLS refused: " + r);
+                hello = r;
             }
             o.succeeded();
             Leg leg = new Leg(o);
-            r = Reply.send(o.connection(), mail.line(), max);
+            r = Reply.send(o.connection(), forBackend(mail.line(), keywords(hello)), max);
             if (!r.positive()) leg.mailRefused = r;
             return leg;
         } catch (IOException e) {
             return refuse(o, e.toString());
         }
+    }
+
+    /**
+     * The client's MAIL line for one backend. The client may use the parameters the proxy
+     * announced (SIZE, RFC 1870; BODY, RFC 6152); a backend that does not announce them
+     * would refuse the MAIL (RFC 5321 §4.1.1.11: 555), so they are left out there. The
+     * message passes unchanged either way. Everything else goes as the client sent it.
+     */
+    static String forBackend(String mailLine, Set<String> keywords) {
+        int gt = mailLine.indexOf('>');
+        if (gt < 0) return mailLine;
+        StringBuilder b = new StringBuilder(mailLine.substring(0, gt + 1));
+        for (String param : mailLine.substring(gt + 1).split(" ")) {
+            if (param.isEmpty()) continue;
+            String key = param.split("=", 2)[0].toUpperCase(Locale.ROOT);
+            if (key.equals("SIZE") && !keywords.contains("SIZE")) continue;
+            if (key.equals("BODY") && !keywords.contains("8BITMIME")) continue;
+            b.append(' ').append(param);
+        }
+        return b.toString();
+    }
+
+    /** The EHLO keywords of an LHLO reply (RFC 5321 §4.1.1.1: each line after the first), upper-case. */
+    static Set<String> keywords(Reply hello) {
+        Set<String> out = new HashSet<>();
+        String[] lines = hello.text().split("\r\n");
+        for (int i = 1; i < lines.length; i++) {
+            if (lines[i].length() > 4) out.add(lines[i].substring(4).split(" ")[0].toUpperCase(Locale.ROOT));
+        }
+        return out;
     }
 
     private static Leg refuse(Backends.Opened o, String reason) {

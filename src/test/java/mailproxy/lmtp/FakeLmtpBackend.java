@@ -64,7 +64,7 @@ final class FakeLmtpBackend implements AutoCloseable {
             received.add(line);
             String verb = line.split(" ")[0].toUpperCase();
             switch (verb) {
-                case "LHLO" -> peer.send("250-" + name + "\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES\r\n");
+                case "LHLO" -> peer.send("250-" + name + "\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n");
                 case "MAIL" -> {
                     accepted.clear();
                     peer.line(mailReply);

@@ -86,7 +86,7 @@ public final class OAuth {
         int sep = msg.indexOf('\u0001');
         if (sep < 0) throw malformed("XOAUTH2 message without ^A");
         String user = msg.substring(5, sep);
-        String token = bearer(pairs(msg.substring(sep + 1)));
+        String token = bearer(pairs(msg.substring(sep)));
         if (user.isEmpty()) throw malformed("XOAUTH2 with an empty user");
         return new Credentials(user, token, XOAUTH2, "");
     }

@@ -53,10 +53,6 @@ final class ImapBackendLogin implements BackendLogin {
         this.clientId = clientId;
     }
 
-    ImapBackendLogin(Session session, String clientTag) {
-        this(session, clientTag, null, null, List.of());
-    }
-
     @Override
     public Result login(Connection b, Target target, Route.Ok route, BackendTls tls) throws IOException {
         BackendReader r = new BackendReader(b, session.limits().backendLineLength());

@@ -87,7 +87,7 @@ final class Delivery {
         MessageReader.Result m = MessageReader.read(client, limits.lineLength(), limits.maxMessageSize(), b::write);
         if (m.oversize()) {
             // part of the message is at the backend: closing without the final "." makes it drop it
-            leg.broke("message over lmtp-max-message-size");
+            leg.abort("message over lmtp-max-message-size");
             fillAll(Reply.of(LmtpReplies.SIZE_EXCEEDED));
             return;
         }

@@ -38,6 +38,16 @@ final class Leg {
         backend.close();
     }
 
+    /**
+     * Cuts the connection off mid-message without blaming the server (the message was too
+     * big): without the final "." the server delivers nothing.
+     */
+    void abort(String reason) {
+        if (broken != null) return;
+        broken = reason;
+        backend.close();
+    }
+
     /** Ends this backend's session politely (QUIT, not waiting for the 221), then closes. */
     void close() {
         Connection c = backend.connection();

@@ -162,6 +162,12 @@ class SieveDovecotTest {
             assertEquals("OK \"Logout completed.\"", c.readLine());
             assertTrue(c.closedByPeer());
         }
+        try (RawClient c = greeted()) {
+            // over limits.literal-size: its bytes are on their way, the stream cannot be kept in step
+            c.line("PUTSCRIPT \"big\" {100000+}");
+            assertEquals("BYE \"Literal too big.\"", c.readLine());
+            assertTrue(c.closedByPeer());
+        }
     }
 
     @Test

@@ -16,11 +16,17 @@ import mailproxy.tls.TlsClient;
  * @param servers   never empty: a one-host backend is a pool of one
  */
 public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp, TlsClient tlsClient,
-                      List<Server> servers, Pooling pooling) {
+                      List<Server> servers, Pooling pooling, Lmtp lmtp, Sieve sieve) {
 
     public Backend {
         servers = List.copyOf(servers);
         if (servers.isEmpty()) throw new IllegalArgumentException("backend " + name + " without servers");
+    }
+
+    /** A backend without LMTP and ManageSieve sections. */
+    public Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp, TlsClient tlsClient,
+                   List<Server> servers, Pooling pooling) {
+        this(name, host, imap, pop3, smtp, tlsClient, servers, pooling, null, null);
     }
 
     /** A one-host backend with the default pool settings. */
@@ -51,7 +57,19 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
     /** The PROXY protocol header (haproxy.org proxy-protocol.txt) written on connect, if any. */
     public enum ProxyProtocol { OFF, V1, V2 }
 
-    public record Imap(int port, ImapLogin login, boolean sendId, Tls tls, Balance balance, ProxyProtocol proxyProtocol) {
+    /** What every protocol section has: where, how (TLS, PROXY header), and how a pool picks a server. */
+    public interface Section {
+        int port();
+
+        Tls tls();
+
+        Balance balance();
+
+        ProxyProtocol proxyProtocol();
+    }
+
+    public record Imap(int port, ImapLogin login, boolean sendId, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
+            implements Section {
         public Imap(int port, ImapLogin login, boolean sendId, Tls tls) {
             this(port, login, sendId, tls, Balance.USER_HASH, ProxyProtocol.OFF);
         }
@@ -61,7 +79,8 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
         }
     }
 
-    public record Pop3(int port, Pop3Login login, boolean xclient, Tls tls, Balance balance, ProxyProtocol proxyProtocol) {
+    public record Pop3(int port, Pop3Login login, boolean xclient, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
+            implements Section {
         public Pop3(int port, Pop3Login login, boolean xclient, Tls tls) {
             this(port, login, xclient, tls, Balance.USER_HASH, ProxyProtocol.OFF);
         }
@@ -71,7 +90,8 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
         }
     }
 
-    public record Smtp(int port, SmtpAuth auth, boolean xclient, Tls tls, Balance balance, ProxyProtocol proxyProtocol) {
+    public record Smtp(int port, SmtpAuth auth, boolean xclient, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
+            implements Section {
         public Smtp(int port, SmtpAuth auth, boolean xclient, Tls tls) {
             this(port, auth, xclient, tls, Balance.LEAST_CONNECTIONS, ProxyProtocol.OFF);
         }
@@ -82,10 +102,24 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
     }
 
     /**
+     * LMTP delivery (RFC 2033): the proxy opens one backend transaction per server its
+     * recipients are routed to (docs: README "LMTP delivery").
+     */
+    public record Lmtp(int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol) implements Section {}
+
+    /** ManageSieve (RFC 5804): the proxy logs in with AUTHENTICATE (PLAIN, or the client's OAuth token). */
+    public record Sieve(int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol) implements Section {}
+
+    /**
      * One server of the pool (mailproxy.backends.NAME.servers[i]); a port of 0 means the
      * protocol section's port.
      */
-    public record Server(String host, int weight, int imapPort, int pop3Port, int smtpPort, TlsClient tlsClient) {}
+    public record Server(String host, int weight, int imapPort, int pop3Port, int smtpPort, TlsClient tlsClient,
+                         int lmtpPort, int sievePort) {
+        public Server(String host, int weight, int imapPort, int pop3Port, int smtpPort, TlsClient tlsClient) {
+            this(host, weight, imapPort, pop3Port, smtpPort, tlsClient, 0, 0);
+        }
+    }
 
     /**
      * Passive marking (nginx upstream max_fails / fail_timeout, with the window apart),
@@ -110,51 +144,54 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
         public boolean on() { return !interval.isZero(); }
     }
 
-    /** TLS mode of this backend for a protocol. */
-    public Tls tls(Protocol p) {
-        Tls t = switch (p) {
-            case IMAP -> imap == null ? null : imap.tls();
-            case POP3 -> pop3 == null ? null : pop3.tls();
-            case SMTP -> smtp == null ? null : smtp.tls();
+    /** The section for a protocol, or null when this backend does not serve it. */
+    public Section section(Protocol p) {
+        return switch (p) {
+            case IMAP -> imap;
+            case POP3 -> pop3;
+            case SMTP -> smtp;
+            case LMTP -> lmtp;
+            case SIEVE -> sieve;
         };
-        return t == null ? Tls.OFF : t;
     }
 
-    /** The balancing policy for a protocol (user-hash for IMAP/POP3, least-connections for SMTP by default). */
+    /** TLS mode of this backend for a protocol. */
+    public Tls tls(Protocol p) {
+        Section s = section(p);
+        return s == null || s.tls() == null ? Tls.OFF : s.tls();
+    }
+
+    /**
+     * The balancing policy for a protocol: least-connections for SMTP by default (any
+     * server relays), user-hash for the others (the user's mail, scripts and deliveries
+     * live on one server).
+     */
     public Balance balance(Protocol p) {
-        Balance b = switch (p) {
-            case IMAP -> imap == null ? null : imap.balance();
-            case POP3 -> pop3 == null ? null : pop3.balance();
-            case SMTP -> smtp == null ? null : smtp.balance();
-        };
+        Section s = section(p);
+        Balance b = s == null ? null : s.balance();
         return b != null ? b : p == Protocol.SMTP ? Balance.LEAST_CONNECTIONS : Balance.USER_HASH;
     }
 
     /** Which PROXY protocol header the proxy writes first on a connection to this backend for a protocol. */
     public ProxyProtocol proxyProtocol(Protocol p) {
-        ProxyProtocol v = switch (p) {
-            case IMAP -> imap == null ? null : imap.proxyProtocol();
-            case POP3 -> pop3 == null ? null : pop3.proxyProtocol();
-            case SMTP -> smtp == null ? null : smtp.proxyProtocol();
-        };
-        return v == null ? ProxyProtocol.OFF : v;
+        Section s = section(p);
+        return s == null || s.proxyProtocol() == null ? ProxyProtocol.OFF : s.proxyProtocol();
     }
 
     /** The section's port for a protocol, -1 when the backend does not serve it. */
     public int port(Protocol p) {
-        return switch (p) {
-            case IMAP -> imap == null ? -1 : imap.port();
-            case POP3 -> pop3 == null ? -1 : pop3.port();
-            case SMTP -> smtp == null ? -1 : smtp.port();
-        };
+        Section s = section(p);
+        return s == null ? -1 : s.port();
     }
 
-    /** A server's port for a protocol: its own imap-port/pop3-port/smtp-port, else the section's; -1 when not served. */
+    /** A server's port for a protocol: its own imap-port/pop3-port/smtp-port/lmtp-port/sieve-port, else the section's; -1 when not served. */
     public int port(Server s, Protocol p) {
         int own = switch (p) {
             case IMAP -> s.imapPort();
             case POP3 -> s.pop3Port();
             case SMTP -> s.smtpPort();
+            case LMTP -> s.lmtpPort();
+            case SIEVE -> s.sievePort();
         };
         int section = port(p);
         return section < 0 ? -1 : own > 0 ? own : section;
@@ -167,6 +204,6 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
      * and TLS client (its name for SNI and certificate checks).
      */
     public Backend forServer(Server s) {
-        return new Backend(name, s.host(), imap, pop3, smtp, s.tlsClient(), servers, pooling);
+        return new Backend(name, s.host(), imap, pop3, smtp, s.tlsClient(), servers, pooling, lmtp, sieve);
     }
 }

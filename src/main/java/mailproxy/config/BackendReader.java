@@ -1,8 +1,10 @@
 package mailproxy.config;
 
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import mailproxy.tls.TlsClient;
 
 /** mailproxy.backends: one host or a pool of servers, with a section per protocol they serve. */
@@ -46,21 +48,42 @@ final class BackendReader {
                         balance(s, Backend.Balance.LEAST_CONNECTIONS), proxyProtocol(s));
                 s.rejectUnknownKeys();
             }
-            if (imap == null && pop3 == null && smtp == null) {
-                throw all.error(name, "a backend needs at least one of imap { }, pop3 { }, smtp { }");
+            Backend.Lmtp lmtp = null;
+            s = b.optionalSection("lmtp");
+            if (s != null) {
+                // RFC 2033 §5: LMTP must not be used on port 25; 24 is its registered port
+                lmtp = new Backend.Lmtp(port(s, 24), tls(s), balance(s, Backend.Balance.USER_HASH), proxyProtocol(s));
+                s.rejectUnknownKeys();
             }
-            boolean usesTls = (imap != null && imap.tls() != Backend.Tls.OFF)
-                    || (pop3 != null && pop3.tls() != Backend.Tls.OFF)
-                    || (smtp != null && smtp.tls() != Backend.Tls.OFF);
+            Backend.Sieve sieve = null;
+            s = b.optionalSection("sieve");
+            if (s != null) {
+                // RFC 5804 §1.8: port 4190
+                sieve = new Backend.Sieve(port(s, 4190), tls(s), balance(s, Backend.Balance.USER_HASH), proxyProtocol(s));
+                s.rejectUnknownKeys();
+            }
+            if (imap == null && pop3 == null && smtp == null && lmtp == null && sieve == null) {
+                throw all.error(name, "a backend needs at least one of imap { }, pop3 { }, smtp { }, lmtp { }, sieve { }");
+            }
+            Set<Protocol> served = EnumSet.noneOf(Protocol.class);
+            boolean usesTls = false;
+            for (Backend.Section section : new Backend.Section[] {imap, pop3, smtp, lmtp, sieve}) {
+                if (section != null && section.tls() != Backend.Tls.OFF) usesTls = true;
+            }
+            if (imap != null) served.add(Protocol.IMAP);
+            if (pop3 != null) served.add(Protocol.POP3);
+            if (smtp != null) served.add(Protocol.SMTP);
+            if (lmtp != null) served.add(Protocol.LMTP);
+            if (sieve != null) served.add(Protocol.SIEVE);
             // with servers, the backend-wide client names no host (auth_http's backend-options
             // uses it for servers the auth server names); each server gets its own below
             TlsClient tlsClient = TlsReader.backend(b, host, usesTls);
             Backend.Pooling pooling = PoolReader.pooling(b, listed);
             List<Backend.Server> servers = listed
-                    ? PoolReader.servers(b, imap != null, pop3 != null, smtp != null, usesTls)
+                    ? PoolReader.servers(b, served, usesTls)
                     : List.of(new Backend.Server(host, 1, 0, 0, 0, tlsClient));
             b.rejectUnknownKeys();
-            Backend backend = new Backend(name, host, imap, pop3, smtp, tlsClient, servers, pooling);
+            Backend backend = new Backend(name, host, imap, pop3, smtp, tlsClient, servers, pooling, lmtp, sieve);
             PoolReader.rejectDuplicates(b, backend);
             out.put(name, backend);
         }

@@ -154,6 +154,8 @@ public final class ConfigLoader {
                         + "' is static and has no password to give the backend)");
             }
         }
+        // LMTP (RFC 2033) has no AUTH: the MTA delivering is trusted by where it connects from
+        if (protocol == Protocol.LMTP) auth.clear();
         ListenerTls tls = TlsReader.listener(s);
         // EXTERNAL (RFC 4422 appendix A) names the user by a client certificate: with no TLS,
         // or none requested, no client can ever have one, so it is not announced there (a
@@ -179,7 +181,9 @@ public final class ConfigLoader {
                 ListenerOptions.limits(s, limits),
                 ListenerOptions.relayBufferSize(s, relayBuffer),
                 ListenerOptions.smtpCapabilities(s, protocol),
-                authNone);
+                authNone,
+                ListenerOptions.lmtp(s),
+                ListenerOptions.sieve(s));
         s.rejectUnknownKeys();
         return l;
     }

@@ -19,6 +19,8 @@ import mailproxy.wire.CidrSet;
  * @param smtpCapabilities extra EHLO lines (keyword and parameters) the backend supports
  * @param smtpAuthNone SMTP: "none" was in auth, so MAIL without AUTH is taken and routed
  *     as in mx mode (nginx smtp_auth none)
+ * @param lmtp LMTP: message size, buffering and recipient limits (lmtp-* keys)
+ * @param sieve ManageSieve: what the greeting announces before login (sieve-* keys)
  */
 public record ListenerConfig(
         String name,
@@ -38,10 +40,34 @@ public record ListenerConfig(
         Limits limits,
         int relayBufferSize,
         List<String> smtpCapabilities,
-        boolean smtpAuthNone) {
+        boolean smtpAuthNone,
+        Lmtp lmtp,
+        Sieve sieve) {
 
     /** SMTP listener kind: submission needs AUTH before MAIL; mx takes mail without it. */
     public enum SmtpMode { SUBMISSION, MX }
+
+    /**
+     * LMTP delivery limits.
+     *
+     * @param maxMessageSize the largest message (bytes as sent, dot-stuffing included);
+     *     past it every recipient gets 552 (RFC 5321 §4.5.3.1.7)
+     * @param memoryBuffer a message split over several backends is kept in memory up to
+     *     this size, beyond it in a temporary file
+     * @param tempDir where those files go
+     * @param maxRecipients RCPTs per transaction; past it 452 (RFC 5321 §4.5.3.1.10)
+     * @param lineLength the longest line of message data, CRLF included
+     */
+    public record Lmtp(long maxMessageSize, long memoryBuffer, java.nio.file.Path tempDir, int maxRecipients,
+                       int lineLength) {}
+
+    /**
+     * The ManageSieve greeting's values before login (RFC 5804 §1.7); after login the
+     * backend's own capabilities apply.
+     *
+     * @param notifyMethods the NOTIFY capability's methods, or empty to leave it out
+     */
+    public record Sieve(String implementation, String extensions, String notifyMethods) {}
 
     /** Whether {@code mechanism} is announced and accepted here; never for "none". */
     public boolean offers(String mechanism) {

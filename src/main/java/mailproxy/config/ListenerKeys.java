@@ -12,10 +12,13 @@ final class ListenerKeys {
             "smtp-mode", "smtp-size", "smtp-greeting-delay", "smtp-trust-unchecked-login", "pop3-apop",
             "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
             "proxy-protocol", "trusted-proxies", "smtp-capabilities",
+            "lmtp-max-message-size", "lmtp-memory-buffer", "lmtp-temp-dir", "lmtp-max-recipients", "lmtp-line-length",
+            "sieve-implementation", "sieve-extensions", "sieve-notify",
             // nginx's per-server {} overrides; absent = the mailproxy.limits / relay value
             "timeout", "max-errors", "line-length", "proxy-timeout", "relay-buffer-size");
 
-    static final Set<String> MECHANISMS = Set.of("plain", "login", "cram-md5", "external");
+    /** OAUTHBEARER is RFC 7628; XOAUTH2 is Google's older form of the same bearer-token login. */
+    static final Set<String> MECHANISMS = Set.of("plain", "login", "cram-md5", "external", "oauthbearer", "xoauth2");
 
     /**
      * Mechanisms whose secret is a digest of a challenge: the proxy has no password to give

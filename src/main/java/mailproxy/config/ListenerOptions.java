@@ -85,6 +85,36 @@ final class ListenerOptions {
         return List.copyOf(out);
     }
 
+    /** lmtp-*: size and recipient limits, and where a message split over backends is kept. */
+    static ListenerConfig.Lmtp lmtp(Section s) {
+        long max = s.bytes("lmtp-max-message-size", 1024, Long.MAX_VALUE);
+        long memory = s.bytes("lmtp-memory-buffer", 0, 1L << 30);
+        String dir = s.string("lmtp-temp-dir");
+        java.nio.file.Path tempDir = java.nio.file.Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
+        if (!java.nio.file.Files.isDirectory(tempDir)) {
+            throw s.error("lmtp-temp-dir", "expected an existing directory, got '" + tempDir + "'");
+        }
+        // RFC 5321 §4.5.3.1.8: at least 100 recipients must be accepted
+        int recipients = s.integer("lmtp-max-recipients", 100, 100_000);
+        // RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets with its CRLF
+        int line = (int) s.bytes("lmtp-line-length", 1000, 1 << 24);
+        return new ListenerConfig.Lmtp(max, memory, tempDir, recipients, line);
+    }
+
+    /** sieve-*: the greeting's IMPLEMENTATION, SIEVE and NOTIFY values; printable text only. */
+    static ListenerConfig.Sieve sieve(Section s) {
+        return new ListenerConfig.Sieve(printable(s, "sieve-implementation"), printable(s, "sieve-extensions"),
+                printable(s, "sieve-notify"));
+    }
+
+    private static String printable(Section s, String key) {
+        String v = s.string(key);
+        if (!v.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+            throw s.error(key, "expected text without control characters");
+        }
+        return v;
+    }
+
     /** RFC 5321 §4.1.1.1: ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"). */
     private static boolean keyword(String w) {
         if (w.isEmpty() || w.charAt(0) == '-') return false;

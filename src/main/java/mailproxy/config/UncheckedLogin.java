@@ -15,8 +15,11 @@ import java.util.Set;
 final class UncheckedLogin {
     private UncheckedLogin() {}
 
-    /** Mechanisms whose secret is a password the proxy only passes on (EXTERNAL is checked by TLS). */
-    private static final List<String> PASSWORD_MECHANISMS = List.of("plain", "login");
+    /**
+     * Mechanisms whose secret is a password or bearer token the proxy only passes on
+     * (EXTERNAL is checked by TLS).
+     */
+    private static final List<String> PASSWORD_MECHANISMS = List.of("plain", "login", "oauthbearer", "xoauth2");
 
     static void refuse(Section s, String listener, RouterConfig router, List<String> auth, Map<String, Backend> backends) {
         // an auth-http server checks the password (nginx's model); it may still hand out a

@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
+import mailproxy.sasl.Challenger;
+import mailproxy.sasl.Credentials;
+import mailproxy.sasl.OAuth;
 import mailproxy.sasl.SaslServer;
 import mailproxy.session.BackendLogin;
 import mailproxy.session.Session;
@@ -30,12 +34,23 @@ final class ImapBackendLogin implements BackendLogin {
     private final Session session;
     /** The tag of the client command this login answers. */
     private final String clientTag;
+    /** What the client logged in with: a token mechanism is used towards the backend too. */
+    private final Credentials client;
+    /** The client's SASL exchange, for RFC 7628's error challenge when a token is refused. */
+    private final Challenger challenger;
+    /** The client's own ID fields, filtered ({@link ClientId}), sent behind the proxy's. */
+    private final List<String> clientId;
     /** Tags count per backend connection, which is this login's own. */
     private int serial;
+    /** The backend's error challenge to a token login (base64), passed on to the client. */
+    private String errorChallenge;
 
-    ImapBackendLogin(Session session, String clientTag) {
+    ImapBackendLogin(Session session, String clientTag, Credentials client, Challenger challenger, List<String> clientId) {
         this.session = session;
         this.clientTag = clientTag;
+        this.client = client;
+        this.challenger = challenger;
+        this.clientId = clientId;
     }
 
     @Override
@@ -80,10 +95,56 @@ final class ImapBackendLogin implements BackendLogin {
         if (user.indexOf('\0') >= 0 || pass.indexOf('\0') >= 0) {
             return new Result.Refused(ImapReplies.tagged(clientTag, ImapReplies.AUTH_FAILED));
         }
-        if (options != null && options.login() == Backend.ImapLogin.AUTHENTICATE_PLAIN) {
-            return authenticatePlain(b, r, caps, user, pass);
+        if (caps.isEmpty() && client != null && OAuth.isToken(client.method())) {
+            // no CAPABILITY in the greeting: ask, to learn whether the token mechanisms are there
+            String tag = nextTag();
+            b.write(tag + " CAPABILITY\r\n");
+            StringBuilder untagged = new StringBuilder();
+            String done = r.until(tag, untagged);
+            if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
+                return new Result.Broken("CAPABILITY: " + LogSafe.backendLine(done));
+            }
+            caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
         }
-        return loginWithLiterals(b, r, caps, user, pass);
+        Set<String> mechanisms = new HashSet<>();
+        for (String c : caps) if (c.startsWith("AUTH=")) mechanisms.add(c.substring(5));
+        String token = OAuth.backendMechanism(client, user, pass, mechanisms);
+        Result result;
+        if (token != null) result = authenticate(b, r, caps, token, OAuth.backendResponse(token, user, pass));
+        else if (options != null && options.login() == Backend.ImapLogin.AUTHENTICATE_PLAIN) result = authenticatePlain(b, r, caps, user, pass);
+        else result = loginWithLiterals(b, r, caps, user, pass);
+        if (result instanceof Result.Refused && client != null && OAuth.isToken(client.method())) {
+            // RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first
+            OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
+        }
+        return result;
+    }
+
+    /**
+     * A token login (OAUTHBEARER, XOAUTH2) via AUTHENTICATE with SASL-IR when announced. A
+     * refused token comes back as a "+ " error challenge (RFC 7628 §3.2.2): the proxy
+     * answers it for the client and keeps it to show the client.
+     */
+    private Result authenticate(Connection b, BackendReader r, Set<String> caps, String mechanism, String response)
+            throws IOException {
+        String tag = nextTag();
+        StringBuilder untagged = new StringBuilder();
+        String name = mechanism.toUpperCase(Locale.ROOT);
+        if (caps.contains("SASL-IR")) {
+            b.write(tag + " AUTHENTICATE " + name + " " + response + "\r\n");
+        } else {
+            b.write(tag + " AUTHENTICATE " + name + "\r\n");
+            String reply = r.until(tag, untagged);
+            if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
+            b.write(response + "\r\n");
+        }
+        String reply = r.until(tag, untagged);
+        if (reply != null && reply.startsWith("+")) {
+            errorChallenge = reply.length() > 2 ? reply.substring(2).trim() : "";
+            b.write(OAuth.dummyResponse(mechanism) + "\r\n");
+            reply = r.until(tag, untagged);
+        }
+        return finish(tag, reply, untagged);
     }
 
     /**
@@ -155,7 +216,8 @@ final class ImapBackendLogin implements BackendLogin {
     /**
      * Dovecot's ID fields for a proxy (its login_trusted_networks decide whether they are
      * believed): the client's address and port, where it connected, and our session id
-     * so the two logs can be joined.
+     * so the two logs can be joined; then the client's own fields (name, version, os, ...)
+     * from its ID before login, filtered by {@link ClientId}.
      */
     private String idParams() {
         InetSocketAddress client = session.clientAddress();
@@ -164,7 +226,7 @@ final class ImapBackendLogin implements BackendLogin {
                 + " \"x-originating-port\" \"" + client.getPort() + "\""
                 + " \"x-connected-ip\" " + quote(Addresses.ip(local.getAddress()))
                 + " \"x-connected-port\" \"" + local.getPort() + "\""
-                + " \"x-session-id\" " + quote(session.sessionId()) + ")";
+                + " \"x-session-id\" " + quote(session.sessionId()) + ClientId.params(clientId) + ")";
     }
 
     /** quoted = DQUOTE *QUOTED-CHAR DQUOTE, escaping the two quoted-specials. */
@@ -190,6 +252,7 @@ final class ImapBackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
+        if (client != null && OAuth.isToken(client.method())) OAuth.failureChallenge(challenger, OAuth.errorChallenge());
         String text = "NO [AUTHENTICATIONFAILED] " + LogSafe.oneLine(reject.message());
         session.client().write(ImapReplies.tagged(clientTag, text)
                 + (reject.retryAfter() == null ? ImapReplies.BYE_CLOSING : ""));

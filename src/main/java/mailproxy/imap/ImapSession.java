@@ -44,6 +44,8 @@ public final class ImapSession implements ProtocolSession {
     private final Connection client;
     private ImapParser parser;
     private int errors;
+    /** The client's ID fields (RFC 2971), filtered, for the backend's ID; empty until it sends ID. */
+    private java.util.List<String> clientId = java.util.List.of();
 
     public ImapSession(Session session) {
         this.session = session;
@@ -89,6 +91,8 @@ public final class ImapSession implements ProtocolSession {
                 // RFC 2971 §3.1: the server MUST answer with an untagged ID; nginx answers BAD,
                 // which makes clients that send ID first give up
                 if (log.isDebugEnabled()) log.debug("client ID {}", LogSafe.text(String.valueOf(id.params())));
+                // kept for the backend's ID after login (send-id), bounded and without x-* fields
+                clientId = ClientId.filter(id.params());
                 client.write(ImapReplies.ID + ImapReplies.tagged(tag, "OK ID completed"));
             }
             case ImapCommand.Login l when session.tlsRequired() -> {
@@ -110,6 +114,7 @@ public final class ImapSession implements ProtocolSession {
                 // STARTTLS is discarded unread, and it must ask for CAPABILITY again
                 client.write(ImapReplies.tagged(tag, "OK Begin TLS negotiation now"));
                 session.startTls();
+                clientId = java.util.List.of(); // nothing said before TLS counts (RFC 3207 §4.2's rule)
             }
             case ImapCommand.NotYet n -> {
                 return error(tag, "BAD Log in first");
@@ -154,7 +159,7 @@ public final class ImapSession implements ProtocolSession {
 
     /** A failed login counts toward max-errors like an invalid command (nginx counts only those). */
     private boolean login(String tag, Credentials c) throws IOException, InterruptedException {
-        if (!session.login(c, null, new ImapBackendLogin(session, tag)).goOn()) return false;
+        if (!session.login(c, null, new ImapBackendLogin(session, tag, c, this::challenge, clientId)).goOn()) return false;
         if (++errors < session.limits().maxErrors()) return true;
         client.write(ImapReplies.BYE_TOO_MANY_ERRORS);
         session.outcome(Outcome.TOO_MANY_ERRORS);

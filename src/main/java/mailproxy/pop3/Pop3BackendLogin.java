@@ -1,9 +1,15 @@
 package mailproxy.pop3;
 
 import java.io.IOException;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
+import mailproxy.sasl.Challenger;
+import mailproxy.sasl.Credentials;
+import mailproxy.sasl.OAuth;
 import mailproxy.sasl.SaslServer;
 import mailproxy.session.BackendLogin;
 import mailproxy.session.Session;
@@ -17,10 +23,21 @@ import mailproxy.wire.LogSafe;
  * what the client sees.
  */
 final class Pop3BackendLogin implements BackendLogin {
-    private final Session session;
+    /** RFC 2449 §4: CAPA lines; more is garbage. */
+    private static final int MAX_CAPA_LINES = 100;
+    /** RFC 5034 §4: an AUTH command with its initial response may be at most 255 octets. */
+    private static final int MAX_AUTH_LINE = 255;
 
-    Pop3BackendLogin(Session session) {
+    private final Session session;
+    /** What the client logged in with: a token mechanism is used towards the backend too. */
+    private final Credentials client;
+    /** The client's SASL exchange, for RFC 7628's error challenge when a token is refused. */
+    private final Challenger challenger;
+
+    Pop3BackendLogin(Session session, Credentials client, Challenger challenger) {
         this.session = session;
+        this.client = client;
+        this.challenger = challenger;
     }
 
     @Override
@@ -43,27 +60,91 @@ final class Pop3BackendLogin implements BackendLogin {
         }
         String user = route.user();
         String pass = route.password();
+        if (OAuth.isToken(client.method())) {
+            String mechanism = OAuth.backendMechanism(client, user, pass, saslMechanisms(b, max));
+            if (mechanism != null) return dance(token(b, mechanism, OAuth.backendResponse(mechanism, user, pass), max));
+        }
         if (options != null && options.login() == Backend.Pop3Login.AUTH_PLAIN) {
             // RFC 5034 §4 with an initial response; any byte is safe inside base64
-            return finish(b, "AUTH PLAIN " + SaslServer.encode("\0" + user + "\0" + pass), max);
+            return dance(finish(b, "AUTH PLAIN " + SaslServer.encode("\0" + user + "\0" + pass), max));
         }
         // USER/PASS carry the values on a line: a CR, LF or NUL decoded from a client's
         // base64 would smuggle a second command to the backend (RFC 1939 §3).
-        if (!lineSafe(user) || !lineSafe(pass)) return new Result.Refused(Pop3Session.AUTH_FAILED);
+        if (!lineSafe(user) || !lineSafe(pass)) return dance(new Result.Refused(Pop3Session.AUTH_FAILED));
         b.writeLine("USER " + user);
         String reply = b.readLine(max);
         if (reply == null) return new Result.Broken("closed after USER");
-        if (!reply.startsWith("+OK")) return new Result.Refused(reply + "\r\n");
-        return finish(b, "PASS " + pass, max);
+        if (!reply.startsWith("+OK")) return dance(new Result.Refused(reply + "\r\n"));
+        return dance(finish(b, "PASS " + pass, max));
+    }
+
+    /** RFC 7628 §3.2.2: a client who gave a token learns of its refusal by an error challenge first. */
+    private Result dance(Result r) {
+        if (r instanceof Result.Refused && OAuth.isToken(client.method())) {
+            OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
+        }
+        return r;
+    }
+
+    /** The backend's error challenge to a token login (base64), passed on to the client. */
+    private String errorChallenge;
+
+    /** RFC 2449 CAPA: the mechanisms of the SASL line, upper-case (none if CAPA fails). */
+    private static Set<String> saslMechanisms(Connection b, int max) throws IOException {
+        Set<String> out = new HashSet<>();
+        b.writeLine("CAPA");
+        String reply = b.readLine(max);
+        if (reply == null) throw new IOException("closed after CAPA");
+        if (!reply.startsWith("+OK")) return out;
+        for (int i = 0; i < MAX_CAPA_LINES; i++) {
+            String line = b.readLine(max);
+            if (line == null) throw new IOException("closed inside CAPA");
+            if (line.equals(".")) return out;
+            if (line.regionMatches(true, 0, "SASL ", 0, 5)) {
+                for (String m : line.substring(5).split(" ")) if (!m.isEmpty()) out.add(m.toUpperCase(Locale.ROOT));
+            }
+        }
+        throw new IOException("CAPA longer than " + MAX_CAPA_LINES + " lines");
+    }
+
+    /**
+     * RFC 5034 §4: AUTH with the token mechanism; the initial response on the line when the
+     * line stays within 255 octets, else after the server's "+ ". A "+ " after the response
+     * is the RFC 7628 error challenge: answered, kept for the client, then -ERR follows.
+     */
+    private Result token(Connection b, String mechanism, String response, int max) throws IOException {
+        String name = mechanism.toUpperCase(Locale.ROOT);
+        String reply;
+        if (("AUTH " + name + " " + response).length() + 2 <= MAX_AUTH_LINE) {
+            b.writeLine("AUTH " + name + " " + response);
+        } else {
+            b.writeLine("AUTH " + name);
+            reply = b.readLine(max);
+            if (reply == null) return new Result.Broken("closed during login");
+            if (!reply.startsWith("+ ") && !reply.equals("+")) return result(reply);
+            b.writeLine(response);
+        }
+        reply = b.readLine(max);
+        if (reply != null && (reply.startsWith("+ ") || reply.equals("+"))) {
+            errorChallenge = reply.substring(1).trim();
+            b.writeLine(OAuth.dummyResponse(mechanism));
+            reply = b.readLine(max);
+        }
+        if (reply == null) return new Result.Broken("closed during login");
+        return result(reply);
+    }
+
+    private static Result result(String reply) {
+        if (reply.startsWith("+OK")) return new Result.Accepted(reply + "\r\n");
+        if (reply.startsWith("-ERR")) return new Result.Refused(reply + "\r\n");
+        return new Result.Broken("login reply: " + LogSafe.backendLine(reply));
     }
 
     private static Result finish(Connection b, String command, int max) throws IOException {
         b.writeLine(command);
         String reply = b.readLine(max);
         if (reply == null) return new Result.Broken("closed during login");
-        if (reply.startsWith("+OK")) return new Result.Accepted(reply + "\r\n");
-        if (reply.startsWith("-ERR")) return new Result.Refused(reply + "\r\n");
-        return new Result.Broken("login reply: " + LogSafe.backendLine(reply));
+        return result(reply);
     }
 
     static boolean lineSafe(String s) {
@@ -72,6 +153,7 @@ final class Pop3BackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
+        if (OAuth.isToken(client.method())) OAuth.failureChallenge(challenger, OAuth.errorChallenge());
         session.client().writeLine("-ERR " + LogSafe.oneLine(reject.message()));
     }
 

@@ -17,7 +17,10 @@ sealed interface Pop3Command {
     }
 
     /** RFC 5034 §4: AUTH mechanism [initial-response]; no mechanism lists them (RFC 1734 style). */
-    record Auth(String mechanism, String initialResponse) implements Pop3Command {}
+    record Auth(String mechanism, String initialResponse) implements Pop3Command {
+        @Override
+        public String toString() { return "Auth[" + mechanism + (initialResponse == null ? "" : " ****") + "]"; }
+    }
 
     /** RFC 1939 §7: APOP name digest. */
     record Apop(String name, String digest) implements Pop3Command {}

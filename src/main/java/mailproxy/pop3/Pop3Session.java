@@ -149,7 +149,7 @@ public final class Pop3Session implements ProtocolSession {
 
     /** A failed login counts toward max-errors like an invalid command; its -ERR is sent already. */
     private boolean login(Credentials c) throws IOException, InterruptedException {
-        if (!session.login(c, null, new Pop3BackendLogin(session)).goOn()) return false;
+        if (!session.login(c, null, new Pop3BackendLogin(session, c, this::challenge)).goOn()) return false;
         if (++errors < session.limits().maxErrors()) return true;
         session.outcome(Outcome.TOO_MANY_ERRORS);
         return false;

@@ -12,6 +12,7 @@ import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.config.RouterConfig;
 import mailproxy.wire.LogSafe;
+import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsFacts;
 import mailproxy.wire.ProxyHeader;
 import org.slf4j.Logger;
@@ -75,9 +76,16 @@ final class AuthHttpRouter implements Router {
         Backend.Imap imap = t != null && t.imap() != null ? t.imap() : new Backend.Imap(0, Backend.ImapLogin.LOGIN, true);
         Backend.Pop3 pop3 = t != null && t.pop3() != null ? t.pop3() : new Backend.Pop3(0, Backend.Pop3Login.USER, false);
         Backend.Smtp smtp = t != null && t.smtp() != null ? t.smtp() : new Backend.Smtp(0, Backend.SmtpAuth.NONE, false);
+        Backend.Lmtp lmtp = t != null && t.lmtp() != null ? t.lmtp()
+                : new Backend.Lmtp(0, Backend.Tls.OFF, Backend.Balance.USER_HASH, Backend.ProxyProtocol.OFF);
+        Backend.Sieve sieve = t != null && t.sieve() != null ? t.sieve()
+                : new Backend.Sieve(0, Backend.Tls.OFF, Backend.Balance.USER_HASH, Backend.ProxyProtocol.OFF);
         String name = t != null ? t.name() : "auth-http:" + config.name();
         // TLS to the servers it names follows the template too (tls-ca, tls-server-name, ...)
-        return new Backend(name, t != null ? t.host() : "", imap, pop3, smtp, t != null ? t.tlsClient() : null);
+        String host = t != null ? t.host() : "";
+        TlsClient tls = t != null ? t.tlsClient() : null;
+        return new Backend(name, host, imap, pop3, smtp, tls, List.of(new Backend.Server(host, 1, 0, 0, 0, tls)),
+                Backend.Pooling.ONE_HOST, lmtp, sieve);
     }
 
     @Override

@@ -80,29 +80,48 @@ final class HealthProbe {
         }
     }
 
-    /** The first greeting line; for SMTP the last line of a multi-line 220 (RFC 5321 §4.2.1). */
+    /**
+     * The first greeting line; for SMTP and LMTP the last line of a multi-line 220 (RFC
+     * 5321 §4.2.1); for ManageSieve the line after the capability lines (RFC 5804 §1.7:
+     * capabilities, then OK).
+     */
     private static String greeting(Connection c, Protocol p, int maxLine) throws IOException {
         String line = c.readLine(maxLine);
-        if (p != Protocol.SMTP) return line;
-        for (int i = 0; line != null && line.startsWith("220-") && i < MAX_GREETING_LINES; i++) {
+        for (int i = 0; line != null && i < MAX_GREETING_LINES && continues(line, p); i++) {
             line = c.readLine(maxLine);
         }
         return line;
     }
 
-    /** IMAP "* OK" (RFC 9051 §7.1.1; PREAUTH and BYE are no good for a proxy), POP3 "+OK" (RFC 1939 §4), SMTP 220 (RFC 5321 §4.2). */
+    private static boolean continues(String line, Protocol p) {
+        return switch (p) {
+            case SMTP, LMTP -> line.startsWith("220-");
+            case SIEVE -> line.startsWith("\"");
+            case IMAP, POP3 -> false;
+        };
+    }
+
+    /**
+     * IMAP "* OK" (RFC 9051 §7.1.1; PREAUTH and BYE are no good for a proxy), POP3 "+OK"
+     * (RFC 1939 §4), SMTP and LMTP 220 (RFC 5321 §4.2, RFC 2033 §4), ManageSieve OK (RFC 5804 §1.7).
+     */
     static boolean greets(String line, Protocol p) {
         return switch (p) {
             case IMAP -> line.regionMatches(true, 0, "* OK", 0, 4);
             case POP3 -> line.startsWith("+OK");
-            case SMTP -> line.equals("220") || line.startsWith("220 ");
+            case SMTP, LMTP -> line.equals("220") || line.startsWith("220 ");
+            case SIEVE -> line.equalsIgnoreCase("OK") || line.regionMatches(true, 0, "OK ", 0, 3);
         };
     }
 
     /** LOGOUT / QUIT, then read the answer to its end, bounded by lines and health.timeout. */
     private static void goodbye(Connection c, Protocol p) {
         try {
-            c.write(p == Protocol.IMAP ? "a LOGOUT\r\n" : "QUIT\r\n");
+            c.write(switch (p) {
+                case IMAP -> "a LOGOUT\r\n";
+                case SIEVE -> "LOGOUT\r\n";
+                case POP3, SMTP, LMTP -> "QUIT\r\n";
+            });
             for (int i = 0; i < MAX_GOODBYE_LINES && c.readLine(512) != null; i++) {
                 // the server closes after its answer; we only wait for that
             }

@@ -3,8 +3,9 @@ package mailproxy.sasl;
 /**
  * What a client proved or claimed, as wire bytes (ISO-8859-1 chars).
  *
- * @param method auth_http's Auth-Method for it: plain, cram-md5, apop, external
- * @param secret the password, or the client's digest for cram-md5/apop
+ * @param method auth_http's Auth-Method for it: plain, cram-md5, apop, external,
+ *               oauthbearer, xoauth2
+ * @param secret the password, the client's digest for cram-md5/apop, or the bearer token
  * @param salt   the challenge the proxy issued for cram-md5/apop, else empty
  */
 public record Credentials(String user, String secret, String method, String salt) {

@@ -8,7 +8,7 @@ import java.util.Locale;
 
 /**
  * The server side of the SASL mechanisms the proxy terminates itself, shared by IMAP
- * AUTHENTICATE, POP3 AUTH and SMTP AUTH. Only the challenge framing differs per protocol,
+ * AUTHENTICATE, POP3 AUTH, SMTP AUTH and ManageSieve AUTHENTICATE. Only the challenge framing differs per protocol,
  * and that is the {@link Challenger}'s business.
  */
 public final class SaslServer {
@@ -33,6 +33,9 @@ public final class SaslServer {
             case "login" -> login(initialResponse, ch);
             case "cram-md5" -> CramMd5.authenticate(initialResponse, ch, serverName);
             case "external" -> external(initialResponse != null ? initialResponse : respond(ch, ""), certificateIdentity);
+            // client-first: without an initial response, an empty challenge asks for it (RFC 4422 §5)
+            case OAuth.OAUTHBEARER -> OAuth.oauthbearer(initialResponse != null ? initialResponse : respond(ch, ""));
+            case OAuth.XOAUTH2 -> OAuth.xoauth2(initialResponse != null ? initialResponse : respond(ch, ""));
             default -> throw new SaslException(SaslException.Kind.UNSUPPORTED, "unsupported mechanism");
         };
     }

@@ -4,8 +4,10 @@ import java.util.EnumMap;
 import java.util.Map;
 import mailproxy.config.Protocol;
 import mailproxy.imap.ImapSession;
+import mailproxy.lmtp.LmtpSession;
 import mailproxy.pop3.Pop3Session;
 import mailproxy.session.SessionFactory;
+import mailproxy.sieve.SieveSession;
 import mailproxy.smtp.SmtpSession;
 
 /**
@@ -21,6 +23,8 @@ final class ProtocolRegistry {
         m.put(Protocol.IMAP, ImapSession::new);
         m.put(Protocol.POP3, Pop3Session::new);
         m.put(Protocol.SMTP, SmtpSession::new);
+        m.put(Protocol.LMTP, LmtpSession::new);
+        m.put(Protocol.SIEVE, SieveSession::new);
         for (Protocol p : Protocol.values()) {
             if (!m.containsKey(p)) throw new IllegalStateException("no session story for " + p);
         }

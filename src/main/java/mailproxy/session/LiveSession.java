@@ -47,6 +47,8 @@ public final class LiveSession implements Session {
     private final Connection client;
     private final Watchdog watchdog;
     private final Login login;
+    /** LMTP's backend connections (see {@link Backends}); closed with the session. */
+    private final Backends backends;
     private final Guard guard;
     /** This session's places under the guard's limits (per address, per user); closed at the end. */
     private Guard.Permit addressPermit;
@@ -78,6 +80,7 @@ public final class LiveSession implements Session {
         this.client = client;
         this.watchdog = watchdog;
         this.login = new Login(this, router, guard, watchdog);
+        this.backends = new Backends(this, router, watchdog);
     }
 
     /**
@@ -254,6 +257,9 @@ public final class LiveSession implements Session {
     @Override
     public void outcome(Outcome o) { this.outcome = o; }
 
+    @Override
+    public Backends backends() { return backends; }
+
     // ---- what Login reports back
 
     void user(String u) { this.user = u == null || u.isEmpty() ? "-" : u; }
@@ -304,6 +310,7 @@ public final class LiveSession implements Session {
     public void closeAll() {
         client.close();
         login.closeBackend();
+        backends.closeAll();
     }
 
     /** Stops the session now: closes its sockets and interrupts a wait (a stopping server). */

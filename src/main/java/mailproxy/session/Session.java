@@ -79,4 +79,10 @@ public interface Session {
 
     /** Records how the session ended, for its log line. */
     void outcome(Outcome outcome);
+
+    /**
+     * Routing and backend connections without a login, for a session that talks to several
+     * backends at once (LMTP: each recipient routed on its own). Closed with the session.
+     */
+    Backends backends();
 }

@@ -10,6 +10,9 @@ import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
+import mailproxy.sasl.Challenger;
+import mailproxy.sasl.Credentials;
+import mailproxy.sasl.OAuth;
 import mailproxy.sasl.SaslServer;
 import mailproxy.session.BackendLogin;
 import mailproxy.session.Session;
@@ -39,16 +42,33 @@ final class SmtpBackendLogin implements BackendLogin {
     private final String helo;
     private final Envelope envelope;
     private final boolean mx;
+    /** What the client logged in with (submission), or null (MX mode). */
+    private final Credentials client;
+    /** The client's SASL exchange, for RFC 7628's error challenge when a token is refused. */
+    private final Challenger challenger;
+    /** The backend's error challenge to a token login (base64), passed on to the client. */
+    private String errorChallenge;
 
     /**
      * @param helo     the client's HELO/EHLO name, or null
      * @param envelope MX mode's envelope, or null for submission
      */
     SmtpBackendLogin(Session session, String helo, Envelope envelope) {
+        this(session, helo, envelope, null, null);
+    }
+
+    /** Submission: {@code client} is what the client authenticated with. */
+    SmtpBackendLogin(Session session, String helo, Envelope envelope, Credentials client, Challenger challenger) {
         this.session = session;
         this.helo = helo;
         this.envelope = envelope;
         this.mx = envelope != null;
+        this.client = client;
+        this.challenger = challenger;
+    }
+
+    private boolean tokenClient() {
+        return client != null && OAuth.isToken(client.method());
     }
 
     @Override
@@ -86,7 +106,13 @@ final class SmtpBackendLogin implements BackendLogin {
             if (r.code != 250) return new Result.Broken("EHLO after XCLIENT refused: " + r);
         }
         if (authenticate) {
-            Result result = auth == Backend.SmtpAuth.PLAIN ? authPlain(b, route, max) : authLogin(b, route, max);
+            String token = OAuth.backendMechanism(client, route.user(), route.password(), r.authMechanisms());
+            Result result = token != null ? authToken(b, token, route, max)
+                    : auth == Backend.SmtpAuth.PLAIN ? authPlain(b, route, max) : authLogin(b, route, max);
+            if (result instanceof Result.Refused && tokenClient()) {
+                // RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first
+                OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
+            }
             if (!(result instanceof Result.Accepted)) return result;
         }
         return mx ? replay(b, max) : new Result.Accepted(SmtpReply.AUTH_OK + "\r\n");
@@ -118,6 +144,21 @@ final class SmtpBackendLogin implements BackendLogin {
     private Result authPlain(Connection b, Route.Ok route, int max) throws IOException {
         String response = SaslServer.encode("\0" + route.user() + "\0" + route.password());
         return authResult("PLAIN", Reply.send(b, "AUTH PLAIN " + response, max));
+    }
+
+    /**
+     * The client's token mechanism (RFC 4954 §4 with an initial response; RFC 7628). A 334
+     * after it is the error challenge: answered for the client, kept to show it, then 535.
+     */
+    private Result authToken(Connection b, String mechanism, Route.Ok route, int max) throws IOException {
+        String name = mechanism.toUpperCase(Locale.ROOT);
+        Reply r = Reply.send(b, "AUTH " + name + " " + OAuth.backendResponse(mechanism, route.user(), route.password()), max);
+        if (r.code == 334) {
+            String last = r.lines.get(r.lines.size() - 1);
+            errorChallenge = last.length() > 4 ? last.substring(4).trim() : "";
+            r = Reply.send(b, OAuth.dummyResponse(mechanism), max);
+        }
+        return authResult(name, r);
     }
 
     /** The LOGIN mechanism step by step (Exchange wants it): 334 Username:, 334 Password:. */
@@ -156,6 +197,7 @@ final class SmtpBackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
+        if (tokenClient()) OAuth.failureChallenge(challenger, OAuth.errorChallenge());
         String code = reject.smtpCode() == null || reject.smtpCode().isBlank()
                 ? (mx ? SmtpReply.MX_REJECT_CODE : SmtpReply.AUTH_INVALID_CODE)
                 : reject.smtpCode().trim();
@@ -199,6 +241,17 @@ final class SmtpBackendLogin implements BackendLogin {
         private static boolean isCode(String line) {
             return line.charAt(0) >= '2' && line.charAt(0) <= '5'
                     && Character.isDigit(line.charAt(1)) && Character.isDigit(line.charAt(2));
+        }
+
+        /** The mechanisms after the EHLO keyword AUTH (RFC 4954 §3), upper-case; empty if absent. */
+        Set<String> authMechanisms() {
+            Set<String> out = new java.util.HashSet<>();
+            for (String line : lines.subList(1, lines.size())) {
+                String[] words = line.substring(Math.min(4, line.length())).trim().split(" +");
+                if (!words[0].equalsIgnoreCase("AUTH")) continue;
+                for (int i = 1; i < words.length; i++) out.add(words[i].toUpperCase(Locale.ROOT));
+            }
+            return out;
         }
 
         /** The attributes after the EHLO keyword XCLIENT (empty if none listed), or null if absent. */

@@ -232,7 +232,9 @@ public final class SmtpSession implements ProtocolSession {
             return error(replies.forSasl(e));
         }
         inAuth = false;
-        if (!session.login(credentials, null, new SmtpBackendLogin(session, helo, null)).goOn()) return false;
+        if (!session.login(credentials, null, new SmtpBackendLogin(session, helo, null, credentials, this::challenge)).goOn()) {
+            return false;
+        }
         // a failed login counts toward max-errors like an invalid command; its reply is sent
         if (++errors < session.limits().maxErrors()) return true;
         client.writeLine(SmtpReply.tooManyErrors(session.serverName()));

@@ -28,11 +28,30 @@ public final class RealPostfix extends RealServer {
 
     /** Starts a fresh instance delivering to {@code dovecot}; retries with a new port. */
     static RealPostfix start(RealDovecot dovecot) throws IOException {
+        return start(dovecot, dovecot.lmtpPort(), "");
+    }
+
+    /**
+     * A Postfix of the test's own (not shared): SASL from {@code sasl}'s auth socket, mail for
+     * example.test delivered over LMTP to 127.0.0.1:{@code lmtpPort} (a proxy's LMTP listener),
+     * {@code extraMainCf} appended to main.cf. The test stops it with {@link #close()}.
+     */
+    public static RealPostfix startExtra(RealDovecot sasl, int lmtpPort, String extraMainCf) throws IOException {
+        RealServers.dovecot(); // packages installed, root checked
+        return start(sasl, lmtpPort, extraMainCf);
+    }
+
+    /** Stops an instance from {@link #startExtra} and deletes its files. */
+    public void close() {
+        stop(false);
+    }
+
+    private static RealPostfix start(RealDovecot dovecot, int lmtpPort, String extraMainCf) throws IOException {
         return RealServers.startWithRetries("Postfix", () -> {
             RealPostfix p = new RealPostfix(InstanceDir.create("postfix"), FreePorts.allocate(1)[0]);
             long t0 = System.nanoTime();
             try {
-                p.launch(dovecot);
+                p.launch(dovecot, lmtpPort, extraMainCf);
             } catch (IOException e) {
                 p.stop(false);
                 throw e;
@@ -43,10 +62,10 @@ public final class RealPostfix extends RealServer {
         });
     }
 
-    private void launch(RealDovecot dovecot) throws IOException {
+    private void launch(RealDovecot dovecot, int lmtpPort, String extraMainCf) throws IOException {
         Path etc = Files.createDirectories(dir.resolve("etc"));
         Files.createDirectories(dir.resolve("queue")); // before the first postfix command
-        Files.writeString(etc.resolve("main.cf"), PostfixConfig.mainCf(instance, dir, dovecot));
+        Files.writeString(etc.resolve("main.cf"), PostfixConfig.mainCf(instance, dir, dovecot, lmtpPort, extraMainCf));
         Files.writeString(etc.resolve("master.cf"), PostfixConfig.masterCf(smtpPort));
         Path out = dir.resolve("postfix.out");
         int exit = Procs.run(out, Duration.ofSeconds(60), "/usr/sbin/postfix", "-c", etc.toString(), "start");

@@ -1,0 +1,59 @@
+package mailproxy.lmtp;
+
+/**
+ * The replies the proxy gives itself, one line each without CRLF: basic codes from RFC
+ * 5321 §4.2, enhanced codes (RFC 3463, ENHANCEDSTATUSCODES) from the RFC that names the
+ * situation, texts in Postfix's words where it has some.
+ */
+final class LmtpReplies {
+    private LmtpReplies() {}
+
+    static final String OK = "250 2.0.0 Ok";
+    static final String SENDER_OK = "250 2.1.0 Ok";
+    static final String BYE = "221 2.0.0 Bye";
+    static final String CANNOT_VRFY = "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery";
+    /** RFC 5321 §4.1.1.4: the go-ahead for the message. */
+    static final String START_DATA = "354 End data with <CR><LF>.<CR><LF>";
+    static final String READY_FOR_TLS = "220 2.0.0 Ready to start TLS";
+
+    static final String UNRECOGNIZED = "500 5.5.2 Error: command not recognized";
+    static final String BAD_SYNTAX = "500 5.5.2 Error: bad syntax";
+    static final String LINE_TOO_LONG = "500 5.5.2 Error: line too long";
+    /** RFC 2033 §4.1: "the HELO and EHLO commands ... MUST NOT be used"; LHLO is the greeting. */
+    static final String USE_LHLO = "500 5.5.1 Error: this is LMTP, use LHLO";
+    static final String NOT_IMPLEMENTED = "502 5.5.1 Error: command not implemented";
+    static final String TLS_FIRST = "530 5.7.0 Must issue a STARTTLS command first";
+    static final String ALREADY_TLS = "503 5.5.1 Error: TLS already active";
+    static final String LHLO_FIRST = "503 5.5.1 Error: send LHLO first";
+    static final String NESTED_MAIL = "503 5.5.1 Error: nested MAIL command";
+    static final String NEED_MAIL = "503 5.5.1 Error: need MAIL command";
+    /** RFC 2033 §4.2: "If there were no successful RCPT commands ... the DATA command MUST fail with a 503". */
+    static final String NO_VALID_RCPT = "503 5.5.1 Error: no valid recipients";
+    /** RFC 5321 §4.5.3.1.10: 452 for too many recipients; the client sends the rest later. */
+    static final String TOO_MANY_RCPT = "452 4.5.3 Error: too many recipients";
+    /** RFC 1870 §6.1 and RFC 5321 §4.5.3.1.7: 552 for a message over the fixed maximum. */
+    static final String SIZE_EXCEEDED = "552 5.3.4 Message size exceeds fixed maximum message size";
+    /** RFC 3463 X.1.1 "bad destination mailbox address": the router serves no such recipient. */
+    static final String RCPT_REJECT_CODE = "550 5.1.1";
+    /** RFC 3463 X.4.1 "no answer from host": no server of the recipient's pool could be reached. */
+    static final String BACKEND_UNAVAILABLE = "451 4.4.1 Error: backend unavailable, try again later";
+    /** RFC 3463 X.4.2 "bad connection": the backend broke during the transaction. */
+    static final String BACKEND_FAILED = "451 4.4.2 Error: backend connection failed, try again later";
+    /** RFC 3463 X.4.3 "directory server failure": the router could not answer. */
+    static final String ROUTER_UNAVAILABLE = "451 4.4.3 Error: recipient lookup failed, try again later";
+    /** RFC 3463 X.3.0: the proxy could not store the message. */
+    static final String CANNOT_STORE = "451 4.3.0 Error: cannot store the message, try again later";
+
+    static String greeting(String server) {
+        // RFC 2033 §4: the greeting is SMTP's 220
+        return "220 " + server + " LMTP ready";
+    }
+
+    static String timeout(String server) {
+        return "421 4.4.2 " + server + " Error: timeout exceeded";
+    }
+
+    static String tooManyErrors(String server) {
+        return "421 4.7.0 " + server + " Error: too many errors";
+    }
+}

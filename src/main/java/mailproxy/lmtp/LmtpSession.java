@@ -1,0 +1,180 @@
+package mailproxy.lmtp;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import mailproxy.session.Outcome;
+import mailproxy.session.ProtocolSession;
+import mailproxy.session.Replies;
+import mailproxy.session.Session;
+import mailproxy.wire.Connection;
+
+/**
+ * One LMTP client (RFC 2033), an MTA delivering mail: not a login but a delivery router.
+ * Each RCPT is routed by its address through the listener's router and the pools; the
+ * recipients of one transaction may land on several backends, each getting a transaction
+ * of its own ({@link Transaction}); after DATA the client gets one reply per accepted
+ * recipient in RCPT order ({@link Delivery}). No relay: the proxy speaks LMTP on both
+ * sides until the client quits.
+ *
+ * <p>Not offered: CHUNKING/BDAT (RFC 3030), DSN, SMTPUTF8; AUTH (LMTP has none: who may
+ * deliver is decided by where the listener listens).
+ */
+public final class LmtpSession implements ProtocolSession {
+    private final Session session;
+    private final Connection client;
+    /** The client's LHLO name, or null before LHLO (RFC 2033 §4.1: required first). */
+    private String lhlo;
+    private LmtpCommand.Mail mail;
+    private Transaction transaction;
+    private int errors;
+
+    private final Replies replies = new Replies() {
+        @Override public String lineTooLong() { return LmtpReplies.LINE_TOO_LONG + "\r\n"; }
+        @Override public String timeout() { return LmtpReplies.timeout(session.serverName()) + "\r\n"; }
+        @Override public String tooManyConnections() {
+            return "421 4.7.0 " + session.serverName() + " Too many connections from your address\r\n";
+        }
+        @Override public String tooManySessions() { return tooManyConnections(); }
+        // LMTP has no AUTH: these are never sent
+        @Override public String authCancelled() { return LmtpReplies.NOT_IMPLEMENTED; }
+        @Override public String authMalformed() { return LmtpReplies.NOT_IMPLEMENTED; }
+        @Override public String authUnsupported() { return LmtpReplies.NOT_IMPLEMENTED; }
+        @Override public String authFailed() { return LmtpReplies.NOT_IMPLEMENTED; }
+    };
+
+    public LmtpSession(Session session) {
+        this.session = session;
+        this.client = session.client();
+    }
+
+    @Override
+    public Replies replies() { return replies; }
+
+    @Override
+    public boolean greet() throws IOException {
+        client.writeLine(LmtpReplies.greeting(session.serverName()));
+        return true;
+    }
+
+    @Override
+    public boolean next() throws IOException, InterruptedException {
+        try {
+            return handle(LmtpCommand.parse(session.readLine()));
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            reset();
+            throw e;
+        }
+    }
+
+    private boolean handle(LmtpCommand command) throws IOException, InterruptedException {
+        switch (command) {
+            case LmtpCommand.Lhlo l -> {
+                // RFC 2033 §4.1 / RFC 5321 §4.1.4: LHLO also resets a transaction in progress
+                reset();
+                lhlo = l.domain();
+                client.write(lhloReply());
+            }
+            case LmtpCommand.HeloEhlo h -> {
+                return error(LmtpReplies.USE_LHLO);
+            }
+            case LmtpCommand.StartTls s -> {
+                if (session.secure()) return error(LmtpReplies.ALREADY_TLS);
+                if (!session.canStartTls()) return error(LmtpReplies.NOT_IMPLEMENTED);
+                client.writeLine(LmtpReplies.READY_FOR_TLS);
+                session.startTls();
+                // RFC 3207 §4.2: discard all knowledge from the client; it must LHLO again
+                reset();
+                lhlo = null;
+            }
+            case LmtpCommand.Mail m when session.tlsRequired() -> {
+                return error(LmtpReplies.TLS_FIRST);
+            }
+            case LmtpCommand.Rcpt r when session.tlsRequired() -> {
+                return error(LmtpReplies.TLS_FIRST);
+            }
+            case LmtpCommand.Mail m -> {
+                if (lhlo == null) return error(LmtpReplies.LHLO_FIRST);
+                if (mail != null) return error(LmtpReplies.NESTED_MAIL);
+                if (m.size() > session.listener().lmtp().maxMessageSize()) return error(LmtpReplies.SIZE_EXCEEDED);
+                mail = m;
+                transaction = new Transaction(session, lhlo, m);
+                client.writeLine(LmtpReplies.SENDER_OK);
+            }
+            case LmtpCommand.Rcpt r -> {
+                if (mail == null) return error(LmtpReplies.NEED_MAIL);
+                client.write(transaction.rcpt(r));
+            }
+            case LmtpCommand.Data d -> {
+                if (mail == null) return error(LmtpReplies.NEED_MAIL);
+                try {
+                    new Delivery(session, transaction).run();
+                } finally {
+                    reset();
+                }
+            }
+            case LmtpCommand.Rset r -> {
+                reset();
+                client.writeLine(LmtpReplies.OK);
+            }
+            case LmtpCommand.Noop n -> client.writeLine(LmtpReplies.OK);
+            case LmtpCommand.Quit q -> {
+                reset();
+                client.writeLine(LmtpReplies.BYE);
+                session.outcome(Outcome.QUIT);
+                return false;
+            }
+            case LmtpCommand.Vrfy v -> client.writeLine(LmtpReplies.CANNOT_VRFY);
+            case LmtpCommand.Bdat b -> {
+                // CHUNKING is not announced; BDAT's chunk bytes follow on the line, so the
+                // stream cannot be kept in step: answer and close
+                client.writeLine(LmtpReplies.NOT_IMPLEMENTED);
+                session.outcome(Outcome.PROTOCOL_ERROR);
+                return false;
+            }
+            case LmtpCommand.Invalid i -> {
+                return error(i.reply());
+            }
+            case LmtpCommand.Unknown u -> {
+                return error(LmtpReplies.UNRECOGNIZED);
+            }
+        }
+        return true;
+    }
+
+    /** The transaction ends: its backend connections are closed. */
+    private void reset() {
+        mail = null;
+        Transaction t = transaction;
+        transaction = null;
+        if (t != null) t.close();
+    }
+
+    /** RFC 2033 §4.1: LHLO is answered like EHLO (RFC 5321 §4.1.1.1). */
+    private String lhloReply() {
+        List<String> lines = new ArrayList<>();
+        lines.add(session.serverName());
+        lines.add("PIPELINING"); // RFC 2920; required of LMTP servers by RFC 2033 §5
+        lines.add("ENHANCEDSTATUSCODES"); // RFC 2034; also required by RFC 2033 §5
+        lines.add("8BITMIME"); // the message passes unchanged
+        lines.add("SIZE " + session.listener().lmtp().maxMessageSize()); // RFC 1870
+        if (session.canStartTls()) lines.add("STARTTLS");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            b.append(i == lines.size() - 1 ? "250 " : "250-").append(lines.get(i)).append("\r\n");
+        }
+        return b.toString();
+    }
+
+    /** An error reply; the one that reaches max-errors is still sent, then 421 and close (RFC 5321 §3.8). */
+    private boolean error(String reply) throws IOException {
+        client.writeLine(reply);
+        if (++errors >= session.limits().maxErrors()) {
+            client.writeLine(LmtpReplies.tooManyErrors(session.serverName()));
+            session.outcome(Outcome.TOO_MANY_ERRORS);
+            reset();
+            return false;
+        }
+        return true;
+    }
+}

@@ -54,7 +54,7 @@ class AuthHttpOAuthTest {
         auth = a;
         proxy = TestProxy.start("""
                 mailproxy {
-                  backends { tpl { host = "0.0.0.0", imap { port = 1 } } }
+                  backends { tpl { host = "0.0.0.0", imap { port = 1, send-id = false } } }
                   routers { auth { type = auth-http, url = "%s", timeout = 2s, backend-options = tpl } }
                   listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0", auth = [plain, oauthbearer, xoauth2] } ]
                 }

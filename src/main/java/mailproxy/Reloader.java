@@ -26,17 +26,21 @@ final class Reloader {
     static void onHangup(Path file, ProxyServer server, PrintStream err) {
         try {
             // sun.misc.Signal is the JDK's supported way to take a signal (jdk.unsupported)
-            Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("reload").start(() -> reload(file, server)));
+            Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("reload").start(() -> reload(file, server, "SIGHUP")));
         } catch (IllegalArgumentException e) {
             err.println("mailproxy: SIGHUP is not available here, reload disabled: " + e.getMessage());
         }
     }
 
-    /** @return true when the new config is in force */
-    static boolean reload(Path file, ProxyServer server) {
+    /**
+     * @param why who asked: SIGHUP, admin
+     * @return true when the new config is in force
+     */
+    static boolean reload(Path file, ProxyServer server, String why) {
+        if (server == null) return false;
         ONE_AT_A_TIME.lock();
         try {
-            log.info("SIGHUP: reloading {}", file);
+            log.info("{}: reloading {}", why, file);
             ProxyConfig cfg = ConfigLoader.load(file);
             server.reload(cfg);
             return true;

@@ -19,6 +19,8 @@ import mailproxy.wire.CidrSet;
  * @param smtpCapabilities extra EHLO lines (keyword and parameters) the backend supports
  * @param smtpAuthNone SMTP: "none" was in auth, so MAIL without AUTH is taken and routed
  *     as in mx mode (nginx smtp_auth none)
+ * @param trace every session writes its protocol dialogue to the mailproxy.trace log
+ * @param traceRelayBytes a traced session also shows this many bytes of the relay each way
  */
 public record ListenerConfig(
         String name,
@@ -38,7 +40,9 @@ public record ListenerConfig(
         Limits limits,
         int relayBufferSize,
         List<String> smtpCapabilities,
-        boolean smtpAuthNone) {
+        boolean smtpAuthNone,
+        boolean trace,
+        int traceRelayBytes) {
 
     /** SMTP listener kind: submission needs AUTH before MAIL; mx takes mail without it. */
     public enum SmtpMode { SUBMISSION, MX }

@@ -11,7 +11,7 @@ final class ListenerKeys {
             "pop3-capabilities", "imap-capabilities",
             "smtp-mode", "smtp-size", "smtp-greeting-delay", "smtp-trust-unchecked-login", "pop3-apop",
             "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
-            "proxy-protocol", "trusted-proxies", "smtp-capabilities",
+            "proxy-protocol", "trusted-proxies", "smtp-capabilities", "trace", "trace-relay-bytes",
             // nginx's per-server {} overrides; absent = the mailproxy.limits / relay value
             "timeout", "max-errors", "line-length", "proxy-timeout", "relay-buffer-size");
 

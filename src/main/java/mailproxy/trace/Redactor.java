@@ -15,7 +15,8 @@ import java.util.Map;
  * <li>every client line of a SASL exchange, until the server answers with something else
  *     than a continuation ({@code +}, {@code + ...}, {@code 334 ...}, or a ManageSieve string);
  * <li>the content of every literal ({@code {n}} / {@code {n+}}, RFC 9051 §4.3) is never
- *     shown at all: the legs write {@code ***} in its place.
+ *     shown at all: the legs write {@code ***} in its place. Its size is framing and stays
+ *     ({@code a1 LOGIN alice {6}}), so that the dialogue can be followed.
  * </ul>
  * Over-redaction is the safe side: a tag that happens to be such a word hides more.
  */
@@ -37,7 +38,10 @@ final class Redactor {
             if (shown == null) continue;
             if (word.startsWith("AUTH")) inSasl = true;
             int last = cmd + shown; // the last token shown
-            if (last >= ends.length || line.substring(ends[last]).isBlank()) return line;
+            if (last >= ends.length) return line;
+            String rest = line.substring(ends[last]).strip();
+            // a literal's size alone is framing, not the secret: its content is hidden where it comes
+            if (rest.isEmpty() || Leg.literalAtEnd(rest) > 0 && rest.indexOf(' ') < 0 && rest.startsWith("{")) return line;
             return line.substring(0, ends[last]) + " " + HIDDEN;
         }
         return line;

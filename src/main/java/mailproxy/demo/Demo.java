@@ -206,13 +206,19 @@ public final class Demo implements AutoCloseable {
                   $ curl -s --user alice:wrong 'imap://%s/INBOX;UID=1'
                 A raw session: type the commands yourself (a LOGIN alice alice-pw, a SELECT INBOX, a LOGOUT):
                   $ curl telnet://%s
-                The admin listener:
+                The admin listener: metrics, open sessions, readiness
                   $ curl -s http://%s/metrics
                   $ curl -s http://%s/sessions
                   $ curl -s http://%s/health/ready
+                Drain store 2 (no new sessions there; its users now land on store 1, where they have no
+                mailbox), look at the pool, and reload the config, which ends the drain:
+                  $ curl -s -X POST 'http://%s/drain?server=%s'
+                  $ curl -s http://%s/pools
+                  $ curl -s -X POST http://%s/reload
                 Every session's dialogue is in the log below (mailproxy.trace, passwords as ***).
                 Stop with Ctrl-C.
-                """.formatted(imap, pop3, smtp, admin, placement, imap, pop3, pop3, smtp, imap, imap, imap, admin, admin, admin);
+                """.formatted(imap, pop3, smtp, admin, placement, imap, pop3, pop3, smtp, imap, imap, imap, admin, admin, admin,
+                admin, "127.0.0.1:" + stores.get(1).getImap().getPort(), admin, admin);
     }
 
     public ProxyServer server() { return server; }

@@ -44,8 +44,10 @@ public final class Demo implements AutoCloseable {
     private final AdminServer admin;
     private final Ports ports;
     private final String placement;
+    private final Path config;
 
-    private Demo(List<GreenMail> stores, ProxyServer server, AdminServer admin, Ports ports, String placement) {
+    private Demo(List<GreenMail> stores, ProxyServer server, AdminServer admin, Ports ports, String placement, Path config) {
+        this.config = config;
         this.stores = stores;
         this.server = server;
         this.admin = admin;
@@ -100,7 +102,7 @@ public final class Demo implements AutoCloseable {
                 server.close();
                 throw e;
             }
-            return new Demo(stores, server, admin, ports, placement);
+            return new Demo(stores, server, admin, ports, placement, conf);
         } catch (Exception | Error e) {
             stores.forEach(GreenMail::stop);
             throw e;
@@ -192,7 +194,8 @@ public final class Demo implements AutoCloseable {
         return """
 
                 mailproxy demo: IMAP %s, POP3 %s, submission %s, admin http://%s
-                Two GreenMail stores behind one pool (user-hash). Accounts (login / password):
+                Two GreenMail stores behind one pool (user-hash); the proxy's config: %s
+                Accounts (login / password):
                 %s
                 Read alice's first message through the proxy (IMAP):
                   $ curl -s --user alice:alice-pw 'imap://%s/INBOX;UID=1'
@@ -217,7 +220,7 @@ public final class Demo implements AutoCloseable {
                   $ curl -s -X POST http://%s/reload
                 Every session's dialogue is in the log below (mailproxy.trace, passwords as ***).
                 Stop with Ctrl-C.
-                """.formatted(imap, pop3, smtp, admin, placement, imap, pop3, pop3, smtp, imap, imap, imap, admin, admin, admin,
+                """.formatted(imap, pop3, smtp, admin, config, placement, imap, pop3, pop3, smtp, imap, imap, imap, admin, admin, admin,
                 admin, "127.0.0.1:" + stores.get(1).getImap().getPort(), admin, admin);
     }
 

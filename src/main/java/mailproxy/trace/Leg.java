@@ -27,6 +27,8 @@ final class Leg implements Connection.Tap {
     /** A literal was read: the next line read continues after it. */
     private boolean readAfterLiteral;
     private int relayShown;
+    /** The relayed line begun in the last read, shown once it ends (or the budget does). */
+    private final StringBuilder relayPartial = new StringBuilder();
 
     Leg(SessionTrace trace, String name, boolean proxyIsServer, int relayBytes) {
         this.trace = trace;
@@ -91,17 +93,25 @@ final class Leg implements Connection.Tap {
         int n = Math.min(len, relayBytes - relayShown);
         if (n <= 0) return false;
         relayShown += n;
-        String chunk = new String(b, off, n, StandardCharsets.ISO_8859_1);
-        String side = proxyIsServer ? "C:" : "S:";
-        for (String l : chunk.split("\n", -1)) {
-            if (l.isEmpty()) continue;
-            trace.emit("relay " + side + " " + safe(l.endsWith("\r") ? l.substring(0, l.length() - 1) : l));
+        relayPartial.append(new String(b, off, n, StandardCharsets.ISO_8859_1));
+        int start = 0;
+        for (int nl = relayPartial.indexOf("\n"); nl >= 0; nl = relayPartial.indexOf("\n", start)) {
+            relayLine(relayPartial.substring(start, nl));
+            start = nl + 1;
         }
+        relayPartial.delete(0, start);
         if (relayShown >= relayBytes) {
+            if (!relayPartial.isEmpty()) relayLine(relayPartial.toString());
+            relayPartial.setLength(0);
             trace.event("relay", (proxyIsServer ? "client" : "backend") + " side: trace-relay-bytes shown");
             return false;
         }
         return true;
+    }
+
+    private void relayLine(String l) {
+        String text = l.endsWith("\r") ? l.substring(0, l.length() - 1) : l;
+        trace.emit("relay " + (proxyIsServer ? "C: " : "S: ") + safe(text));
     }
 
     /**

@@ -2,7 +2,6 @@ package mailproxy.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -123,6 +122,4 @@ public final class AdminServer implements AutoCloseable {
         http.stop(1);
         threads.shutdownNow();
     }
-
-    static byte[] bytes(ByteArrayOutputStream b) { return b.toByteArray(); }
 }

@@ -127,8 +127,9 @@ class TraceTranscriptTest {
             int relay = t.indexOf("relay -- relaying; showing the first 9 bytes each way");
             assertTrue(relay > 0, String.join("\n", t));
             assertEquals(List.of("relay C: a2 NOOP", "relay -- client side: trace-relay-bytes shown", "relay S: a2 OK NOO",
-                    "relay -- backend side: trace-relay-bytes shown", "client -- session ended, outcome=backend-closed"),
-                    t.subList(relay + 1, t.size()));
+                    "relay -- backend side: trace-relay-bytes shown"), t.subList(relay + 1, t.size() - 1));
+            // who closes first after LOGOUT is a race
+            assertTrue(t.get(t.size() - 1).matches("client -- session ended, outcome=(backend|client)-closed"), t.toString());
             assertFalse(log.text().contains(plain), "the AUTH payload in the log");
             assertFalse(log.text().contains("secret"), "a password in the log");
         }

@@ -31,18 +31,22 @@ final class Reloader {
             Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("reload").start(() -> {
                 ProxyServer running = server.get();
                 if (running == null) log.warn("SIGHUP while starting: ignored");
-                else reload(file, running);
+                else reload(file, running, "SIGHUP");
             }));
         } catch (IllegalArgumentException e) {
             err.println("mailproxy: SIGHUP is not available here, reload disabled: " + e.getMessage());
         }
     }
 
-    /** @return true when the new config is in force */
-    static boolean reload(Path file, ProxyServer server) {
+    /**
+     * @param why who asked: SIGHUP, admin
+     * @return true when the new config is in force
+     */
+    static boolean reload(Path file, ProxyServer server, String why) {
+        if (server == null) return false;
         ONE_AT_A_TIME.lock();
         try {
-            log.info("SIGHUP: reloading {}", file);
+            log.info("{}: reloading {}", why, file);
             ProxyConfig cfg = ConfigLoader.load(file);
             server.reload(cfg);
             return true;

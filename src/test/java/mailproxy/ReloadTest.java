@@ -111,13 +111,13 @@ class ReloadTest {
 
             Thread.sleep(300);
             Files.writeString(file, config(pop3, imap, server(one) + ", " + server(two), ""));
-            assertTrue(Reloader.reload(file, proxy), "a server added");
+            assertTrue(Reloader.reload(file, proxy, "test"), "a server added");
             Thread.sleep(300);
             Files.writeString(file, config(pop3, imap, server(two), ""));
-            assertTrue(Reloader.reload(file, proxy), "a server removed");
+            assertTrue(Reloader.reload(file, proxy, "test"), "a server removed");
             Thread.sleep(300);
             Files.writeString(file, config(pop3, imap, server(two), "").replace("drain-timeout", "drain-timeuot"));
-            assertFalse(Reloader.reload(file, proxy), "a broken file is refused");
+            assertFalse(Reloader.reload(file, proxy, "test"), "a broken file is refused");
             log.awaitLine(Duration.ofSeconds(5), "reload refused", file + ":", "mailproxy.drain-timeuot");
             Thread.sleep(300);
             done.set(true);
@@ -163,7 +163,7 @@ class ReloadTest {
             before.expect("+OK");
             String extra = ", { name = pop3b, protocol = pop3, listen = \"127.0.0.1:%d\" }".formatted(ports[2]);
             Files.writeString(file, config(ports[0], ports[1], server(one), extra));
-            assertTrue(Reloader.reload(file, proxy));
+            assertTrue(Reloader.reload(file, proxy, "test"));
             try (RawClient added = RawClient.connect(ports[2])) {
                 added.expect("+OK");
             }
@@ -172,7 +172,7 @@ class ReloadTest {
             before.expect("+OK");
             before.close();
             Files.writeString(file, config(ports[0], ports[1], server(one), ""));
-            assertTrue(Reloader.reload(file, proxy));
+            assertTrue(Reloader.reload(file, proxy, "test"));
             // the socket's file descriptor is released once its accepting thread has woken
             assertTrue(refusedWithin(ports[2], Duration.ofSeconds(5)), "the removed listener still accepts");
             try (RawClient still = RawClient.connect(ports[0])) {

@@ -82,9 +82,11 @@ public final class ConfigLoader {
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
         GuardConfig guard = GuardReader.read(m);
+        AdminConfig admin = ObservabilityReader.admin(m);
+        TraceConfig trace = ObservabilityReader.trace(m);
         m.rejectUnknownKeys();
         return new ProxyConfig(file, serverName, maxConnections, drain, limits, relayBuffer,
-                Map.copyOf(backends), Map.copyOf(routers), defaultRouter, List.copyOf(listeners), guard);
+                Map.copyOf(backends), Map.copyOf(routers), defaultRouter, List.copyOf(listeners), guard, admin, trace);
     }
 
     /** reference.conf's guard and state sections, read once. */
@@ -183,7 +185,9 @@ public final class ConfigLoader {
                 ListenerOptions.smtpCapabilities(s, protocol),
                 authNone,
                 ListenerOptions.lmtp(s),
-                ListenerOptions.sieve(s));
+                ListenerOptions.sieve(s),
+                s.bool("trace"),
+                (int) s.bytes("trace-relay-bytes", 0, 1 << 20));
         s.rejectUnknownKeys();
         return l;
     }

@@ -21,6 +21,8 @@ import mailproxy.wire.CidrSet;
  *     as in mx mode (nginx smtp_auth none)
  * @param lmtp LMTP: message size, buffering and recipient limits (lmtp-* keys)
  * @param sieve ManageSieve: what the greeting announces before login (sieve-* keys)
+ * @param trace every session writes its protocol dialogue to the mailproxy.trace log
+ * @param traceRelayBytes a traced session also shows this many bytes of the relay each way
  */
 public record ListenerConfig(
         String name,
@@ -42,7 +44,9 @@ public record ListenerConfig(
         List<String> smtpCapabilities,
         boolean smtpAuthNone,
         Lmtp lmtp,
-        Sieve sieve) {
+        Sieve sieve,
+        boolean trace,
+        int traceRelayBytes) {
 
     /** SMTP listener kind: submission needs AUTH before MAIL; mx takes mail without it. */
     public enum SmtpMode { SUBMISSION, MX }

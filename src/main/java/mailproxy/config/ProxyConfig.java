@@ -16,13 +16,15 @@ public record ProxyConfig(
         Map<String, RouterConfig> routers,
         String defaultRouter,
         List<ListenerConfig> listeners,
-        GuardConfig guard) {
+        GuardConfig guard,
+        AdminConfig admin,
+        TraceConfig trace) {
 
     /** Without a guard section: reference.conf's guard and state defaults. */
     public ProxyConfig(String source, String serverName, int maxConnections, Duration drainTimeout, Limits limits,
             int relayBufferSize, Map<String, Backend> backends, Map<String, RouterConfig> routers,
             String defaultRouter, List<ListenerConfig> listeners) {
         this(source, serverName, maxConnections, drainTimeout, limits, relayBufferSize, backends, routers,
-                defaultRouter, listeners, ConfigLoader.defaultGuard());
+                defaultRouter, listeners, ConfigLoader.defaultGuard(), AdminConfig.OFF, TraceConfig.NONE);
     }
 }

@@ -123,7 +123,7 @@ final class Listener {
             s.setKeepAlive(true);
             Binding b = binding;
             session = new LiveSession(id, b.config(), b.listener(), b.router(), b.guard(), new Connection(s, 1024),
-                    sessions.watchdog());
+                    sessions.watchdog(), b.meters(), b.trace());
             sessions.add(session);
             session.run(b.protocol());
         } catch (IOException | RuntimeException | Error e) {

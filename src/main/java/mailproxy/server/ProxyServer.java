@@ -12,7 +12,14 @@ import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
+import mailproxy.metrics.Metrics;
+import mailproxy.route.Pool;
+import mailproxy.route.PoolServer;
+import mailproxy.session.LiveSession;
 import mailproxy.session.SessionFactory;
+import mailproxy.session.SessionInfo;
+import mailproxy.session.SessionMeters;
+import mailproxy.trace.TraceSwitch;
 import mailproxy.wire.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +40,19 @@ public final class ProxyServer implements AutoCloseable {
     /** Bound listeners, one per listen address, in config order. */
     private List<Listener> listeners = List.of();
     private volatile Generation current;
+    /** Every listener accepts: set once at the end of start. */
+    private volatile boolean listening;
+    private final Metrics metrics = new Metrics();
+    private final TraceSwitch trace;
 
     private ProxyServer(ProxyConfig config) {
         this.permits = new Permits(config.maxConnections());
         this.sessions = new Sessions(allLimits(config));
+        this.trace = new TraceSwitch(config.trace());
+        metrics.watchPools(() -> {
+            Generation g = current;
+            return g == null ? List.of() : g.pools().all();
+        });
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */
@@ -55,6 +71,7 @@ public final class ProxyServer implements AutoCloseable {
             l.start();
             log.info("{} listening on {}", l.protocol().id(), Addresses.hostPort(l.address()));
         }
+        server.listening = true;
         return server;
     }
 
@@ -93,7 +110,8 @@ public final class ProxyServer implements AutoCloseable {
     private void serve(ProxyConfig config, Generation g, List<Listener> bound) {
         int i = 0;
         for (ListenerConfig l : config.listeners()) {
-            Binding b = new Binding(config, l, g.router(l.router()), g.guard(), protocols.get(l.protocol()));
+            Binding b = new Binding(config, l, g.router(l.router()), g.guard(), protocols.get(l.protocol()),
+                    new SessionMeters(metrics, l), trace);
             for (int k = 0; k < l.addresses().size(); k++) bound.get(i++).serveWith(b);
         }
     }
@@ -128,6 +146,7 @@ public final class ProxyServer implements AutoCloseable {
             listeners = bound;
             permits.resize(config.maxConnections());
             sessions.watchdog().period(Sessions.periodFor(allLimits(config)));
+            trace.config(config.trace());
             current = next;
             previous.close(next);
             log.info("reloaded {}: {} listeners, {} backends, {} routers", config.source(), config.listeners().size(),
@@ -158,6 +177,92 @@ public final class ProxyServer implements AutoCloseable {
 
     /** The configuration in force. */
     public ProxyConfig config() { return current.config(); }
+
+    // ---- for the admin listener (docs/ARCHITECTURE.md, "Observability")
+
+    /** Every metric of this server. */
+    public Metrics metrics() { return metrics; }
+
+    /** Who is traced; the admin may switch users and client ranges on and off. */
+    public TraceSwitch trace() { return trace; }
+
+    /**
+     * Why this proxy should get no new clients now, or null when it should: before every
+     * listener accepts, while it stops (draining), and while a pool has no server that
+     * is up and not draining for a protocol it serves.
+     */
+    public String notReady() {
+        if (!listening) return "the listeners are not up yet";
+        Generation g = current;
+        if (g == null) return "stopping: draining sessions";
+        for (Pool pool : g.pools().all()) {
+            for (Protocol p : Protocol.values()) {
+                boolean serves = false;
+                boolean live = false;
+                for (PoolServer s : pool.servers()) {
+                    if (!s.serves(p)) continue;
+                    serves = true;
+                    if (!s.draining() && s.up(p)) {
+                        live = true;
+                        break;
+                    }
+                }
+                if (serves && !live) return "pool " + pool.name() + " has no live server for " + p.id();
+            }
+        }
+        return null;
+    }
+
+    /** The open sessions, oldest first. */
+    public List<SessionInfo> sessions() {
+        return sessions.all().stream().map(LiveSession::info)
+                .sorted((a, b) -> a.since().compareTo(b.since())).toList();
+    }
+
+    /** Closes every open session of this login name (case-insensitive) now; how many. */
+    public int closeUser(String user) {
+        int n = 0;
+        for (LiveSession s : sessions.all()) {
+            if (s.user().equalsIgnoreCase(user)) {
+                s.stop();
+                n++;
+            }
+        }
+        if (n > 0) log.info("closed {} session{} of user {} (admin)", n, n == 1 ? "" : "s", mailproxy.wire.LogSafe.text(user));
+        return n;
+    }
+
+    /**
+     * Drains the pool servers at {@code hostPort} (a server's id, or the host:port of any
+     * protocol it serves): no new sessions go there, open ones go on. A reload takes the
+     * servers anew from the config, which ends the drain. The names of the drained
+     * servers ("pool host:port"); empty when none matched.
+     */
+    public List<String> drain(String hostPort) {
+        Generation g = current;
+        if (g == null) return List.of();
+        List<String> drained = new ArrayList<>();
+        for (Pool pool : g.pools().all()) {
+            for (PoolServer s : pool.servers()) {
+                boolean match = s.id().equalsIgnoreCase(hostPort);
+                for (Protocol p : Protocol.values()) {
+                    if (s.serves(p) && s.target(p).toString().equalsIgnoreCase(hostPort)) match = true;
+                }
+                if (match) {
+                    s.drain();
+                    drained.add(pool.name() + " " + s.id());
+                }
+            }
+        }
+        if (!drained.isEmpty()) log.info("draining {} (admin)", drained);
+        return drained;
+    }
+
+    /** The pools as --check describes them, with live state (down, draining, sessions). */
+    public String describePools() {
+        Generation g = current;
+        return g == null ? "" : g.pools().describe();
+    }
 
     /**
      * Graceful stop: no new connections; sessions get until drain-timeout to finish,

@@ -39,6 +39,9 @@ final class Sessions implements AutoCloseable {
 
     int count() { return live.size(); }
 
+    /** The open sessions now (a snapshot, in no order). */
+    List<LiveSession> all() { return List.copyOf(live); }
+
     /** Closes every session's sockets and wakes those that wait (Auth-Wait). */
     void stopAll() { live.forEach(LiveSession::stop); }
 }

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
 import javax.net.ssl.SSLSocket;
 import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
@@ -20,6 +21,8 @@ import mailproxy.sasl.SaslException;
 import mailproxy.sasl.SaslServer;
 import mailproxy.tls.TlsFacts;
 import mailproxy.tls.TlsHandshakeException;
+import mailproxy.trace.SessionTrace;
+import mailproxy.trace.TraceSwitch;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LineTooLongException;
@@ -54,7 +57,14 @@ public final class LiveSession implements Session {
     private Guard.Permit addressPermit;
     private Guard.Permit userPermit;
     private Replies replies;
+    private final SessionMeters meters;
+    private final TraceSwitch traceSwitch;
+    /** This session's protocol trace, or null (the usual case: then it costs nothing). */
+    private SessionTrace trace;
+    /** The relay once it runs, for the admin's byte counts. */
+    private volatile Relay relay;
     private final long startNanos = System.nanoTime();
+    private final Instant since = Instant.now();
     private volatile Thread thread;
     private TlsFacts tls;
     /** The client: the socket's peer, or the original client a trusted PROXY header names. */
@@ -63,14 +73,20 @@ public final class LiveSession implements Session {
     /** The PROXY header this connection came with, or null. */
     private ProxyHeader proxyHeader;
     private Connection relayTo;
-    private String user = "-";
+    private volatile String user = "-";
     private Outcome outcome = Outcome.CLOSED;
     private long up;
     private long down;
 
+    /**
+     * @param meters this listener's metrics
+     * @param trace who is traced
+     */
     public LiveSession(long id, ProxyConfig config, ListenerConfig listener, Router router, Guard guard, Connection client,
-                       Watchdog watchdog) {
+                       Watchdog watchdog, SessionMeters meters, TraceSwitch trace) {
         this.guard = guard;
+        this.meters = meters;
+        this.traceSwitch = trace;
         this.id = id;
         this.config = config;
         this.listener = listener;
@@ -90,14 +106,21 @@ public final class LiveSession implements Session {
      */
     public void run(SessionFactory protocols) {
         thread = Thread.currentThread();
+        meters.active.inc();
         try {
             client.watchWrites(watchdog, limits.timeout());
             if (listener.proxyProtocol() && !proxyHeader()) return;
+            trace = traceSwitch.start(listener, sessionId(), clientAddress.getAddress());
+            if (trace != null) {
+                trace.event("client", "from " + Addresses.hostPort(clientAddress));
+                client.tap(trace.client());
+            }
             ProtocolSession p = protocols.create(this);
             replies = p.replies();
             // before the TLS handshake: an address over its limit costs no private-key operation
             addressPermit = guard.admit(clientAddress.getAddress());
             if (!addressPermit.ok()) {
+                meters.guard[SessionMeters.TOO_MANY_CONNECTIONS].inc();
                 outcome = Outcome.TOO_MANY_CONNECTIONS;
                 // with implicit TLS there is no way to say it without the handshake: just close
                 if (!listener.tls().implicit()) client.write(replies.tooManyConnections());
@@ -123,6 +146,10 @@ public final class LiveSession implements Session {
             closeAll();
             if (addressPermit != null) addressPermit.close();
             if (userPermit != null) userPermit.close();
+            meters.active.dec();
+            meters.ended(outcome);
+            SessionTrace t = trace;
+            if (t != null) t.event("client", "session ended, outcome=" + outcome);
         }
     }
 
@@ -229,9 +256,18 @@ public final class LiveSession implements Session {
 
     /** The TLS handshake on the client connection: implicit TLS, or after a STARTTLS go-ahead. */
     private void handshake() throws IOException {
-        SSLSocket s = listener.tls().server().handshake(client.socket(), limits.timeout());
+        SSLSocket s;
+        try {
+            s = listener.tls().server().handshake(client.socket(), limits.timeout());
+        } catch (TlsHandshakeException e) {
+            meters.clientTlsFailed.inc();
+            if (trace != null) trace.event("client", "TLS handshake failed");
+            throw e;
+        }
+        meters.clientTlsOk.inc();
         client.replaceSocket(s);
         tls = listener.tls().server().facts(s);
+        if (trace != null) trace.event("client", "TLS established: " + tls.protocol());
     }
 
     @Override
@@ -245,7 +281,18 @@ public final class LiveSession implements Session {
     public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
             throws SaslException, IOException {
         String identity = tls == null ? null : tls.identity().orElse(null);
-        return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+        try {
+            return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+        } catch (SaslException e) {
+            if (e.kind() == SaslException.Kind.MALFORMED || e.kind() == SaslException.Kind.REFUSED) {
+                // an attempt that never reached the router: a mechanism the listener offers, so a known label
+                String mech = mechanism.toLowerCase(java.util.Locale.ROOT);
+                meters.login(mech, SessionMeters.FAILED);
+                Audit.attempt(this, null, mech, Audit.NOT_ASKED, null, SessionMeters.FAILED,
+                        "sasl-" + e.kind().name().toLowerCase(java.util.Locale.ROOT), null);
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -262,7 +309,15 @@ public final class LiveSession implements Session {
 
     // ---- what Login reports back
 
-    void user(String u) { this.user = u == null || u.isEmpty() ? "-" : u; }
+    void user(String u) {
+        this.user = u == null || u.isEmpty() ? "-" : u;
+        if (trace != null) trace.user(u);
+    }
+
+    SessionMeters meters() { return meters; }
+
+    /** The trace, or null. */
+    SessionTrace trace() { return trace; }
 
     Outcome outcome() { return outcome; }
 
@@ -280,8 +335,15 @@ public final class LiveSession implements Session {
     }
 
     private void relay(Connection b) {
-        Relay.Result r = new Relay(client, b, limits.proxyTimeout(), limits.halfCloseTimeout(), listener.relayBufferSize(),
-                watchdog).run(Thread.currentThread().getName());
+        SessionTrace t = trace;
+        if (t != null && (!t.loggedIn() || !t.relayStarting())) {
+            client.tap(null);
+            b.tap(null);
+        }
+        Relay rl = new Relay(client, b, limits.proxyTimeout(), limits.halfCloseTimeout(), listener.relayBufferSize(),
+                watchdog).meter(meters.up::inc, meters.down::inc);
+        relay = rl;
+        Relay.Result r = rl.run(Thread.currentThread().getName());
         up += r.clientToBackend();
         down += r.backendToClient();
         outcome = switch (r.end()) {
@@ -305,6 +367,17 @@ public final class LiveSession implements Session {
                 + " ms=" + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
                 + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
     }
+
+    /** What the admin's session list shows; any thread. */
+    public SessionInfo info() {
+        Relay r = relay;
+        return new SessionInfo(sessionId(), listener.protocol().id(), listener.name(), Addresses.hostPort(clientAddress),
+                user, login.backendName(), since, r == null ? "login" : "relay",
+                r == null ? 0 : r.bytesUp(), r == null ? 0 : r.bytesDown());
+    }
+
+    /** The login name, or "-" before one was given; any thread. */
+    public String user() { return user; }
 
     /** Closes both sockets and wakes the session's thread if it sleeps; safe from any thread. */
     public void closeAll() {

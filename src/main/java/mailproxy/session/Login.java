@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.guard.Guard;
@@ -18,6 +19,7 @@ import mailproxy.route.Target;
 import mailproxy.sasl.Credentials;
 import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsHandshakeException;
+import mailproxy.trace.SessionTrace;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LogSafe;
 import mailproxy.wire.ProxyHeaderWriter;
@@ -42,10 +44,12 @@ final class Login {
     private int attempts;
     /** This attempt's credentials while they may still fail (password logins only), else null. */
     private Credentials failed;
+    /** This attempt's credentials (for the audit line and the login counters). */
+    private Credentials current;
     private volatile Connection backend;
     /** The pool server of {@link #backend}, counted in its active sessions until released. */
     private final AtomicReference<PoolServer> server = new AtomicReference<>();
-    private String backendName = "-";
+    private volatile String backendName = "-";
 
     Login(LiveSession session, Router router, Guard guard, Watchdog watchdog) {
         this.session = session;
@@ -59,6 +63,7 @@ final class Login {
     Next attempt(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin protocol)
             throws IOException, InterruptedException {
         attempts++;
+        current = c;
         session.user(c.user());
         Protocol p = session.listener().protocol();
         LoginRequest request = new LoginRequest(p, c.method(), c.user(), c.secret(), c.salt(), attempts,
@@ -67,19 +72,26 @@ final class Login {
         // MX mode's "none" is no password: nothing to guess, nothing to throttle
         boolean password = !c.method().equals("none");
         if (password && !guard.available()) {
+            session.meters().guard[SessionMeters.STATE_UNAVAILABLE].inc();
+            audit(Audit.NOT_ASKED, SessionMeters.ERROR, Outcome.STATE_UNAVAILABLE, null);
             protocol.unavailable();
             session.outcome(Outcome.STATE_UNAVAILABLE);
             return Next.CLOSE;
         }
         if (password && guard.blocked(ip)) {
+            session.meters().guard[SessionMeters.BLOCKED].inc();
+            audit(Audit.NOT_ASKED, SessionMeters.FAILED, Outcome.BLOCKED, null);
             protocol.rejected(BLOCKED);
             session.outcome(Outcome.BLOCKED);
             return Next.CLOSE;
         }
         this.failed = password ? c : null;
+        long asked = System.nanoTime();
         Route route = router.route(request);
+        session.meters().router.observe(SessionMeters.seconds(System.nanoTime() - asked));
         switch (route) {
             case Route.Reject r -> {
+                audit(Audit.REJECT, SessionMeters.FAILED, Outcome.REJECTED, r.message());
                 throttle();
                 if (r.retryAfter() != null) {
                     session.sleep(r.retryAfter());
@@ -92,6 +104,7 @@ final class Login {
             }
             case Route.Unavailable u -> {
                 log.warn("no route for {}: {}", LogSafe.text(request.user()), u.reason());
+                audit(Audit.UNAVAILABLE, SessionMeters.ERROR, Outcome.ROUTER_UNAVAILABLE, null);
                 protocol.unavailable();
                 session.outcome(Outcome.ROUTER_UNAVAILABLE);
                 return Next.CLOSE;
@@ -113,18 +126,22 @@ final class Login {
         List<PoolServer> candidates = ok.pool().candidates(routingKey, p);
         if (candidates.isEmpty()) {
             log.warn("pool {} has no server for {} that takes new sessions", ok.pool().name(), p.id());
+            audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_UNREACHABLE, null);
             protocol.unavailable();
             session.outcome(Outcome.BACKEND_UNREACHABLE);
             return Next.CLOSE;
         }
         Outcome failure = Outcome.BACKEND_UNREACHABLE;
+        DistributionDataPoint[] latency = session.meters().pool(ok.pool().name());
         for (PoolServer server : candidates) {
             Target target = server.target(p);
             Connection b;
             server.connected();
             this.server.set(server);
+            long started = System.nanoTime();
             try {
                 b = connect(target);
+                latency[0].observe(SessionMeters.seconds(System.nanoTime() - started));
             } catch (TlsHandshakeException e) {
                 failed(server, p, target, "TLS handshake failed: " + e.getMessage());
                 failure = Outcome.BACKEND_TLS_FAILED;
@@ -136,8 +153,9 @@ final class Login {
                 failed(server, p, target, e.toString());
                 continue;
             }
-            return login(b, server, target, ok, protocol);
+            return login(b, server, target, ok, protocol, latency);
         }
+        audit(Audit.OK, SessionMeters.ERROR, failure, null);
         protocol.unavailable();
         session.outcome(failure);
         return Next.CLOSE;
@@ -152,7 +170,10 @@ final class Login {
         Credentials c = failed;
         if (c == null) return;
         Duration d = guard.delayBeforeFailureReply(session.clientAddress().getAddress(), c.user(), c.secret());
-        if (!d.isZero()) session.sleep(d);
+        if (!d.isZero()) {
+            session.meters().guard[SessionMeters.THROTTLED].inc();
+            session.sleep(d);
+        }
     }
 
     private void failed(PoolServer server, Protocol p, Target target, String reason) {
@@ -161,14 +182,22 @@ final class Login {
         closeBackend();
     }
 
-    private Next login(Connection b, PoolServer server, Target target, Route.Ok ok, BackendLogin protocol)
-            throws IOException, InterruptedException {
+    private Next login(Connection b, PoolServer server, Target target, Route.Ok ok, BackendLogin protocol,
+                       DistributionDataPoint[] latency) throws IOException, InterruptedException {
         BackendLogin.Result result;
+        long started = System.nanoTime();
         try {
             result = protocol.login(b, target, ok, this::upgrade);
         } catch (IOException e) {
             result = new BackendLogin.Result.Broken(e.toString());
         }
+        latency[1].observe(SessionMeters.seconds(System.nanoTime() - started));
+        SessionTrace trace = session.trace();
+        if (trace != null) trace.event("backend", "login " + switch (result) {
+            case BackendLogin.Result.Accepted a -> "accepted";
+            case BackendLogin.Result.Refused r -> "refused";
+            case BackendLogin.Result.Broken br -> "broken: " + br.reason();
+        });
         switch (result) {
             case BackendLogin.Result.Accepted a -> {
                 server.succeeded(session.listener().protocol());
@@ -178,6 +207,8 @@ final class Login {
                     guard.loginSucceeded(ip, failed.user());
                     Guard.Permit place = guard.admitUser(ip, failed.user());
                     if (!place.ok()) {
+                        session.meters().guard[SessionMeters.TOO_MANY_SESSIONS].inc();
+                        audit(Audit.OK, SessionMeters.FAILED, Outcome.TOO_MANY_SESSIONS, null);
                         closeBackend();
                         session.client().write(session.replies().tooManySessions());
                         session.outcome(Outcome.TOO_MANY_SESSIONS);
@@ -185,11 +216,13 @@ final class Login {
                     }
                     session.holdUserPermit(place);
                 }
+                audit(Audit.OK, SessionMeters.SUCCESS, null, null);
                 session.client().write(a.replyToClient());
                 session.relayAfterReturn(b);
                 return Next.RELAY;
             }
             case BackendLogin.Result.Refused r -> {
+                audit(Audit.OK, SessionMeters.FAILED, Outcome.BACKEND_REFUSED, null);
                 closeBackend();
                 throttle();
                 session.client().write(r.replyToClient());
@@ -198,6 +231,7 @@ final class Login {
             }
             case BackendLogin.Result.Broken br -> {
                 log.warn("backend {} failed during login: {}", target, br.reason());
+                audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_FAILED, null);
                 server.failed(session.listener().protocol(), "broken login: " + br.reason());
                 closeBackend();
                 protocol.unavailable();
@@ -217,6 +251,8 @@ final class Login {
     private Connection connect(Target target) throws IOException {
         backendName = target.toString();
         Protocol p = session.listener().protocol();
+        SessionTrace trace = session.trace();
+        if (trace != null) trace.backendConnect(backendName);
         Connection c = BackendDialer.connect(target, session.limits().connectTimeout(), session.limits().backendTimeout());
         backend = c;
         c.watchWrites(watchdog, session.limits().backendTimeout());
@@ -224,6 +260,12 @@ final class Login {
             case V1 -> c.write(ProxyHeaderWriter.v1(session.clientAddress(), session.localAddress()));
             case V2 -> c.write(ProxyHeaderWriter.v2(session.clientAddress(), session.localAddress()));
             case OFF -> { }
+        }
+        if (trace != null) {
+            if (target.options().proxyProtocol(p) != Backend.ProxyProtocol.OFF) {
+                trace.event("backend", "PROXY " + target.options().proxyProtocol(p) + " header sent");
+            }
+            c.tap(trace.backend());
         }
         if (target.options().tls(p) == Backend.Tls.IMPLICIT) upgrade(c, target);
         Duration greeting = session.limits().greetingTimeout();
@@ -241,7 +283,27 @@ final class Login {
         TlsClient tlsClient = target.options().tlsClient();
         if (tlsClient == null) throw new IOException("backend " + target + " has TLS but no TLS client settings");
         c.discardBuffered();
-        c.replaceSocket(tlsClient.handshake(c.socket(), session.limits().backendTimeout()));
+        try {
+            c.replaceSocket(tlsClient.handshake(c.socket(), session.limits().backendTimeout()));
+        } catch (TlsHandshakeException e) {
+            session.meters().backendTlsFailed.inc();
+            throw e;
+        }
+        session.meters().backendTlsOk.inc();
+        SessionTrace trace = session.trace();
+        if (trace != null) trace.event("backend", "TLS established");
+    }
+
+    /**
+     * The audit line of this attempt and its login counter. {@code reason} null for a
+     * success; {@code message} is what a router said to the client.
+     */
+    private void audit(String verdict, int result, Outcome reason, String message) {
+        Credentials c = current;
+        String mechanism = c == null ? "-" : c.method();
+        session.meters().login(mechanism, result);
+        Audit.attempt(session, c == null ? null : c.user(), mechanism, verdict,
+                verdict.equals(Audit.OK) ? backendName : null, result, reason == null ? null : reason.toString(), message);
     }
 
     /**

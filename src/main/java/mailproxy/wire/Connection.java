@@ -50,6 +50,34 @@ public final class Connection implements Closeable {
     /** System.nanoTime() when the write in progress began, or 0 when none is. */
     private volatile long writingSince;
     private volatile boolean writeStalled;
+    /**
+     * What watches this connection's traffic (the protocol trace), or null: then every
+     * read and write costs one null check more, nothing else. Set by the session's thread
+     * before the traffic it should see; the relay's second thread starts after.
+     */
+    private Tap tap;
+
+    /**
+     * Sees the lines, literals and writes of a connection (mailproxy.trace). Called on the
+     * thread doing the I/O; must not throw, must not block for long.
+     */
+    public interface Tap {
+        /** A line was read (without its line end). */
+        void lineRead(String line);
+
+        /** {@code length} bytes of an IMAP literal were read (their content is never shown). */
+        void literalRead(int length);
+
+        /** These bytes are about to be written. */
+        void written(byte[] b, int off, int len);
+
+        /**
+         * The relay read these bytes from this connection.
+         *
+         * @return false when the tap wants no more relayed bytes (the relay then stops asking)
+         */
+        boolean relayed(byte[] b, int off, int len);
+    }
 
     /** @param initialBuffer first size of the read buffer; it grows as long lines need. */
     public Connection(Socket socket, int initialBuffer) throws IOException {
@@ -74,6 +102,12 @@ public final class Connection implements Closeable {
     }
 
     public Socket socket() { return socket; }
+
+    /** Starts (or with null stops) showing this connection's traffic to {@code t}. */
+    public void tap(Tap t) { this.tap = t; }
+
+    /** The tap in place, or null. */
+    public Tap tap() { return tap; }
 
     public InetSocketAddress remote() { return remote; }
 
@@ -120,6 +154,7 @@ public final class Connection implements Closeable {
                     if (end > pos && buf[end - 1] == '\r') end--;
                     String line = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
                     pos = i + 1;
+                    if (tap != null) tap.lineRead(line);
                     return line;
                 }
             }
@@ -160,6 +195,7 @@ public final class Connection implements Closeable {
             pos += k;
             got += k;
         }
+        if (tap != null) tap.literalRead(n);
         return result;
     }
 
@@ -226,6 +262,7 @@ public final class Connection implements Closeable {
      * the write timeout is ended by the watchdog closing the socket (then this throws).
      */
     public void write(byte[] b, int off, int len) throws IOException {
+        if (tap != null) tap.written(b, off, len);
         writingSince = System.nanoTime() | 1; // never 0, which means "not writing"
         try {
             out.write(b, off, len);

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * Copies bytes both ways between a logged-in client and its backend until one side ends.
@@ -58,6 +59,8 @@ public final class Relay {
     private final CountDownLatch downDone = new CountDownLatch(1);
     private final Duration halfCloseTimeout;
     private final Watchdog sweeper;
+    private LongConsumer upMeter;
+    private LongConsumer downMeter;
     private volatile End upEnd;
     private volatile boolean expired;
 
@@ -71,6 +74,22 @@ public final class Relay {
         this.bufferSize = bufferSize;
     }
 
+    /**
+     * Where each direction also counts its bytes as they pass (metrics); set before
+     * {@link #run}. One call per read: a byte count, no lookup.
+     */
+    public Relay meter(LongConsumer clientToBackend, LongConsumer backendToClient) {
+        this.upMeter = clientToBackend;
+        this.downMeter = backendToClient;
+        return this;
+    }
+
+    /** Bytes carried from the client to the backend so far (any thread). */
+    public long bytesUp() { return upBytes.get(); }
+
+    /** Bytes carried from the backend to the client so far (any thread). */
+    public long bytesDown() { return downBytes.get(); }
+
     /** Runs until both directions have ended; never throws for network trouble. */
     public Result run(String threadName) {
         byte[] early = client.takeBuffered();
@@ -80,8 +99,14 @@ public final class Relay {
         try {
             client.watchWrites(sweeper, Duration.ofNanos(idleNanos));
             backend.watchWrites(sweeper, Duration.ofNanos(idleNanos));
-            if (early.length > 0) backend.write(early);
-            if (earlyReplies.length > 0) client.write(earlyReplies);
+            if (early.length > 0) {
+                show(client, early);
+                backend.write(early);
+            }
+            if (earlyReplies.length > 0) {
+                show(backend, earlyReplies);
+                client.write(earlyReplies);
+            }
             client.noReadTimeout();
             backend.noReadTimeout();
         } catch (IOException e) {
@@ -90,11 +115,13 @@ public final class Relay {
         }
         upBytes.addAndGet(early.length);
         downBytes.addAndGet(earlyReplies.length);
+        if (upMeter != null) upMeter.accept(early.length);
+        if (downMeter != null) downMeter.accept(earlyReplies.length);
         sweeper.add(this);
         Thread up = Thread.ofVirtual().name(threadName + " up").start(this::clientToBackend);
         End end;
         try {
-            pump(backend.input(), client, downBytes);
+            pump(backend, client, downBytes, downMeter);
             end = upEnd == null ? End.BACKEND_CLOSED : End.CLIENT_CLOSED;
         } catch (IOException e) {
             end = expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : upEnd == null ? End.BACKEND_ERROR : upEnd;
@@ -117,7 +144,7 @@ public final class Relay {
 
     private void clientToBackend() {
         try {
-            pump(client.input(), backend, upBytes);
+            pump(client, backend, upBytes, upMeter);
             upEnd = End.CLIENT_CLOSED;
             halfClose(backend.socket());
             // The backend may still answer (a LOGOUT's BYE), but one that keeps its side
@@ -141,18 +168,28 @@ public final class Relay {
      * DATA), and drops it again once reads come back small: the big buffer lives only
      * while bytes are flowing.
      */
-    private void pump(InputStream from, Connection to, AtomicLong counter) throws IOException {
+    private void pump(Connection source, Connection to, AtomicLong counter, LongConsumer meter) throws IOException {
+        InputStream from = source.input();
+        Connection.Tap tap = source.tap();
         byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
         byte[] buf = small;
         while (true) {
             int n = from.read(buf);
             if (n < 0) return;
             lastActivity.set(System.nanoTime());
+            if (tap != null && !tap.relayed(buf, 0, n)) tap = null;
             to.write(buf, 0, n);
             counter.addAndGet(n);
+            if (meter != null) meter.accept(n);
             if (buf == small && n == small.length && bufferSize > small.length) buf = new byte[bufferSize];
             else if (buf != small && n < small.length) buf = small;
         }
+    }
+
+    /** What was sent ahead of the relay, to the trace of the connection it came from. */
+    private static void show(Connection source, byte[] b) {
+        Connection.Tap tap = source.tap();
+        if (tap != null) tap.relayed(b, 0, b.length);
     }
 
     private static void halfClose(Socket s) {

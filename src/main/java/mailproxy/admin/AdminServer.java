@@ -1,0 +1,125 @@
+package mailproxy.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import mailproxy.config.AdminConfig;
+import mailproxy.server.ProxyServer;
+import mailproxy.wire.Addresses;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin listener (mailproxy.admin): metrics, health, the session list and a few
+ * actions over HTTP/1.1, on the JDK's com.sun.net.httpserver with one virtual thread per
+ * exchange. It starts before the proxy's listeners (so /health/ready can say they are
+ * not up yet) and stops after them (so it says "draining" while the proxy stops).
+ * Requests are bounded: the request line by max-request-size, the headers and the time
+ * of one exchange by the JDK server's settings ({@link #bound()}), bodies are not read.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    private final HttpServer http;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Supplier<ProxyServer> server;
+    private final BooleanSupplier reload;
+    private final int maxRequest;
+
+    private AdminServer(HttpServer http, Supplier<ProxyServer> server, BooleanSupplier reload, int maxRequest) {
+        this.http = http;
+        this.server = server;
+        this.reload = reload;
+        this.maxRequest = maxRequest;
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @param server the proxy, or null while it is starting
+     * @param reload re-reads the config file as SIGHUP does; true when the new one is in force
+     */
+    public static AdminServer start(AdminConfig config, Supplier<ProxyServer> server, BooleanSupplier reload)
+            throws IOException {
+        bound();
+        HttpServer http;
+        try {
+            http = HttpServer.create(config.listen(), 64);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + Addresses.hostPort(config.listen()) + " (admin): " + e.getMessage(), e);
+        }
+        AdminServer a = new AdminServer(http, server, reload, config.maxRequestBytes());
+        http.setExecutor(a.threads);
+        http.createContext("/", a::handle);
+        http.start();
+        log.info("admin listening on {}", Addresses.hostPort(a.address()));
+        return a;
+    }
+
+    /**
+     * The JDK server's own bounds, unless the operator set them (-D): 30 s for a request
+     * to arrive and for its answer to be taken, 50 header lines, 8 KB of headers.
+     */
+    private static void bound() {
+        setIfAbsent("sun.net.httpserver.maxReqTime", "30");
+        setIfAbsent("sun.net.httpserver.maxRspTime", "30");
+        setIfAbsent("sun.net.httpserver.maxReqHeaders", "50");
+        setIfAbsent("sun.net.httpserver.maxReqHeaderSize", "8192");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) System.setProperty(key, value);
+    }
+
+    public InetSocketAddress address() { return http.getAddress(); }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String raw = ex.getRequestURI().getRawPath() + "?" + ex.getRequestURI().getRawQuery();
+            if (raw.length() > maxRequest) {
+                send(ex, 414, "request longer than admin.max-request-size\n");
+                return;
+            }
+            Routes.Answer a;
+            try {
+                a = Routes.answer(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), Query.parse(ex.getRequestURI().getRawQuery()),
+                        server.get(), reload);
+            } catch (IllegalArgumentException e) {
+                a = new Routes.Answer(400, e.getMessage() + "\n", Routes.TEXT);
+            }
+            send(ex, a);
+        } catch (IOException | RuntimeException e) {
+            log.debug("admin request failed: {}", e.toString());
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String body) throws IOException {
+        send(ex, new Routes.Answer(status, body, Routes.TEXT));
+    }
+
+    private static void send(HttpExchange ex, Routes.Answer a) throws IOException {
+        byte[] body = a.body() != null ? a.body().getBytes(StandardCharsets.UTF_8) : a.bytes();
+        ex.getResponseHeaders().set("Content-Type", a.contentType());
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.sendResponseHeaders(a.status(), body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    /** Stops listening; exchanges under way get a second to finish. */
+    @Override
+    public void close() {
+        http.stop(1);
+        threads.shutdownNow();
+    }
+}

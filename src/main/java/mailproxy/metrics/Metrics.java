@@ -1,0 +1,130 @@
+package mailproxy.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+import mailproxy.config.Protocol;
+import mailproxy.route.Pool;
+import mailproxy.route.PoolServer;
+
+/**
+ * Every metric the proxy keeps, in one Prometheus registry of its own (not the client's
+ * global default: two proxies in one JVM, as in tests, must not share counters). The
+ * families are built once; a session counts through label children resolved once per
+ * listener and reload (session.SessionMeters), so counting is an add on a striped
+ * counter, with no label lookup. No label carries a user name or anything a client chose:
+ * labels are config names (listener, router, pool, server) and fixed words.
+ */
+public final class Metrics {
+    /** Seconds: 1 ms to 30 s, for router answers, backend connects and logins. */
+    private static final double[] LATENCY = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Gauge sessionsActive;
+    private final Counter sessions;
+    private final Counter logins;
+    private final Histogram router;
+    private final Histogram backendConnect;
+    private final Histogram backendLogin;
+    private final Counter relayBytes;
+    private final Counter guard;
+    private final Counter tls;
+
+    public Metrics() {
+        sessionsActive = Gauge.builder().name("mailproxy_sessions_active")
+                .help("Sessions open now").labelNames("protocol", "listener").register(registry);
+        sessions = Counter.builder().name("mailproxy_sessions")
+                .help("Sessions ended, by how they ended (the outcome= of the session log line)")
+                .labelNames("protocol", "listener", "outcome").register(registry);
+        logins = Counter.builder().name("mailproxy_logins")
+                .help("Login attempts; result: success, failed (wrong credentials, refused, blocked) or error "
+                        + "(router, backend or shared state unavailable)")
+                .labelNames("protocol", "listener", "mechanism", "result").register(registry);
+        router = Histogram.builder().name("mailproxy_router_duration_seconds").unit(Unit.SECONDS)
+                .help("Time a router took to answer a login").labelNames("router")
+                .classicOnly().classicUpperBounds(LATENCY).register(registry);
+        backendConnect = Histogram.builder().name("mailproxy_backend_connect_duration_seconds").unit(Unit.SECONDS)
+                .help("Connecting to a backend server, until its first greeting byte (implicit TLS included)")
+                .labelNames("protocol", "pool").classicOnly().classicUpperBounds(LATENCY).register(registry);
+        backendLogin = Histogram.builder().name("mailproxy_backend_login_duration_seconds").unit(Unit.SECONDS)
+                .help("The backend login dialogue (greeting to its answer)")
+                .labelNames("protocol", "pool").classicOnly().classicUpperBounds(LATENCY).register(registry);
+        relayBytes = Counter.builder().name("mailproxy_relay_bytes")
+                .help("Bytes relayed after login; direction up = client to backend, down = backend to client")
+                .labelNames("protocol", "listener", "direction").register(registry);
+        guard = Counter.builder().name("mailproxy_guard_actions")
+                .help("What the guard did: throttled (a failed login's reply delayed), too-many-connections, "
+                        + "too-many-sessions, blocked, state-unavailable")
+                .labelNames("protocol", "listener", "action").register(registry);
+        tls = Counter.builder().name("mailproxy_tls_handshakes")
+                .help("TLS handshakes; side client (with the mail client) or backend; result ok or failed")
+                .labelNames("protocol", "listener", "side", "result").register(registry);
+    }
+
+    /**
+     * Pool servers up (1) or down (0) per protocol they serve, and their open sessions,
+     * read from {@code pools} at each scrape (the pools in force change with reloads).
+     */
+    public void watchPools(Supplier<Collection<Pool>> pools) {
+        GaugeWithCallback.builder().name("mailproxy_backend_up")
+                .help("1 when a pool server takes new sessions for a protocol (up, not draining), else 0")
+                .labelNames("pool", "server", "protocol")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) {
+                        for (PoolServer s : pool.servers()) {
+                            for (Protocol p : Protocol.values()) {
+                                if (!s.serves(p)) continue;
+                                cb.call(s.up(p) && !s.draining() ? 1 : 0, pool.name(), s.id(), p.id());
+                            }
+                        }
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("mailproxy_backend_sessions")
+                .help("Connections open now to a pool server (logins under way included)")
+                .labelNames("pool", "server")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) {
+                        for (PoolServer s : pool.servers()) cb.call(s.active(), pool.name(), s.id());
+                    }
+                }).register(registry);
+    }
+
+    public Gauge sessionsActive() { return sessionsActive; }
+
+    public Counter sessions() { return sessions; }
+
+    public Counter logins() { return logins; }
+
+    public Histogram router() { return router; }
+
+    public Histogram backendConnect() { return backendConnect; }
+
+    public Histogram backendLogin() { return backendLogin; }
+
+    public Counter relayBytes() { return relayBytes; }
+
+    public Counter guard() { return guard; }
+
+    public Counter tls() { return tls; }
+
+    /** The label values of a guard action, as the metric has them. */
+    public static final List<String> GUARD_ACTIONS =
+            List.of("throttled", "too-many-connections", "too-many-sessions", "blocked", "state-unavailable");
+
+    /** Content-Type of {@link #write}. */
+    public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
+    /** Every metric in the Prometheus text format (version 0.0.4). */
+    public void write(OutputStream out) throws IOException {
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    }
+}

@@ -1,0 +1,55 @@
+package mailproxy.session;
+
+import java.time.Instant;
+import mailproxy.wire.Addresses;
+import mailproxy.wire.LogSafe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One key=value line per login attempt on the logger {@code mailproxy.audit} (nginx logs
+ * its auth failures; this logs every attempt), beside the session's own line:
+ * <pre>
+ * time=2025-06-01T12:00:00.123Z session=1-x3f protocol=imap listener=imap client=127.0.0.1:50122 user=alice mechanism=plain verdict=ok backend=127.0.0.1:3143 result=success
+ * time=... user=alice mechanism=plain verdict=ok backend=127.0.0.1:3143 result=failed reason=backend-refused
+ * </pre>
+ * verdict is the router's: ok, reject, unavailable, or - when it was not asked (the guard
+ * or SASL ended the attempt first). result: success, failed (credentials, refusal, block)
+ * or error (something was unavailable). reason is an outcome word (as in the session
+ * line); message is what a router gave the client. Never a password.
+ */
+final class Audit {
+    static final Logger log = LoggerFactory.getLogger("mailproxy.audit");
+
+    private Audit() {}
+
+    /** Router verdicts as written. */
+    static final String OK = "ok", REJECT = "reject", UNAVAILABLE = "unavailable", NOT_ASKED = "-";
+
+    static void attempt(LiveSession s, String user, String mechanism, String verdict, String backend, int result,
+                        String reason, String message) {
+        if (!log.isInfoEnabled()) return;
+        StringBuilder b = new StringBuilder(200);
+        b.append("time=").append(Instant.now())
+                .append(" session=").append(s.sessionId())
+                .append(" protocol=").append(s.listener().protocol().id())
+                .append(" listener=").append(value(s.listener().name()))
+                .append(" client=").append(Addresses.hostPort(s.clientAddress()))
+                .append(" user=").append(value(user))
+                .append(" mechanism=").append(value(mechanism))
+                .append(" verdict=").append(verdict)
+                .append(" backend=").append(value(backend))
+                .append(" result=").append(result == SessionMeters.SUCCESS ? "success" : result == SessionMeters.FAILED ? "failed" : "error");
+        if (reason != null) b.append(" reason=").append(value(reason));
+        if (message != null) b.append(" message=").append(value(message));
+        log.info(b.toString());
+    }
+
+    /** LogSafe text, in double quotes when it holds a space, a quote or an equals sign. */
+    static String value(String v) {
+        if (v == null || v.isEmpty()) return "-";
+        String t = LogSafe.text(v);
+        if (t.indexOf(' ') < 0 && t.indexOf('"') < 0 && t.indexOf('=') < 0) return t;
+        return '"' + t.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+}

@@ -1,0 +1,81 @@
+package mailproxy.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** What the trace shows of each client-side line: the secrets of every login as ***. */
+class RedactorTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            a1 LOGIN alice secret                  | a1 LOGIN alice ***
+            a1 login alice "se cret"               | a1 login alice ***
+            a1 LOGIN "alice smith" "pw \\" x"       | a1 LOGIN "alice smith" ***
+            a1 LOGIN alice {6}                     | a1 LOGIN alice {6}
+            a1 LOGIN alice {6+}                    | a1 LOGIN alice {6+}
+            a1 LOGIN alice secret {6}              | a1 LOGIN alice ***
+            a1 LOGIN {5}                           | a1 LOGIN {5}
+            a1 LOGIN alice                         | a1 LOGIN alice
+            a1 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA== | a1 AUTHENTICATE PLAIN ***
+            a1 AUTHENTICATE PLAIN                  | a1 AUTHENTICATE PLAIN
+            a1 CAPABILITY                          | a1 CAPABILITY
+            a1 ID ("name" "x")                     | a1 ID ("name" "x")
+            USER alice                             | USER alice
+            PASS secret                            | PASS ***
+            PASS                                   | PASS
+            APOP alice c4c9334bac560ecc979e58001b3e22fb | APOP alice ***
+            AUTH PLAIN AGFsaWNlAHNlY3JldA==        | AUTH PLAIN ***
+            AUTH LOGIN YWxpY2U=                    | AUTH LOGIN ***
+            AUTH XOAUTH2 dXNlcj1h                  | AUTH XOAUTH2 ***
+            AUTHENTICATE "PLAIN" "AGFsaWNlAHNlY3JldA==" | AUTHENTICATE "PLAIN" ***
+            EHLO client.example                    | EHLO client.example
+            XCLIENT ADDR=192.0.2.1 LOGIN=alice     | XCLIENT ADDR=192.0.2.1 LOGIN=alice
+            MAIL FROM:<alice@example.org>          | MAIL FROM:<alice@example.org>
+            """)
+    void oneLine(String line, String shown) {
+        assertEquals(shown, new Redactor().client(line));
+    }
+
+    /** A SASL exchange: every client line is hidden until the server answers with something else than a continuation. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exchanges")
+    void saslExchanges(String name, List<String[]> dialogue) {
+        Redactor r = new Redactor();
+        for (String[] step : dialogue) {
+            if (step[0].equals("C")) assertEquals(step[2], r.client(step[1]), name + ": " + step[1]);
+            else r.server(step[1]);
+        }
+    }
+
+    static List<Object[]> exchanges() {
+        List<Object[]> out = new ArrayList<>();
+        out.add(new Object[] {"SMTP AUTH LOGIN", List.of(
+                c("AUTH LOGIN", "AUTH LOGIN"), s("334 VXNlcm5hbWU6"), c("YWxpY2U=", "***"),
+                s("334 UGFzc3dvcmQ6"), c("c2VjcmV0", "***"), s("235 2.7.0 Authentication successful"),
+                c("MAIL FROM:<a@b>", "MAIL FROM:<a@b>"))});
+        out.add(new Object[] {"IMAP AUTHENTICATE, cancelled", List.of(
+                c("a AUTHENTICATE PLAIN", "a AUTHENTICATE PLAIN"), s("+ "), c("*", "*"),
+                s("a BAD AUTHENTICATE cancelled"), c("a LOGOUT", "a LOGOUT"))});
+        out.add(new Object[] {"POP3 AUTH with an empty challenge", List.of(
+                c("AUTH PLAIN", "AUTH PLAIN"), s("+"), c("AGFsaWNlAHNlY3JldA==", "***"), s("+OK logged in"),
+                c("STAT", "STAT"))});
+        out.add(new Object[] {"POP3 AUTH listing mechanisms", List.of(
+                c("AUTH", "AUTH"), s("+OK"), s("PLAIN"), s("."), c("USER bob", "USER bob"))});
+        out.add(new Object[] {"XOAUTH2 error challenge", List.of(
+                c("AUTH XOAUTH2 dXNlcj1h", "AUTH XOAUTH2 ***"), s("334 eyJzdGF0dXMiOiI0MDEifQ=="), c("", "***"),
+                s("535 5.7.8 failed"), c("QUIT", "QUIT"))});
+        out.add(new Object[] {"ManageSieve challenge", List.of(
+                c("AUTHENTICATE \"PLAIN\"", "AUTHENTICATE \"PLAIN\""), s("\"\""), c("\"AGFsaWNlAHNlY3JldA==\"", "***"),
+                s("OK \"Logged in\""), c("LISTSCRIPTS", "LISTSCRIPTS"))});
+        return out;
+    }
+
+    private static String[] c(String line, String shown) { return new String[] {"C", line, shown}; }
+
+    private static String[] s(String line) { return new String[] {"S", line}; }
+}

@@ -1,0 +1,181 @@
+package mailproxy.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import mailproxy.testing.FakeMail;
+import mailproxy.testing.LogCapture;
+import mailproxy.testing.RawClient;
+import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.TestProxy;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trace of known sessions, line by line (ids, times and ports taken out): both legs,
+ * C: and S: the right way round, and no secret anywhere in the log.
+ */
+class TraceTranscriptTest {
+    /** "1-x3f 12:00:01.234 rest" after the logger's own prefix. */
+    private static final Pattern TRACE = Pattern.compile(" trace - (\\S+) \\d\\d:\\d\\d:\\d\\d\\.\\d{3} (.*)$");
+
+    private static String config(int backend, String extra) {
+        return """
+                mailproxy {
+                  server-name = "trace.test"
+                  backends { store { host = "127.0.0.1", imap { port = %d } } }
+                  routers { r { type = static, default = store } }
+                  listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0" %s } ]
+                }
+                """.formatted(backend, extra);
+    }
+
+    /** The trace lines of the session whose trace mentions {@code needle}, without id and time, ports as PORT. */
+    static List<String> trace(String log, String needle) {
+        List<String> all = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (String line : log.split("\n")) {
+            Matcher m = TRACE.matcher(line);
+            if (!m.find()) continue;
+            all.add(m.group(1) + " " + m.group(2));
+            if (m.group(2).contains(needle) && !ids.contains(m.group(1))) ids.add(m.group(1));
+        }
+        List<String> out = new ArrayList<>();
+        if (ids.isEmpty()) return out;
+        for (String l : all) {
+            if (l.startsWith(ids.get(0) + " ")) out.add(l.substring(ids.get(0).length() + 1).replaceAll(":\\d{2,5}\\b", ":PORT"));
+        }
+        return out;
+    }
+
+    @Test
+    void imapLoginWithALiteralPasswordARetryAndLogout() throws Exception {
+        try (LogCapture log = new LogCapture();
+             ScriptedServer backend = FakeMail.imap("secret");
+             TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true"));
+             RawClient c = RawClient.connect(proxy.port("imap"))) {
+            c.expect("* OK");
+            c.line("a0 LOGIN alice wrongpw");
+            c.expect("a0 NO");
+            c.line("a1 LOGIN alice {6}");
+            c.expect("+ ");
+            c.line("secret");
+            c.expect("a1 OK");
+            c.line("a2 LOGOUT");
+            c.expect("* BYE");
+            c.expect("a2 OK");
+            log.awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
+            List<String> expected = List.of(
+                    "client -- imap session on listener imap (traced: listener imap)",
+                    "client -- from 127.0.0.1:PORT",
+                    "client S: * OK [CAPABILITY IMAP4rev1 LITERAL+ ID SASL-IR AUTH=PLAIN AUTH=LOGIN] trace.test IMAP proxy ready",
+                    "client C: a0 LOGIN alice ***",
+                    "backend -- connecting to 127.0.0.1:PORT",
+                    "backend S: " + FakeMail.IMAP_GREETING,
+                    "backend C: mp1 LOGIN {5+}",
+                    "backend C: *** {7+}",
+                    "backend C: ***",
+                    "backend S: mp1 NO [AUTHENTICATIONFAILED] fake says no",
+                    "backend -- login refused",
+                    "client S: a0 NO [AUTHENTICATIONFAILED] fake says no",
+                    "client C: a1 LOGIN alice {6}",
+                    "client S: + Ready for literal data",
+                    "client C: ***",
+                    "backend -- connecting to 127.0.0.1:PORT",
+                    "backend S: " + FakeMail.IMAP_GREETING,
+                    "backend C: mp1 LOGIN {5+}",
+                    "backend C: *** {6+}",
+                    "backend C: ***",
+                    "backend S: mp1 OK [CAPABILITY IMAP4rev1] fake logged in",
+                    "backend -- login accepted",
+                    "client S: a1 OK [CAPABILITY IMAP4rev1] fake logged in",
+                    "relay -- relaying; the trace ends here (trace-relay-bytes = 0)");
+            assertEquals(String.join("\n", expected), String.join("\n", trace(log.text(), "imap session")));
+            assertFalse(log.text().contains("secret"), "a password in the log:\n" + log.text());
+            assertFalse(log.text().contains("wrongpw"), "a password in the log:\n" + log.text());
+        }
+    }
+
+    @Test
+    void saslIrAndAContinuationAreHiddenAndTheRelayShowsItsFirstBytes() throws Exception {
+        String plain = java.util.Base64.getEncoder().encodeToString("\0alice\0secret".getBytes());
+        try (LogCapture log = new LogCapture();
+             ScriptedServer backend = FakeMail.imap("secret");
+             TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true, trace-relay-bytes = 9"));
+             RawClient c = RawClient.connect(proxy.port("imap"))) {
+            c.expect("* OK");
+            c.line("a1 AUTHENTICATE PLAIN");
+            c.expect("+");
+            c.line(plain);
+            c.expect("a1 OK");
+            c.line("a2 NOOP");
+            c.expect("a2 OK");
+            c.line("a3 LOGOUT");
+            c.expect("* BYE");
+            log.awaitLine(Duration.ofSeconds(5), "session ended");
+            log.awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
+            List<String> t = trace(log.text(), "imap session");
+            int auth = t.indexOf("client C: a1 AUTHENTICATE PLAIN");
+            assertTrue(auth > 0, String.join("\n", t));
+            assertEquals(List.of("client C: a1 AUTHENTICATE PLAIN", "client S: + ", "client C: ***"), t.subList(auth, auth + 3));
+            // 9 bytes each way: exactly "a2 NOOP\r\n" up, the first 9 bytes of the answer down
+            int relay = t.indexOf("relay -- relaying; showing the first 9 bytes each way");
+            assertTrue(relay > 0, String.join("\n", t));
+            assertEquals(List.of("relay C: a2 NOOP", "relay -- client side: trace-relay-bytes shown", "relay S: a2 OK NOO",
+                    "relay -- backend side: trace-relay-bytes shown"), t.subList(relay + 1, t.size() - 1));
+            // who closes first after LOGOUT is a race
+            assertTrue(t.get(t.size() - 1).matches("client -- session ended, outcome=(backend|client)-closed"), t.toString());
+            assertFalse(log.text().contains(plain), "the AUTH payload in the log");
+            assertFalse(log.text().contains("secret"), "a password in the log");
+        }
+    }
+
+    @Test
+    void aWatchedUserIsTracedFromTheFirstLineOthersNot() throws Exception {
+        try (LogCapture log = new LogCapture();
+             ScriptedServer backend = FakeMail.imap("secret");
+             TestProxy proxy = TestProxy.start(config(backend.port(), "") + "mailproxy.trace.users = [Alice]\n")) {
+            for (String user : List.of("bob", "alice")) {
+                try (RawClient c = RawClient.connect(proxy.port("imap"))) {
+                    c.expect("* OK");
+                    c.line("a1 CAPABILITY");
+                    c.expect("* CAPABILITY");
+                    c.expect("a1 OK");
+                    c.line("a2 LOGIN " + user + " secret");
+                    c.expect("a2 OK");
+                    c.line("a3 LOGOUT");
+                    c.expect("* BYE");
+                }
+                log.awaitLine(Duration.ofSeconds(5), "user=" + user, "outcome=");
+            }
+            List<String> alice = trace(log.text(), "LOGIN alice");
+            assertEquals("client -- imap session on listener imap", alice.get(0));
+            assertTrue(alice.contains("client C: a1 CAPABILITY"), "the lines before the login are kept: " + alice);
+            assertTrue(alice.contains("client C: a2 LOGIN alice ***"), alice.toString());
+            assertTrue(trace(log.text(), "LOGIN bob").isEmpty(), "bob is not traced:\n" + log.text());
+        }
+    }
+
+    @Test
+    void aClientRangeSwitchedOnAtRunTime() throws Exception {
+        try (LogCapture log = new LogCapture();
+             ScriptedServer backend = FakeMail.imap("secret");
+             TestProxy proxy = TestProxy.start(config(backend.port(), ""))) {
+            proxy.server().trace().client("127.0.0.0/8", true);
+            assertEquals("client 127.0.0.0/8 (admin)\n", proxy.server().trace().describe());
+            try (RawClient c = RawClient.connect(proxy.port("imap"))) {
+                c.expect("* OK");
+                c.line("a1 LOGOUT");
+                c.expect("* BYE");
+            }
+            log.awaitLine(Duration.ofSeconds(5), "traced: client switched on by the admin");
+            proxy.server().trace().client("127.0.0.0/8", false);
+            assertEquals("", proxy.server().trace().describe());
+        }
+    }
+}

@@ -81,12 +81,15 @@ final class ImapBackendLogin implements BackendLogin {
             }
             caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
         }
-        if (options != null && options.sendId()) {
+        // ID is an extension (RFC 2971): not sent to a server whose capabilities are known
+        // and lack it, and a server that refuses it (BAD/NO) is logged in without it, since
+        // send-id is on by default and must be harmless wherever it is not understood
+        if (options != null && options.sendId() && (caps.isEmpty() || caps.contains("ID"))) {
             String tag = nextTag();
             b.write(tag + " ID " + idParams() + "\r\n");
             String done = r.until(tag, new StringBuilder());
             if (done == null) return new Result.Broken("closed after ID");
-            if (done.startsWith("+") || !status(tag, done).startsWith("OK")) return new Result.Broken("ID refused: " + LogSafe.backendLine(done));
+            if (done.startsWith("+")) return new Result.Broken("unexpected continuation after ID: " + LogSafe.backendLine(done));
         }
         String user = route.user();
         String pass = route.password();

@@ -327,12 +327,6 @@ class ImapBackendLoginTest {
     /** Backends that cannot take the login: each is a temporary failure for the client, then BYE and close. */
     static Stream<Arguments> unusableBackends() {
         return Stream.of(
-                arguments("backendRefusingIdIsUnavailable", (ScriptedServer.Script) peer -> {
-                    peer.line("* OK [CAPABILITY IMAP4rev1] no ID here");
-                    peer.readLine();
-                    peer.line("mp1 BAD Unknown command");
-                    peer.closedByPeer();
-                }, ", send-id = true", ""),
                 arguments("backendGreetingByeIsUnavailable",
                         (ScriptedServer.Script) peer -> peer.line("* BYE Too many connections"), "", ""),
                 arguments("slowBackendIsUnavailableAfterTheBackendTimeout",

@@ -1,22 +1,16 @@
 package mailproxy.session;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
-import mailproxy.route.BackendDialer;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.PoolServer;
 import mailproxy.route.Route;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
-import mailproxy.tls.TlsClient;
 import mailproxy.wire.Connection;
-import mailproxy.wire.ProxyHeaderWriter;
-import mailproxy.wire.Watchdog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,14 +26,14 @@ public final class Backends {
 
     private final LiveSession session;
     private final Router router;
-    private final Watchdog watchdog;
+    private final BackendConnector connector;
     private final Set<Opened> open = ConcurrentHashMap.newKeySet();
     private int requests;
 
-    Backends(LiveSession session, Router router, Watchdog watchdog) {
+    Backends(LiveSession session, Router router, BackendConnector connector) {
         this.session = session;
         this.router = router;
-        this.watchdog = watchdog;
+        this.connector = connector;
     }
 
     /**
@@ -66,18 +60,7 @@ public final class Backends {
         Opened o = new Opened(server, target, p);
         open.add(o);
         try {
-            Connection c = BackendDialer.connect(target, session.limits().connectTimeout(), session.limits().backendTimeout());
-            o.connection = c;
-            c.watchWrites(watchdog, session.limits().backendTimeout());
-            switch (target.options().proxyProtocol(p)) {
-                case V1 -> c.write(ProxyHeaderWriter.v1(session.clientAddress(), session.localAddress()));
-                case V2 -> c.write(ProxyHeaderWriter.v2(session.clientAddress(), session.localAddress()));
-                case OFF -> { }
-            }
-            if (target.options().tls(p) == Backend.Tls.IMPLICIT) upgrade(c, target);
-            Duration greeting = session.limits().greetingTimeout();
-            if (greeting.compareTo(session.limits().backendTimeout()) > 0) greeting = session.limits().backendTimeout();
-            c.awaitInput(greeting, session.limits().backendTimeout());
+            connector.open(target, c -> o.connection = c);
             return o;
         } catch (IOException | RuntimeException e) {
             o.failed(e.toString());
@@ -88,10 +71,7 @@ public final class Backends {
 
     /** TLS on a backend connection (implicit, or after its STARTTLS go-ahead); what it sent ahead is dropped. */
     public void upgrade(Connection c, Target target) throws IOException {
-        TlsClient tlsClient = target.options().tlsClient();
-        if (tlsClient == null) throw new IOException("backend " + target + " has TLS but no TLS client settings");
-        c.discardBuffered();
-        c.replaceSocket(tlsClient.handshake(c.socket(), session.limits().backendTimeout()));
+        connector.upgrade(c, target);
     }
 
     /** Closes every connection still open (the session's end, a stopping server); any thread. */

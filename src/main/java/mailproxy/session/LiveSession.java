@@ -28,7 +28,6 @@ import mailproxy.wire.Connection;
 import mailproxy.wire.LineTooLongException;
 import mailproxy.wire.LogSafe;
 import mailproxy.wire.ProxyHeader;
-import mailproxy.wire.ProxyHeaderException;
 import mailproxy.wire.Relay;
 import mailproxy.wire.Watchdog;
 import org.slf4j.Logger;
@@ -95,8 +94,9 @@ public final class LiveSession implements Session {
         this.localAddress = client.local();
         this.client = client;
         this.watchdog = watchdog;
-        this.login = new Login(this, router, guard, watchdog);
-        this.backends = new Backends(this, router, watchdog);
+        BackendConnector connector = new BackendConnector(this, watchdog);
+        this.login = new Login(this, router, guard, connector);
+        this.backends = new Backends(this, router, connector);
     }
 
     /**
@@ -177,27 +177,14 @@ public final class LiveSession implements Session {
         }
     }
 
-    /**
-     * PROXY protocol (HAProxy's proxy-protocol.txt): a header first, before TLS and before
-     * the greeting, and only from a trusted balancer; its source becomes the client address
-     * everywhere (log, router, XCLIENT, IMAP ID). LOCAL (the balancer's own health check)
-     * and UNKNOWN keep the socket's addresses. False when the connection must be closed
-     * without a word: an untrusted peer, or no valid header.
-     */
+    /** False when the connection must be closed without a word (see {@link ProxyHeaderStep}). */
     private boolean proxyHeader() {
-        InetSocketAddress peer = client.remote();
-        if (!listener.trustedProxies().contains(peer.getAddress())) {
-            outcome = Outcome.UNTRUSTED_PROXY;
-            log.info("{} is not in trusted-proxies of listener {}: closed", Addresses.hostPort(peer), listener.name());
+        ProxyHeaderStep.Result r = ProxyHeaderStep.read(client, listener, limits.timeout());
+        if (r.refused() != null) {
+            outcome = r.refused();
             return false;
         }
-        try {
-            proxyHeader = ProxyHeader.read(client.socket(), limits.timeout());
-        } catch (ProxyHeaderException e) {
-            outcome = Outcome.BAD_PROXY_HEADER;
-            log.info("PROXY header from {} on listener {}: {}", Addresses.hostPort(peer), listener.name(), e.getMessage());
-            return false;
-        }
+        proxyHeader = r.header();
         if (proxyHeader.hasAddresses()) {
             clientAddress = proxyHeader.source();
             localAddress = proxyHeader.destination();
@@ -346,15 +333,7 @@ public final class LiveSession implements Session {
         Relay.Result r = rl.run(Thread.currentThread().getName());
         up += r.clientToBackend();
         down += r.backendToClient();
-        outcome = switch (r.end()) {
-            case BACKEND_CLOSED -> Outcome.BACKEND_CLOSED;
-            case CLIENT_CLOSED -> Outcome.CLIENT_CLOSED;
-            case IDLE_TIMEOUT -> Outcome.IDLE_TIMEOUT;
-            case WRITE_STALLED -> Outcome.WRITE_STALLED;
-            case BACKEND_ERROR -> Outcome.BACKEND_ERROR;
-            case CLIENT_ERROR -> Outcome.CLIENT_ERROR;
-            case RELAY_ERROR -> Outcome.RELAY_ERROR;
-        };
+        outcome = Outcome.of(r.end());
     }
 
     // ---- for the server

@@ -10,20 +10,16 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.guard.Guard;
-import mailproxy.route.BackendDialer;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.PoolServer;
 import mailproxy.route.Route;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
 import mailproxy.sasl.Credentials;
-import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsHandshakeException;
 import mailproxy.trace.SessionTrace;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LogSafe;
-import mailproxy.wire.ProxyHeaderWriter;
-import mailproxy.wire.Watchdog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +36,7 @@ final class Login {
     private final LiveSession session;
     private final Router router;
     private final Guard guard;
-    private final Watchdog watchdog;
+    private final BackendConnector connector;
     private int attempts;
     /** This attempt's credentials while they may still fail (password logins only), else null. */
     private Credentials failed;
@@ -51,11 +47,11 @@ final class Login {
     private final AtomicReference<PoolServer> server = new AtomicReference<>();
     private volatile String backendName = "-";
 
-    Login(LiveSession session, Router router, Guard guard, Watchdog watchdog) {
+    Login(LiveSession session, Router router, Guard guard, BackendConnector connector) {
         this.session = session;
         this.guard = guard;
         this.router = router;
-        this.watchdog = watchdog;
+        this.connector = connector;
     }
 
     String backendName() { return backendName; }
@@ -241,57 +237,14 @@ final class Login {
         }
     }
 
-    /**
-     * Connects to a backend: TCP, the PROXY header where the backend wants one, TLS first
-     * where it is implicit, then waits for the first byte of the greeting; closed with the
-     * session.
-     *
-     * @throws SocketTimeoutException when the server accepted but sent nothing within greeting-timeout
-     */
+    /** Connects to a backend the session's way ({@link BackendConnector}); closed with the session. */
     private Connection connect(Target target) throws IOException {
         backendName = target.toString();
-        Protocol p = session.listener().protocol();
-        SessionTrace trace = session.trace();
-        if (trace != null) trace.backendConnect(backendName);
-        Connection c = BackendDialer.connect(target, session.limits().connectTimeout(), session.limits().backendTimeout());
-        backend = c;
-        c.watchWrites(watchdog, session.limits().backendTimeout());
-        switch (target.options().proxyProtocol(p)) {
-            case V1 -> c.write(ProxyHeaderWriter.v1(session.clientAddress(), session.localAddress()));
-            case V2 -> c.write(ProxyHeaderWriter.v2(session.clientAddress(), session.localAddress()));
-            case OFF -> { }
-        }
-        if (trace != null) {
-            if (target.options().proxyProtocol(p) != Backend.ProxyProtocol.OFF) {
-                trace.event("backend", "PROXY " + target.options().proxyProtocol(p) + " header sent");
-            }
-            c.tap(trace.backend());
-        }
-        if (target.options().tls(p) == Backend.Tls.IMPLICIT) upgrade(c, target);
-        Duration greeting = session.limits().greetingTimeout();
-        if (greeting.compareTo(session.limits().backendTimeout()) > 0) greeting = session.limits().backendTimeout();
-        c.awaitInput(greeting, session.limits().backendTimeout());
-        return c;
+        return connector.open(target, c -> backend = c);
     }
 
-    /**
-     * TLS on a backend connection: right after connect (implicit) or after the backend's
-     * STARTTLS/STLS go-ahead. Anything the backend sent beyond its go-ahead is discarded,
-     * for the same reason as on the client side (RFC 3207 §4.2).
-     */
     private void upgrade(Connection c, Target target) throws IOException {
-        TlsClient tlsClient = target.options().tlsClient();
-        if (tlsClient == null) throw new IOException("backend " + target + " has TLS but no TLS client settings");
-        c.discardBuffered();
-        try {
-            c.replaceSocket(tlsClient.handshake(c.socket(), session.limits().backendTimeout()));
-        } catch (TlsHandshakeException e) {
-            session.meters().backendTlsFailed.inc();
-            throw e;
-        }
-        session.meters().backendTlsOk.inc();
-        SessionTrace trace = session.trace();
-        if (trace != null) trace.event("backend", "TLS established");
+        connector.upgrade(c, target);
     }
 
     /**

@@ -72,6 +72,19 @@ public enum Outcome {
 
     private final String logName = name().toLowerCase(Locale.ROOT).replace('_', '-');
 
+    /** How a relay's end reads in the session's log line. */
+    static Outcome of(mailproxy.wire.Relay.End end) {
+        return switch (end) {
+            case BACKEND_CLOSED -> BACKEND_CLOSED;
+            case CLIENT_CLOSED -> CLIENT_CLOSED;
+            case IDLE_TIMEOUT -> IDLE_TIMEOUT;
+            case WRITE_STALLED -> WRITE_STALLED;
+            case BACKEND_ERROR -> BACKEND_ERROR;
+            case CLIENT_ERROR -> CLIENT_ERROR;
+            case RELAY_ERROR -> RELAY_ERROR;
+        };
+    }
+
     /** The name in the session's log line, e.g. {@code client-closed}. */
     @Override
     public String toString() { return logName; }

@@ -2,9 +2,7 @@ package mailproxy.pop3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import mailproxy.testing.FuzzInputs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,21 +20,8 @@ class Pop3CommandFuzzTest {
 
     @Test
     void parseAlwaysReturnsACommand() {
-        long base = FuzzInputs.seed();
-        List<String> failures = new ArrayList<>();
-        for (int i = 0; i < INPUTS && failures.size() < 20; i++) {
-            long seed = FuzzInputs.seed(base, i);
-            String line = FuzzInputs.line("pop3", new Random(seed));
-            try {
-                String bad = check(Pop3Command.parse(line));
-                if (bad != null) failures.add("seed " + seed + ": " + bad);
-            } catch (RuntimeException e) {
-                failures.add("seed " + seed + ": " + e);
-            }
-        }
-        assertEquals(List.of(), failures, "base seed " + base);
+        assertEquals(List.of(), FuzzInputs.lineFailures("pop3", INPUTS, line -> check(Pop3Command.parse(line))));
     }
-
 
     private static String check(Pop3Command c) {
         return switch (c) {

@@ -2,8 +2,10 @@ package mailproxy.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * Seeded inputs for a pre-login parser: random bytes, valid commands mutated (bytes flipped,
@@ -182,5 +184,26 @@ public final class FuzzInputs {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Parses {@code inputs} seeded random lines of {@code protocol} with {@code parseAndCheck}
+     * (null: the value is sound; else what is wrong with it); returns the first 20 problems,
+     * each with the seed that makes it again. An exception is a problem too.
+     */
+    public static List<String> lineFailures(String protocol, int inputs, Function<String, String> parseAndCheck) {
+        long base = seed();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < inputs && failures.size() < 20; i++) {
+            long seed = seed(base, i);
+            try {
+                String bad = parseAndCheck.apply(line(protocol, new Random(seed)));
+                if (bad != null) failures.add("seed " + seed + ": " + bad);
+            } catch (RuntimeException e) {
+                failures.add("seed " + seed + ": " + e);
+            }
+        }
+        if (!failures.isEmpty()) failures.add(0, "base seed " + base);
+        return failures;
     }
 }

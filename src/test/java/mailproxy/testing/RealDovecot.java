@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,8 +130,14 @@ public final class RealDovecot extends RealServer {
 
     /** Kills the server (a crash, as a pool sees it); {@link #restart()} brings it back on the same ports. */
     public void kill() {
-        Procs.readPid(dir.resolve("run/master.pid"))
-                .ifPresent(pid -> Procs.stop(pid, "dovecot", Duration.ofSeconds(5)));
+        Procs.readPid(dir.resolve("run/master.pid")).flatMap(ProcessHandle::of).ifPresent(master -> {
+            // the master and every process it runs (login processes hold the listening
+            // sockets), all at once, and gone before this returns
+            List<ProcessHandle> all = new ArrayList<>(master.descendants().toList());
+            all.add(0, master);
+            all.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle h : all) Procs.awaitGone(h.pid(), Duration.ofSeconds(5));
+        });
     }
 
     /** Starts the server again after {@link #kill()}, same config, ports, users and mail. */
@@ -137,7 +145,28 @@ public final class RealDovecot extends RealServer {
         // the killed master may linger as a zombie (PID 1 of a container need not reap it),
         // and Dovecot takes a live PID in master.pid for a running instance
         Files.deleteIfExists(dir.resolve("run/master.pid"));
+        for (int port : new int[] {ports.imap(), ports.pop3(), ports.lmtp()}) awaitFree(port, Duration.ofSeconds(10));
         startMaster();
+    }
+
+    /** Waits (bounded) until nothing listens on {@code port} any more, so it can be bound again. */
+    private static void awaitFree(int port, Duration limit) throws IOException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new java.net.InetSocketAddress(HOST, port));
+                return;
+            } catch (IOException inUse) {
+                if (System.nanoTime() > deadline) throw new IOException("port " + port + " still in use after " + limit, inUse);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+        }
     }
 
     /** Stops an instance from {@link #startExtra} and deletes its files. */

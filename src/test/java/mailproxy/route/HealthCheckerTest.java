@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
+import mailproxy.testing.LogCapture;
 import mailproxy.testing.ScriptedServer;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +73,7 @@ class HealthCheckerTest {
     @Test
     void greetingServerStaysUpDeadPortAndMuteServerGoDown() throws Exception {
         AtomicBoolean healthy = new AtomicBoolean(true);
-        try (ScriptedServer good = imap(healthy); ScriptedServer silent = mute()) {
+        try (LogCapture log = new LogCapture(); ScriptedServer good = imap(healthy); ScriptedServer silent = mute()) {
             ProxyConfig cfg = config("imap", "interval = 50ms, rise = 2, fall = 2, timeout = 300ms",
                     good.port(), closedPort(), silent.port());
             Pools pools = Pools.start(cfg, null);
@@ -81,17 +82,12 @@ class HealthCheckerTest {
                 PoolServer up = pool.servers().get(0);
                 PoolServer dead = pool.servers().get(1);
                 PoolServer quiet = pool.servers().get(2);
-                String log = PassiveMarkingTest.logOf(() -> {
-                    try {
-                        await("dead port down", () -> !dead.up(Protocol.IMAP));
-                        await("mute server down", () -> !quiet.up(Protocol.IMAP));
-                    } catch (InterruptedException e) {
-                        throw new AssertionError(e);
-                    }
-                });
-                assertTrue(log.contains("pool stores server 127.0.0.1:" + dead.target(Protocol.IMAP).port()
-                        + " imap down: connect refused (2 checks)"), log);
-                assertTrue(log.contains("imap down: no greeting in 300ms (2 checks)"), log);
+                await("dead port down", () -> !dead.up(Protocol.IMAP));
+                await("mute server down", () -> !quiet.up(Protocol.IMAP));
+                // the line is written just after the state changed (outside the server's lock)
+                log.awaitLine(Duration.ofSeconds(5), "pool stores server 127.0.0.1:" + dead.target(Protocol.IMAP).port()
+                        + " imap down: connect refused (2 checks)");
+                log.awaitLine(Duration.ofSeconds(5), "imap down: no greeting in 300ms (2 checks)");
                 await("several checks of the good one", () -> good.accepted() >= 3);
                 assertTrue(up.up(Protocol.IMAP));
                 for (int i = 0; i < 50; i++) {
@@ -116,23 +112,17 @@ class HealthCheckerTest {
     @Test
     void downAfterFallComesBackAfterRise() throws Exception {
         AtomicBoolean healthy = new AtomicBoolean(false);
-        try (ScriptedServer flaky = imap(healthy)) {
+        try (LogCapture log = new LogCapture(); ScriptedServer flaky = imap(healthy)) {
             Pools pools = Pools.start(config("imap", "interval = 30ms, rise = 3, fall = 2, timeout = 1s", flaky.port()), null);
             try {
                 PoolServer s = pools.get("stores").servers().get(0);
                 await("down", () -> !s.up(Protocol.IMAP));
                 assertEquals(1, pools.get("stores").candidates("u", Protocol.IMAP).size(), "none up: tried anyway");
                 int before = pools.checker().completed();
-                String log = PassiveMarkingTest.logOf(() -> {
-                    healthy.set(true);
-                    try {
-                        await("up again", () -> s.up(Protocol.IMAP));
-                    } catch (InterruptedException e) {
-                        throw new AssertionError(e);
-                    }
-                });
+                healthy.set(true);
+                await("up again", () -> s.up(Protocol.IMAP));
                 assertTrue(pools.checker().completed() - before >= 3, "rise = 3 good checks");
-                assertTrue(log.contains("imap up: greeted (3 checks)"), log);
+                log.awaitLine(Duration.ofSeconds(5), "imap up: greeted (3 checks)");
             } finally {
                 pools.close();
             }

@@ -44,7 +44,9 @@ DOVECOT_PID= DOVECOT2_PID= MP_PID= PROXY_JAVA_OPTS=
 
 cleanup() {
   set +e
-  stop_mailproxy; stop_dovecot; stop_pid "${DOVECOT2_PID:-}" 15
+  stop_mailproxy; stop_dovecot
+  # the second server was restarted by the load phase's subshell: its PID is in its pid file
+  [ -f "$W/dovecot2/run/master.pid" ] && stop_pid "$(tr -d ' \n' <"$W/dovecot2/run/master.pid")" 15
   if [ "$KEEP" = yes ]; then say "work folder kept: $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT

@@ -40,10 +40,6 @@ public record LoginRequest(
         this(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, null, null);
     }
 
-    /** This login with the client connection's TLS facts. */
-    public LoginRequest withTls(TlsFacts facts) {
-        return new LoginRequest(protocol, method, user, password, salt, attempt, client, local, sessionId, smtp, facts, proxy);
-    }
 
     /**
      * What a pool's user-hash balances on: the login name, lower-cased; in SMTP MX mode

@@ -27,7 +27,8 @@ public final class Backends {
     private final LiveSession session;
     private final Router router;
     private final BackendConnector connector;
-    private final Set<Opened> open = ConcurrentHashMap.newKeySet();
+    /** Made by the first {@link #open}: most sessions (IMAP, POP3, SMTP) never need it. */
+    private volatile Set<Opened> open;
     private int requests;
 
     Backends(LiveSession session, Router router, BackendConnector connector) {
@@ -58,7 +59,7 @@ public final class Backends {
         Target target = server.target(p);
         server.connected();
         Opened o = new Opened(server, target, p);
-        open.add(o);
+        openSet().add(o);
         try {
             connector.open(target, c -> o.connection = c);
             return o;
@@ -74,9 +75,18 @@ public final class Backends {
         connector.upgrade(c, target);
     }
 
+    /** Only the session's thread opens connections, so only it creates the set. */
+    private Set<Opened> openSet() {
+        Set<Opened> set = open;
+        if (set == null) open = set = ConcurrentHashMap.newKeySet();
+        return set;
+    }
+
     /** Closes every connection still open (the session's end, a stopping server); any thread. */
     void closeAll() {
-        for (Opened o : open) o.close();
+        Set<Opened> set = open;
+        if (set == null) return;
+        for (Opened o : set) o.close();
     }
 
     /** One backend connection opened for this session, counted by its server until closed. */
@@ -112,7 +122,7 @@ public final class Backends {
         @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) return;
-            open.remove(this);
+            open.remove(this); // made by the open() that made this
             Connection c = connection;
             if (c != null) c.close();
             server.released();

@@ -68,6 +68,7 @@ public final class LiveSession implements Session {
     private TlsFacts tls;
     /** The client: the socket's peer, or the original client a trusted PROXY header names. */
     private InetSocketAddress clientAddress;
+    /** The address the client connected to: a trusted PROXY header's, else the socket's when first asked. */
     private InetSocketAddress localAddress;
     /** The PROXY header this connection came with, or null. */
     private ProxyHeader proxyHeader;
@@ -91,7 +92,6 @@ public final class LiveSession implements Session {
         this.listener = listener;
         this.limits = listener.limits();
         this.clientAddress = client.remote();
-        this.localAddress = client.local();
         this.client = client;
         this.watchdog = watchdog;
         BackendConnector connector = new BackendConnector(this, watchdog);
@@ -216,7 +216,10 @@ public final class LiveSession implements Session {
     public InetSocketAddress clientAddress() { return clientAddress; }
 
     @Override
-    public InetSocketAddress localAddress() { return localAddress; }
+    public InetSocketAddress localAddress() {
+        if (localAddress == null) localAddress = client.local(); // a PROXY header may have set it
+        return localAddress;
+    }
 
     /** The PROXY header this connection came with, or null. */
     ProxyHeader proxy() { return proxyHeader; }

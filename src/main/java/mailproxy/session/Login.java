@@ -213,6 +213,9 @@ final class Login {
                     session.holdUserPermit(place);
                 }
                 audit(Audit.OK, SessionMeters.SUCCESS, null, null);
+                // the password is not needed any more: a relayed session does not keep it
+                failed = null;
+                current = null;
                 session.client().write(a.replyToClient());
                 session.relayAfterReturn(b);
                 return Next.RELAY;

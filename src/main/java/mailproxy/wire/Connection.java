@@ -87,9 +87,10 @@ public final class Connection implements Closeable {
 
     private void attach(Socket s) throws IOException {
         this.socket = s;
-        // asked once: each lookup is a getsockname/getpeername system call
+        // asked once: each lookup is a system call (getpeername, getsockname); the local
+        // address only when asked (a backend connection never is)
         this.remote = (InetSocketAddress) s.getRemoteSocketAddress();
-        this.local = (InetSocketAddress) s.getLocalSocketAddress();
+        this.local = null;
         this.in = s.getInputStream();
         this.out = s.getOutputStream();
     }
@@ -111,7 +112,12 @@ public final class Connection implements Closeable {
 
     public InetSocketAddress remote() { return remote; }
 
-    public InetSocketAddress local() { return local; }
+    /** The local address, looked up on the first call; while the socket is open. */
+    public InetSocketAddress local() {
+        InetSocketAddress l = local;
+        if (l == null) local = l = (InetSocketAddress) socket.getLocalSocketAddress();
+        return l;
+    }
 
     /**
      * How long a whole line (or literal) may take to arrive, and one raw read on

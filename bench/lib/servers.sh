@@ -264,7 +264,7 @@ mailproxy {
   backends {
     bench {
       host = "127.0.0.1"
-      imap { port = $DOVECOT_IMAP }
+      imap { port = $DOVECOT_IMAP, send-id = false }
       pop3 { port = $DOVECOT_POP3 }
       smtp { port = $SINK_PORT, auth = none, xclient = false }
     }

@@ -39,33 +39,37 @@ public final class Metrics {
     private final Counter guard;
     private final Counter tls;
 
+    /**
+     * No exemplars (trace ids beside samples, for OpenTelemetry): mailproxy has no traces
+     * to link, and the client's default sampler runs on every increment, a relay read included.
+     */
     public Metrics() {
         sessionsActive = Gauge.builder().name("mailproxy_sessions_active")
                 .help("Sessions open now").labelNames("protocol", "listener").register(registry);
-        sessions = Counter.builder().name("mailproxy_sessions")
+        sessions = Counter.builder().withoutExemplars().name("mailproxy_sessions")
                 .help("Sessions ended, by how they ended (the outcome= of the session log line)")
                 .labelNames("protocol", "listener", "outcome").register(registry);
-        logins = Counter.builder().name("mailproxy_logins")
+        logins = Counter.builder().withoutExemplars().name("mailproxy_logins")
                 .help("Login attempts; result: success, failed (wrong credentials, refused, blocked) or error "
                         + "(router, backend or shared state unavailable)")
                 .labelNames("protocol", "listener", "mechanism", "result").register(registry);
-        router = Histogram.builder().name("mailproxy_router_duration_seconds").unit(Unit.SECONDS)
+        router = Histogram.builder().withoutExemplars().name("mailproxy_router_duration_seconds").unit(Unit.SECONDS)
                 .help("Time a router took to answer a login").labelNames("router")
                 .classicOnly().classicUpperBounds(LATENCY).register(registry);
-        backendConnect = Histogram.builder().name("mailproxy_backend_connect_duration_seconds").unit(Unit.SECONDS)
+        backendConnect = Histogram.builder().withoutExemplars().name("mailproxy_backend_connect_duration_seconds").unit(Unit.SECONDS)
                 .help("Connecting to a backend server, until its first greeting byte (implicit TLS included)")
                 .labelNames("protocol", "pool").classicOnly().classicUpperBounds(LATENCY).register(registry);
-        backendLogin = Histogram.builder().name("mailproxy_backend_login_duration_seconds").unit(Unit.SECONDS)
+        backendLogin = Histogram.builder().withoutExemplars().name("mailproxy_backend_login_duration_seconds").unit(Unit.SECONDS)
                 .help("The backend login dialogue (greeting to its answer)")
                 .labelNames("protocol", "pool").classicOnly().classicUpperBounds(LATENCY).register(registry);
-        relayBytes = Counter.builder().name("mailproxy_relay_bytes")
+        relayBytes = Counter.builder().withoutExemplars().name("mailproxy_relay_bytes")
                 .help("Bytes relayed after login; direction up = client to backend, down = backend to client")
                 .labelNames("protocol", "listener", "direction").register(registry);
-        guard = Counter.builder().name("mailproxy_guard_actions")
+        guard = Counter.builder().withoutExemplars().name("mailproxy_guard_actions")
                 .help("What the guard did: throttled (a failed login's reply delayed), too-many-connections, "
                         + "too-many-sessions, blocked, state-unavailable")
                 .labelNames("protocol", "listener", "action").register(registry);
-        tls = Counter.builder().name("mailproxy_tls_handshakes")
+        tls = Counter.builder().withoutExemplars().name("mailproxy_tls_handshakes")
                 .help("TLS handshakes; side client (with the mail client) or backend; result ok or failed")
                 .labelNames("protocol", "listener", "side", "result").register(registry);
     }

@@ -17,6 +17,16 @@ wait_port() {
   return 1
 }
 
+# wait_backend_quiet PORT SECONDS: until fewer than 100 connections to 127.0.0.1:PORT are open.
+wait_backend_quiet() {
+  local port=$1 limit=$(( $2 * 10 )) i=0
+  while [ $i -lt "$limit" ]; do
+    [ "$(ss -Htn state established "( sport = :$port )" 2>/dev/null | wc -l)" -lt 100 ] && return 0
+    sleep 0.1; i=$((i + 1))
+  done
+  return 1
+}
+
 # stop_pid PID [SECONDS]: SIGTERM, wait, then SIGKILL. Only for processes this run started.
 stop_pid() {
   local pid=$1 limit=$(( ${2:-10} * 10 )) i=0
@@ -246,6 +256,10 @@ mailproxy_tls_keys() {
   grep -Eq '^\s*tls-certificates\s*=' "$TOP/src/main/resources/reference.conf" 2>/dev/null
 }
 
+# Two descriptors per relayed session under the 20,000 open-file limit, with room for the
+# JVM's own (jar, epoll, listeners: ~40): 9,900 held sessions plus a login load of 16.
+MP_MAX_CONNECTIONS=9950
+
 write_mailproxy_conf() {
   local f="$W/mailproxy/mailproxy.conf"
   mkdir -p "$W/mailproxy"
@@ -255,7 +269,7 @@ write_mailproxy_conf() {
 # smtp-sink takes no AUTH: the submission listeners say smtp-trust-unchecked-login.
 mailproxy {
   server-name = "bench.invalid"
-  max-connections = 9900
+  max-connections = $MP_MAX_CONNECTIONS
   limits { proxy-timeout = 1h }
   # The bench's clients are a few loopback addresses: no per-address or per-user limit
   # (the guard's checks still run; its delays only follow failed logins, and there are none).
@@ -305,6 +319,10 @@ stop_mailproxy() { stop_pid "${MP_PID:-}" 15; MP_PID=; }
 
 # ---------- nginx mail proxy: 1 worker, its own prefix; default or 64 KB proxy_buffer ----------
 
+# nginx counts its listening sockets among worker_connections; a relayed session takes two.
+NG_WORKER_CONNECTIONS=19900
+NG_LISTENERS=6
+
 write_nginx_conf() { # NAME BUFFER_LINE
   local d="$W/$1"
   mkdir -p "$d"
@@ -316,7 +334,7 @@ pid $d/nginx.pid;
 error_log $d/error.log warn;
 load_module /usr/lib/nginx/modules/ngx_mail_module.so;
 events {
-  worker_connections 19900;
+  worker_connections $NG_WORKER_CONNECTIONS;
 }
 mail {
   server_name bench.invalid;

@@ -1,0 +1,95 @@
+package loadgen;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The scale scenario's own table: per target, RSS per held session at each checkpoint and
+ * at N, and the login latency with none held, with N held and after their release; then
+ * mailproxy's RSS per session ÷ nginx's and each target's p99 with ÷ without.
+ */
+final class ScaleReport {
+    private ScaleReport() {}
+
+    static String render(List<Result> rs) {
+        StringBuilder b = new StringBuilder();
+        for (boolean tls : new boolean[] {false, true}) {
+            Map<String, Map<String, Result>> byTarget = new LinkedHashMap<>();
+            TreeSet<Integer> holds = new TreeSet<>();
+            int n = -1;
+            for (Result r : rs) {
+                if (r.tls() != tls || !r.scenario().startsWith("scale-")) continue;
+                String phase = r.scenario().substring("scale-".length());
+                byTarget.computeIfAbsent(r.target(), k -> new LinkedHashMap<>()).put(phase, r);
+                if (phase.startsWith("hold-")) holds.add(Integer.parseInt(phase.substring(5)));
+                if (phase.startsWith("login-") && phase.substring(6).matches("[0-9]+") && !phase.equals("login-0")) {
+                    n = Integer.parseInt(phase.substring(6));
+                }
+            }
+            if (byTarget.isEmpty() || n < 0) continue;
+            holds.remove(n);
+            b.append("\nScale (").append(tls ? "tls" : "plain").append("): login load of ")
+                    .append(first(byTarget).concurrency()).append(" at once (connect, LOGIN, SELECT, LOGOUT) "
+                            + "with no session held, then with ").append(String.format(Locale.ROOT, "%,d", n))
+                    .append(" held (LOGIN, SELECT, idle), then after they closed\n\n| target | held");
+            for (int k : holds) b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", k));
+            b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", n))
+                    .append(" | login p50 / p99 ms, none held | with them held | after release"
+                            + " | p99 held ÷ none | p99 after ÷ before | errors |\n|---|--:");
+            b.append("|--:".repeat(holds.size() + 7)).append("|\n");
+            for (var e : byTarget.entrySet()) {
+                Map<String, Result> m = e.getValue();
+                Result top = m.get("hold-" + n);
+                Result none = m.get("login-0");
+                Result with = m.get("login-" + n);
+                Result after = m.get("login-after");
+                long errors = 0;
+                for (Result r : m.values()) errors += r.errors();
+                b.append("| ").append(e.getKey()).append(" | ").append(top == null ? "–" : String.format(Locale.ROOT, "%,d", top.sessions()));
+                for (int k : holds) b.append(" | ").append(rss(m.get("hold-" + k)));
+                b.append(" | ").append(rss(top))
+                        .append(" | ").append(lat(none)).append(" | ").append(lat(with)).append(" | ").append(lat(after))
+                        .append(" | ").append(ratio(with, none)).append(" | ").append(ratio(after, none))
+                        .append(" | ").append(errors).append(" |\n");
+            }
+            Map<String, Result> mp = byTarget.get("mailproxy");
+            Map<String, Result> ng = byTarget.get("nginx");
+            if (mp != null && ng != null) {
+                List<String> parts = new ArrayList<>();
+                for (int k : holds) parts.add(rssRatio(mp.get("hold-" + k), ng.get("hold-" + k), k));
+                parts.add(rssRatio(mp.get("hold-" + n), ng.get("hold-" + n), n));
+                b.append("\nmailproxy ÷ nginx, RSS per held session: ").append(String.join(", ", parts))
+                        .append(" (target ≤ 1). p99 with them held ÷ without: mailproxy ")
+                        .append(ratio(mp.get("login-" + n), mp.get("login-0"))).append(", nginx ")
+                        .append(ratio(ng.get("login-" + n), ng.get("login-0"))).append(" (target ≤ 1.10).\n");
+            }
+        }
+        return b.toString();
+    }
+
+    private static Result first(Map<String, Map<String, Result>> m) {
+        return m.values().iterator().next().values().iterator().next();
+    }
+
+    private static String rss(Result r) {
+        return r == null || r.rssKbPerSession() < 0 ? "–" : String.format(Locale.ROOT, "%.1f", r.rssKbPerSession());
+    }
+
+    private static String lat(Result r) {
+        return r == null ? "–" : String.format(Locale.ROOT, "%.1f / %.1f", r.p50ms(), r.p99ms());
+    }
+
+    private static String ratio(Result a, Result b) {
+        return a == null || b == null || b.p99ms() <= 0 ? "–" : String.format(Locale.ROOT, "%.2f", a.p99ms() / b.p99ms());
+    }
+
+    private static String rssRatio(Result a, Result b, int k) {
+        String v = a == null || b == null || a.rssKbPerSession() < 0 || b.rssKbPerSession() <= 0 ? "–"
+                : String.format(Locale.ROOT, "%.2f", a.rssKbPerSession() / b.rssKbPerSession());
+        return String.format(Locale.ROOT, "%s at %,d", v, k);
+    }
+}

@@ -38,6 +38,7 @@ usage: bench/run.sh [flags]
   --scale N            scale: sessions held while the login load runs again (default 9900, at
                        most 9900; fewer if the proxy cannot hold N plus the login load)
   --login-concurrency C  scale: logins at once in its login load (default 16)
+  --no-scale-control   scale: no second proxy instance (the control) beside the target
   --users N            test accounts in Dovecot (default 200)
   --proxy-java-opts S  JVM flags for mailproxy (default: the launcher's)
   --mailproxy-extra S  HOCON added inside mailproxy { } of the generated config, e.g.
@@ -66,6 +67,7 @@ IDLE_TLS=
 HOLD=3
 SCALE=9900
 LOGIN_CONC=16
+SCALE_CONTROL=yes
 USERS=200
 PROXY_JAVA_OPTS=
 MP_EXTRA=
@@ -91,6 +93,7 @@ while [ $# -gt 0 ]; do
     --hold) HOLD=$2; shift ;;
     --scale) SCALE=$2; shift ;;
     --login-concurrency) LOGIN_CONC=$2; shift ;;
+    --no-scale-control) SCALE_CONTROL=no ;;
     --users) USERS=$2; shift ;;
     --proxy-java-opts) PROXY_JAVA_OPTS=$2; shift ;;
     --mailproxy-extra) MP_EXTRA=$2; shift ;;
@@ -120,11 +123,11 @@ W=$(mktemp -d /tmp/mailproxy-bench.XXXXXX)
 chmod 755 "$W"
 BUILD="$BENCH/.build"
 JAR="$TOP/target/mailproxy.jar"
-DOVECOT_PID= SINK_PID= AUTH_PID= MP_PID= NG_MASTER= NG_WORKER= PROXY_PID=
+DOVECOT_PID= SINK_PID= AUTH_PID= MP_PID= NG_MASTER= NG_WORKER= PROXY_PID= CTL_MP_PID= CTL_NG_MASTER= CTL_PID=0
 
 cleanup() {
   set +e
-  stop_nginx; stop_mailproxy; stop_auth; stop_sink; stop_dovecot
+  stop_control; stop_nginx; stop_mailproxy; stop_auth; stop_sink; stop_dovecot
   if [ "$KEEP" = yes ]; then say "work folder kept: $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -154,8 +157,8 @@ mapfile -t P < <(lg ports 16)
 DOVECOT_IMAP=${P[0]} DOVECOT_IMAPS=${P[1]} DOVECOT_POP3=${P[2]} DOVECOT_POP3S=${P[3]} SINK_PORT=${P[4]}
 MP_IMAP=${P[5]} MP_POP3=${P[6]} MP_SMTP=${P[7]} MP_IMAPS=${P[8]} MP_POP3S=${P[9]} MP_SMTPS=${P[10]}
 NG_IMAP=${P[11]} NG_POP3=${P[12]} NG_SMTP=${P[13]}
-mapfile -t Q < <(lg ports 3)
-NG_IMAPS=${Q[0]} NG_POP3S=${Q[1]} NG_SMTPS=${Q[2]}
+mapfile -t Q < <(lg ports 4)
+NG_IMAPS=${Q[0]} NG_POP3S=${Q[1]} NG_SMTPS=${Q[2]} CTL_IMAP=${Q[3]}
 MP_TLS=no; mailproxy_tls_keys && MP_TLS=yes
 
 log "work folder $W; results in $OUT"
@@ -305,9 +308,14 @@ for run in "${RUNS[@]}"; do
              --sources 4 --seconds "$SECONDS_MEASURED" --warmup "$(awk "BEGIN { print $WARMUP * 2 }")"
              --session-cap "$cap")
       [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] &&
-        args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram" --gc-out "$OUT/mailproxy-scale-histogram.txt") ;;
+        args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram" --gc-out "$OUT/mailproxy-scale-histogram.txt")
+      if [ "$SCALE_CONTROL" = yes ] && [ "$t" != direct ]; then
+        start_control "$t"
+        args+=(--control-connect "127.0.0.1:$CTL_IMAP" --control-pid "$CTL_PID")
+      fi ;;
   esac
   lg run "${args[@]}" 2>&1 | tee -a "$OUT/run.log" >&2 || log "  (load generator failed)"
+  stop_control
   stop_target "$t"
   if [ "$JFR" = yes ] && [ "$t" = mailproxy ] && [ -f "$OUT/jfr/$sc-$tls.jfr" ]; then
     { "$JDK/bin/jfr" view --width 200 cpu-time-hot-methods "$OUT/jfr/$sc-$tls.jfr"

@@ -375,3 +375,43 @@ start_nginx() { # NAME
 }
 
 stop_nginx() { stop_pid "${NG_MASTER:-}" 10; NG_MASTER=; NG_WORKER=; }
+
+# ---------- the scale scenario's control: the same proxy again, IMAP only, on $CTL_IMAP ----------
+# It holds no session; the login load runs against it and the target at the same moment,
+# so the machine's noise hits both alike (see bench/README.md, "Scale").
+
+start_control() { # TARGET -> CTL_PID (the process whose CPU is read)
+  CTL_PID=0
+  case "$1" in
+    mailproxy)
+      # The same config with only the plain IMAP listener, on the control's port.
+      awk -v keep="127.0.0.1:$MP_IMAP\"" '!/\{ protocol = / || index($0, keep)' "$W/mailproxy/mailproxy.conf" |
+        sed "s|127.0.0.1:$MP_IMAP\"|127.0.0.1:$CTL_IMAP\"|" >"$W/mailproxy/control.conf"
+      JAVA_HOME="$JDK" MAILPROXY_JAR="$JAR" MAILPROXY_JAVA_OPTS="$PROXY_JAVA_OPTS" \
+        "$TOP/src/main/sh/mailproxy" --config "$W/mailproxy/control.conf" >>"$W/mailproxy/control.log" 2>&1 &
+      CTL_MP_PID=$!
+      wait_port "$CTL_IMAP" 30 || die "the control mailproxy is not listening; see $W/mailproxy/control.log"
+      CTL_PID=$CTL_MP_PID ;;
+    nginx|nginx-64k)
+      local d="$W/$1-control"
+      mkdir -p "$d"
+      sed -e "/listen 127.0.0.1:$NG_IMAP;/!{/^  server { listen/d}" \
+          -e "s|listen 127.0.0.1:$NG_IMAP;|listen 127.0.0.1:$CTL_IMAP;|" -e "s|$W/$1/|$d/|g" \
+          "$W/$1/nginx.conf" >"$d/nginx.conf"
+      rm -f "$d/nginx.pid"
+      nginx -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" 2>>"$d/error.log" ||
+        die "the control nginx did not start: $(tail -3 "$d/error.log")"
+      wait_port "$CTL_IMAP" 10 || die "the control nginx is not listening; see $d/error.log"
+      CTL_NG_MASTER=$(tr -d ' \n' <"$d/nginx.pid")
+      local i=0
+      while [ "$CTL_PID" = 0 ] && [ $i -lt 50 ]; do
+        CTL_PID=$(pgrep -P "$CTL_NG_MASTER" | head -1); CTL_PID=${CTL_PID:-0}; sleep 0.1; i=$((i + 1))
+      done ;;
+  esac
+}
+
+stop_control() {
+  stop_pid "${CTL_MP_PID:-}" 15; CTL_MP_PID=
+  stop_pid "${CTL_NG_MASTER:-}" 10; CTL_NG_MASTER=
+  CTL_PID=0
+}

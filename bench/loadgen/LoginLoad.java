@@ -24,12 +24,14 @@ final class LoginLoad {
     private final Options o;
     private final AtomicLong seq;
     private final ConcurrentLinkedQueue<String> samples;
+    private final boolean progress;
 
     /** {@code firstSeq}: where this load's account and source numbering starts. */
-    LoginLoad(Options o, long firstSeq, ConcurrentLinkedQueue<String> samples) {
+    LoginLoad(Options o, long firstSeq, ConcurrentLinkedQueue<String> samples, boolean progress) {
         this.o = o;
         this.seq = new AtomicLong(firstSeq);
         this.samples = samples;
+        this.progress = progress;
     }
 
     Phase run(String name, double seconds) throws InterruptedException {
@@ -47,11 +49,11 @@ final class LoginLoad {
             lats.add(lat);
             workers.add(Thread.ofVirtual().start(() -> loop(deadline, lat, done, errors)));
         }
-        Progress p = Progress.start(() -> String.format(Locale.ROOT, "scale %s %s %5.1fs  ok=%d  errors=%d",
+        Progress p = !progress ? null : Progress.start(() -> String.format(Locale.ROOT, "scale %s %s %5.1fs  ok=%d  errors=%d",
                 o.target(), name, (System.nanoTime() - start) / 1e9, done.get(), errors.get()));
         // Every read has a socket timeout; this bound only protects the run from a wedged peer.
         Held.joinAll(workers, deadline + TimeUnit.MILLISECONDS.toNanos(o.timeoutMs() * 2L));
-        p.stop();
+        if (p != null) p.stop();
         double secs = (System.nanoTime() - start) / 1e9;
         long cpu1 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux1 = Proc.cpuMillis(o.auxPid(), o.clkTck());

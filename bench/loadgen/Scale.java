@@ -19,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>NOOP on every held session (each must answer), then all are closed and the load runs
  *       a third time: how much the machine's noise alone moves the figures.</li>
  * </ol>
+ * With a control (--control-connect: a second instance of the same proxy that holds
+ * nothing), every login load runs against both at the same moment, C clients each. The
+ * machine's noise then hits both alike, and (target p99 ÷ control p99) with N held over
+ * the same with none held is the cost of the held sessions without that noise.
  * N is lowered (and the note says so) when the target could not hold N held sessions plus
  * the C of the login load: its session cap (--session-cap) or its open-file limit, at two
  * descriptors per relayed session.
@@ -37,10 +41,11 @@ final class Scale {
 
     List<Result> run() throws InterruptedException {
         // The load's accounts and source ports are numbered apart from the held sessions'.
-        LoginLoad load = new LoginLoad(o, 10_000_000L, samples);
-        if (o.warmup() > 0) load.run("warm-up", o.warmup());
-        LoginLoad.Phase none = load.run("login, 0 held", o.seconds());
-        rows.add(loginRow("scale-login-0", none, ""));
+        LoginLoad load = new LoginLoad(o, 10_000_000L, samples, true);
+        LoginLoad ctl = o.controlConnect() == null ? null : new LoginLoad(o.control(), 20_000_000L, samples, false);
+        if (o.warmup() > 0) measure(load, ctl, "warm-up", o.warmup());
+        LoginLoad.Phase[] none = measure(load, ctl, "login, 0 held", o.seconds());
+        addLogin("0", none, "");
         Thread.sleep(1000);
 
         StringBuilder capNote = new StringBuilder();
@@ -88,7 +93,7 @@ final class Scale {
         p.stop();
 
         long h = held.open();
-        LoginLoad.Phase with = load.run("login, " + h + " held", o.seconds());
+        LoginLoad.Phase[] with = measure(load, ctl, "login, " + h + " held", o.seconds());
         List<String> note = new ArrayList<>();
         if (!last.note().isEmpty()) note.add(last.note());
         if (o.gcCmd() != null && o.pid() > 0 && h > 0) {
@@ -109,16 +114,20 @@ final class Scale {
                 last.seconds(), last.rate(), last.p50ms(), last.p99ms(), last.errors() + (h - alive), -1,
                 last.cpuMsPerSession(), last.auxMsPerSession(), last.rssKbPerSession(), last.jitMsPerSession(),
                 String.join(", ", note)));
-        rows.add(loginRow("scale-login-" + o.idleSessions(), with, String.format(Locale.ROOT,
-                "%d held; p99 ÷ p99 with none held %.2f, p50 ÷ %.2f", h, with.p(99) / none.p(99), with.p(50) / none.p(50))));
+        addLogin(Integer.toString(o.idleSessions()), with, String.format(Locale.ROOT,
+                "%d held; p99 ÷ p99 with none held %.2f, p50 ÷ %.2f", h, with[0].p(99) / none[0].p(99),
+                with[0].p(50) / none[0].p(50)) + (ctl == null ? "" : String.format(Locale.ROOT,
+                "; against the control: p99 %.2f, p50 %.2f", ratio(with, none, 99), ratio(with, none, 50))));
 
         held.closeAll();
         waitForRelease(fds0);
-        LoginLoad.Phase after = load.run("login, released", o.seconds());
-        rows.add(loginRow("scale-login-after", after, String.format(Locale.ROOT,
-                "after the held sessions closed; p99 ÷ p99 before the ramp %.2f", after.p(99) / none.p(99))));
+        LoginLoad.Phase[] after = measure(load, ctl, "login, released", o.seconds());
+        addLogin("after", after, String.format(Locale.ROOT,
+                "after the held sessions closed; p99 ÷ p99 before the ramp %.2f", after[0].p(99) / none[0].p(99))
+                + (ctl == null ? "" : String.format(Locale.ROOT, "; against the control %.2f", ratio(after, none, 99))));
         if (!samples.isEmpty()) {
-            Result r = rows.removeLast();
+            Result r = rows.get(rows.size() - 1);
+            rows.remove(rows.size() - 1);
             rows.add(withNote(r, r.note() + "; first error: " + samples.peek()));
         }
         return rows;
@@ -157,11 +166,42 @@ final class Scale {
         Thread.sleep(SETTLE_MS);
     }
 
-    private Result loginRow(String scenario, LoginLoad.Phase ph, String note) {
+    /** The login load on the target and, at the same moment, on the control; [target, control or null]. */
+    private static LoginLoad.Phase[] measure(LoginLoad load, LoginLoad ctl, String name, double seconds)
+            throws InterruptedException {
+        if (ctl == null) return new LoginLoad.Phase[] {load.run(name, seconds), null};
+        LoginLoad.Phase[] out = new LoginLoad.Phase[2];
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                out[1] = ctl.run(name, seconds);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        out[0] = load.run(name, seconds);
+        t.join();
+        return out;
+    }
+
+    /** (target ÷ control) with them held over (target ÷ control) with none, at percentile pct. */
+    private static double ratio(LoginLoad.Phase[] with, LoginLoad.Phase[] none, double pct) {
+        if (with[1] == null || none[1] == null) return -1;
+        return with[0].p(pct) / with[1].p(pct) / (none[0].p(pct) / none[1].p(pct));
+    }
+
+    /** Rows scale-login-WHEN (the target) and scale-control-WHEN (the control, if any). */
+    private void addLogin(String when, LoginLoad.Phase[] ph, String note) {
+        // With a control behind the same auth_http server, that server's CPU served both loads.
+        long both = ph[0].sessions() + (ph[1] == null ? 0 : ph[1].sessions());
+        rows.add(loginRow("scale-login-" + when, o, ph[0], both, note));
+        if (ph[1] != null) rows.add(loginRow("scale-control-" + when, o.control(), ph[1], 0, "control, nothing held"));
+    }
+
+    private static Result loginRow(String scenario, Options o, LoginLoad.Phase ph, long auxSessions, String note) {
         long n = ph.sessions();
         return new Result(scenario, o.tls(), o.target(), o.concurrency(), n, ph.seconds(), n / ph.seconds(),
                 ph.p(50), ph.p(99), ph.errors(), -1, n == 0 || ph.cpuMs() < 0 ? -1 : ph.cpuMs() / (double) n,
-                n == 0 || ph.auxMs() < 0 ? -1 : ph.auxMs() / (double) n, -1,
+                auxSessions == 0 || ph.auxMs() < 0 ? -1 : ph.auxMs() / (double) auxSessions, -1,
                 n == 0 || ph.jitMs() < 0 ? -1 : ph.jitMs() / (double) n, note);
     }
 

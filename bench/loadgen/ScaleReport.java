@@ -35,12 +35,15 @@ final class ScaleReport {
             b.append("\nScale (").append(tls ? "tls" : "plain").append("): login load of ")
                     .append(first(byTarget).concurrency()).append(" at once (connect, LOGIN, SELECT, LOGOUT) "
                             + "with no session held, then with ").append(String.format(Locale.ROOT, "%,d", n))
-                    .append(" held (LOGIN, SELECT, idle), then after they closed\n\n| target | held");
+                    .append(" held (LOGIN, SELECT, idle), then after they closed. Control: a second instance of the same "
+                            + "proxy, holding nothing, under the same login load at the same moment. Proxy CPU without "
+                            + "the JIT's.\n\n| target | held");
             for (int k : holds) b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", k));
             b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", n))
                     .append(" | login p50 / p99 ms, none held | with them held | after release"
-                            + " | p99 held ÷ none | p99 after ÷ before | errors |\n|---|--:");
-            b.append("|--:".repeat(holds.size() + 7)).append("|\n");
+                            + " | p99 held ÷ none | p99 after ÷ before | p99 held ÷ none, against the control"
+                            + " | proxy CPU ms/login, none → held | errors |\n|---|--:");
+            b.append("|--:".repeat(holds.size() + 9)).append("|\n");
             for (var e : byTarget.entrySet()) {
                 Map<String, Result> m = e.getValue();
                 Result top = m.get("hold-" + n);
@@ -54,6 +57,8 @@ final class ScaleReport {
                 b.append(" | ").append(rss(top))
                         .append(" | ").append(lat(none)).append(" | ").append(lat(with)).append(" | ").append(lat(after))
                         .append(" | ").append(ratio(with, none)).append(" | ").append(ratio(after, none))
+                        .append(" | ").append(controlled(with, m.get("control-" + n), none, m.get("control-0")))
+                        .append(" | ").append(none == null || none.cpuMsPerSession() < 0 ? "–" : cpu(none) + " → " + cpu(with))
                         .append(" | ").append(errors).append(" |\n");
             }
             Map<String, Result> mp = byTarget.get("mailproxy");
@@ -65,10 +70,30 @@ final class ScaleReport {
                 b.append("\nmailproxy ÷ nginx, RSS per held session: ").append(String.join(", ", parts))
                         .append(" (target ≤ 1). p99 with them held ÷ without: mailproxy ")
                         .append(ratio(mp.get("login-" + n), mp.get("login-0"))).append(", nginx ")
-                        .append(ratio(ng.get("login-" + n), ng.get("login-0"))).append(" (target ≤ 1.10).\n");
+                        .append(ratio(ng.get("login-" + n), ng.get("login-0"))).append("; against the control: mailproxy ")
+                        .append(controlled(mp.get("login-" + n), mp.get("control-" + n), mp.get("login-0"), mp.get("control-0")))
+                        .append(", nginx ")
+                        .append(controlled(ng.get("login-" + n), ng.get("control-" + n), ng.get("login-0"), ng.get("control-0")))
+                        .append(" (target ≤ 1.10).\n");
             }
         }
         return b.toString();
+    }
+
+    /** (target ÷ control) at the same moment with them held, over the same with none held. */
+    private static String controlled(Result with, Result ctlWith, Result none, Result ctlNone) {
+        if (with == null || ctlWith == null || none == null || ctlNone == null || ctlWith.p99ms() <= 0
+                || none.p99ms() <= 0 || ctlNone.p99ms() <= 0) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f", with.p99ms() / ctlWith.p99ms() / (none.p99ms() / ctlNone.p99ms()));
+    }
+
+    /** The proxy's CPU per login without its JIT compiler threads (a warm-up cost). */
+    private static String cpu(Result r) {
+        if (r == null || r.cpuMsPerSession() < 0) return "–";
+        double v = r.cpuMsPerSession() - Math.max(0, r.jitMsPerSession());
+        return String.format(Locale.ROOT, "%.2f", v);
     }
 
     private static Result first(Map<String, Map<String, Result>> m) {

@@ -302,10 +302,11 @@ for run in "${RUNS[@]}"; do
         nginx*) cap=$(( (NG_WORKER_CONNECTIONS - NG_LISTENERS) / 2 )) ;;
         *) cap=0 ;;
       esac
-      # Twice the warm-up: the phase without held sessions comes first, and a JIT still
-      # compiling in it would make it slower and the ratio with them held look better.
+      # A longer warm-up (twice --warmup, at least 10 s): the phase without held sessions
+      # comes first, and a JIT still compiling in it would make it slower and the ratio
+      # with them held look better.
       args+=(--idle-sessions "$SCALE" --concurrency "$LOGIN_CONC" --ramp-concurrency 64 --checkpoints 2000
-             --sources 4 --seconds "$SECONDS_MEASURED" --warmup "$(awk "BEGIN { print $WARMUP * 2 }")"
+             --sources 4 --seconds "$SECONDS_MEASURED" --warmup "$(awk "BEGIN { w = $WARMUP * 2; print w < 10 ? 10 : w }")"
              --session-cap "$cap")
       [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] &&
         args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram" --gc-out "$OUT/mailproxy-scale-histogram.txt")

@@ -42,8 +42,8 @@ final class ScaleReport {
             b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", n))
                     .append(" | login p50 / p99 ms, none held | with them held | after release"
                             + " | p99 held ÷ none | p99 after ÷ before | p99 held ÷ none, against the control"
-                            + " | proxy CPU ms/login, none → held | errors |\n|---|--:");
-            b.append("|--:".repeat(holds.size() + 9)).append("|\n");
+                            + " | proxy CPU ms/login, none → held | CPU held ÷ none, against the control | errors |\n|---|--:");
+            b.append("|--:".repeat(holds.size() + 10)).append("|\n");
             for (var e : byTarget.entrySet()) {
                 Map<String, Result> m = e.getValue();
                 Result top = m.get("hold-" + n);
@@ -59,6 +59,7 @@ final class ScaleReport {
                         .append(" | ").append(ratio(with, none)).append(" | ").append(ratio(after, none))
                         .append(" | ").append(controlled(with, m.get("control-" + n), none, m.get("control-0")))
                         .append(" | ").append(none == null || none.cpuMsPerSession() < 0 ? "–" : cpu(none) + " → " + cpu(with))
+                        .append(" | ").append(cpuControlled(with, m.get("control-" + n), none, m.get("control-0")))
                         .append(" | ").append(errors).append(" |\n");
             }
             Map<String, Result> mp = byTarget.get("mailproxy");
@@ -74,7 +75,11 @@ final class ScaleReport {
                         .append(controlled(mp.get("login-" + n), mp.get("control-" + n), mp.get("login-0"), mp.get("control-0")))
                         .append(", nginx ")
                         .append(controlled(ng.get("login-" + n), ng.get("control-" + n), ng.get("login-0"), ng.get("control-0")))
-                        .append(" (target ≤ 1.10).\n");
+                        .append(" (target ≤ 1.10). Proxy CPU per login, held ÷ none, against the control: mailproxy ")
+                        .append(cpuControlled(mp.get("login-" + n), mp.get("control-" + n), mp.get("login-0"), mp.get("control-0")))
+                        .append(", nginx ")
+                        .append(cpuControlled(ng.get("login-" + n), ng.get("control-" + n), ng.get("login-0"), ng.get("control-0")))
+                        .append(".\n");
             }
         }
         return b.toString();
@@ -91,9 +96,19 @@ final class ScaleReport {
 
     /** The proxy's CPU per login without its JIT compiler threads (a warm-up cost). */
     private static String cpu(Result r) {
-        if (r == null || r.cpuMsPerSession() < 0) return "–";
-        double v = r.cpuMsPerSession() - Math.max(0, r.jitMsPerSession());
-        return String.format(Locale.ROOT, "%.2f", v);
+        return r == null || r.cpuMsPerSession() < 0 ? "–" : String.format(Locale.ROOT, "%.2f", cpuMs(r));
+    }
+
+    private static double cpuMs(Result r) {
+        return r.cpuMsPerSession() - Math.max(0, r.jitMsPerSession());
+    }
+
+    /** The same as {@link #controlled} for the proxy's CPU per login (without the JIT's). */
+    private static String cpuControlled(Result with, Result ctlWith, Result none, Result ctlNone) {
+        for (Result r : new Result[] {with, ctlWith, none, ctlNone}) {
+            if (r == null || r.cpuMsPerSession() < 0 || cpuMs(r) <= 0) return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f", cpuMs(with) / cpuMs(ctlWith) / (cpuMs(none) / cpuMs(ctlNone)));
     }
 
     private static Result first(Map<String, Map<String, Result>> m) {

@@ -44,15 +44,17 @@ final class Scale {
         LoginLoad load = new LoginLoad(o, 10_000_000L, samples, true);
         LoginLoad ctl = o.controlConnect() == null ? null : new LoginLoad(o.control(), 20_000_000L, samples, false);
         if (o.warmup() > 0) measure(load, ctl, "warm-up", o.warmup());
+        // The live heap with nothing held: a class histogram collects first. Taken before the
+        // load without held sessions, not just before the ramp: a full GC shrinks a JVM's
+        // heap, and the RSS baseline would then miss the heap that any busy proxy keeps, and
+        // charge its regrowth to the held sessions.
+        long live0 = o.gcCmd() == null ? -1 : Idle.liveHeapBytes(Idle.runCapture(o.gcCmd()));
         LoginLoad.Phase[] none = measure(load, ctl, "login, 0 held", o.seconds());
         addLogin("0", none, "");
         Thread.sleep(1000);
 
         StringBuilder capNote = new StringBuilder();
         int n = heldTarget(capNote);
-        // A class histogram collects first: the baseline then has no garbage (as in idle).
-        long live0 = o.gcCmd() == null ? -1 : Idle.liveHeapBytes(Idle.runCapture(o.gcCmd()));
-        if (live0 >= 0) Thread.sleep(500);
         long rss0 = Proc.rssKb(o.pid());
         long fds0 = Proc.fds(o.pid());
         long cpu0 = Proc.cpuMillis(o.pid(), o.clkTck());

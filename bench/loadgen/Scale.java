@@ -49,6 +49,7 @@ final class Scale {
         // heap, and the RSS baseline would then miss the heap that any busy proxy keeps, and
         // charge its regrowth to the held sessions.
         long live0 = o.gcCmd() == null ? -1 : Idle.liveHeapBytes(Idle.runCapture(o.gcCmd()));
+        long rss0gc = live0 < 0 ? -1 : rssAfterGc(false);
         LoginLoad.Phase[] none = measure(load, ctl, "login, 0 held", o.seconds());
         addLogin("0", none, "");
         Thread.sleep(1000);
@@ -90,7 +91,12 @@ final class Scale {
                     Result.percentile(lat, 99) / 1000.0, held.errors(), -1, perSession(cpu0, cpu, h),
                     perSession(aux0, aux, h), rss0 < 0 || rss < 0 || h == 0 ? -1 : (rss - rss0) / (double) h,
                     jit < 0 || h == 0 ? -1 : jit / (double) h, note);
-            if (k != n) rows.add(last);
+            if (k != n) {
+                rows.add(last);
+                // A JVM's RSS right after a ramp depends on when its heap last grew (garbage
+                // promoted during the ramp): also read it after a full GC, the steady state.
+                if (rss0gc >= 0) rows.add(gcRow(k, h, rss0gc, rssAfterGc(true)));
+            }
         }
         p.stop();
 
@@ -106,6 +112,7 @@ final class Scale {
                         (live1 - live0) / 1024.0 / h));
             }
             keep(histogram);
+            if (rss0gc >= 0) rows.add(gcRow(o.idleSessions(), h, rss0gc, rssAfterGc(false)));
         }
         long alive = held.noopAll();
         note.add(alive == h ? "all " + h + " answered NOOP after the load" : (h - alive) + " of " + h
@@ -133,6 +140,19 @@ final class Scale {
             rows.add(withNote(r, r.note() + "; first error: " + samples.peek()));
         }
         return rows;
+    }
+
+    /** The proxy's RSS half a second after a full GC (the class histogram runs one; or has just). */
+    private long rssAfterGc(boolean collect) throws InterruptedException {
+        if (collect) Idle.runCapture(o.gcCmd());
+        Thread.sleep(500);
+        return Proc.rssKb(o.pid());
+    }
+
+    private Result gcRow(int k, long held, long rss0, long rss) {
+        return new Result("scale-gc-" + k, o.tls(), o.target(), o.rampConcurrency(), held, -1, -1, -1, -1, 0, -1, -1, -1,
+                rss0 < 0 || rss < 0 || held == 0 ? -1 : (rss - rss0) / (double) held, -1,
+                String.format(Locale.ROOT, "RSS after a full GC %d->%d KB (the baseline also after one)", rss0, rss));
     }
 
     /** N, or fewer if the target cannot hold N plus the login load's C sessions (and says why). */

@@ -38,8 +38,8 @@ final class ScaleReport {
                     .append(" held (LOGIN, SELECT, idle), then after they closed. Control: a second instance of the same "
                             + "proxy, holding nothing, under the same login load at the same moment. Proxy CPU without "
                             + "the JIT's.\n\n| target | held");
-            for (int k : holds) b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", k));
-            b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", n))
+            for (int k : holds) b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d (after a full GC)", k));
+            b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d (after a full GC)", n))
                     .append(" | login p50 / p99 ms, none held | with them held | after release"
                             + " | p99 held ÷ none | p99 after ÷ before | p99 held ÷ none, against the control"
                             + " | proxy CPU ms/login, none → held | CPU held ÷ none, against the control | errors |\n|---|--:");
@@ -53,8 +53,8 @@ final class ScaleReport {
                 long errors = 0;
                 for (Result r : m.values()) errors += r.errors();
                 b.append("| ").append(e.getKey()).append(" | ").append(top == null ? "–" : String.format(Locale.ROOT, "%,d", top.sessions()));
-                for (int k : holds) b.append(" | ").append(rss(m.get("hold-" + k)));
-                b.append(" | ").append(rss(top))
+                for (int k : holds) b.append(" | ").append(rss(m.get("hold-" + k), m.get("gc-" + k)));
+                b.append(" | ").append(rss(top, m.get("gc-" + n)))
                         .append(" | ").append(lat(none)).append(" | ").append(lat(with)).append(" | ").append(lat(after))
                         .append(" | ").append(ratio(with, none)).append(" | ").append(ratio(after, none))
                         .append(" | ").append(controlled(with, m.get("control-" + n), none, m.get("control-0")))
@@ -66,8 +66,8 @@ final class ScaleReport {
             Map<String, Result> ng = byTarget.get("nginx");
             if (mp != null && ng != null) {
                 List<String> parts = new ArrayList<>();
-                for (int k : holds) parts.add(rssRatio(mp.get("hold-" + k), ng.get("hold-" + k), k));
-                parts.add(rssRatio(mp.get("hold-" + n), ng.get("hold-" + n), n));
+                for (int k : holds) parts.add(rssRatio(mp.get("hold-" + k), mp.get("gc-" + k), ng.get("hold-" + k), k));
+                parts.add(rssRatio(mp.get("hold-" + n), mp.get("gc-" + n), ng.get("hold-" + n), n));
                 b.append("\nmailproxy ÷ nginx, RSS per held session: ").append(String.join(", ", parts))
                         .append(" (target ≤ 1). p99 with them held ÷ without: mailproxy ")
                         .append(ratio(mp.get("login-" + n), mp.get("login-0"))).append(", nginx ")
@@ -115,8 +115,10 @@ final class ScaleReport {
         return m.values().iterator().next().values().iterator().next();
     }
 
-    private static String rss(Result r) {
-        return r == null || r.rssKbPerSession() < 0 ? "–" : String.format(Locale.ROOT, "%.1f", r.rssKbPerSession());
+    private static String rss(Result r, Result afterGc) {
+        String v = r == null || r.rssKbPerSession() < 0 ? "–" : String.format(Locale.ROOT, "%.1f", r.rssKbPerSession());
+        return afterGc == null || afterGc.rssKbPerSession() < 0 ? v
+                : v + String.format(Locale.ROOT, " (%.1f)", afterGc.rssKbPerSession());
     }
 
     private static String lat(Result r) {
@@ -127,9 +129,13 @@ final class ScaleReport {
         return a == null || b == null || b.p99ms() <= 0 ? "–" : String.format(Locale.ROOT, "%.2f", a.p99ms() / b.p99ms());
     }
 
-    private static String rssRatio(Result a, Result b, int k) {
+    /** mailproxy ÷ nginx at k; in brackets mailproxy's after a full GC ÷ nginx's (nginx has no GC). */
+    private static String rssRatio(Result a, Result aGc, Result b, int k) {
         String v = a == null || b == null || a.rssKbPerSession() < 0 || b.rssKbPerSession() <= 0 ? "–"
                 : String.format(Locale.ROOT, "%.2f", a.rssKbPerSession() / b.rssKbPerSession());
+        if (aGc != null && aGc.rssKbPerSession() >= 0 && b != null && b.rssKbPerSession() > 0) {
+            v += String.format(Locale.ROOT, " (after a full GC %.2f)", aGc.rssKbPerSession() / b.rssKbPerSession());
+        }
         return String.format(Locale.ROOT, "%s at %,d", v, k);
     }
 }

@@ -44,20 +44,19 @@ final class Scale {
         LoginLoad load = new LoginLoad(o, 10_000_000L, samples, true);
         LoginLoad ctl = o.controlConnect() == null ? null : new LoginLoad(o.control(), 20_000_000L, samples, false);
         if (o.warmup() > 0) measure(load, ctl, "warm-up", o.warmup());
-        // The live heap with nothing held: a class histogram collects first. Taken before the
-        // load without held sessions, not just before the ramp: a full GC shrinks a JVM's
-        // heap, and the RSS baseline would then miss the heap that any busy proxy keeps, and
-        // charge its regrowth to the held sessions.
-        long live0 = o.gcCmd() == null ? -1 : Idle.liveHeapBytes(Idle.runCapture(o.gcCmd()));
-        long rss0gc = live0 < 0 ? -1 : rssAfterGc(false);
         LoginLoad.Phase[] none = measure(load, ctl, "login, 0 held", o.seconds());
         addLogin("0", none, "");
         Thread.sleep(1000);
 
         StringBuilder capNote = new StringBuilder();
         int n = heldTarget(capNote);
+        // The RSS baseline of a proxy that has just been busy, then (for a JVM) the live heap:
+        // a class histogram collects first, and a full GC may shrink the heap, which the
+        // ramp would grow again: read after it, the baseline would charge that to the sessions.
         long rss0 = Proc.rssKb(o.pid());
         long fds0 = Proc.fds(o.pid());
+        long live0 = o.gcCmd() == null ? -1 : Idle.liveHeapBytes(Idle.runCapture(o.gcCmd()));
+        if (live0 >= 0) Thread.sleep(500);
         long cpu0 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux0 = Proc.cpuMillis(o.auxPid(), o.clkTck());
         var threads0 = Proc.threadCpuMillis(o.pid(), o.clkTck());
@@ -91,12 +90,7 @@ final class Scale {
                     Result.percentile(lat, 99) / 1000.0, held.errors(), -1, perSession(cpu0, cpu, h),
                     perSession(aux0, aux, h), rss0 < 0 || rss < 0 || h == 0 ? -1 : (rss - rss0) / (double) h,
                     jit < 0 || h == 0 ? -1 : jit / (double) h, note);
-            if (k != n) {
-                rows.add(last);
-                // A JVM's RSS right after a ramp depends on when its heap last grew (garbage
-                // promoted during the ramp): also read it after a full GC, the steady state.
-                if (rss0gc >= 0) rows.add(gcRow(k, h, rss0gc, rssAfterGc(true)));
-            }
+            if (k != n) rows.add(last);
         }
         p.stop();
 
@@ -112,7 +106,6 @@ final class Scale {
                         (live1 - live0) / 1024.0 / h));
             }
             keep(histogram);
-            if (rss0gc >= 0) rows.add(gcRow(o.idleSessions(), h, rss0gc, rssAfterGc(false)));
         }
         long alive = held.noopAll();
         note.add(alive == h ? "all " + h + " answered NOOP after the load" : (h - alive) + " of " + h
@@ -140,19 +133,6 @@ final class Scale {
             rows.add(withNote(r, r.note() + "; first error: " + samples.peek()));
         }
         return rows;
-    }
-
-    /** The proxy's RSS half a second after a full GC (the class histogram runs one; or has just). */
-    private long rssAfterGc(boolean collect) throws InterruptedException {
-        if (collect) Idle.runCapture(o.gcCmd());
-        Thread.sleep(500);
-        return Proc.rssKb(o.pid());
-    }
-
-    private Result gcRow(int k, long held, long rss0, long rss) {
-        return new Result("scale-gc-" + k, o.tls(), o.target(), o.rampConcurrency(), held, -1, -1, -1, -1, 0, -1, -1, -1,
-                rss0 < 0 || rss < 0 || held == 0 ? -1 : (rss - rss0) / (double) held, -1,
-                String.format(Locale.ROOT, "RSS after a full GC %d->%d KB (the baseline also after one)", rss0, rss));
     }
 
     /** N, or fewer if the target cannot hold N plus the login load's C sessions (and says why). */

@@ -38,12 +38,14 @@ final class ScaleReport {
                     .append(" held (LOGIN, SELECT, idle), then after they closed. Control: a second instance of the same "
                             + "proxy, holding nothing, under the same login load at the same moment. Proxy CPU without "
                             + "the JIT's.\n\n| target | held");
-            for (int k : holds) b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d (after a full GC)", k));
-            b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d (after a full GC)", n))
+            for (int k : holds) b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", k));
+            b.append(String.format(Locale.ROOT, " | RSS KB/session at %,d", n));
+            for (int k : holds) b.append(String.format(Locale.ROOT, " | RSS KB/session from %,d to %,d", k, n));
+            b
                     .append(" | login p50 / p99 ms, none held | with them held | after release"
                             + " | p99 held ÷ none | p99 after ÷ before | p99 held ÷ none, against the control"
                             + " | proxy CPU ms/login, none → held | CPU held ÷ none, against the control | errors |\n|---|--:");
-            b.append("|--:".repeat(holds.size() + 10)).append("|\n");
+            b.append("|--:".repeat(2 * holds.size() + 10)).append("|\n");
             for (var e : byTarget.entrySet()) {
                 Map<String, Result> m = e.getValue();
                 Result top = m.get("hold-" + n);
@@ -53,8 +55,10 @@ final class ScaleReport {
                 long errors = 0;
                 for (Result r : m.values()) errors += r.errors();
                 b.append("| ").append(e.getKey()).append(" | ").append(top == null ? "–" : String.format(Locale.ROOT, "%,d", top.sessions()));
-                for (int k : holds) b.append(" | ").append(rss(m.get("hold-" + k), m.get("gc-" + k)));
-                b.append(" | ").append(rss(top, m.get("gc-" + n)))
+                for (int k : holds) b.append(" | ").append(rss(m.get("hold-" + k)));
+                b.append(" | ").append(rss(top));
+                for (int k : holds) b.append(" | ").append(marginal(m.get("hold-" + k), top));
+                b
                         .append(" | ").append(lat(none)).append(" | ").append(lat(with)).append(" | ").append(lat(after))
                         .append(" | ").append(ratio(with, none)).append(" | ").append(ratio(after, none))
                         .append(" | ").append(controlled(with, m.get("control-" + n), none, m.get("control-0")))
@@ -66,8 +70,14 @@ final class ScaleReport {
             Map<String, Result> ng = byTarget.get("nginx");
             if (mp != null && ng != null) {
                 List<String> parts = new ArrayList<>();
-                for (int k : holds) parts.add(rssRatio(mp.get("hold-" + k), mp.get("gc-" + k), ng.get("hold-" + k), k));
-                parts.add(rssRatio(mp.get("hold-" + n), mp.get("gc-" + n), ng.get("hold-" + n), n));
+                for (int k : holds) parts.add(rssRatio(mp.get("hold-" + k), ng.get("hold-" + k), k));
+                parts.add(rssRatio(mp.get("hold-" + n), ng.get("hold-" + n), n));
+                for (int k : holds) {
+                    double a = marginalKb(mp.get("hold-" + k), mp.get("hold-" + n));
+                    double c = marginalKb(ng.get("hold-" + k), ng.get("hold-" + n));
+                    parts.add(String.format(Locale.ROOT, "%s from %,d to %,d",
+                            a < 0 || c <= 0 ? "–" : String.format(Locale.ROOT, "%.2f", a / c), k, n));
+                }
                 b.append("\nmailproxy ÷ nginx, RSS per held session: ").append(String.join(", ", parts))
                         .append(" (target ≤ 1). p99 with them held ÷ without: mailproxy ")
                         .append(ratio(mp.get("login-" + n), mp.get("login-0"))).append(", nginx ")
@@ -115,10 +125,27 @@ final class ScaleReport {
         return m.values().iterator().next().values().iterator().next();
     }
 
-    private static String rss(Result r, Result afterGc) {
-        String v = r == null || r.rssKbPerSession() < 0 ? "–" : String.format(Locale.ROOT, "%.1f", r.rssKbPerSession());
-        return afterGc == null || afterGc.rssKbPerSession() < 0 ? v
-                : v + String.format(Locale.ROOT, " (%.1f)", afterGc.rssKbPerSession());
+    private static String rss(Result r) {
+        return r == null || r.rssKbPerSession() < 0 ? "–" : String.format(Locale.ROOT, "%.1f", r.rssKbPerSession());
+    }
+
+    /**
+     * RSS growth per session between two points of the ramp: the baseline cancels out. A
+     * JVM's baseline moves by tens of MB with what its heap grew to before the ramp; the RSS
+     * at each point moves much less, so this is the steadier figure.
+     */
+    private static double marginalKb(Result from, Result to) {
+        if (from == null || to == null || from.rssKbPerSession() < 0 || to.rssKbPerSession() < 0
+                || to.sessions() <= from.sessions()) {
+            return -1;
+        }
+        return (to.rssKbPerSession() * to.sessions() - from.rssKbPerSession() * from.sessions())
+                / (to.sessions() - from.sessions());
+    }
+
+    private static String marginal(Result from, Result to) {
+        double v = marginalKb(from, to);
+        return v < 0 ? "–" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private static String lat(Result r) {
@@ -129,13 +156,9 @@ final class ScaleReport {
         return a == null || b == null || b.p99ms() <= 0 ? "–" : String.format(Locale.ROOT, "%.2f", a.p99ms() / b.p99ms());
     }
 
-    /** mailproxy ÷ nginx at k; in brackets mailproxy's after a full GC ÷ nginx's (nginx has no GC). */
-    private static String rssRatio(Result a, Result aGc, Result b, int k) {
+    private static String rssRatio(Result a, Result b, int k) {
         String v = a == null || b == null || a.rssKbPerSession() < 0 || b.rssKbPerSession() <= 0 ? "–"
                 : String.format(Locale.ROOT, "%.2f", a.rssKbPerSession() / b.rssKbPerSession());
-        if (aGc != null && aGc.rssKbPerSession() >= 0 && b != null && b.rssKbPerSession() > 0) {
-            v += String.format(Locale.ROOT, " (after a full GC %.2f)", aGc.rssKbPerSession() / b.rssKbPerSession());
-        }
         return String.format(Locale.ROOT, "%s at %,d", v, k);
     }
 }

@@ -19,7 +19,8 @@ usage() {
   cat <<'EOF'
 usage: bench/run.sh [flags]
   --quick              small and short: 3 s per scenario, 300 idle sessions (a smoke run)
-  --scenarios LIST     comma-separated: imap,pop3,smtp,bigfetch,idle (default: all)
+  --scenarios LIST     comma-separated: imap,pop3,smtp,bigfetch,idle,scale (default: all but
+                       scale; scale is plain only)
   --targets LIST       direct,mailproxy,nginx,nginx-64k (default: all; nginx ones only with nginx)
   --tls plain|tls|both which variants to run (default: both)
   --nginx              install nginx-light + libnginx-mod-mail if missing and compare (default
@@ -34,6 +35,10 @@ usage: bench/run.sh [flags]
                        session holds 2 of the proxy's 20,000 file descriptors)
   --idle-tls N         idle sessions over TLS (default 2000, at most --idle)
   --hold S             how long to hold them (default 3)
+  --scale N            scale: sessions held while the login load runs again (default 9900, at
+                       most 9900; fewer if the proxy cannot hold N plus the login load)
+  --login-concurrency C  scale: logins at once in its login load (default 16)
+  --no-scale-control   scale: no second proxy instance (the control) beside the target
   --users N            test accounts in Dovecot (default 200)
   --proxy-java-opts S  JVM flags for mailproxy (default: the launcher's)
   --mailproxy-extra S  HOCON added inside mailproxy { } of the generated config, e.g.
@@ -60,6 +65,9 @@ BIG_CONC=1
 IDLE=5000
 IDLE_TLS=
 HOLD=3
+SCALE=9900
+LOGIN_CONC=16
+SCALE_CONTROL=yes
 USERS=200
 PROXY_JAVA_OPTS=
 MP_EXTRA=
@@ -69,7 +77,7 @@ JFR=no
 OUT=
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) SECONDS_MEASURED=3; WARMUP=1; IDLE=300; HOLD=1; USERS=50; CONC=16 ;;
+    --quick) SECONDS_MEASURED=3; WARMUP=1; IDLE=300; HOLD=1; USERS=50; CONC=16; SCALE=500 ;;
     --scenarios) SCENARIOS=$2; shift ;;
     --targets) TARGETS=$2; shift ;;
     --tls) TLS_VARIANTS=$2; shift ;;
@@ -83,6 +91,9 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=$2; shift ;;
     --idle-tls) IDLE_TLS=$2; shift ;;
     --hold) HOLD=$2; shift ;;
+    --scale) SCALE=$2; shift ;;
+    --login-concurrency) LOGIN_CONC=$2; shift ;;
+    --no-scale-control) SCALE_CONTROL=no ;;
     --users) USERS=$2; shift ;;
     --proxy-java-opts) PROXY_JAVA_OPTS=$2; shift ;;
     --mailproxy-extra) MP_EXTRA=$2; shift ;;
@@ -98,7 +109,8 @@ done
 case "$TLS_VARIANTS" in plain) TLS_VARIANTS="plain" ;; tls) TLS_VARIANTS="tls" ;; both) TLS_VARIANTS="plain tls" ;;
   *) die "--tls takes plain, tls or both" ;; esac
 IDLE_TLS=${IDLE_TLS:-$(( IDLE < 2000 ? IDLE : 2000 ))}
-[ "$IDLE" -le 9900 ] && [ "$IDLE_TLS" -le 9900 ] || die "--idle at most 9900 (two proxy file descriptors per session, limit 20,000)"
+[ "$IDLE" -le 9900 ] && [ "$IDLE_TLS" -le 9900 ] && [ "$SCALE" -le 9900 ] ||
+  die "--idle and --scale at most 9900 (two proxy file descriptors per session, limit 20,000)"
 if [ "$WITH_NGINX" = auto ]; then
   if command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_mail_module.so ]; then WITH_NGINX=yes; else WITH_NGINX=no; fi
 fi
@@ -111,11 +123,11 @@ W=$(mktemp -d /tmp/mailproxy-bench.XXXXXX)
 chmod 755 "$W"
 BUILD="$BENCH/.build"
 JAR="$TOP/target/mailproxy.jar"
-DOVECOT_PID= SINK_PID= AUTH_PID= MP_PID= NG_MASTER= NG_WORKER= PROXY_PID=
+DOVECOT_PID= SINK_PID= AUTH_PID= MP_PID= NG_MASTER= NG_WORKER= PROXY_PID= CTL_MP_PID= CTL_NG_MASTER= CTL_PID=0
 
 cleanup() {
   set +e
-  stop_nginx; stop_mailproxy; stop_auth; stop_sink; stop_dovecot
+  stop_control; stop_nginx; stop_mailproxy; stop_auth; stop_sink; stop_dovecot
   if [ "$KEEP" = yes ]; then say "work folder kept: $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -145,8 +157,8 @@ mapfile -t P < <(lg ports 16)
 DOVECOT_IMAP=${P[0]} DOVECOT_IMAPS=${P[1]} DOVECOT_POP3=${P[2]} DOVECOT_POP3S=${P[3]} SINK_PORT=${P[4]}
 MP_IMAP=${P[5]} MP_POP3=${P[6]} MP_SMTP=${P[7]} MP_IMAPS=${P[8]} MP_POP3S=${P[9]} MP_SMTPS=${P[10]}
 NG_IMAP=${P[11]} NG_POP3=${P[12]} NG_SMTP=${P[13]}
-mapfile -t Q < <(lg ports 3)
-NG_IMAPS=${Q[0]} NG_POP3S=${Q[1]} NG_SMTPS=${Q[2]}
+mapfile -t Q < <(lg ports 4)
+NG_IMAPS=${Q[0]} NG_POP3S=${Q[1]} NG_SMTPS=${Q[2]} CTL_IMAP=${Q[3]}
 MP_TLS=no; mailproxy_tls_keys && MP_TLS=yes
 
 log "work folder $W; results in $OUT"
@@ -177,7 +189,8 @@ write_mailproxy_conf
 # ---------- targets ----------
 port_for() { # TARGET SCENARIO TLS -> port, or nothing if this combination does not exist
   local proto=$2
-  case "$proto" in bigfetch|idle) proto=imap ;; esac
+  [ "$2:$3" = scale:tls ] && return 0 # scale is plain only: TLS handshakes would make its ramp minutes long
+  case "$proto" in bigfetch|idle|scale) proto=imap ;; esac
   case "$1:$proto:$3" in
     direct:imap:plain) echo "$DOVECOT_IMAP" ;;   direct:imap:tls) echo "$DOVECOT_IMAPS" ;;
     direct:pop3:plain) echo "$DOVECOT_POP3" ;;   direct:pop3:tls) echo "$DOVECOT_POP3S" ;;
@@ -249,12 +262,12 @@ i=0
 for run in "${RUNS[@]}"; do
   read -r sc tls t <<<"$run"
   i=$((i + 1))
-  proto=$sc; case "$sc" in bigfetch|idle) proto=imap ;; esac
+  proto=$sc; case "$sc" in bigfetch|idle|scale) proto=imap ;; esac
   if [ "$t" = mailproxy ] && [ -z "${MP_SERVES[$proto:$tls]:-}" ]; then
     log "[$i/${#RUNS[@]}] $sc/$tls via $t: skipped (not served by this mailproxy build)"
     continue
   fi
-  log "[$i/${#RUNS[@]}] $sc/$tls via $t"
+  log "[$i/${#RUNS[@]}] $sc/$tls via $t (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   BASE_JAVA_OPTS=$PROXY_JAVA_OPTS
   if [ "$JFR" = yes ] && [ "$t" = mailproxy ]; then
     mkdir -p "$OUT/jfr"
@@ -282,15 +295,37 @@ for run in "${RUNS[@]}"; do
       # the held sessions are made of.
       [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] &&
         args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram" --gc-out "$OUT/mailproxy-idle-$tls-histogram.txt") ;;
+    scale)
+      # The most sessions the target holds at once; held ones stop at that less the login load.
+      case "$t" in
+        mailproxy) cap=$MP_MAX_CONNECTIONS ;;
+        nginx*) cap=$(( (NG_WORKER_CONNECTIONS - NG_LISTENERS) / 2 )) ;;
+        *) cap=0 ;;
+      esac
+      # A longer warm-up (twice --warmup, at least 10 s): the phase without held sessions
+      # comes first, and a JIT still compiling in it would make it slower and the ratio
+      # with them held look better.
+      args+=(--idle-sessions "$SCALE" --concurrency "$LOGIN_CONC" --ramp-concurrency 64 --checkpoints 2000
+             --sources 4 --seconds "$SECONDS_MEASURED" --warmup "$(awk "BEGIN { w = $WARMUP * 2; print w < 10 ? 10 : w }")"
+             --session-cap "$cap")
+      [ "$t" = mailproxy ] && [ -x "$JDK/bin/jcmd" ] &&
+        args+=(--gc-cmd "$JDK/bin/jcmd $PROXY_PID GC.class_histogram" --gc-out "$OUT/mailproxy-scale-histogram.txt")
+      if [ "$SCALE_CONTROL" = yes ] && [ "$t" != direct ]; then
+        start_control "$t"
+        args+=(--control-connect "127.0.0.1:$CTL_IMAP" --control-pid "$CTL_PID")
+      fi ;;
   esac
   lg run "${args[@]}" 2>&1 | tee -a "$OUT/run.log" >&2 || log "  (load generator failed)"
+  stop_control
   stop_target "$t"
   if [ "$JFR" = yes ] && [ "$t" = mailproxy ] && [ -f "$OUT/jfr/$sc-$tls.jfr" ]; then
     { "$JDK/bin/jfr" view --width 200 cpu-time-hot-methods "$OUT/jfr/$sc-$tls.jfr"
       "$JDK/bin/jfr" view --width 200 hot-methods "$OUT/jfr/$sc-$tls.jfr"
       "$JDK/bin/jfr" view --width 200 allocation-by-site "$OUT/jfr/$sc-$tls.jfr"; } >"$OUT/jfr/$sc-$tls.txt" 2>&1 || true
   fi
-  sleep 1 # let the last connections close before the next target starts
+  # Let the last connections close before the next target starts (thousands after idle/scale).
+  wait_backend_quiet "$DOVECOT_IMAP" 30
+  sleep 1
 done
 
 # ---------- report ----------

@@ -17,6 +17,16 @@ wait_port() {
   return 1
 }
 
+# wait_backend_quiet PORT SECONDS: until fewer than 100 connections to 127.0.0.1:PORT are open.
+wait_backend_quiet() {
+  local port=$1 limit=$(( $2 * 10 )) i=0
+  while [ $i -lt "$limit" ]; do
+    [ "$(ss -Htn state established "( sport = :$port )" 2>/dev/null | wc -l)" -lt 100 ] && return 0
+    sleep 0.1; i=$((i + 1))
+  done
+  return 1
+}
+
 # stop_pid PID [SECONDS]: SIGTERM, wait, then SIGKILL. Only for processes this run started.
 stop_pid() {
   local pid=$1 limit=$(( ${2:-10} * 10 )) i=0
@@ -246,6 +256,10 @@ mailproxy_tls_keys() {
   grep -Eq '^\s*tls-certificates\s*=' "$TOP/src/main/resources/reference.conf" 2>/dev/null
 }
 
+# Two descriptors per relayed session under the 20,000 open-file limit, with room for the
+# JVM's own (jar, epoll, listeners: ~40): 9,900 held sessions plus a login load of 16.
+MP_MAX_CONNECTIONS=9950
+
 write_mailproxy_conf() {
   local f="$W/mailproxy/mailproxy.conf"
   mkdir -p "$W/mailproxy"
@@ -255,7 +269,7 @@ write_mailproxy_conf() {
 # smtp-sink takes no AUTH: the submission listeners say smtp-trust-unchecked-login.
 mailproxy {
   server-name = "bench.invalid"
-  max-connections = 9900
+  max-connections = $MP_MAX_CONNECTIONS
   limits { proxy-timeout = 1h }
   # The bench's clients are a few loopback addresses: no per-address or per-user limit
   # (the guard's checks still run; its delays only follow failed logins, and there are none).
@@ -305,6 +319,10 @@ stop_mailproxy() { stop_pid "${MP_PID:-}" 15; MP_PID=; }
 
 # ---------- nginx mail proxy: 1 worker, its own prefix; default or 64 KB proxy_buffer ----------
 
+# nginx counts its listening sockets among worker_connections; a relayed session takes two.
+NG_WORKER_CONNECTIONS=19900
+NG_LISTENERS=6
+
 write_nginx_conf() { # NAME BUFFER_LINE
   local d="$W/$1"
   mkdir -p "$d"
@@ -316,7 +334,7 @@ pid $d/nginx.pid;
 error_log $d/error.log warn;
 load_module /usr/lib/nginx/modules/ngx_mail_module.so;
 events {
-  worker_connections 19900;
+  worker_connections $NG_WORKER_CONNECTIONS;
 }
 mail {
   server_name bench.invalid;
@@ -357,3 +375,43 @@ start_nginx() { # NAME
 }
 
 stop_nginx() { stop_pid "${NG_MASTER:-}" 10; NG_MASTER=; NG_WORKER=; }
+
+# ---------- the scale scenario's control: the same proxy again, IMAP only, on $CTL_IMAP ----------
+# It holds no session; the login load runs against it and the target at the same moment,
+# so the machine's noise hits both alike (see bench/README.md, "Scale").
+
+start_control() { # TARGET -> CTL_PID (the process whose CPU is read)
+  CTL_PID=0
+  case "$1" in
+    mailproxy)
+      # The same config with only the plain IMAP listener, on the control's port.
+      awk -v keep="127.0.0.1:$MP_IMAP\"" '!/\{ protocol = / || index($0, keep)' "$W/mailproxy/mailproxy.conf" |
+        sed "s|127.0.0.1:$MP_IMAP\"|127.0.0.1:$CTL_IMAP\"|" >"$W/mailproxy/control.conf"
+      JAVA_HOME="$JDK" MAILPROXY_JAR="$JAR" MAILPROXY_JAVA_OPTS="$PROXY_JAVA_OPTS" \
+        "$TOP/src/main/sh/mailproxy" --config "$W/mailproxy/control.conf" >>"$W/mailproxy/control.log" 2>&1 &
+      CTL_MP_PID=$!
+      wait_port "$CTL_IMAP" 30 || die "the control mailproxy is not listening; see $W/mailproxy/control.log"
+      CTL_PID=$CTL_MP_PID ;;
+    nginx|nginx-64k)
+      local d="$W/$1-control"
+      mkdir -p "$d"
+      sed -e "/listen 127.0.0.1:$NG_IMAP;/!{/^  server { listen/d}" \
+          -e "s|listen 127.0.0.1:$NG_IMAP;|listen 127.0.0.1:$CTL_IMAP;|" -e "s|$W/$1/|$d/|g" \
+          "$W/$1/nginx.conf" >"$d/nginx.conf"
+      rm -f "$d/nginx.pid"
+      nginx -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" 2>>"$d/error.log" ||
+        die "the control nginx did not start: $(tail -3 "$d/error.log")"
+      wait_port "$CTL_IMAP" 10 || die "the control nginx is not listening; see $d/error.log"
+      CTL_NG_MASTER=$(tr -d ' \n' <"$d/nginx.pid")
+      local i=0
+      while [ "$CTL_PID" = 0 ] && [ $i -lt 50 ]; do
+        CTL_PID=$(pgrep -P "$CTL_NG_MASTER" | head -1); CTL_PID=${CTL_PID:-0}; sleep 0.1; i=$((i + 1))
+      done ;;
+  esac
+}
+
+stop_control() {
+  stop_pid "${CTL_MP_PID:-}" 15; CTL_MP_PID=
+  stop_pid "${CTL_NG_MASTER:-}" 10; CTL_NG_MASTER=
+  CTL_PID=0
+}

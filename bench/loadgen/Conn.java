@@ -26,7 +26,9 @@ final class Conn implements Closeable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    private final byte[] lineBuf = new byte[MAX_LINE];
+    // Grows up to MAX_LINE: thousands of held connections must not cost 64 KB each here
+    // (the load generator's own heap and GC would then weigh on the figures it measures).
+    private byte[] lineBuf = new byte[256];
 
     private Conn(Socket socket) throws IOException {
         this.socket = socket;
@@ -72,6 +74,7 @@ final class Conn implements Closeable {
             if (b < 0) throw new EOFException("connection closed by peer" + (n > 0 ? " mid-line" : ""));
             if (b == '\n') break;
             if (n == MAX_LINE) throw new IOException("line longer than " + MAX_LINE);
+            if (n == lineBuf.length) lineBuf = java.util.Arrays.copyOf(lineBuf, Math.min(MAX_LINE, n * 4));
             lineBuf[n++] = (byte) b;
         }
         if (n > 0 && lineBuf[n - 1] == '\r') n--;

@@ -156,7 +156,7 @@ final class Idle {
     }
 
     /** Runs a shell command, returns its stdout ("" on failure); bounded to 60 s. */
-    private static String runCapture(String cmd) {
+    static String runCapture(String cmd) {
         try {
             Process p = new ProcessBuilder("sh", "-c", cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             byte[] out = p.getInputStream().readNBytes(16 << 20);

@@ -45,18 +45,28 @@ public final class LoadGen {
             System.err.println("loadgen: " + e.getMessage() + "\n" + Options.USAGE);
             return 2;
         }
-        Result r = o.scenario().equals("idle") ? new Idle(o).run() : new Runner(o).run();
-        r.append(o.out());
+        List<Result> rs = switch (o.scenario()) {
+            case "idle" -> List.of(new Idle(o).run());
+            case "scale" -> new Scale(o).run();
+            default -> List.of(new Runner(o).run());
+        };
+        for (Result r : rs) {
+            r.append(o.out());
+            print(r);
+        }
+        return 0;
+    }
+
+    private static void print(Result r) {
         System.out.println(String.format(Locale.ROOT,
-                "  => %d sessions in %.1fs: %.0f/s, p50 %.2f ms, p99 %.2f ms, errors %d%s%s%s%s%s",
-                r.sessions(), r.seconds(), r.rate(), r.p50ms(), r.p99ms(), r.errors(),
+                "  => %s: %d sessions in %.1fs: %.0f/s, p50 %.2f ms, p99 %.2f ms, errors %d%s%s%s%s%s",
+                r.scenario(), r.sessions(), r.seconds(), r.rate(), r.p50ms(), r.p99ms(), r.errors(),
                 r.mbPerSec() >= 0 ? String.format(Locale.ROOT, ", %.0f MB/s", r.mbPerSec()) : "",
                 r.cpuMsPerSession() >= 0 ? String.format(Locale.ROOT, ", proxy CPU %.3f ms/session", r.cpuMsPerSession())
                         + (r.jitMsPerSession() >= 0 ? String.format(Locale.ROOT, " (JIT %.3f)", r.jitMsPerSession()) : "") : "",
                 r.auxMsPerSession() >= 0 ? String.format(Locale.ROOT, ", auth CPU %.3f ms/session", r.auxMsPerSession()) : "",
                 r.rssKbPerSession() >= 0 ? String.format(Locale.ROOT, ", RSS %.1f KB/session", r.rssKbPerSession()) : "",
                 r.note().isEmpty() ? "" : " (" + r.note() + ")"));
-        return 0;
     }
 
     /** Binds N ephemeral ports at once (so they are distinct), prints them, releases them. */

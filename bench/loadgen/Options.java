@@ -12,10 +12,12 @@ record Options(
         int concurrency, int maxSessions, double seconds, double warmup,
         long pid, long auxPid, int clkTck, int sources,
         int idleSessions, double hold, String gcCmd, Path gcOut,
+        int rampConcurrency, java.util.List<Integer> checkpoints, int sessionCap,
+        InetSocketAddress controlConnect, long controlPid,
         int timeoutMs, Path out) {
 
     static final String USAGE = """
-            usage: loadgen run --scenario imap|pop3|smtp|bigfetch|idle --target NAME --connect HOST:PORT [options]
+            usage: loadgen run --scenario imap|pop3|smtp|bigfetch|idle|scale --target NAME --connect HOST:PORT [options]
               --tls                 implicit TLS (full handshake every connection)
               --users PREFIX        account names PREFIX1..PREFIXn (default bench)
               --user-count N        (default 100)      --password P (default benchpw)
@@ -32,6 +34,16 @@ record Options(
               --gc-cmd CMD          idle: a JVM class-histogram command (jcmd PID GC.class_histogram),
                                     run before the ramp and after it: live heap per session
               --gc-out FILE         idle: keep the histogram taken after the ramp here
+              scale: login load (--concurrency C, default 16; --warmup, then --seconds) with no
+                     session held, ramp to --idle-sessions N held (RSS at each checkpoint and at
+                     N), the login load again with them held, NOOP on each, release, load again
+              --ramp-concurrency R  scale: logins at once while ramping (default 64)
+              --checkpoints LIST    scale: held counts at which RSS is also read (default 2000)
+              --session-cap K       scale: sessions the target holds at once (mailproxy's
+                                    max-connections); held sessions stop at K - C (default: none)
+              --control-connect H:P scale: a second instance of the same proxy that holds nothing;
+                                    every login load also runs against it at the same moment
+              --control-pid P       scale: the control's process (CPU)
               --timeout-ms T        socket connect/read timeout (default 15000)
               --out FILE            append one TSV result line here
             loadgen report FILE [FILE.md]   print (and write) the tables with ratios
@@ -50,27 +62,46 @@ record Options(
             }
         }
         String scenario = req(m, "scenario");
-        if (!scenario.matches("imap|pop3|smtp|bigfetch|idle")) throw new IllegalArgumentException("unknown scenario " + scenario);
-        String[] hp = req(m, "connect").split(":");
-        int defConc = scenario.equals("bigfetch") ? 1 : 32;
+        if (!scenario.matches("imap|pop3|smtp|bigfetch|idle|scale")) throw new IllegalArgumentException("unknown scenario " + scenario);
+        int defConc = switch (scenario) {
+            case "bigfetch" -> 1;
+            case "scale" -> 16;
+            default -> 32;
+        };
         Options o = new Options(scenario, req(m, "target"),
-                new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), m.containsKey("tls"),
+                address(req(m, "connect")), m.containsKey("tls"),
                 m.getOrDefault("users", "bench"), num(m, "user-count", 100), m.getOrDefault("password", "benchpw"),
                 num(m, "concurrency", defConc), num(m, "max-sessions", 50_000),
                 dbl(m, "seconds", 8), dbl(m, "warmup", 2),
                 num(m, "pid", 0), num(m, "aux-pid", 0), num(m, "clk-tck", 100), num(m, "sources", 0),
                 num(m, "idle-sessions", 1000), dbl(m, "hold", 3), m.get("gc-cmd"),
                 m.containsKey("gc-out") ? Path.of(m.get("gc-out")) : null,
+                num(m, "ramp-concurrency", 64), ints(m.getOrDefault("checkpoints", "2000")), num(m, "session-cap", 0),
+                m.containsKey("control-connect") ? address(m.get("control-connect")) : null, num(m, "control-pid", 0),
                 num(m, "timeout-ms", 15_000), m.containsKey("out") ? Path.of(m.get("out")) : null);
         m.keySet().removeAll(java.util.Set.of("scenario", "target", "connect", "tls", "users", "user-count",
                 "password", "concurrency", "max-sessions", "seconds", "warmup", "pid", "aux-pid", "clk-tck",
-                "sources", "idle-sessions", "hold", "gc-cmd", "gc-out", "timeout-ms", "out"));
+                "sources", "idle-sessions", "hold", "gc-cmd", "gc-out", "ramp-concurrency", "checkpoints", "session-cap",
+                "control-connect", "control-pid", "timeout-ms", "out"));
         if (!m.isEmpty()) throw new IllegalArgumentException("unknown option(s) " + m.keySet());
         if (o.concurrency < 1 || o.maxSessions < 1 || o.seconds <= 0 || o.seconds > 3600 || o.warmup < 0
-                || o.idleSessions < 1 || o.idleSessions > 100_000 || o.hold < 0 || o.hold > 3600 || o.userCount < 1) {
+                || o.idleSessions < 1 || o.idleSessions > 100_000 || o.hold < 0 || o.hold > 3600 || o.userCount < 1
+                || o.rampConcurrency < 1 || o.sessionCap < 0) {
             throw new IllegalArgumentException("option out of range");
         }
         return o;
+    }
+
+    /** The same load against the scale scenario's control instance (its auth server is not measured). */
+    Options control() {
+        return new Options(scenario, target, controlConnect, tls, userPrefix, userCount, password, concurrency,
+                maxSessions, seconds, warmup, controlPid, 0, clkTck, sources, idleSessions, hold, null, null,
+                rampConcurrency, checkpoints, sessionCap, null, 0, timeoutMs, null);
+    }
+
+    private static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     Flows.Account account(long seq) {
@@ -85,6 +116,11 @@ record Options(
         String v = m.get(k);
         if (v == null) throw new IllegalArgumentException("--" + k + " is required");
         return v;
+    }
+
+    private static java.util.List<Integer> ints(String csv) {
+        return csv.isBlank() ? java.util.List.of()
+                : java.util.Arrays.stream(csv.split(",")).map(String::trim).map(Integer::valueOf).sorted().toList();
     }
 
     private static int num(Map<String, String> m, String k, int def) {

@@ -112,6 +112,22 @@ final class Proc {
         return -1;
     }
 
+    /** The soft limit on open files ("Max open files" in /proc/PID/limits); -1 if unknown. */
+    static long fdLimit(long pid) {
+        if (pid <= 0) return -1;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return -1;
+    }
+
     /** Open file descriptors; -1 if unknown. */
     static long fds(long pid) {
         if (pid <= 0) return -1;

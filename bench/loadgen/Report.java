@@ -53,7 +53,10 @@ final class Report {
             }
         }
         b.append("\nbigfetch: one \"session\" is one 5 MB FETCH on a logged-in session; idle: sessions/s and "
-                + "latency are for logging in (LOGIN + SELECT), CPU is the login cost, RSS the delta per held session. "
+                + "latency are for logging in (LOGIN + SELECT), CPU is the login cost, RSS the delta per held session; "
+                + "scale-login-*: the scale scenario's login load (LOGIN, SELECT, LOGOUT) with 0 / N sessions held and "
+                + "after their release, scale-control-*: the same load at the same moment on a second instance of the "
+                + "proxy that holds nothing, scale-hold-K: its ramp up to K held sessions (RSS growth per session at K). "
                 + "\"of it JIT\": CPU of the JVM's JIT compiler threads (a warm-up cost a long-running proxy stops paying).\n");
         b.append("\nRatios (mailproxy ÷ other; sessions/s and MB/s: higher is better for mailproxy, CPU and RSS: lower is)\n\n");
         b.append("| scenario | sessions/s ÷ nginx | sessions/s ÷ direct | CPU ÷ nginx | CPU without JIT ÷ nginx "
@@ -79,6 +82,7 @@ final class Report {
                     .append(" | ").append(ratio(mp.rssKbPerSession(), ng == null ? -1 : ng.rssKbPerSession()))
                     .append(" |\n");
         }
+        b.append(ScaleReport.render(rs));
         List<String> notes = new ArrayList<>();
         for (Result r : rs) {
             if (!r.note().isEmpty()) notes.add("- " + r.scenario() + "/" + (r.tls() ? "tls" : "plain") + " " + r.target() + ": " + r.note());

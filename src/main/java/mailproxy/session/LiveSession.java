@@ -126,8 +126,7 @@ public final class LiveSession implements Session {
                 if (!listener.tls().implicit()) client.write(replies.tooManyConnections());
                 return;
             }
-            if (listener.tls().implicit()) handshake();
-            converse(p);
+            beforeRelay(p);
             Connection b = relayTo;
             relayTo = null;
             if (b != null) relay(b);
@@ -150,6 +149,49 @@ public final class LiveSession implements Session {
             meters.ended(outcome);
             SessionTrace t = trace;
             if (t != null) t.event("client", "session ended, outcome=" + outcome);
+        }
+    }
+
+    /** What the child thread of {@link #beforeRelay} threw, for the session's thread to throw again. */
+    private Throwable childFailure;
+
+    /**
+     * [Implicit TLS,] the greeting, the commands and the login, on a short-lived child thread
+     * while the session's thread waits. Why: a virtual thread keeps the stack chunk its
+     * deepest park needed (the JDK TLS handshake, a backend login) for as long as it lives,
+     * and the session's thread lives on to relay; the child's deep chunk goes with it, and an
+     * idle relayed session holds only shallow stacks (docs/ARCHITECTURE.md, "The connection story").
+     */
+    private void beforeRelay(ProtocolSession p) throws IOException, InterruptedException {
+        Thread self = Thread.currentThread();
+        Thread child = Thread.ofVirtual().name(self.getName()).unstarted(() -> {
+            try {
+                if (listener.tls().implicit()) handshake();
+                converse(p);
+            } catch (Throwable t) {
+                childFailure = t;
+            }
+        });
+        thread = child;
+        try {
+            child.start();
+            child.join();
+        } catch (InterruptedException e) {
+            child.interrupt();
+            child.join();
+            throw e;
+        } finally {
+            thread = self;
+        }
+        Throwable t = childFailure;
+        childFailure = null;
+        switch (t) {
+            case null -> { }
+            case IOException e -> throw e;
+            case InterruptedException e -> throw e;
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException(t);
         }
     }
 

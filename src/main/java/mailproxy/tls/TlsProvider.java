@@ -12,5 +12,10 @@ public enum TlsProvider {
      * x86_64 and aarch64), run over the blocking socket by {@link EngineSocket}: about half
      * the CPU per handshake of the JDK's.
      */
-    OPENSSL
+    OPENSSL;
+
+    /** Why this provider cannot run on this machine, or null when it can. */
+    public String unavailable() {
+        return this == OPENSSL ? OpenSslServer.unavailable() : null;
+    }
 }

@@ -48,6 +48,11 @@ final class EngineSocket extends SSLSocket {
         this.out = new Out();
     }
 
+    /** The engine (tests check that a close released it). */
+    SSLEngine engine() {
+        return engine;
+    }
+
     @Override
     public void startHandshake() throws IOException {
         if (closed.get()) throw new SocketException("Socket is closed");

@@ -37,6 +37,9 @@ final class OpenSslServer {
     static final Set<String> TLS13_SUITES = Set.of(
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenSslServer.class);
+    private static volatile boolean announced;
+
     private final SslContext context;
 
     private OpenSslServer(SslContext context) {
@@ -56,11 +59,6 @@ final class OpenSslServer {
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         m = m.replaceAll("[\\x00-\\x1F\\x7F]+", " ");
         return m.length() > 200 ? m.substring(0, 200) + "..." : m;
-    }
-
-    /** "BoringSSL" and netty-tcnative's version, for the startup log. */
-    static String version() {
-        return OpenSsl.versionString();
     }
 
     static OpenSslServer create(List<KeyMaterial> entries, String[] protocols, List<String> ciphers,
@@ -109,6 +107,10 @@ final class OpenSslServer {
                 b.trustManager(clientAuth == ServerTlsSettings.ClientAuth.OPTIONAL ? Trust.lenientClients(trust) : trust);
             }
             SslContext ctx = b.build();
+            if (!announced) {
+                announced = true;
+                LOG.info("client TLS by {} (netty-tcnative)", OpenSsl.versionString());
+            }
             OpenSslServer server = new OpenSslServer(ctx);
             // The context's native memory goes when the listener's settings are dropped (a
             // reload); each engine holds a reference of its own until it is released.

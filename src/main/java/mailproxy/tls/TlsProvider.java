@@ -9,8 +9,8 @@ public enum TlsProvider {
     JDK,
     /**
      * BoringSSL through netty's OpenSSL {@code SSLEngine} (netty-tcnative, bundled for Linux
-     * x86_64 and aarch64), run over the blocking socket by {@link EngineSocket}: about half
-     * the CPU per handshake of the JDK's.
+     * x86_64 and aarch64), run over the blocking socket by {@link EngineSocket}: about a
+     * third of the JDK's CPU per handshake.
      */
     OPENSSL;
 

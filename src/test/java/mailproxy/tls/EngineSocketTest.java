@@ -199,4 +199,17 @@ class EngineSocketTest {
             assertTrue(p.server.isClosed());
         }
     }
+
+    /** As the watchdog does: the TCP socket first, then the TLS socket's close releases the engine. */
+    @Test
+    void closingTheTcpSocketFirstStillLetsCloseReleaseTheEngine() throws Exception {
+        try (Pair p = Pair.open()) {
+            p.server.plain().close();
+            assertTrue(!p.server.isClosed(), "not closed until its own close()");
+            assertThrows(IOException.class, () -> p.server.getInputStream().read());
+            p.server.close();
+            assertTrue(p.server.isClosed());
+            assertEquals(0, ((ReferenceCounted) p.server.engine()).refCnt());
+        }
+    }
 }

@@ -72,13 +72,14 @@ public final class ConfigLoader {
         if (!defaultRouter.isEmpty() && !routers.containsKey(defaultRouter)) {
             throw m.error("default-router", "no router named '" + defaultRouter + "' in mailproxy.routers");
         }
+        mailproxy.tls.TlsProvider tlsProvider = TlsReader.provider(m);
         Section defaults = m.section("listener-defaults");
         List<ListenerConfig> listeners = new ArrayList<>();
         List<? extends ConfigObject> objects = m.objects("listeners");
         for (int i = 0; i < objects.size(); i++) {
             Config merged = objects.get(i).toConfig().withFallback(all.getConfig("mailproxy.listener-defaults"));
             Section s = new Section(merged, "mailproxy.listeners[" + i + "]", file);
-            listeners.add(listener(s, i, routers, defaultRouter, limits, relayBuffer, backends));
+            listeners.add(listener(s, i, routers, defaultRouter, limits, relayBuffer, backends, tlsProvider));
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
         GuardConfig guard = GuardReader.read(m);
@@ -115,7 +116,7 @@ public final class ConfigLoader {
     }
 
     private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter,
-            Limits limits, int relayBuffer, Map<String, Backend> backends) {
+            Limits limits, int relayBuffer, Map<String, Backend> backends, mailproxy.tls.TlsProvider tlsProvider) {
         Protocol protocol = s.oneOf("protocol", Protocol.class);
         String name = s.has("name") ? s.string("name") : protocol.id() + "-" + index;
         List<InetSocketAddress> addresses = new ArrayList<>();
@@ -158,7 +159,7 @@ public final class ConfigLoader {
         }
         // LMTP (RFC 2033) has no AUTH: the MTA delivering is trusted by where it connects from
         if (protocol == Protocol.LMTP) auth.clear();
-        ListenerTls tls = TlsReader.listener(s);
+        ListenerTls tls = TlsReader.listener(s, tlsProvider);
         // EXTERNAL (RFC 4422 appendix A) names the user by a client certificate: with no TLS,
         // or none requested, no client can ever have one, so it is not announced there (a
         // listener-defaults auth list with external stays valid for every listener).

@@ -11,7 +11,7 @@ final class ListenerKeys {
             "pop3-capabilities", "imap-capabilities",
             "smtp-mode", "smtp-size", "smtp-greeting-delay", "smtp-trust-unchecked-login", "pop3-apop",
             "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
-            "proxy-protocol", "trusted-proxies", "smtp-capabilities", "trace", "trace-relay-bytes",
+            "tls-provider", "proxy-protocol", "trusted-proxies", "smtp-capabilities", "trace", "trace-relay-bytes",
             "lmtp-max-message-size", "lmtp-memory-buffer", "lmtp-temp-dir", "lmtp-max-recipients", "lmtp-line-length",
             "sieve-implementation", "sieve-extensions", "sieve-notify",
             // nginx's per-server {} overrides; absent = the mailproxy.limits / relay value

@@ -9,6 +9,7 @@ import mailproxy.tls.CertificateSource;
 import mailproxy.tls.ServerTlsSettings;
 import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsConfigException;
+import mailproxy.tls.TlsProvider;
 import mailproxy.tls.TlsServer;
 
 /**
@@ -22,9 +23,22 @@ final class TlsReader {
     private enum Mode { OFF, IMPLICIT }
 
     static final List<String> LISTENER_KEYS = List.of(
-            "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca");
+            "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
+            "tls-provider");
 
-    static ListenerTls listener(Section s) {
+    /**
+     * mailproxy.tls-provider (or a listener's own): which TLS serves the clients. openssl on a
+     * machine where the bundled BoringSSL cannot load is an error naming the key.
+     */
+    static TlsProvider provider(Section s) {
+        TlsProvider p = s.oneOf("tls-provider", TlsProvider.class);
+        String why = p.unavailable();
+        if (why != null) throw s.error("tls-provider", "openssl: " + why + "; use tls-provider = jdk");
+        return p;
+    }
+
+    /** @param global mailproxy.tls-provider, which the listener's tls-provider overrides */
+    static ListenerTls listener(Section s, TlsProvider global) {
         boolean implicit = s.oneOf("tls", Mode.class) == Mode.IMPLICIT;
         ListenerTls.StartTls starttls = s.oneOf("starttls", ListenerTls.StartTls.class);
         List<CertificateSource> certificates = certificates(s);
@@ -32,6 +46,7 @@ final class TlsReader {
         List<String> ciphers = s.strings("tls-ciphers");
         ServerTlsSettings.ClientAuth clientAuth = s.oneOf("tls-client-auth", ServerTlsSettings.ClientAuth.class);
         String ca = s.string("tls-client-ca");
+        TlsProvider provider = s.has("tls-provider") ? provider(s) : global;
         if (!implicit && starttls == ListenerTls.StartTls.OFF) return ListenerTls.NONE;
         if (implicit && starttls != ListenerTls.StartTls.OFF) {
             throw s.error("starttls", "must be off on a listener with tls = implicit (the connection is TLS from the start)");
@@ -43,7 +58,7 @@ final class TlsReader {
             throw s.error("tls-client-ca", "client certificates need a CA file to verify them against");
         }
         ServerTlsSettings settings = new ServerTlsSettings(certificates, protocols, ciphers, clientAuth,
-                ca.isEmpty() ? null : Path.of(ca));
+                ca.isEmpty() ? null : Path.of(ca), provider);
         try {
             return new ListenerTls(implicit, starttls, TlsServer.create(settings));
         } catch (TlsConfigException | RuntimeException e) {
@@ -60,6 +75,7 @@ final class TlsReader {
         String m = message == null ? "" : message;
         if (m.startsWith("tls protocols")) return "tls-protocols";
         if (m.startsWith("tls ciphers")) return "tls-ciphers";
+        if (m.startsWith("tls-provider")) return "tls-provider";
         if (!ca.isEmpty() && (m.startsWith(ca + ":") || m.startsWith(Path.of(ca) + ":"))) return "tls-client-ca";
         return "tls-certificates";
     }

@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param clientAuth whether to ask for a client certificate; null means {@link ClientAuth#NONE}
  * @param clientCaFile PEM file of the CAs that client certificates must chain to; required
  *     unless clientAuth is NONE
+ * @param provider the TLS implementation; null means {@link TlsProvider#JDK}
  */
 public record ServerTlsSettings(List<CertificateSource> certificates, List<String> protocols,
-        List<String> ciphers, ClientAuth clientAuth, Path clientCaFile) {
+        List<String> ciphers, ClientAuth clientAuth, Path clientCaFile, TlsProvider provider) {
 
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
@@ -47,6 +48,13 @@ public record ServerTlsSettings(List<CertificateSource> certificates, List<Strin
         protocols = protocols == null ? DEFAULT_PROTOCOLS : List.copyOf(protocols);
         ciphers = ciphers == null ? List.of() : List.copyOf(ciphers);
         clientAuth = clientAuth == null ? ClientAuth.NONE : clientAuth;
+        provider = provider == null ? TlsProvider.JDK : provider;
+    }
+
+    /** With the JDK's TLS. */
+    public ServerTlsSettings(List<CertificateSource> certificates, List<String> protocols,
+            List<String> ciphers, ClientAuth clientAuth, Path clientCaFile) {
+        this(certificates, protocols, ciphers, clientAuth, clientCaFile, TlsProvider.JDK);
     }
 
     /** Defaults for everything but the certificates; no client certificates. */
@@ -56,6 +64,11 @@ public record ServerTlsSettings(List<CertificateSource> certificates, List<Strin
 
     /** The same settings asking for client certificates signed by the CAs in {@code caFile}. */
     public ServerTlsSettings withClientAuth(ClientAuth mode, Path caFile) {
-        return new ServerTlsSettings(certificates, protocols, ciphers, mode, caFile);
+        return new ServerTlsSettings(certificates, protocols, ciphers, mode, caFile, provider);
+    }
+
+    /** The same settings served by {@code p}. */
+    public ServerTlsSettings withProvider(TlsProvider p) {
+        return new ServerTlsSettings(certificates, protocols, ciphers, clientAuth, clientCaFile, p);
     }
 }

@@ -117,17 +117,21 @@ final class Sockets {
             return "peer closed the connection";
         }
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (m.contains("Unsupported or unrecognized SSL message")) {
+        // BoringSSL's reasons (tls-provider = openssl) come as "error:...:OPENSSL_internal:REASON"
+        if (m.contains("Unsupported or unrecognized SSL message") || m.contains("not an SSL/TLS record")
+                || m.contains("WRONG_VERSION_NUMBER") || m.contains("HTTP_REQUEST")) {
             return "not TLS (plaintext on a TLS port?)";
         }
         if (m.contains("Remote host terminated the handshake") || m.contains("Connection reset")
                 || m.contains("Broken pipe")) {
             return "peer closed the connection";
         }
-        if (m.contains("Empty client certificate chain") || m.contains("Empty certificate chain")) {
+        if (m.contains("Empty client certificate chain") || m.contains("Empty certificate chain")
+                || m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
             return "client certificate required but none presented";
         }
-        if (m.contains("PKIX path") || m.contains("unable to find valid certification path")) {
+        if (m.contains("PKIX path") || m.contains("unable to find valid certification path")
+                || m.contains("CERTIFICATE_VERIFY_FAILED")) {
             return "certificate not trusted (no path to a trusted CA)";
         }
         if (m.contains("No subject alternative") || m.contains("No name matching")) {
@@ -138,7 +142,7 @@ final class Sockets {
             return "peer refused with alert " + oneLine(m.substring(alert + 22));
         }
         if (m.contains("No appropriate protocol") || m.contains("protocol_version")
-                || m.contains("not supported or has been disabled")) {
+                || m.contains("not supported or has been disabled") || m.contains("UNSUPPORTED_PROTOCOL")) {
             return "no common TLS protocol version (" + oneLine(m) + ")";
         }
         return oneLine(m);

@@ -29,14 +29,17 @@ public final class TlsServer {
     }
 
     private final SSLContext context;
+    /** Non-null with {@link TlsProvider#OPENSSL}: then {@code context} is unused. */
+    private final OpenSslServer openssl;
     private final String[] protocols;
     private final String[] ciphers;
     private final ServerTlsSettings.ClientAuth clientAuth;
     private final X509ExtendedTrustManager clientTrust;
 
-    private TlsServer(SSLContext context, String[] protocols, String[] ciphers,
+    private TlsServer(SSLContext context, OpenSslServer openssl, String[] protocols, String[] ciphers,
             ServerTlsSettings.ClientAuth clientAuth, X509ExtendedTrustManager clientTrust) {
         this.context = context;
+        this.openssl = openssl;
         this.protocols = protocols;
         this.ciphers = ciphers;
         this.clientAuth = clientAuth;
@@ -76,6 +79,11 @@ public final class TlsServer {
             trust = new TrustManager[] {settings.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL
                     ? Trust.lenientClients(clientTrust) : clientTrust};
         }
+        if (settings.provider() == TlsProvider.OPENSSL) {
+            OpenSslServer server = OpenSslServer.create(entries, protocols, settings.ciphers(),
+                    settings.clientAuth(), clientTrust);
+            return new TlsServer(null, server, protocols, null, settings.clientAuth(), clientTrust);
+        }
         SSLContext ctx;
         try {
             ctx = SSLContext.getInstance("TLS");
@@ -84,7 +92,7 @@ public final class TlsServer {
             throw new TlsConfigException("cannot set up TLS: " + e.getMessage(), e);
         }
         String[] ciphers = Sockets.ciphers(settings.ciphers(), ctx);
-        return new TlsServer(ctx, protocols, ciphers, settings.clientAuth(), clientTrust);
+        return new TlsServer(ctx, null, protocols, ciphers, settings.clientAuth(), clientTrust);
     }
 
     /**
@@ -98,6 +106,11 @@ public final class TlsServer {
      */
     public SSLSocket handshake(Socket plain, Duration timeout) throws TlsHandshakeException {
         Objects.requireNonNull(timeout, "timeout");
+        if (openssl != null) {
+            SSLSocket ssl = openssl.layer(plain);
+            Sockets.handshake(ssl, plain, timeout);
+            return ssl;
+        }
         String peer = plain.getInetAddress() == null ? "unconnected" : plain.getInetAddress().getHostAddress();
         SSLSocket ssl = Sockets.layer(context, plain, peer);
         ssl.setUseClientMode(false); // first: it resets mode-dependent defaults
@@ -116,6 +129,11 @@ public final class TlsServer {
         return ssl;
     }
 
+    /** The TLS implementation this listener's handshakes use. */
+    public TlsProvider provider() {
+        return openssl == null ? TlsProvider.JDK : TlsProvider.OPENSSL;
+    }
+
     /** Protocol, cipher and client certificate facts of a socket from {@link #handshake}. */
     public TlsFacts facts(SSLSocket socket) {
         return TlsFacts.of(socket.getSession(), clientTrust);
@@ -123,6 +141,7 @@ public final class TlsServer {
 
     @Override
     public String toString() {
-        return "TlsServer[protocols=" + String.join(",", protocols) + ", clientAuth=" + clientAuth + "]";
+        return "TlsServer[" + (openssl == null ? "" : "openssl, ") + "protocols=" + String.join(",", protocols)
+                + ", clientAuth=" + clientAuth + "]";
     }
 }

@@ -1,7 +1,9 @@
 /**
  * TLS for mailproxy: certificate and key loading, the server side of listeners (implicit
  * TLS and STARTTLS/STLS), the client side towards backends, and the session facts that
- * routing, auth_http and the log line need. Plain JDK (JSSE), no other dependency.
+ * routing, auth_http and the log line need. The JDK's TLS (JSSE) everywhere; for the
+ * listeners, optionally BoringSSL through netty's {@code SSLEngine} ({@link mailproxy.tls.TlsProvider},
+ * {@code OpenSslServer}, {@code EngineSocket}).
  *
  * <h2>Public API</h2>
  * <ul>

@@ -27,9 +27,27 @@ public final class TestProxy implements AutoCloseable {
             mailproxy.guard { max-connections-per-ip = 0, max-sessions-per-user = 0, auth-delay = 0s, block-after = 0 }
             """;
 
+    /**
+     * The system property that runs every test proxy with this mailproxy.tls-provider (the
+     * pom's openssl-provider execution runs the TLS tests again with "openssl"); a test's
+     * own setting wins.
+     */
+    public static final String TLS_PROVIDER_PROPERTY = "mailproxy.test.tls-provider";
+
+    /** The client-facing TLS provider the tests of this run use: "jdk" or "openssl". */
+    public static String tlsProvider() {
+        return System.getProperty(TLS_PROVIDER_PROPERTY, "jdk");
+    }
+
+    /** Whether this run serves client TLS with BoringSSL. */
+    public static boolean openssl() {
+        return tlsProvider().equals("openssl");
+    }
+
     /** {@code hocon} is a whole config, e.g. {@code mailproxy { listeners = [...] ... }}, over {@link #TEST_DEFAULTS}. */
     public static TestProxy start(String hocon) throws Exception {
-        ProxyConfig c = ConfigLoader.parse(TEST_DEFAULTS + hocon, "test.conf");
+        String defaults = TEST_DEFAULTS + "mailproxy.tls-provider = " + tlsProvider() + "\n";
+        ProxyConfig c = ConfigLoader.parse(defaults + hocon, "test.conf");
         return new TestProxy(c, ProxyServer.start(c));
     }
 

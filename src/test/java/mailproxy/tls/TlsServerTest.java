@@ -70,6 +70,15 @@ class TlsServerTest {
         return b.toString(StandardCharsets.US_ASCII);
     }
 
+    /** The provider under test; {@link OpenSslTlsServerTest} runs every test with BoringSSL. */
+    TlsProvider provider() {
+        return TlsProvider.JDK;
+    }
+
+    TlsServer create(ServerTlsSettings settings) throws TlsConfigException {
+        return TlsServer.create(settings.withProvider(provider()));
+    }
+
     static String presentedCn(TlsServer server, String sni) throws Exception {
         X509Certificate[] cert = new X509Certificate[1];
         connect(server, client(sni, null), cert);
@@ -78,7 +87,7 @@ class TlsServerTest {
 
     @Test
     void sniPicksTheCertificateAndTheFirstIsTheDefault() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa, ec));
+        TlsServer server = create(ServerTlsSettings.of(rsa, ec));
         assertEquals("CN=imap.example.org", presentedCn(server, "imap.example.org"));
         assertEquals("CN=mail.other.test", presentedCn(server, "pop.other.test"));
         assertEquals("CN=mail.other.test", presentedCn(server, "SMTP.Other.Test"));
@@ -90,7 +99,7 @@ class TlsServerTest {
 
     @Test
     void pkcs1Pkcs12AndEd25519ServeHandshakes() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(
+        TlsServer server = create(ServerTlsSettings.of(
                 new CertificateSource.Pem(pki.pkcs1.cert(), pki.pkcs1.key()),
                 new CertificateSource.Pkcs12(pki.p12, TestPki.PASSWORD),
                 new CertificateSource.Pem(pki.ed.cert(), pki.ed.key())));
@@ -101,7 +110,7 @@ class TlsServerTest {
 
     @Test
     void factsWithoutClientCertificate() throws Exception {
-        TlsFacts f = connect(TlsServer.create(ServerTlsSettings.of(rsa)), client(null, null), null);
+        TlsFacts f = connect(create(ServerTlsSettings.of(rsa)), client(null, null), null);
         assertEquals("TLSv1.3", f.protocol());
         assertTrue(f.cipher().startsWith("TLS_"), f.cipher());
         assertEquals(TlsFacts.NONE, f.verify());
@@ -112,7 +121,7 @@ class TlsServerTest {
     @Test
     void tls12StillWorks() throws Exception {
         TlsClient tls12 = TlsClient.create(new BackendTlsSettings(false, null, null, null, List.of("TLSv1.2")));
-        assertEquals("TLSv1.2", connect(TlsServer.create(ServerTlsSettings.of(rsa)), tls12, null).protocol());
+        assertEquals("TLSv1.2", connect(create(ServerTlsSettings.of(rsa)), tls12, null).protocol());
     }
 
     /**
@@ -133,7 +142,7 @@ class TlsServerTest {
         rec.write(new byte[] {1, 0, 0, (byte) b.length});    // ClientHello
         rec.write(b);
 
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa));
+        TlsServer server = create(ServerTlsSettings.of(rsa));
         try (Loopback lo = new Loopback(); Socket c = lo.connect()) {
             CompletableFuture<SSLSocket> accepted = lo.acceptTls(server, HANDSHAKE);
             c.getOutputStream().write(rec.toByteArray());
@@ -155,20 +164,20 @@ class TlsServerTest {
 
     @Test
     void oldProtocolsAndUnknownCiphersAreConfigErrors() {
-        String old = assertThrows(TlsConfigException.class, () -> TlsServer.create(new ServerTlsSettings(
+        String old = assertThrows(TlsConfigException.class, () -> create(new ServerTlsSettings(
                 List.of(rsa), List.of("TLSv1.2", "TLSv1.1"), null, null, null))).getMessage();
         assertTrue(old.contains("TLSv1.1 is not allowed") && old.contains("RFC 8996"), old);
-        String cipher = assertThrows(TlsConfigException.class, () -> TlsServer.create(new ServerTlsSettings(
+        String cipher = assertThrows(TlsConfigException.class, () -> create(new ServerTlsSettings(
                 List.of(rsa), null, List.of("ECDHE-RSA-AES128-GCM-SHA256"), null, null))).getMessage();
         assertTrue(cipher.contains("unknown cipher suite ECDHE-RSA-AES128-GCM-SHA256"), cipher);
-        String noCa = assertThrows(TlsConfigException.class, () -> TlsServer.create(
+        String noCa = assertThrows(TlsConfigException.class, () -> create(
                 ServerTlsSettings.of(rsa).withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, null))).getMessage();
         assertTrue(noCa.contains("needs a CA file"), noCa);
     }
 
     @Test
     void requiredClientCertificateMissingFailsTheHandshake() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
+        TlsServer server = create(ServerTlsSettings.of(rsa)
                 .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.ca.cert()));
         try (Loopback lo = new Loopback()) {
             CompletableFuture<SSLSocket> accepted = lo.acceptTls(server, HANDSHAKE);
@@ -190,7 +199,7 @@ class TlsServerTest {
 
     @Test
     void requiredClientCertificatePresentAndVerified() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
+        TlsServer server = create(ServerTlsSettings.of(rsa)
                 .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.ca.cert()));
         TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.client.cert(), pki.client.key())), null);
         assertEquals(TlsFacts.SUCCESS, f.verify());
@@ -199,7 +208,7 @@ class TlsServerTest {
 
     @Test
     void optionalWithCertificateFillsTheFacts() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
+        TlsServer server = create(ServerTlsSettings.of(rsa)
                 .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.ca.cert()));
         TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.client.cert(), pki.client.key())), null);
         assertEquals(TlsFacts.SUCCESS, f.verify());
@@ -224,7 +233,7 @@ class TlsServerTest {
 
     @Test
     void optionalWithUntrustedCertificateIsReportedNotTrusted() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa)
+        TlsServer server = create(ServerTlsSettings.of(rsa)
                 .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.ca.cert()));
         TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.rogue.cert(), pki.rogue.key())), null);
         assertTrue(f.verify().startsWith("FAILED:"), f.verify());
@@ -235,7 +244,7 @@ class TlsServerTest {
 
     @Test
     void plaintextClientOnTlsPortFailsAtOnce() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa));
+        TlsServer server = create(ServerTlsSettings.of(rsa));
         try (Loopback lo = new Loopback(); Socket c = lo.connect()) {
             // A long timeout: the failure message shows it did not wait for it.
             CompletableFuture<SSLSocket> accepted = lo.acceptTls(server, Duration.ofSeconds(60));
@@ -252,7 +261,7 @@ class TlsServerTest {
 
     @Test
     void silentClientTimesOut() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa));
+        TlsServer server = create(ServerTlsSettings.of(rsa));
         try (Loopback lo = new Loopback(); Socket c = lo.connect()) {
             CompletableFuture<SSLSocket> accepted = lo.acceptTls(server, Duration.ofMillis(300));
             Throwable e = Loopback.failure(accepted);
@@ -264,7 +273,7 @@ class TlsServerTest {
     /** One byte at a time, each well inside the read timeout: the deadline still ends it. */
     @Test
     void tricklingClientHitsTheDeadline() throws Exception {
-        TlsServer server = TlsServer.create(ServerTlsSettings.of(rsa));
+        TlsServer server = create(ServerTlsSettings.of(rsa));
         try (Loopback lo = new Loopback(); Socket c = lo.connect()) {
             CompletableFuture<SSLSocket> accepted = lo.acceptTls(server, Duration.ofMillis(1500));
             // Announces a 512-byte record, then feeds it far slower than the deadline allows.

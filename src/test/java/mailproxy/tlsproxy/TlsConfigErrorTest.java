@@ -1,5 +1,6 @@
 package mailproxy.tlsproxy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
+import mailproxy.config.ProxyConfig;
+import mailproxy.tls.TlsProvider;
 import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -140,5 +143,40 @@ class TlsConfigErrorTest {
     @Test
     void startTlsWithImplicitTlsIsContradictory() throws Exception {
         assertMentions(error(listener(certs.listenerTls() + ", starttls = on")), "mailproxy.listeners[0].starttls");
+    }
+
+    @Test
+    void unknownTlsProviderNamesTheKey() throws Exception {
+        String m = error(listener(certs.listenerTls()).replace("mailproxy {", "mailproxy {\n  tls-provider = boringssl"));
+        assertMentions(m, "mailproxy.tls-provider", "expected one of jdk, openssl", "boringssl");
+        m = error(listener(certs.listenerTls() + ", tls-provider = native"));
+        assertMentions(m, "mailproxy.listeners[0].tls-provider", "expected one of jdk, openssl");
+    }
+
+    @Test
+    void tls13SuitesCannotBeChosenWithOpenssl() throws Exception {
+        String m = error(listener(certs.listenerTls() + ", tls-provider = openssl, tls-ciphers = [ \"TLS_AES_256_GCM_SHA384\" ]"));
+        assertMentions(m, "mailproxy.listeners[0].tls-ciphers", "cannot choose among the TLS 1.3 suites");
+    }
+
+    /** The global key, and a listener's own tls-provider over it. */
+    @Test
+    void providerIsGlobalAndAListenerMayOverrideIt() {
+        ProxyConfig c = ConfigLoader.parse("""
+                mailproxy {
+                  tls-provider = openssl
+                  backends { b { host = "127.0.0.1", imap { port = 143 } } }
+                  routers { r { type = static, default = b } }
+                  listeners = [
+                    { name = a, protocol = imap, listen = "127.0.0.1:0", router = r, tls = implicit, %1$s }
+                    { name = b, protocol = imap, listen = "127.0.0.1:0", router = r, tls = implicit, %1$s,
+                      tls-provider = jdk }
+                  ]
+                }
+                """.formatted(certs.listenerTls()), "test.conf");
+        assertEquals(TlsProvider.OPENSSL, c.listeners().get(0).tls().server().provider());
+        assertEquals(TlsProvider.JDK, c.listeners().get(1).tls().server().provider());
+        ProxyConfig d = ConfigLoader.parse(listener(certs.listenerTls()), "test.conf");
+        assertEquals(TlsProvider.JDK, d.listeners().get(0).tls().server().provider(), "the default");
     }
 }

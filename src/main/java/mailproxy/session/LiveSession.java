@@ -152,47 +152,15 @@ public final class LiveSession implements Session {
         }
     }
 
-    /** What the child thread of {@link #beforeRelay} threw, for the session's thread to throw again. */
-    private Throwable childFailure;
-
     /**
-     * [Implicit TLS,] the greeting, the commands and the login, on a short-lived child thread
-     * while the session's thread waits. Why: a virtual thread keeps the stack chunk its
-     * deepest park needed (the JDK TLS handshake, a backend login) for as long as it lives,
-     * and the session's thread lives on to relay; the child's deep chunk goes with it, and an
-     * idle relayed session holds only shallow stacks (docs/ARCHITECTURE.md, "The connection story").
+     * [Implicit TLS,] the greeting, the commands and the login, on a child thread: an idle
+     * relayed session then holds only shallow stacks (see {@link ChildThread}).
      */
     private void beforeRelay(ProtocolSession p) throws IOException, InterruptedException {
-        Thread self = Thread.currentThread();
-        Thread child = Thread.ofVirtual().name(self.getName()).unstarted(() -> {
-            try {
-                if (listener.tls().implicit()) handshake();
-                converse(p);
-            } catch (Throwable t) {
-                childFailure = t;
-            }
-        });
-        thread = child;
-        try {
-            child.start();
-            child.join();
-        } catch (InterruptedException e) {
-            child.interrupt();
-            child.join();
-            throw e;
-        } finally {
-            thread = self;
-        }
-        Throwable t = childFailure;
-        childFailure = null;
-        switch (t) {
-            case null -> { }
-            case IOException e -> throw e;
-            case InterruptedException e -> throw e;
-            case RuntimeException e -> throw e;
-            case Error e -> throw e;
-            default -> throw new IllegalStateException(t);
-        }
+        ChildThread.run(() -> {
+            if (listener.tls().implicit()) handshake();
+            converse(p);
+        }, t -> thread = t);
     }
 
     /**

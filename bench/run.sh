@@ -149,8 +149,11 @@ rm -rf "$BUILD" && mkdir -p "$BUILD"
 LG_OPTS=(-Xmx3g -XX:+UseParallelGC -Djdk.tls.namedGroups=x25519,secp256r1)
 lg() { "$JDK/bin/java" "${LG_OPTS[@]}" -cp "$BUILD" loadgen.LoadGen "$@"; }
 CLK_TCK=$(getconf CLK_TCK)
-# The JVM flags mailproxy's launcher uses when MAILPROXY_JAVA_OPTS is empty.
+# The JVM flags mailproxy's launcher uses when MAILPROXY_JAVA_OPTS is empty (for the report).
 LAUNCHER_OPTS=$(sed -n 's/.*MAILPROXY_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$TOP/src/main/sh/mailproxy" | head -1)
+if [ "$("$JDK/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p')" -ge 25 ]; then
+  LAUNCHER_OPTS="$LAUNCHER_OPTS -XX:+UseCompactObjectHeaders"
+fi
 
 # ---------- ports, certificate, backends ----------
 mapfile -t P < <(lg ports 16)
@@ -268,13 +271,14 @@ for run in "${RUNS[@]}"; do
     continue
   fi
   log "[$i/${#RUNS[@]}] $sc/$tls via $t (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  BASE_JAVA_OPTS=$PROXY_JAVA_OPTS
+  # JFR through JDK_JAVA_OPTIONS: added to the launcher's flags (or --proxy-java-opts), not instead
+  export JDK_JAVA_OPTIONS=
   if [ "$JFR" = yes ] && [ "$t" = mailproxy ]; then
     mkdir -p "$OUT/jfr"
-    PROXY_JAVA_OPTS="${PROXY_JAVA_OPTS:-$LAUNCHER_OPTS} -XX:StartFlightRecording=filename=$OUT/jfr/$sc-$tls.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms"
+    JDK_JAVA_OPTIONS="-XX:StartFlightRecording=filename=$OUT/jfr/$sc-$tls.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms"
   fi
   start_target "$t"
-  PROXY_JAVA_OPTS=$BASE_JAVA_OPTS
+  JDK_JAVA_OPTIONS=
   args=(--scenario "$sc" --target "$t" --connect "127.0.0.1:$(port_for "$t" "$sc" "$tls")"
         --user-count "$USERS" --pid "$PROXY_PID" --aux-pid "$AUX" --clk-tck "$CLK_TCK" --out "$OUT/results.tsv")
   [ "$tls" = tls ] && args+=(--tls)

@@ -149,20 +149,29 @@ final class EngineIo {
                     continue;
                 }
                 if (len < rec - HEADER) {
-                    unwrapInto(appBuffer(rec - HEADER));
+                    tookSome(unwrapInto(appBuffer(rec - HEADER)));
                     trimApp();
                     continue;
                 }
                 // Straight into the caller's array, as many whole records as fit.
                 int n = 0;
                 do {
-                    n += unwrapInto(ByteBuffer.wrap(b, off + n, len - n)).bytesProduced();
+                    SSLEngineResult r = unwrapInto(ByteBuffer.wrap(b, off + n, len - n));
+                    tookSome(r);
+                    n += r.bytesProduced();
                     rec = recordLength();
                 } while (!inputDone && rec > 0 && netLim - netPos >= rec && len - n >= rec - HEADER);
                 if (n > 0) return n;
             }
         } finally {
             readLock.unlock();
+        }
+    }
+
+    /** A whole record the engine did not take would be offered again and again: never spin on it. */
+    private static void tookSome(SSLEngineResult r) throws SSLException {
+        if (r.bytesConsumed() == 0 && r.getStatus() == SSLEngineResult.Status.OK) {
+            throw new SSLException("TLS engine took no bytes of a whole record");
         }
     }
 

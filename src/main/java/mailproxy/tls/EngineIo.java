@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,8 +18,8 @@ import javax.net.ssl.SSLHandshakeException;
  * handshake, reads and writes for {@link EngineSocket}.
  *
  * <p>One reader and one writer may run at once (the relay does): reads hold
- * {@code readLock}, writes {@code writeLock}, the handshake both. The engine's own calls are
- * short and never wait for the network. A read that unwraps something the engine must
+ * {@code readLock}, writes the lock of {@link EngineOut} (the writing half), the handshake
+ * both. The engine's own calls are short and never wait for the network. A read that unwraps something the engine must
  * answer (a TLS 1.3 KeyUpdate, RFC 8446 §4.6.3; an alert) takes the write lock to send it.
  *
  * <p>Memory: an idle session waits in its read on a {@value #IDLE_NET}-byte buffer. Larger
@@ -37,17 +36,15 @@ final class EngineIo {
     private static final int MAX_PLAIN = 16_384;
     /** RFC 5246 §6.2.3: the most a TLS 1.2 record may add; TLS 1.3 adds at most 256. */
     private static final int MAX_RECORD = MAX_PLAIN + 2_048;
-    /** Room per record for header, tag and padding when sizing a write's buffer. */
-    private static final int OVERHEAD = 256;
     private static final int HEADER = 5;
     private static final byte[] NONE = new byte[0];
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final SSLEngine engine;
     private final InputStream rawIn;
-    private final OutputStream rawOut;
+    private final EngineOut out;
     private final ReentrantLock readLock = new ReentrantLock();
-    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ReentrantLock writeLock;
 
     // reader's state, under readLock
     /** Records received and not yet unwrapped: net[netPos..netLim). */
@@ -61,13 +58,11 @@ final class EngineIo {
     private volatile int available;
     private boolean inputDone;
 
-    // writer's state, under writeLock
-    private boolean outputDone;
-
     EngineIo(SSLEngine engine, InputStream rawIn, OutputStream rawOut) {
         this.engine = engine;
         this.rawIn = rawIn;
-        this.rawOut = rawOut;
+        this.out = new EngineOut(engine, rawOut);
+        this.writeLock = out.lock;
     }
 
     /** Runs the handshake to its end; any failure leaves the engine unusable. */
@@ -79,14 +74,14 @@ final class EngineIo {
             HandshakeStatus hs = engine.getHandshakeStatus();
             while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
                 hs = switch (hs) {
-                    case NEED_WRAP -> flushEngine();
-                    case NEED_TASK -> runTasks();
+                    case NEED_WRAP -> out.flush();
+                    case NEED_TASK -> EngineOut.runTasks(engine);
                     default -> handshakeUnwrap();
                 };
             }
-            if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) flushEngine();
+            if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) out.flush();
         } catch (SSLException e) {
-            sendAlertQuietly();
+            out.sendAlertQuietly();
             throw e;
         } finally {
             writeLock.unlock();
@@ -219,11 +214,11 @@ final class EngineIo {
             case OK -> { }
         }
         HandshakeStatus hs = r.getHandshakeStatus();
-        if (hs == HandshakeStatus.NEED_TASK) hs = runTasks();
+        if (hs == HandshakeStatus.NEED_TASK) hs = EngineOut.runTasks(engine);
         if (hs == HandshakeStatus.NEED_WRAP && !writeLock.isHeldByCurrentThread()) {
             writeLock.lock();
             try {
-                flushEngine();
+                out.flush();
             } finally {
                 writeLock.unlock();
             }
@@ -265,106 +260,14 @@ final class EngineIo {
     }
 
     void write(byte[] b, int off, int len) throws IOException {
-        writeLock.lock();
-        try {
-            if (outputDone) throw new SocketException("Socket output is shut down");
-            ByteBuffer src = ByteBuffer.wrap(b, off, len);
-            int plain = Math.min(len, 4 * MAX_PLAIN);
-            ByteBuffer dst = ByteBuffer.allocate(plain + (plain + MAX_PLAIN - 1) / MAX_PLAIN * OVERHEAD);
-            while (src.hasRemaining()) {
-                if (dst.position() > 0 && dst.remaining() < Math.min(src.remaining(), MAX_PLAIN) + OVERHEAD) {
-                    send(dst);
-                }
-                SSLEngineResult r = engine.wrap(src, dst);
-                switch (r.getStatus()) {
-                    case CLOSED -> throw new SocketException("TLS connection closed");
-                    case BUFFER_OVERFLOW -> {
-                        if (dst.position() > 0) send(dst);
-                        else dst = ByteBuffer.allocate(dst.capacity() + MAX_RECORD);
-                    }
-                    default -> { }
-                }
-                if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) runTasks();
-                if (r.getStatus() == SSLEngineResult.Status.OK && r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
-                    throw new SSLException("TLS engine wants a handshake in the middle of the session");
-                }
-            }
-            send(dst);
-        } finally {
-            writeLock.unlock();
-        }
+        out.write(b, off, len);
     }
 
-    private void send(ByteBuffer dst) throws IOException {
-        if (dst.position() > 0) rawOut.write(dst.array(), 0, dst.position());
-        dst.clear();
-    }
-
-    /** Sends what the engine has to send on its own (handshake flight, alert, close_notify). */
-    private HandshakeStatus flushEngine() throws IOException {
-        ByteBuffer dst = ByteBuffer.allocate(MAX_RECORD + HEADER);
-        while (true) {
-            SSLEngineResult r = engine.wrap(EMPTY, dst);
-            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                if (dst.position() == 0) dst = ByteBuffer.allocate(dst.capacity() * 2);
-                send(dst);
-                continue;
-            }
-            send(dst);
-            HandshakeStatus hs = r.getHandshakeStatus();
-            if (hs == HandshakeStatus.NEED_TASK) hs = runTasks();
-            if (hs != HandshakeStatus.NEED_WRAP) return hs;
-            if (r.bytesProduced() == 0) throw new SSLException("TLS engine wants to send but has nothing");
-        }
-    }
-
-    private HandshakeStatus runTasks() {
-        for (Runnable task; (task = engine.getDelegatedTask()) != null; ) task.run();
-        return engine.getHandshakeStatus();
-    }
-
-    /** A failed handshake's alert, if the engine has one and the peer still listens. */
-    private void sendAlertQuietly() {
-        try {
-            ByteBuffer dst = ByteBuffer.allocate(MAX_RECORD + HEADER);
-            for (int i = 0; i < 4; i++) {
-                SSLEngineResult r = engine.wrap(EMPTY, dst);
-                if (r.bytesProduced() == 0) break;
-            }
-            send(dst);
-        } catch (IOException | RuntimeException e) {
-            // The handshake already failed; its own error is the one to report.
-        }
-    }
-
-    /** close_notify + the end of writing (TLS 1.3 half-close; RFC 8446 §6.1). */
     void shutdownOutput() throws IOException {
-        writeLock.lock();
-        try {
-            if (outputDone) return;
-            outputDone = true;
-            engine.closeOutbound();
-            flushEngine();
-        } finally {
-            writeLock.unlock();
-        }
+        out.shutdownOutput();
     }
 
-    /**
-     * The close_notify of a close, only if no write is under way: a writer stalled on a
-     * full window holds the lock, and the close must not wait for it.
-     */
     void closeNotifyIfFree() {
-        if (!writeLock.tryLock()) return;
-        try {
-            if (outputDone) return;
-            outputDone = true;
-            engine.closeOutbound();
-            flushEngine();
-        } catch (IOException | RuntimeException e) {
-            // Closing anyway.
-        } finally {
-            writeLock.unlock();
-        }
+        out.closeNotifyIfFree();
     }
 }

@@ -19,18 +19,21 @@ final class Held {
     private final AtomicLong open = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final List<Lat> lats = new ArrayList<>();
+    private final int concurrency;
     private final ConcurrentLinkedQueue<String> samples;
 
-    Held(Options o, int capacity, ConcurrentLinkedQueue<String> samples) {
+    /** @param concurrency logins (and NOOPs) at once */
+    Held(Options o, int capacity, int concurrency, ConcurrentLinkedQueue<String> samples) {
         this.o = o;
         this.conns = new Conn[capacity];
+        this.concurrency = concurrency;
         this.samples = samples;
     }
 
-    /** Logs sessions in, R at a time, until {@code upTo} have been tried or the deadline passes. */
+    /** Logs sessions in, {@code concurrency} at a time, until {@code upTo} have been tried or the deadline passes. */
     void rampTo(int upTo, long deadline) throws InterruptedException {
         List<Thread> workers = new ArrayList<>();
-        for (int w = 0; w < o.rampConcurrency(); w++) {
+        for (int w = 0; w < concurrency; w++) {
             Lat lat = new Lat();
             lats.add(lat);
             workers.add(Thread.ofVirtual().start(() -> ramp(Math.min(upTo, conns.length), deadline, lat)));
@@ -75,12 +78,12 @@ final class Held {
         return Lat.merge(lats);
     }
 
-    /** NOOP on every held session, C at a time; returns how many answered OK. */
+    /** NOOP on every held session, {@code concurrency} at a time; returns how many answered OK. */
     long noopAll() throws InterruptedException {
         AtomicLong idx = new AtomicLong();
         AtomicLong ok = new AtomicLong();
         List<Thread> ts = new ArrayList<>();
-        for (int w = 0; w < o.rampConcurrency(); w++) {
+        for (int w = 0; w < concurrency; w++) {
             ts.add(Thread.ofVirtual().start(() -> {
                 byte[] scratch = new byte[16 * 1024];
                 for (long i; (i = idx.getAndIncrement()) < conns.length; ) {
@@ -90,7 +93,7 @@ final class Held {
                         Flows.imapNoop(c, "n1", scratch);
                         ok.incrementAndGet();
                     } catch (IOException | RuntimeException e) {
-                        if (samples.size() < 5) samples.add("NOOP after the load: " + e);
+                        if (samples.size() < 5) samples.add("NOOP: " + e);
                     }
                 }
             }));

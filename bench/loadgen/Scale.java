@@ -61,7 +61,7 @@ final class Scale {
         long aux0 = Proc.cpuMillis(o.auxPid(), o.clkTck());
         var threads0 = Proc.threadCpuMillis(o.pid(), o.clkTck());
 
-        Held held = new Held(o, n, samples);
+        Held held = new Held(o, n, o.rampConcurrency(), samples);
         long start = System.nanoTime();
         long deadline = start + (long) (Math.max(60, n / 50.0) * 1e9);
         long rampNanos = 0;

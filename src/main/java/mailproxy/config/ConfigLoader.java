@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import mailproxy.tls.ServerTlsSettings;
+import mailproxy.tls.TlsProvider;
 
 /**
  * Reads a HOCON file over reference.conf into a {@link ProxyConfig}. This is the only class
@@ -72,7 +73,7 @@ public final class ConfigLoader {
         if (!defaultRouter.isEmpty() && !routers.containsKey(defaultRouter)) {
             throw m.error("default-router", "no router named '" + defaultRouter + "' in mailproxy.routers");
         }
-        mailproxy.tls.TlsProvider tlsProvider = TlsReader.provider(m);
+        TlsProvider tlsProvider = TlsReader.provider(m);
         Section defaults = m.section("listener-defaults");
         List<ListenerConfig> listeners = new ArrayList<>();
         List<? extends ConfigObject> objects = m.objects("listeners");
@@ -116,7 +117,7 @@ public final class ConfigLoader {
     }
 
     private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter,
-            Limits limits, int relayBuffer, Map<String, Backend> backends, mailproxy.tls.TlsProvider tlsProvider) {
+            Limits limits, int relayBuffer, Map<String, Backend> backends, TlsProvider tlsProvider) {
         Protocol protocol = s.oneOf("protocol", Protocol.class);
         String name = s.has("name") ? s.string("name") : protocol.id() + "-" + index;
         List<InetSocketAddress> addresses = new ArrayList<>();

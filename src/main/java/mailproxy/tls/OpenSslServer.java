@@ -52,13 +52,7 @@ final class OpenSslServer {
         Throwable cause = OpenSsl.unavailabilityCause();
         return "the BoringSSL library bundled for Linux x86_64 and aarch64 cannot be loaded on "
                 + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
-                + (cause == null ? "" : " (" + oneLine(cause) + ")");
-    }
-
-    private static String oneLine(Throwable t) {
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        m = m.replaceAll("[\\x00-\\x1F\\x7F]+", " ");
-        return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+                + (cause == null ? "" : " (" + Sockets.oneLine(cause) + ")");
     }
 
     static OpenSslServer create(List<KeyMaterial> entries, String[] protocols, List<String> ciphers,
@@ -117,7 +111,7 @@ final class OpenSslServer {
             if (ctx instanceof ReferenceCounted rc) CLEANER.register(server, rc::release);
             return server;
         } catch (SSLException | RuntimeException e) {
-            throw new TlsConfigException("cannot set up TLS (openssl): " + oneLine(e), e);
+            throw new TlsConfigException("cannot set up TLS (openssl): " + Sockets.oneLine(e), e);
         }
     }
 

@@ -148,7 +148,12 @@ final class Sockets {
         return oneLine(m);
     }
 
-    private static String oneLine(String m) {
+    /** A throwable's message (or its class name) on one short line. */
+    static String oneLine(Throwable t) {
+        return oneLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+    }
+
+    static String oneLine(String m) {
         String s = m.replaceAll("[\\x00-\\x1F\\x7F]+", " ");
         return s.length() > 160 ? s.substring(0, 160) + "..." : s;
     }

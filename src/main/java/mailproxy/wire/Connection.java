@@ -88,9 +88,9 @@ public final class Connection implements Closeable {
     private void attach(Socket s) throws IOException {
         this.socket = s;
         // asked once: each lookup is a system call (getpeername, getsockname); the local
-        // address only when asked (a backend connection never is)
+        // address only when asked (a backend connection never is), and a TLS layer over the
+        // same TCP socket keeps it
         this.remote = (InetSocketAddress) s.getRemoteSocketAddress();
-        this.local = null;
         this.in = s.getInputStream();
         this.out = s.getOutputStream();
     }

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import mailproxy.config.AdminConfig;
 import mailproxy.server.ProxyServer;
 import mailproxy.wire.Addresses;
+import mailproxy.wire.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +33,14 @@ public final class AdminServer implements AutoCloseable {
     private final Supplier<ProxyServer> server;
     private final BooleanSupplier reload;
     private final int maxRequest;
+    private final RequestCheck check;
 
-    private AdminServer(HttpServer http, Supplier<ProxyServer> server, BooleanSupplier reload, int maxRequest) {
+    private AdminServer(HttpServer http, Supplier<ProxyServer> server, BooleanSupplier reload, AdminConfig config) {
         this.http = http;
         this.server = server;
         this.reload = reload;
-        this.maxRequest = maxRequest;
+        this.maxRequest = config.maxRequestBytes();
+        this.check = new RequestCheck(config);
     }
 
     /**
@@ -55,7 +58,7 @@ public final class AdminServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot listen on " + Addresses.hostPort(config.listen()) + " (admin): " + e.getMessage(), e);
         }
-        AdminServer a = new AdminServer(http, server, reload, config.maxRequestBytes());
+        AdminServer a = new AdminServer(http, server, reload, config);
         http.setExecutor(a.threads);
         http.createContext("/", a::handle);
         http.start();
@@ -82,14 +85,26 @@ public final class AdminServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String raw = ex.getRequestURI().getRawPath() + "?" + ex.getRequestURI().getRawQuery();
+            // an opaque target ("mailto:x") has no path: it matches no route
+            String path = ex.getRequestURI().getRawPath() == null ? "" : ex.getRequestURI().getRawPath();
+            RequestCheck.Refusal no = check.check(ex.getRequestMethod(), path,
+                    ex.getRequestHeaders()::get, ex.getLocalAddress().getAddress());
+            if (no != null) {
+                // the path without its query, and never a header's value: Authorization holds the token
+                log.info("admin refused {} {} from {}: {}", LogSafe.text(ex.getRequestMethod()),
+                        LogSafe.text(path), Addresses.hostPort(ex.getRemoteAddress()), no.reason().strip());
+                if (no.status() == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"mailproxy admin\"");
+                send(ex, no.status(), no.reason());
+                return;
+            }
+            String raw = path + "?" + ex.getRequestURI().getRawQuery();
             if (raw.length() > maxRequest) {
                 send(ex, 414, "request longer than admin.max-request-size\n");
                 return;
             }
             Routes.Answer a;
             try {
-                a = Routes.answer(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), Query.parse(ex.getRequestURI().getRawQuery()),
+                a = Routes.answer(ex.getRequestMethod(), path, Query.parse(ex.getRequestURI().getRawQuery()),
                         server.get(), reload);
             } catch (IllegalArgumentException e) {
                 a = new Routes.Answer(400, e.getMessage() + "\n", Routes.TEXT);
@@ -108,6 +123,8 @@ public final class AdminServer implements AutoCloseable {
         byte[] body = a.body() != null ? a.body().getBytes(StandardCharsets.UTF_8) : a.bytes();
         ex.getResponseHeaders().set("Content-Type", a.contentType());
         ex.getResponseHeaders().set("Cache-Control", "no-store");
+        // no answer is ever to be sniffed into HTML or script by a browser (docs/SECURITY.md)
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
         ex.sendResponseHeaders(a.status(), body.length == 0 ? -1 : body.length);
         if (body.length > 0) {
             try (OutputStream out = ex.getResponseBody()) {

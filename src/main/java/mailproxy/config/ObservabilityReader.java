@@ -1,7 +1,10 @@
 package mailproxy.config;
 
 import java.net.InetSocketAddress;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import mailproxy.wire.CidrSet;
+import mailproxy.wire.LogSafe;
 
 /** mailproxy.admin and mailproxy.trace. */
 final class ObservabilityReader {
@@ -12,16 +15,30 @@ final class ObservabilityReader {
         String listen = a.string("listen").trim();
         int max = (int) a.bytes("max-request-size", 256, 1 << 20);
         boolean remote = a.bool("allow-remote");
+        Set<String> hosts = new LinkedHashSet<>();
+        for (String h : a.strings("hosts")) {
+            String name = AdminHosts.normalize(h);
+            if (name == null) throw a.error("hosts", "expected host names or IP addresses without a port, got '" + LogSafe.text(h) + "'");
+            hosts.add(name);
+        }
+        String token = AdminTokenFile.read(a, a.string("token-file").trim());
         InetSocketAddress address = null;
         if (!listen.isEmpty()) {
             address = ConfigLoader.address(a, listen);
             if (!address.getAddress().isLoopbackAddress() && !remote) {
-                throw a.error("listen", "the admin listener can reload, drain and close sessions and has no password: "
-                        + "it listens on loopback (\"127.0.0.1:9090\") unless allow-remote = true");
+                throw a.error("listen", "the admin listener can reload, drain and close sessions: "
+                        + "it listens on loopback (\"127.0.0.1:9090\") unless allow-remote = true (with a token-file)");
             }
+            if (remote && token == null) {
+                throw a.error("token-file", "required with allow-remote = true: whoever reaches a remote admin listener "
+                        + "could reload, drain and close sessions");
+            }
+            // the name the listener was configured with is one its clients may use
+            String named = AdminHosts.normalize(AdminHosts.hostOf(listen));
+            if (named != null) hosts.add(named);
         }
         a.rejectUnknownKeys();
-        return new AdminConfig(address, max);
+        return new AdminConfig(address, max, hosts, token);
     }
 
     static TraceConfig trace(Section m) {

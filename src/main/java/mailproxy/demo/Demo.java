@@ -215,9 +215,9 @@ public final class Demo implements AutoCloseable {
                   $ curl -s http://%s/health/ready
                 Drain store 2 (no new sessions there; its users now land on store 1, where they have no
                 mailbox), look at the pool, and reload the config, which ends the drain:
-                  $ curl -s -X POST 'http://%s/drain?server=%s'
+                  $ curl -s -X POST -H 'X-Mailproxy-Admin: 1' 'http://%s/drain?server=%s'
                   $ curl -s http://%s/pools
-                  $ curl -s -X POST http://%s/reload
+                  $ curl -s -X POST -H 'X-Mailproxy-Admin: 1' http://%s/reload
                 Every session's dialogue is in the log below (mailproxy.trace, passwords as ***).
                 Stop with Ctrl-C.
                 """.formatted(imap, pop3, smtp, admin, config, placement, imap, pop3, pop3, smtp, imap, imap, imap, admin, admin, admin,

@@ -68,7 +68,9 @@ public final class AdminServer implements AutoCloseable {
 
     /**
      * The JDK server's own bounds, unless the operator set them (-D): 30 s for a request
-     * to arrive and for its answer to be taken, 50 header lines, 8 KB of headers.
+     * to arrive and for its answer to be taken, 50 header lines, 8 KB of request line plus
+     * headers (reference.conf, mailproxy.admin). The JDK reads them once, when the first
+     * JDK HTTP server of the process starts: in mailproxy that is this one.
      */
     private static void bound() {
         setIfAbsent("sun.net.httpserver.maxReqTime", "30");
@@ -110,8 +112,10 @@ public final class AdminServer implements AutoCloseable {
                 a = new Routes.Answer(400, e.getMessage() + "\n", Routes.TEXT);
             }
             send(ex, a);
-        } catch (IOException | RuntimeException e) {
-            log.debug("admin request failed: {}", e.toString());
+        } catch (IOException e) {
+            log.debug("admin request failed: {}", e.toString()); // the client went away
+        } catch (RuntimeException e) {
+            log.warn("admin request failed, a bug", e);
         }
     }
 
@@ -125,8 +129,12 @@ public final class AdminServer implements AutoCloseable {
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         // no answer is ever to be sniffed into HTML or script by a browser (docs/SECURITY.md)
         ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        ex.sendResponseHeaders(a.status(), body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
+        // a refusal or an error ends the connection: the next request starts afresh
+        if (a.status() >= 400) ex.getResponseHeaders().set("Connection", "close");
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        // RFC 9110 §9.3.2: HEAD gets GET's headers without the body; the JDK server wants -1 for it
+        ex.sendResponseHeaders(a.status(), body.length == 0 || head ? -1 : body.length);
+        if (body.length > 0 && !head) {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }

@@ -93,7 +93,14 @@ public final class FuzzInputs {
             case "pop3" -> POP3;
             default -> SMTP;
         };
-        List<String> nasty = nasty(protocol);
+        return input(valid, nasty(protocol), r);
+    }
+
+    /**
+     * One input made of pieces of another parser's corpus: {@code valid} inputs that parse,
+     * {@code nasty} hand-picked cases (the admin listener's HTTP requests, for one).
+     */
+    public static byte[] input(List<String> valid, List<String> nasty, Random r) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int lines = 1 + r.nextInt(4);
         for (int i = 0; i < lines; i++) {

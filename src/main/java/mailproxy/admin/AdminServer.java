@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * not up yet) and stops after them (so it says "draining" while the proxy stops).
  * Requests are bounded: the request line by max-request-size, the headers and the time
  * of one exchange by the JDK server's settings ({@link #bound()}), bodies are not read.
+ * Each request passes {@link RequestCheck} (web pages, the token) before its path is
+ * looked at; every answer says nosniff and no-store, and a refusal or error closes the
+ * connection.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import mailproxy.admin.AdminCurl.Answer;
 import mailproxy.testing.FakeMail;
@@ -63,9 +64,10 @@ class AdminSecurityTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("crossSiteRequests")
     void aCrossSiteOrRebindingPostIsRefusedAndChangesNothing(String attack, List<String> args) throws Exception {
+        AtomicInteger reloads = new AtomicInteger();
         try (ScriptedServer imap = FakeMail.imap("secret");
              TestProxy proxy = TestProxy.start(config(imap.port(), ""));
-             AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true);
+             AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> reloads.incrementAndGet() > 0);
              RawClient alice = RawClient.connect(proxy.port("imap"))) {
             alice.expect("* OK");
             alice.line("a LOGIN alice secret");
@@ -78,6 +80,7 @@ class AdminSecurityTest {
                 assertEquals("nosniff", r.header("X-Content-Type-Options"), r.toString());
             }
             assertEquals("", proxy.server().trace().describe(), attack + ": nothing is traced");
+            assertEquals(0, reloads.get(), attack + ": no reload");
             assertFalse(proxy.server().describePools().contains("DRAINING"), attack + ": " + proxy.server().describePools());
             alice.line("n NOOP");
             alice.expect("n OK");

@@ -31,6 +31,13 @@ import org.slf4j.LoggerFactory;
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
 
+    /**
+     * Connections open at once, past which the JDK server closes a new one unanswered: the
+     * operator, Prometheus and a few health checks need far fewer, and a flood must not eat
+     * the descriptors the mail listeners need (reference.conf, mailproxy.admin).
+     */
+    static final int MAX_CONNECTIONS = 64;
+
     private final HttpServer http;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Supplier<ProxyServer> server;
@@ -72,7 +79,7 @@ public final class AdminServer implements AutoCloseable {
     /**
      * The JDK server's own bounds, unless the operator set them (-D): 30 s for a request
      * to arrive and for its answer to be taken, 50 header lines, 8 KB of request line plus
-     * headers (reference.conf, mailproxy.admin). The JDK reads them once, when the first
+     * headers, {@link #MAX_CONNECTIONS} connections (reference.conf, mailproxy.admin). The JDK reads them once, when the first
      * JDK HTTP server of the process starts: in mailproxy that is this one.
      */
     private static void bound() {
@@ -80,6 +87,7 @@ public final class AdminServer implements AutoCloseable {
         setIfAbsent("sun.net.httpserver.maxRspTime", "30");
         setIfAbsent("sun.net.httpserver.maxReqHeaders", "50");
         setIfAbsent("sun.net.httpserver.maxReqHeaderSize", "8192");
+        setIfAbsent("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
     }
 
     private static void setIfAbsent(String key, String value) {

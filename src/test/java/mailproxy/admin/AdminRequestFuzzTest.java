@@ -187,12 +187,45 @@ class AdminRequestFuzzTest {
 
     private static void assertClosed(Socket s) {
         try {
-            // the bound is the listener's; the 70 s read timeout only keeps a broken test from hanging
-            assertEquals(-1, s.getInputStream().read(), "nothing is answered to half a request");
+            // the bound is the listener's; the read timeout only keeps a broken test from hanging
+            assertEquals(-1, s.getInputStream().read(), "the connection is closed unanswered");
         } catch (SocketTimeoutException e) {
-            throw new AssertionError("the admin listener held a stalled connection open for 70 s");
+            throw new AssertionError("the admin listener held the connection open past the test's read timeout");
         } catch (IOException reset) {
             // a reset is a close too
+        }
+    }
+
+    /**
+     * A connection flood: past {@link AdminServer#MAX_CONNECTIONS} open connections, the
+     * next one is closed unanswered at once (not after the 30 s idle bound), so the admin
+     * listener cannot eat the descriptors the mail listeners need; once they close, it
+     * answers again.
+     */
+    @Test
+    void connectionsPastTheBoundAreClosedUnanswered() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        byte[] live = "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        try (AdminServer admin = AdminServer.start(new AdminConfig(new InetSocketAddress("127.0.0.1", 0), 4096, Set.of(), null),
+                () -> null, () -> true)) {
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", admin.address().getPort());
+            try {
+                for (int i = 0; i < AdminServer.MAX_CONNECTIONS; i++) held.add(new Socket(address.getAddress(), address.getPort()));
+                try (Socket one = new Socket(address.getAddress(), address.getPort())) {
+                    one.setSoTimeout(10_000); // well under the 30 s after which an idle connection closes anyway
+                    one.getOutputStream().write(live);
+                    assertClosed(one);
+                }
+            } finally {
+                for (Socket s : held) s.close();
+            }
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> {
+                try {
+                    return AdminCurl.call(admin, "GET", "/health/live").status() == 200;
+                } catch (Exception | AssertionError e) {
+                    return false;
+                }
+            }), "it answers again once the flood is gone");
         }
     }
 

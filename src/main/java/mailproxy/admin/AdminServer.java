@@ -79,8 +79,9 @@ public final class AdminServer implements AutoCloseable {
     /**
      * The JDK server's own bounds, unless the operator set them (-D): 30 s for a request
      * to arrive and for its answer to be taken, 50 header lines, 8 KB of request line plus
-     * headers, {@link #MAX_CONNECTIONS} connections (reference.conf, mailproxy.admin). The JDK reads them once, when the first
-     * JDK HTTP server of the process starts: in mailproxy that is this one.
+     * headers, {@link #MAX_CONNECTIONS} connections (reference.conf, mailproxy.admin). The
+     * JDK reads them once, when the first JDK HTTP server of the process starts: in
+     * mailproxy that is this one.
      */
     private static void bound() {
         setIfAbsent("sun.net.httpserver.maxReqTime", "30");
@@ -98,7 +99,7 @@ public final class AdminServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            // an opaque target ("mailto:x") has no path: it matches no route
+            // an opaque target ("mailto:x") has no path (the JDK server drops those today): no route
             String path = ex.getRequestURI().getRawPath() == null ? "" : ex.getRequestURI().getRawPath();
             RequestCheck.Refusal no = check.check(ex.getRequestMethod(), path,
                     ex.getRequestHeaders()::get, ex.getLocalAddress().getAddress());

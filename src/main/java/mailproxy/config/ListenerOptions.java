@@ -98,7 +98,8 @@ final class ListenerOptions {
         int recipients = s.integer("lmtp-max-recipients", 100, 100_000);
         // RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets with its CRLF
         int line = (int) s.bytes("lmtp-line-length", 1000, 1 << 24);
-        return new ListenerConfig.Lmtp(max, memory, tempDir, recipients, line);
+        ListenerConfig.BareNewline bare = s.oneOf("lmtp-bare-newline", ListenerConfig.BareNewline.class);
+        return new ListenerConfig.Lmtp(max, memory, tempDir, recipients, line, bare);
     }
 
     /** sieve-*: the greeting's IMPLEMENTATION, SIEVE and NOTIFY values; printable text only. */

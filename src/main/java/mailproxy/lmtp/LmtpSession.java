@@ -3,6 +3,7 @@ package mailproxy.lmtp;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import mailproxy.config.ListenerConfig;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
 import mailproxy.session.Replies;
@@ -60,7 +61,13 @@ public final class LmtpSession implements ProtocolSession {
     @Override
     public boolean next() throws IOException, InterruptedException {
         try {
-            return handle(LmtpCommand.parse(session.readLine()));
+            String line = session.readLine();
+            // RFC 5321 §4.1.1.4: a server "MUST NOT" take LF alone as a line end; refused
+            // unrun, or taken as CRLF where the listener says lmtp-bare-newline = normalize
+            if (client.lastLineBareLf() && session.listener().lmtp().bareNewline() == ListenerConfig.BareNewline.REJECT) {
+                return error(LmtpReplies.BARE_LF_COMMAND);
+            }
+            return handle(LmtpCommand.parse(line));
         } catch (IOException | RuntimeException | InterruptedException e) {
             reset();
             throw e;

@@ -36,8 +36,8 @@ class StackConfigTest {
         assertEquals(Protocol.LMTP, lmtp.protocol());
         assertEquals("lmtp-0", lmtp.name());
         assertEquals(List.of(), lmtp.auth(), "LMTP has no AUTH");
-        assertEquals(new ListenerConfig.Lmtp(64L << 20, 1L << 20, Path.of(System.getProperty("java.io.tmpdir")), 1000, 64 * 1024),
-                lmtp.lmtp());
+        assertEquals(new ListenerConfig.Lmtp(64L << 20, 1L << 20, Path.of(System.getProperty("java.io.tmpdir")), 1000, 64 * 1024,
+                ListenerConfig.BareNewline.REJECT), lmtp.lmtp());
         ListenerConfig sieve = c.listeners().get(1);
         assertEquals(List.of("plain", "oauthbearer", "xoauth2"), sieve.auth());
         assertEquals("mailproxy", sieve.sieve().implementation());

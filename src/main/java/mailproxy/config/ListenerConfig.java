@@ -62,9 +62,11 @@ public record ListenerConfig(
      * @param maxRecipients RCPTs per transaction; past it 452 (RFC 5321 §4.5.3.1.10)
      * @param lineLength the longest line of message data, CRLF included
      * @param bareNewline what a line end other than CRLF gets, in commands and in the data
+     * @param clients who may deliver (LMTP has no AUTH); behind a trusted proxy, the client
+     *     its PROXY header names
      */
     public record Lmtp(long maxMessageSize, long memoryBuffer, java.nio.file.Path tempDir, int maxRecipients,
-                       int lineLength, BareNewline bareNewline) {}
+                       int lineLength, BareNewline bareNewline, CidrSet clients) {}
 
     /**
      * lmtp-bare-newline: RFC 5321 §2.3.8 and §4.1.1.4 know only CRLF; a bare LF or CR is

@@ -85,8 +85,8 @@ final class ListenerOptions {
         return List.copyOf(out);
     }
 
-    /** lmtp-*: size and recipient limits, and where a message split over backends is kept. */
-    static ListenerConfig.Lmtp lmtp(Section s) {
+    /** lmtp-*: who may deliver, size and recipient limits, and where a message split over backends is kept. */
+    static ListenerConfig.Lmtp lmtp(Section s, Protocol protocol) {
         long max = s.bytes("lmtp-max-message-size", 1024, Long.MAX_VALUE);
         long memory = s.bytes("lmtp-memory-buffer", 0, 1L << 30);
         String dir = s.string("lmtp-temp-dir");
@@ -99,7 +99,25 @@ final class ListenerOptions {
         // RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets with its CRLF
         int line = (int) s.bytes("lmtp-line-length", 1000, 1 << 24);
         ListenerConfig.BareNewline bare = s.oneOf("lmtp-bare-newline", ListenerConfig.BareNewline.class);
-        return new ListenerConfig.Lmtp(max, memory, tempDir, recipients, line, bare);
+        return new ListenerConfig.Lmtp(max, memory, tempDir, recipients, line, bare, lmtpClients(s, protocol));
+    }
+
+    /**
+     * lmtp-clients: LMTP has no AUTH (RFC 2033), so whoever connects may deliver to any
+     * mailbox behind the proxy; an LMTP listener that nobody may use is a mistake.
+     */
+    private static CidrSet lmtpClients(Section s, Protocol protocol) {
+        CidrSet set;
+        try {
+            set = CidrSet.parse(s.strings("lmtp-clients"));
+        } catch (IllegalArgumentException e) {
+            throw s.error("lmtp-clients", e.getMessage());
+        }
+        if (protocol == Protocol.LMTP && set.isEmpty()) {
+            throw s.error("lmtp-clients", "no MTA could deliver here: list the addresses of the MTAs that deliver, "
+                    + "such as [\"10.0.0.25\", \"127.0.0.1\"]");
+        }
+        return set;
     }
 
     /** sieve-*: the greeting's IMPLEMENTATION, SIEVE and NOTIFY values; printable text only. */

@@ -57,6 +57,15 @@ final class LmtpReplies {
         return "220 " + server + " LMTP ready";
     }
 
+    /**
+     * A client outside lmtp-clients, instead of the greeting: RFC 5321 §3.1 and §4.2.3
+     * (421 "Service not available, closing transmission channel"), RFC 3463 X.7.1
+     * "delivery not authorized".
+     */
+    static String notAClient(String server) {
+        return "421 4.7.1 " + server + " Error: this address may not deliver here";
+    }
+
     static String timeout(String server) {
         return "421 4.4.2 " + server + " Error: timeout exceeded";
     }

@@ -46,14 +46,15 @@ final class MessageReader {
         Chunks out = new Chunks(sink);
         long size = 0;
         boolean bare = false;
-        // the DATA line ended in CRLF: a "." right away is the end of an empty message
+        // the DATA command's line end counts as CRLF (a bare LF there was refused, or taken
+        // as CRLF): a "." right away ends an empty message
         boolean afterCrlf = true;
         while (true) {
             String line = client.readLine(maxLine);
             if (line == null) throw new EOFException("client closed the connection inside DATA");
-            boolean endsInLf = client.lastLineBareLf();
-            if (afterCrlf && !endsInLf && line.equals(".")) break;
-            boolean clean = !endsInLf && line.indexOf('\r') < 0;
+            boolean bareLf = client.lastLineBareLf();
+            if (afterCrlf && !bareLf && line.equals(".")) break;
+            boolean clean = !bareLf && line.indexOf('\r') < 0;
             if (!clean && policy == BareNewline.REJECT) bare = true;
             long n = line.length() + 2;
             if (bare || out.failure != null || size + n > max) {
@@ -61,7 +62,7 @@ final class MessageReader {
             } else {
                 size += clean ? out.line(line, false) : normalized(out, line, afterCrlf);
             }
-            afterCrlf = !endsInLf;
+            afterCrlf = !bareLf;
         }
         if (size > max) return new Result(size, true, bare, null);
         if (bare) return new Result(size, false, true, null);

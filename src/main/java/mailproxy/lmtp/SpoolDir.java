@@ -49,12 +49,15 @@ public final class SpoolDir {
      * @throws IOException naming the directory: the listener cannot start
      */
     public static void prepare(Path dir) throws IOException {
-        Path key = dir.toAbsolutePath().normalize();
         // a lock, not synchronized: file I/O under it (docs/ARCHITECTURE.md); startup and reloads only
         PREPARING.lock();
         try {
+            Path abs = dir.toAbsolutePath().normalize();
+            ownerOnly(abs);
+            // one record per directory, however it is named: a second lock on the same file in
+            // this JVM would throw
+            Path key = abs.toRealPath();
             if (PREPARED.containsKey(key)) return;
-            ownerOnly(key);
             FileChannel channel = FileChannel.open(key.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             try {
@@ -84,7 +87,7 @@ public final class SpoolDir {
             else Files.createDirectory(dir);
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("lmtp-temp-dir " + dir + " is not a directory (a symbolic link is not taken)");
+            throw new IOException("not a directory (a symbolic link is not taken)");
         }
         if (posix && !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
             // the config check made sure it is ours: nobody else may list, read or move the mails in it

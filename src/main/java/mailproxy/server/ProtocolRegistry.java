@@ -42,7 +42,12 @@ final class ProtocolRegistry {
      */
     static void prepare(ProxyConfig config) throws IOException {
         for (ListenerConfig l : config.listeners()) {
-            if (l.protocol() == Protocol.LMTP) SpoolDir.prepare(l.lmtp().tempDir());
+            if (l.protocol() != Protocol.LMTP) continue;
+            try {
+                SpoolDir.prepare(l.lmtp().tempDir());
+            } catch (IOException e) {
+                throw new IOException("listener " + l.name() + ": lmtp-temp-dir " + l.lmtp().tempDir() + ": " + e.getMessage(), e);
+            }
         }
     }
 }

@@ -186,7 +186,7 @@ public final class ConfigLoader {
                 ListenerOptions.relayBufferSize(s, relayBuffer),
                 ListenerOptions.smtpCapabilities(s, protocol),
                 authNone,
-                ListenerOptions.lmtp(s),
+                ListenerOptions.lmtp(s, protocol),
                 ListenerOptions.sieve(s),
                 s.bool("trace"),
                 (int) s.bytes("trace-relay-bytes", 0, 1 << 20));

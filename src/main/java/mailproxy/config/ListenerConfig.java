@@ -61,9 +61,19 @@ public record ListenerConfig(
      * @param tempDir where those files go
      * @param maxRecipients RCPTs per transaction; past it 452 (RFC 5321 §4.5.3.1.10)
      * @param lineLength the longest line of message data, CRLF included
+     * @param bareNewline what a line end other than CRLF gets, in commands and in the data
+     * @param clients who may deliver (LMTP has no AUTH); behind a trusted proxy, the client
+     *     its PROXY header names
      */
     public record Lmtp(long maxMessageSize, long memoryBuffer, java.nio.file.Path tempDir, int maxRecipients,
-                       int lineLength) {}
+                       int lineLength, BareNewline bareNewline, CidrSet clients) {}
+
+    /**
+     * lmtp-bare-newline: RFC 5321 §2.3.8 and §4.1.1.4 know only CRLF; a bare LF or CR is
+     * refused (as Postfix's smtpd_forbid_bare_newline = reject), or taken as CRLF. Either
+     * way only CRLF "." CRLF ends the data, so nothing can be smuggled past it.
+     */
+    public enum BareNewline { REJECT, NORMALIZE }
 
     /**
      * The ManageSieve greeting's values before login (RFC 5804 §1.7); after login the

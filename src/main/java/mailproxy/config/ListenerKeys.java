@@ -13,6 +13,7 @@ final class ListenerKeys {
             "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
             "tls-provider", "proxy-protocol", "trusted-proxies", "smtp-capabilities", "trace", "trace-relay-bytes",
             "lmtp-max-message-size", "lmtp-memory-buffer", "lmtp-temp-dir", "lmtp-max-recipients", "lmtp-line-length",
+            "lmtp-bare-newline", "lmtp-clients",
             "sieve-implementation", "sieve-extensions", "sieve-notify",
             // nginx's per-server {} overrides; absent = the mailproxy.limits / relay value
             "timeout", "max-errors", "line-length", "proxy-timeout", "relay-buffer-size");

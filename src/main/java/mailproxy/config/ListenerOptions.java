@@ -1,5 +1,8 @@
 package mailproxy.config;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,20 +88,70 @@ final class ListenerOptions {
         return List.copyOf(out);
     }
 
-    /** lmtp-*: size and recipient limits, and where a message split over backends is kept. */
-    static ListenerConfig.Lmtp lmtp(Section s) {
+    /** lmtp-*: who may deliver, size and recipient limits, and where a message split over backends is kept. */
+    static ListenerConfig.Lmtp lmtp(Section s, Protocol protocol) {
         long max = s.bytes("lmtp-max-message-size", 1024, Long.MAX_VALUE);
         long memory = s.bytes("lmtp-memory-buffer", 0, 1L << 30);
-        String dir = s.string("lmtp-temp-dir");
-        java.nio.file.Path tempDir = java.nio.file.Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
-        if (!java.nio.file.Files.isDirectory(tempDir)) {
-            throw s.error("lmtp-temp-dir", "expected an existing directory, got '" + tempDir + "'");
-        }
+        Path tempDir = spoolDir(s, protocol);
         // RFC 5321 §4.5.3.1.8: at least 100 recipients must be accepted
         int recipients = s.integer("lmtp-max-recipients", 100, 100_000);
         // RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets with its CRLF
         int line = (int) s.bytes("lmtp-line-length", 1000, 1 << 24);
-        return new ListenerConfig.Lmtp(max, memory, tempDir, recipients, line);
+        ListenerConfig.BareNewline bare = s.oneOf("lmtp-bare-newline", ListenerConfig.BareNewline.class);
+        return new ListenerConfig.Lmtp(max, memory, tempDir, recipients, line, bare, lmtpClients(s, protocol));
+    }
+
+    /**
+     * lmtp-temp-dir: where messages split over backends are kept, whole mails, so a
+     * directory of mailproxy's own: "" is mailproxy-lmtp-spool under java.io.tmpdir. The
+     * lmtp package creates it (0700) and removes a crash's leftovers when the listener
+     * starts; here only what can be said from the config: it is a directory (or can be made
+     * in one) and nobody else owns it (one made before us in a shared /tmp could be read).
+     */
+    private static Path spoolDir(Section s, Protocol protocol) {
+        String dir = s.string("lmtp-temp-dir");
+        Path path = dir.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir"), "mailproxy-lmtp-spool") : Path.of(dir);
+        if (protocol != Protocol.LMTP) return path;
+        try {
+            if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                Path parent = path.toAbsolutePath().getParent();
+                if (parent == null || !Files.isDirectory(parent)) {
+                    throw s.error("lmtp-temp-dir", "expected a directory, or one to create in an existing directory, got '" + path + "'");
+                }
+                return path;
+            }
+            if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                throw s.error("lmtp-temp-dir", "expected a directory of mailproxy's own (not a file or a symbolic link), got '" + path + "'");
+            }
+            String owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName();
+            String me = System.getProperty("user.name");
+            if (!owner.equals(me)) {
+                throw s.error("lmtp-temp-dir", "'" + path + "' belongs to " + owner + ", not to " + me
+                        + " that mailproxy runs as: messages kept there could be read by " + owner
+                        + "; name a directory of mailproxy's own");
+            }
+        } catch (java.io.IOException e) {
+            throw s.error("lmtp-temp-dir", "cannot check '" + path + "': " + e.getMessage());
+        }
+        return path;
+    }
+
+    /**
+     * lmtp-clients: LMTP has no AUTH (RFC 2033), so whoever connects may deliver to any
+     * mailbox behind the proxy; an LMTP listener that nobody may use is a mistake.
+     */
+    private static CidrSet lmtpClients(Section s, Protocol protocol) {
+        CidrSet set;
+        try {
+            set = CidrSet.parse(s.strings("lmtp-clients"));
+        } catch (IllegalArgumentException e) {
+            throw s.error("lmtp-clients", e.getMessage());
+        }
+        if (protocol == Protocol.LMTP && set.isEmpty()) {
+            throw s.error("lmtp-clients", "no MTA could deliver here: list the addresses of the MTAs that deliver, "
+                    + "such as [\"10.0.0.25\", \"127.0.0.1\"]");
+        }
+        return set;
     }
 
     /** sieve-*: the greeting's IMPLEMENTATION, SIEVE and NOTIFY values; printable text only. */

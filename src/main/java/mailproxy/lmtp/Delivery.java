@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import mailproxy.config.ListenerConfig;
 import mailproxy.session.Session;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LogSafe;
 import org.slf4j.Logger;
@@ -78,17 +79,17 @@ final class Delivery {
             }
             // others broke earlier: read the message anyway so each recipient gets its own answer
             client.writeLine(LmtpReplies.START_DATA);
-            MessageReader.Result m = MessageReader.read(client, limits.lineLength(), limits.maxMessageSize(), (b, o, n) -> { });
-            fill(leg, m.oversize() ? Reply.of(LmtpReplies.SIZE_EXCEEDED) : refusal);
+            MessageReader.Result m = read((b, o, n) -> { });
+            fill(leg, m.oversize() || m.bareNewline() ? refused(m) : refusal);
             return;
         }
         client.writeLine(LmtpReplies.START_DATA);
         Connection b = leg.connection();
-        MessageReader.Result m = MessageReader.read(client, limits.lineLength(), limits.maxMessageSize(), b::write);
-        if (m.oversize()) {
+        MessageReader.Result m = read(b::write);
+        if (m.oversize() || m.bareNewline()) {
             // part of the message is at the backend: closing without the final "." makes it drop it
-            leg.abort("message over lmtp-max-message-size");
-            fillAll(Reply.of(LmtpReplies.SIZE_EXCEEDED));
+            leg.abort(m.oversize() ? "message over lmtp-max-message-size" : "bare line end in the message");
+            fillAll(refused(m));
             return;
         }
         if (m.sinkFailure() != null) {
@@ -103,10 +104,14 @@ final class Delivery {
     private void spooled(List<Leg> live) throws IOException {
         client.writeLine(LmtpReplies.START_DATA);
         try (Spool spool = new Spool(limits.memoryBuffer(), limits.tempDir())) {
-            MessageReader.Result m = MessageReader.read(client, limits.lineLength(), limits.maxMessageSize(), spool::write);
-            if (m.oversize() || m.sinkFailure() != null) {
-                if (m.sinkFailure() != null) log.warn("lmtp id={}: cannot keep the message: {}", session.sessionId(), m.sinkFailure().toString());
-                fillAll(Reply.of(m.oversize() ? LmtpReplies.SIZE_EXCEEDED : LmtpReplies.CANNOT_STORE));
+            MessageReader.Result m = read(spool::write);
+            if (!m.whole()) {
+                if (m.oversize() || m.bareNewline()) {
+                    fillAll(refused(m));
+                } else {
+                    log.warn("lmtp id={}: cannot keep the message: {}", session.sessionId(), m.sinkFailure().toString());
+                    fillAll(Reply.of(LmtpReplies.CANNOT_STORE));
+                }
                 return;
             }
             for (Leg leg : live) {
@@ -133,6 +138,21 @@ final class Delivery {
                 finish(leg);
             }
         }
+    }
+
+    /** The client's message, to {@code sink}, within the listener's limits and line-end rule. */
+    private MessageReader.Result read(Spool.Sink sink) throws IOException {
+        MessageReader.Result m = MessageReader.read(client, limits.lineLength(), limits.maxMessageSize(), limits.bareNewline(), sink);
+        if (m.bareNewline()) {
+            log.info("lmtp id={}: bare <LF> or <CR> in the message from {}: refused (lmtp-bare-newline = reject)",
+                    session.sessionId(), Addresses.hostPort(session.clientAddress()));
+        }
+        return m;
+    }
+
+    /** The proxy's own refusal of a message it read whole but will not deliver. */
+    private static Reply refused(MessageReader.Result m) {
+        return Reply.of(m.oversize() ? LmtpReplies.SIZE_EXCEEDED : LmtpReplies.BARE_NEWLINE);
     }
 
     /** DATA to one backend; its reply, or null when the connection broke. */

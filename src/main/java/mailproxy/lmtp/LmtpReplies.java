@@ -41,12 +41,29 @@ final class LmtpReplies {
     static final String BACKEND_FAILED = "451 4.4.2 Error: backend connection failed, try again later";
     /** RFC 3463 X.4.3 "directory server failure": the router could not answer. */
     static final String ROUTER_UNAVAILABLE = "451 4.4.3 Error: recipient lookup failed, try again later";
+    /**
+     * RFC 5321 §2.3.8 / §4.1.1.4: CRLF is the only line end; a message with a bare LF or CR
+     * is refused for each recipient (Postfix smtpd_forbid_bare_newline's words; RFC 3463
+     * X.5.2 "syntax error").
+     */
+    static final String BARE_NEWLINE = "550 5.5.2 Error: bare <LF> or <CR> received";
+    /** The same for a command line ended by LF alone: refused, not run. */
+    static final String BARE_LF_COMMAND = "500 5.5.2 Error: bare <LF> received";
     /** RFC 3463 X.3.0: the proxy could not store the message. */
     static final String CANNOT_STORE = "451 4.3.0 Error: cannot store the message, try again later";
 
     static String greeting(String server) {
         // RFC 2033 §4: the greeting is SMTP's 220
         return "220 " + server + " LMTP ready";
+    }
+
+    /**
+     * A client outside lmtp-clients, instead of the greeting: RFC 5321 §3.1 and §4.2.3
+     * (421 "Service not available, closing transmission channel"), RFC 3463 X.7.1
+     * "delivery not authorized".
+     */
+    static String notAClient(String server) {
+        return "421 4.7.1 " + server + " Error: this address may not deliver here";
     }
 
     static String timeout(String server) {

@@ -1,13 +1,18 @@
 package mailproxy.lmtp;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import mailproxy.config.ListenerConfig;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
 import mailproxy.session.Replies;
 import mailproxy.session.Session;
+import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One LMTP client (RFC 2033), an MTA delivering mail: not a login but a delivery router.
@@ -18,9 +23,10 @@ import mailproxy.wire.Connection;
  * sides until the client quits.
  *
  * <p>Not offered: CHUNKING/BDAT (RFC 3030), DSN, SMTPUTF8; AUTH (LMTP has none: who may
- * deliver is decided by where the listener listens).
+ * deliver is decided by lmtp-clients and where the listener listens).
  */
 public final class LmtpSession implements ProtocolSession {
+    private static final Logger log = LoggerFactory.getLogger(LmtpSession.class);
     private final Session session;
     private final Connection client;
     /** The client's LHLO name, or null before LHLO (RFC 2033 §4.1: required first). */
@@ -51,8 +57,22 @@ public final class LmtpSession implements ProtocolSession {
     @Override
     public Replies replies() { return replies; }
 
+    /**
+     * The greeting, to those in lmtp-clients only: LMTP has no AUTH, so whoever may connect
+     * may deliver. Anyone else gets 421 (RFC 5321 §3.1: the server may refuse the
+     * connection; 421 says "closing", and a misdirected MTA keeps its mail queued) and the
+     * close. Behind a trusted proxy the client its PROXY header names is the one checked.
+     */
     @Override
     public boolean greet() throws IOException {
+        InetAddress from = session.clientAddress().getAddress();
+        if (!session.listener().lmtp().clients().contains(from)) {
+            log.info("lmtp id={}: {} is not in lmtp-clients of listener {}: refused", session.sessionId(),
+                    Addresses.hostPort(session.clientAddress()), session.listener().name());
+            client.writeLine(LmtpReplies.notAClient(session.serverName()));
+            session.outcome(Outcome.REJECTED);
+            return false;
+        }
         client.writeLine(LmtpReplies.greeting(session.serverName()));
         return true;
     }
@@ -60,7 +80,13 @@ public final class LmtpSession implements ProtocolSession {
     @Override
     public boolean next() throws IOException, InterruptedException {
         try {
-            return handle(LmtpCommand.parse(session.readLine()));
+            String line = session.readLine();
+            // RFC 5321 §4.1.1.4: a server "MUST NOT" take LF alone as a line end; refused
+            // unrun, or taken as CRLF where the listener says lmtp-bare-newline = normalize
+            if (client.lastLineBareLf() && session.listener().lmtp().bareNewline() == ListenerConfig.BareNewline.REJECT) {
+                return error(LmtpReplies.BARE_LF_COMMAND);
+            }
+            return handle(LmtpCommand.parse(line));
         } catch (IOException | RuntimeException | InterruptedException e) {
             reset();
             throw e;

@@ -6,14 +6,21 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * One message kept for several backends: in memory up to {@code memoryLimit} bytes, the
- * rest in a temporary file (owner-only, deleted on {@link #close()}). The caller bounds the
+ * rest in a temporary file (0600 in the {@link SpoolDir}, deleted on {@link #close()}; a
+ * crash's leftovers go at the next start). The caller bounds the
  * total (lmtp-max-message-size) before writing.
  */
 final class Spool implements Closeable {
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     private final long memoryLimit;
     private final Path dir;
     private byte[] memory = new byte[8192];
@@ -41,8 +48,10 @@ final class Spool implements Closeable {
         }
         if (len == 0) return;
         if (fileOut == null) {
-            // Files.createTempFile: rw------- on POSIX, a name nobody can guess
-            file = Files.createTempFile(dir, "mailproxy-lmtp-", ".msg");
+            // rw-------, a name nobody can guess, in a directory of the proxy's own (SpoolDir)
+            file = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                    ? Files.createTempFile(dir, SpoolDir.PREFIX, SpoolDir.SUFFIX, OWNER_ONLY)
+                    : Files.createTempFile(dir, SpoolDir.PREFIX, SpoolDir.SUFFIX);
             fileOut = Files.newOutputStream(file);
         }
         fileOut.write(b, off, len);
@@ -72,7 +81,7 @@ final class Spool implements Closeable {
         try {
             if (file != null) Files.deleteIfExists(file);
         } catch (IOException ignored) {
-            // a temp dir cleaner gets it later; nothing refers to it
+            // SpoolDir removes it at the next start; nothing refers to it
         }
     }
 

@@ -1,10 +1,14 @@
 package mailproxy.server;
 
+import java.io.IOException;
 import java.util.EnumMap;
 import java.util.Map;
+import mailproxy.config.ListenerConfig;
 import mailproxy.config.Protocol;
+import mailproxy.config.ProxyConfig;
 import mailproxy.imap.ImapSession;
 import mailproxy.lmtp.LmtpSession;
+import mailproxy.lmtp.SpoolDir;
 import mailproxy.pop3.Pop3Session;
 import mailproxy.session.SessionFactory;
 import mailproxy.sieve.SieveSession;
@@ -29,5 +33,21 @@ final class ProtocolRegistry {
             if (!m.containsKey(p)) throw new IllegalStateException("no session story for " + p);
         }
         return Map.copyOf(m);
+    }
+
+    /**
+     * What a protocol needs on disk before its listeners accept: LMTP's spool directory,
+     * created owner-only and cleared of a crash's leftovers (lmtp.SpoolDir). Before any
+     * socket is bound, so a failure changes nothing.
+     */
+    static void prepare(ProxyConfig config) throws IOException {
+        for (ListenerConfig l : config.listeners()) {
+            if (l.protocol() != Protocol.LMTP) continue;
+            try {
+                SpoolDir.prepare(l.lmtp().tempDir());
+            } catch (IOException e) {
+                throw new IOException("listener " + l.name() + ": lmtp-temp-dir " + l.lmtp().tempDir() + ": " + e.getMessage(), e);
+            }
+        }
     }
 }

@@ -57,6 +57,7 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */
     public static ProxyServer start(ProxyConfig config) throws IOException {
+        ProtocolRegistry.prepare(config);
         ProxyServer server = new ProxyServer(config);
         try {
             server.listeners = server.bind(config, List.of());
@@ -128,6 +129,7 @@ public final class ProxyServer implements AutoCloseable {
         try {
             Generation previous = current;
             if (previous == null) throw new IOException("the server is stopping");
+            ProtocolRegistry.prepare(config);
             List<Listener> bound = bind(config, listeners);
             Generation next = Generation.start(config, previous);
             serve(config, next, bound);

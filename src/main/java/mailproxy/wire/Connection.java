@@ -44,6 +44,8 @@ public final class Connection implements Closeable {
     private int lim;
     private long lineTimeoutNanos;
     private long deadline;
+    /** The last line {@link #readLine} returned ended in LF alone, without the CR before it. */
+    private boolean lastLineBareLf;
     /** Set by {@link #watchWrites}: who closes this connection when a write stalls. */
     private volatile Watchdog watchdog;
     private volatile long writeTimeoutNanos;
@@ -157,7 +159,8 @@ public final class Connection implements Closeable {
                     int len = i - pos + 1;
                     if (len > max) throw new LineTooLongException(max);
                     int end = i;
-                    if (end > pos && buf[end - 1] == '\r') end--;
+                    lastLineBareLf = !(end > pos && buf[end - 1] == '\r');
+                    if (!lastLineBareLf) end--;
                     String line = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
                     pos = i + 1;
                     if (tap != null) tap.lineRead(line);
@@ -172,6 +175,13 @@ public final class Connection implements Closeable {
             }
         }
     }
+
+    /**
+     * Whether the last line {@link #readLine} returned ended in a bare LF rather than CRLF:
+     * RFC 5321 §2.3.8 knows only CRLF, and a reader that takes LF alone as a line end
+     * while the next hop does not is how SMTP smuggling works (LMTP refuses such lines).
+     */
+    public boolean lastLineBareLf() { return lastLineBareLf; }
 
     /**
      * Waits until the peer has sent something (a backend's greeting), for at most

@@ -36,8 +36,8 @@ class StackConfigTest {
         assertEquals(Protocol.LMTP, lmtp.protocol());
         assertEquals("lmtp-0", lmtp.name());
         assertEquals(List.of(), lmtp.auth(), "LMTP has no AUTH");
-        assertEquals(new ListenerConfig.Lmtp(64L << 20, 1L << 20, Path.of(System.getProperty("java.io.tmpdir")), 1000, 64 * 1024),
-                lmtp.lmtp());
+        assertEquals(new ListenerConfig.Lmtp(64L << 20, 1L << 20, Path.of(System.getProperty("java.io.tmpdir"), "mailproxy-lmtp-spool"), 1000, 64 * 1024,
+                ListenerConfig.BareNewline.REJECT, mailproxy.wire.CidrSet.parse(List.of("127.0.0.0/8", "::1"))), lmtp.lmtp());
         ListenerConfig sieve = c.listeners().get(1);
         assertEquals(List.of("plain", "oauthbearer", "xoauth2"), sieve.auth());
         assertEquals("mailproxy", sieve.sieve().implementation());
@@ -78,8 +78,11 @@ class StackConfigTest {
             "lmtp-max-message-size = 10 | mailproxy.listeners[0].lmtp-max-message-size",
             "lmtp-max-recipients = 50 | mailproxy.listeners[0].lmtp-max-recipients",
             "lmtp-line-length = 100 | mailproxy.listeners[0].lmtp-line-length",
-            "lmtp-temp-dir = \"/nonexistent/dir\" | mailproxy.listeners[0].lmtp-temp-dir: expected an existing directory",
+            "lmtp-temp-dir = \"/nonexistent/dir\" | mailproxy.listeners[0].lmtp-temp-dir: expected a directory, or one to create",
             "lmtp-memory-buffer = lots | mailproxy.listeners[0].lmtp-memory-buffer",
+            "lmtp-bare-newline = strip | mailproxy.listeners[0].lmtp-bare-newline: expected one of reject, normalize",
+            "lmtp-clients = [] | mailproxy.listeners[0].lmtp-clients: no MTA could deliver here",
+            "lmtp-clients = [\"10.0.0.0/33\"] | mailproxy.listeners[0].lmtp-clients: expected a prefix length",
             "sieve-extensions = \"a\\u0001b\" | mailproxy.listeners[0].sieve-extensions: expected text without control",
             "auth = [oauth2] | mailproxy.listeners[0].auth: expected mechanisms among"})
     void badListenerKeysAreNamed(String key, String expected) {

@@ -19,7 +19,7 @@ import mailproxy.testing.ScriptedServer;
  * message, one reply per accepted recipient naming the recipient and the backend, unless
  * {@link #failure} says to break off.
  */
-final class FakeLmtpBackend implements AutoCloseable {
+public final class FakeLmtpBackend implements AutoCloseable {
     /** How the backend misbehaves, if at all. */
     enum Failure {
         NONE,
@@ -32,9 +32,9 @@ final class FakeLmtpBackend implements AutoCloseable {
     }
 
     final String name;
-    final List<String> received = new CopyOnWriteArrayList<>();
+    public final List<String> received = new CopyOnWriteArrayList<>();
     /** The raw message bytes of each DATA, as the proxy sent them, without ".\r\n". */
-    final List<byte[]> messages = new CopyOnWriteArrayList<>();
+    public final List<byte[]> messages = new CopyOnWriteArrayList<>();
     /** address → whole RCPT reply line; others get "250 2.1.5 Ok". */
     final Map<String, String> rcptReplies = new ConcurrentHashMap<>();
     volatile String mailReply = "250 2.1.0 Ok";
@@ -43,12 +43,12 @@ final class FakeLmtpBackend implements AutoCloseable {
     final List<String> aborted = new CopyOnWriteArrayList<>();
     private final ScriptedServer server;
 
-    FakeLmtpBackend(String name) throws IOException {
+    public FakeLmtpBackend(String name) throws IOException {
         this.name = name;
         this.server = new ScriptedServer(this::serve);
     }
 
-    int port() { return server.port(); }
+    public int port() { return server.port(); }
 
     int connections() { return server.accepted(); }
 

@@ -127,6 +127,46 @@ class LmtpRealServersTest {
         assertDelivered("lmtp-two", marker, body);
     }
 
+    /**
+     * SMTP smuggling straight at the proxy's LMTP listener, with a real Dovecot behind: the
+     * "&lt;LF&gt;.&lt;LF&gt;" does not end the data, so the forged second transaction never
+     * reaches Dovecot; the clean message after it does, and only it.
+     */
+    @Test
+    void aSmuggledSecondTransactionNeverReachesDovecot() throws Exception {
+        String forged = "lmtp-forged-" + System.nanoTime();
+        String clean = "lmtp-clean-" + System.nanoTime();
+        try (RawClient c = RawClient.connect(proxy.port("lmtp"))) {
+            c.timeout(10_000);
+            c.expect("220 ");
+            c.line("LHLO mta.example");
+            for (String l = c.readLine(); !l.startsWith("250 "); l = c.readLine()) assertTrue(l.startsWith("250-"));
+            c.line("MAIL FROM:<mta@example.org>");
+            c.expect("250 ");
+            c.line("RCPT TO:<lmtp-three@example.test>");
+            c.expect("250 ");
+            c.line("DATA");
+            c.expect("354 ");
+            c.send("Subject: first\r\n\r\nhello\n.\nMAIL FROM:<ceo@bank.test>\r\nRCPT TO:<lmtp-three@example.test>\r\n"
+                    + "DATA\r\nSubject: " + forged + "\r\n\r\nwire the money\r\n.\r\n");
+            assertEquals("550 5.5.2 Error: bare <LF> or <CR> received", c.readLine());
+            c.line("MAIL FROM:<mta@example.org>");
+            c.expect("250 ");
+            c.line("RCPT TO:<lmtp-three@example.test>");
+            c.expect("250 ");
+            c.line("DATA");
+            c.expect("354 ");
+            c.send("Subject: " + clean + "\r\n\r\nclean\r\n.\r\n");
+            c.expect("250 ");
+            c.line("QUIT");
+            c.expect("221 ");
+        }
+        // delivered in order on one connection: once the clean one is in, a forged one would be too
+        assertDelivered("lmtp-three", clean, "Subject: " + clean + "\r\n\r\nclean\r\n");
+        assertEquals(0, ImapFetch.containing(proxy.port("imap"), "lmtp-three", PASSWORD, forged, Duration.ZERO).size());
+        assertEquals(0, ImapFetch.containing(proxy.port("imap"), "lmtp-three", PASSWORD, "wire the money", Duration.ZERO).size());
+    }
+
     /** Exactly one copy, read through the proxy's IMAP, ending in the message as sent (Postfix and Dovecot add headers in front). */
     private static void assertDelivered(String user, String marker, String body) throws Exception {
         List<byte[]> found = ImapFetch.containing(proxy.port("imap"), user, PASSWORD, marker, Duration.ofSeconds(20));

@@ -54,6 +54,19 @@ public final class FuzzInputs {
             "EHLO x\r\nMAIL FROM:<a@b> SIZE=100", "EHLO x\r\nRCPT TO:<a@b>", "DATA", "BDAT 10 LAST",
             "XCLIENT ADDR=1.2.3.4", "EHLO x\r\nAUTH", "MAIL FROM:<>");
 
+    /** LMTP (RFC 2033): whole transactions too, so DATA and the message reader get their share. */
+    public static final List<String> LMTP = List.of(
+            "LHLO fuzz.example", "NOOP", "RSET", "QUIT", "VRFY bob", "STARTTLS", "HELO x", "BDAT 10 LAST",
+            "LHLO x\r\nMAIL FROM:<a@b> SIZE=100 BODY=8BITMIME", "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<u@one.test>",
+            "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<u@one.test>\r\nRCPT TO:<v@two.test>\r\nDATA\r\nSubject: s\r\n\r\nbody\r\n..dot\r\n.",
+            "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<u@one.test>\r\nDATA\r\n\r\n.\r\nRSET\r\nQUIT", "DATA", ".", "RCPT TO:<u@one.test>");
+    /** ManageSieve (RFC 5804) before login. */
+    public static final List<String> SIEVE = List.of(
+            "CAPABILITY", "NOOP", "NOOP \"tag\"", "LOGOUT", "STARTTLS", "AUTHENTICATE \"PLAIN\" \"AGJvYgBzZWNyZXQ=\"",
+            "AUTHENTICATE \"PLAIN\"\r\n\"AGJvYgBzZWNyZXQ=\"", "AUTHENTICATE \"PLAIN\" {16+}\r\nAGJvYgBzZWNyZXQ=",
+            "AUTHENTICATE \"LOGIN\"\r\n\"Ym9i\"\r\n\"c2VjcmV0\"", "AUTHENTICATE \"PLAIN\"\r\n\"*\"", "HAVESPACE \"s\" 100",
+            "PUTSCRIPT \"s\" {5+}\r\nkeep;", "LISTSCRIPTS", "UNAUTHENTICATE", "GETSCRIPT \"s\"");
+
     /** Per protocol: cases a parser author would dread. */
     public static List<String> nasty(String protocol) {
         String longLine = "A".repeat(8200);
@@ -75,6 +88,28 @@ public final class FuzzInputs {
                     "AUTH PLAIN " + "QUFB".repeat(3000), "AUTH PLAIN AAAA", "AUTH X Y Z", "AUTH  ", "APOP bob",
                     "APOP bob zz", "STLS\r\n\u0016\u0003\u0001\u0000\u00ff" + "junk".repeat(50), "STLS x", "USER", "PASS",
                     "\r\n\r\n", " ", "\u00ff\u00fe\u0000");
+            case "lmtp" -> List.of(
+                    "LHLO", "LHLO \0", "LHLO x\rMAIL FROM:<a>", longLine, "LHLO " + "x".repeat(8185),
+                    "LHLO x\r\nMAIL FROM:<a@b> SIZE=999999999999999999999", "LHLO x\r\nMAIL FROM:<unclosed",
+                    "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<>", "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<@a,@b:>",
+                    "LHLO x\nMAIL FROM:<>\nRCPT TO:<u@one.test>\nDATA\nhello\n.\n",
+                    // SMTP smuggling: a second transaction behind a "." that is not CRLF "." CRLF
+                    "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<u@one.test>\r\nDATA\r\nhello\n.\nMAIL FROM:<ceo@bank.test>\r\n"
+                            + "RCPT TO:<v@two.test>\r\nDATA\r\nforged\r\n.",
+                    "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<u@one.test>\r\nDATA\r\nhello\r.\r\nx\n.\r\ny\r\n.\n",
+                    "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<u@one.test>\r\nRCPT TO:<v@two.test>\r\nDATA\r\n" + "y".repeat(70_000),
+                    "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<u@one.test>\r\nDATA\r\n" + ("z".repeat(900) + "\r\n").repeat(30),
+                    "LHLO x\r\nMAIL FROM:<>\r\n" + "RCPT TO:<u@one.test>\r\n".repeat(40), "DATA\r\n.\r\n.", "\r\n\r\n", " ",
+                    "\u00ff\u00fe\u0000");
+            case "sieve" -> List.of(
+                    "AUTHENTICATE \"PLAIN\" {99999999999+}", "AUTHENTICATE \"PLAIN\" {4294967296+}", "AUTHENTICATE {-1+}",
+                    "AUTHENTICATE \"PLAIN\" {5", "AUTHENTICATE \"PLAIN\" {}", "AUTHENTICATE \"PLAIN\" {+}",
+                    "AUTHENTICATE \"PLAIN\" {8193+}\r\n" + "x".repeat(100), "AUTHENTICATE \"PLA", "AUTHENTICATE \"a\\x\"",
+                    "AUTHENTICATE \"P\0LAIN\"", "NOOP \"" + "q".repeat(1100) + "\"", longLine, "AUTHENTICATE " + "x".repeat(8180),
+                    "AUTHENTICATE \"PLAIN\" \"!!!!\"", "AUTHENTICATE \"PLAIN\"\r\n%%%%", "AUTHENTICATE \"PLAIN\"\r\n{3+}\r\nabc",
+                    "AUTHENTICATE \"LOGIN\"\r\n\"====\"\r\n", "AUTHENTICATE \"PLAIN\" \"" + "QUFB".repeat(250) + "\"",
+                    "STARTTLS\r\n\u0016\u0003\u0001\u0000\u00ff" + "junk".repeat(50), "NOOP a b c d e f g h i j", "NOOP  x",
+                    "NOOP {3+}\r\nabc {3+}\r\ndef", "NOOP {3+} x", "\r\n\r\n", " ", "\u00ff\u00fe\u0000");
             default -> List.of(
                     "EHLO", "HELO ", "EHLO \0", "EHLO x\rMAIL FROM:<a>", longLine, "EHLO " + "x".repeat(8185),
                     "EHLO x\r\nAUTH PLAIN !!!!", "EHLO x\r\nAUTH PLAIN\r\n%%%%", "EHLO x\r\nAUTH PLAIN\r\n*",
@@ -91,6 +126,8 @@ public final class FuzzInputs {
         List<String> valid = switch (protocol) {
             case "imap" -> IMAP;
             case "pop3" -> POP3;
+            case "lmtp" -> LMTP;
+            case "sieve" -> SIEVE;
             default -> SMTP;
         };
         return input(valid, nasty(protocol), r);
@@ -114,7 +151,8 @@ public final class FuzzInputs {
             out.writeBytes(lineEnd(r));
         }
         byte[] all = out.toByteArray();
-        return all.length > 40_000 ? java.util.Arrays.copyOf(all, 40_000) : all;
+        int max = protocol.equals("lmtp") ? 200_000 : 40_000; // LMTP: messages past the 64 KB chunk and a spool
+        return all.length > max ? java.util.Arrays.copyOf(all, max) : all;
     }
 
     /**

@@ -1,0 +1,60 @@
+package mailproxy.lmtp;
+
+import static mailproxy.lmtp.LmtpTranscriptTest.config;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import mailproxy.testing.LogCapture;
+import mailproxy.testing.RawClient;
+import mailproxy.testing.TestProxy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * LMTP has no AUTH (RFC 2033): whoever reaches the listener may deliver to every mailbox
+ * behind it, past the MTA's own checks. lmtp-clients (default loopback only) names who may;
+ * anyone else gets 421 before the greeting and is closed, and the refusal is logged. Behind
+ * a trusted load balancer the address that counts is the client the PROXY header names.
+ */
+@Timeout(60)
+class LmtpClientsTest {
+    static final String REFUSED = "421 4.7.1 proxy.test Error: this address may not deliver here";
+
+    @Test
+    void anAddressOutsideLmtpClientsIsRefusedBeforeTheGreeting() throws Exception {
+        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
+             LogCapture log = new LogCapture();
+             TestProxy p = TestProxy.start(config(one.port(), two.port(), ", lmtp-clients = [\"127.0.0.1/32\"]"))) {
+            try (RawClient c = RawClient.connectFrom("127.0.0.2", p.port("lmtp"))) {
+                // S: 421 ... (no 220 first), then the close
+                assertEquals(REFUSED, c.readLine());
+                assertTrue(c.closedByPeer());
+            }
+            log.awaitLine(Duration.ofSeconds(5), "127.0.0.2", "not in lmtp-clients");
+            log.awaitLine(Duration.ofSeconds(5), "lmtp id=", "client=127.0.0.2", "outcome=rejected");
+            try (RawClient c = RawClient.connectFrom("127.0.0.1", p.port("lmtp"))) {
+                assertEquals("220 proxy.test LMTP ready", c.readLine());
+            }
+            assertEquals(0, one.connections() + two.connections());
+        }
+    }
+
+    /** The default admits loopback only: a client the trusted proxy speaks for from outside is refused. */
+    @Test
+    void behindAProxyTheClientItSpeaksForCounts() throws Exception {
+        String extra = ", proxy-protocol = true, trusted-proxies = [\"127.0.0.1\"]";
+        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
+             TestProxy p = TestProxy.start(config(one.port(), two.port(), extra))) {
+            try (RawClient c = RawClient.connect(p.port("lmtp"))) {
+                c.send("PROXY TCP4 203.0.113.5 127.0.0.1 40000 24\r\n");
+                assertEquals(REFUSED, c.readLine());
+                assertTrue(c.closedByPeer());
+            }
+            try (RawClient c = RawClient.connect(p.port("lmtp"))) {
+                c.send("PROXY TCP4 127.0.0.9 127.0.0.1 40000 24\r\n");
+                assertEquals("220 proxy.test LMTP ready", c.readLine());
+            }
+        }
+    }
+}

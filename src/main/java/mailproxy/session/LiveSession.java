@@ -351,11 +351,15 @@ public final class LiveSession implements Session {
 
     // ---- for the server
 
-    /** The session's one log line (never a password). */
+    /**
+     * The session's one log line (never a password). Every value a client or a router chose
+     * goes through LogSafe.value: quoted and escaped, so no field can be forged
+     * (docs/SECURITY.md, "Log lines").
+     */
     public String logLine() {
         return listener.protocol().id() + " id=" + sessionId() + " client=" + Addresses.hostPort(clientAddress)
                 + (proxyHeader != null && proxyHeader.hasAddresses() ? " via=" + Addresses.hostPort(client.remote()) : "")
-                + " user=" + LogSafe.text(user) + " backend=" + login.backendName() + " up=" + up + " down=" + down
+                + " user=" + LogSafe.value(user) + " backend=" + LogSafe.value(login.backendName()) + " up=" + up + " down=" + down
                 + " ms=" + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
                 + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
     }

@@ -99,7 +99,7 @@ final class Login {
                 return Next.CLOSE;
             }
             case Route.Unavailable u -> {
-                log.warn("no route for {}: {}", LogSafe.text(request.user()), u.reason());
+                log.warn("no route for {}: {}", LogSafe.value(request.user()), u.reason());
                 audit(Audit.UNAVAILABLE, SessionMeters.ERROR, Outcome.ROUTER_UNAVAILABLE, null);
                 protocol.unavailable();
                 session.outcome(Outcome.ROUTER_UNAVAILABLE);

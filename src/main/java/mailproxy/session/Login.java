@@ -216,6 +216,8 @@ final class Login {
                 // the password is not needed any more: a relayed session does not keep it
                 failed = null;
                 current = null;
+                // the login is done: limits.login-lifetime bounds no more (the relay has proxy-timeout)
+                session.client().noLifetime();
                 session.client().write(a.replyToClient());
                 session.relayAfterReturn(b);
                 return Next.RELAY;

@@ -137,7 +137,7 @@ final class AuthHttpRouter implements Router {
         String port = response.header("auth-port");
         if (server == null || server.isEmpty() || port == null || port.isEmpty()) {
             return new Route.Unavailable("auth server sent no Auth-Server or Auth-Port (Auth-Status "
-                    + (status == null ? "missing" : status) + ")");
+                    + (status == null ? "missing" : LogSafe.value(status)) + ")");
         }
         String host = host(server);
         if (host == null) return new Route.Unavailable("auth server sent an invalid Auth-Server: " + LogSafe.text(server));

@@ -21,9 +21,14 @@ public final class LogSafe {
 
     /** For free text in a message: escaped, bounded, never quoted; null is "-". */
     public static String text(String s) {
+        return text(s, MAX_SHOWN);
+    }
+
+    /** As {@link #text(String)}, with at most {@code maxShown} escaped characters before the "...". */
+    public static String text(String s, int maxShown) {
         if (s == null) return "-";
-        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_SHOWN) + 8);
-        escape(s, b, false);
+        StringBuilder b = new StringBuilder(Math.min(s.length(), maxShown) + 8);
+        escape(s, b, false, maxShown);
         return b.toString();
     }
 
@@ -38,7 +43,7 @@ public final class LogSafe {
         if (s == null) return "-";
         if (bare(s)) return s;
         StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_SHOWN) + 10).append('"');
-        escape(s, b, true);
+        escape(s, b, true, MAX_SHOWN);
         return b.append('"').toString();
     }
 
@@ -51,10 +56,10 @@ public final class LogSafe {
         return true;
     }
 
-    private static void escape(String s, StringBuilder b, boolean quoted) {
+    private static void escape(String s, StringBuilder b, boolean quoted, int maxShown) {
         int start = b.length();
         for (int i = 0; i < s.length(); i++) {
-            if (b.length() - start >= MAX_SHOWN) {
+            if (b.length() - start >= maxShown) {
                 b.append("...");
                 return;
             }

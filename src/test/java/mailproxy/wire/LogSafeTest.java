@@ -40,5 +40,6 @@ class LogSafeTest {
         String escaped = LogSafe.value("\u0085".repeat(1000));
         assertTrue(escaped.length() < LogSafe.MAX_SHOWN + 12, escaped);
         assertTrue(escaped.endsWith("\\x85...\""), "an escape is never cut in half: " + escaped);
+        assertEquals("ab\\x85...", LogSafe.text("ab\u0085cdef", 6));
     }
 }

@@ -136,11 +136,11 @@ public final class Connection implements Closeable {
     }
 
     /**
-     * From now on no line (or literal) read may end, and no write may go on, after
-     * {@code end} (a System.nanoTime()): each line's deadline is the sooner of its own and
-     * this one, and the watchdog ends a write begun before it and still under way after it. One bound for a
-     * whole phase of a session that per-line timeouts alone would let a busy peer stretch
-     * forever (docs/ARCHITECTURE.md, "Every read and every write is bounded").
+     * From now on no line (or literal) read may end after {@code end} (a System.nanoTime()):
+     * each line's deadline is the sooner of its own and this one, and the watchdog ends a
+     * write begun before it and still under way after it. One bound for a whole phase of a
+     * session that per-line timeouts alone would let a busy peer stretch forever
+     * (docs/ARCHITECTURE.md, "Every read and every write is bounded").
      */
     public void lifetimeEnds(long end) { lifetimeEnd = end | 1; } // never 0, which means "none"
 

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import mailproxy.testing.FakeMail;
 import mailproxy.testing.FreePorts;
@@ -113,6 +117,39 @@ class LoginLifetimeTest {
             assertEquals("BYE \"Disconnected for inactivity.\"", noopUntilCut(c, "NOOP", "OK"));
             assertTrue(c.closedByPeer());
             assertLoggedOutcome(log, "sieve");
+        }
+    }
+
+    /**
+     * A client that floods commands and never reads parks the proxy in a write: the write
+     * timeout is long here, so only the lifetime ends it (outcome login-timeout, not
+     * write-stalled after 30 s).
+     */
+    @Test
+    void aWriteStillBlockedAtTheLifetimeEndsWithIt() throws Exception {
+        byte[] flood = "a CAPABILITY\r\n".repeat(50_000).getBytes(StandardCharsets.ISO_8859_1);
+        try (LogCapture log = new LogCapture();
+             TestProxy proxy = TestProxy.start("""
+                     mailproxy {
+                       limits { timeout = 30s, login-lifetime = 2s }
+                       backends { store { host = "127.0.0.1", imap { port = %d } } }
+                       routers { r { type = static, default = store } }
+                       listeners = [ { name = l, protocol = imap, listen = "127.0.0.1:0" } ]
+                     }
+                     """.formatted(FreePorts.closedPort()));
+             Socket s = new Socket()) {
+            s.setReceiveBufferSize(2048); // a 2 KB window, never read
+            s.connect(proxy.address("l"), 5000);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (int i = 0; i < 200; i++) out.write(flood); // blocks once the proxy stops reading
+                } catch (IOException expected) {
+                    // the proxy closed the connection
+                }
+            });
+            String line = log.awaitLine(Duration.ofSeconds(15), " session - imap id=", " outcome=");
+            assertTrue(line.endsWith(" outcome=login-timeout"), line);
         }
     }
 

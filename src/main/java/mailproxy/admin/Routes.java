@@ -89,7 +89,7 @@ final class Routes {
         StringBuilder b = new StringBuilder();
         for (SessionInfo s : all) {
             b.append("id=").append(s.id()).append(" protocol=").append(s.protocol()).append(" listener=").append(s.listener())
-                    .append(" client=").append(s.client()).append(" user=").append(LogSafe.text(s.user()).replace(' ', '_'))
+                    .append(" client=").append(s.client()).append(" user=").append(LogSafe.value(s.user()))
                     .append(" backend=").append(s.backend()).append(" since=").append(s.since())
                     .append(" state=").append(s.state()).append(" up=").append(s.up()).append(" down=").append(s.down()).append('\n');
         }

@@ -111,7 +111,11 @@ public final class ConfigLoader {
                 s.duration("connect-timeout", Duration.ofMillis(100)),
                 s.duration("greeting-timeout", Duration.ofMillis(100)),
                 s.duration("backend-timeout", Duration.ofMillis(100)),
-                (int) s.bytes("backend-line-length", 512, 1 << 24));
+                (int) s.bytes("backend-line-length", 512, 1 << 24),
+                s.duration("login-lifetime", Duration.ZERO));
+        if (!l.loginLifetime().isZero() && l.loginLifetime().compareTo(Duration.ofSeconds(1)) < 0) {
+            throw s.error("login-lifetime", "expected 0s (no bound) or at least 1s, got " + l.loginLifetime());
+        }
         s.rejectUnknownKeys();
         return l;
     }

@@ -7,6 +7,8 @@ import java.time.Duration;
  *
  * @param greetingTimeout how long a freshly connected backend may take to send its first
  *                        byte before the next server of its pool is tried
+ * @param loginLifetime   how long a session may take from accept until its login is done,
+ *                        however busy it keeps itself (NOOP every so often); zero = no bound
  */
 public record Limits(
         int lineLength,
@@ -18,7 +20,8 @@ public record Limits(
         Duration connectTimeout,
         Duration greetingTimeout,
         Duration backendTimeout,
-        int backendLineLength) {
+        int backendLineLength,
+        Duration loginLifetime) {
 
     /**
      * These limits with a listener's own values (nginx's timeout, max_errors, proxy_timeout
@@ -35,6 +38,7 @@ public record Limits(
                 connectTimeout,
                 greetingTimeout,
                 backendTimeout,
-                backendLineLength);
+                backendLineLength,
+                loginLifetime);
     }
 }

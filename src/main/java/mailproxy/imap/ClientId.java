@@ -61,6 +61,17 @@ final class ClientId {
         return b.toString();
     }
 
+    /** The pairs as field=value for a log line, both client-chosen: each through LogSafe.value. */
+    static String forLog(List<String> pairs) {
+        if (pairs == null) return "NIL";
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i + 1 < pairs.size() && i < 2 * 30; i += 2) {
+            if (i > 0) b.append(' ');
+            b.append(mailproxy.wire.LogSafe.value(pairs.get(i))).append('=').append(mailproxy.wire.LogSafe.value(pairs.get(i + 1)));
+        }
+        return b.toString();
+    }
+
     private static boolean printable(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

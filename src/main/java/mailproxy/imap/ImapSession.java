@@ -90,7 +90,7 @@ public final class ImapSession implements ProtocolSession {
             case ImapCommand.Id id -> {
                 // RFC 2971 §3.1: the server MUST answer with an untagged ID; nginx answers BAD,
                 // which makes clients that send ID first give up
-                if (log.isDebugEnabled()) log.debug("client ID {}", LogSafe.text(String.valueOf(id.params())));
+                if (log.isDebugEnabled()) log.debug("client ID {}", ClientId.forLog(id.params()));
                 // kept for the backend's ID after login (send-id), bounded and without x-* fields
                 clientId = ClientId.filter(id.params());
                 client.write(ImapReplies.ID + ImapReplies.tagged(tag, "OK ID completed"));

@@ -60,7 +60,7 @@ final class Transaction implements AutoCloseable {
                 return LogSafe.oneLine(code + " " + reject.message()) + "\r\n";
             }
             case Route.Unavailable u -> {
-                log.warn("no route for recipient {}: {}", LogSafe.text(r.address()), u.reason());
+                log.warn("no route for recipient {}: {}", LogSafe.value(r.address()), u.reason());
                 return LmtpReplies.ROUTER_UNAVAILABLE + "\r\n";
             }
             case Route.Ok ok -> {

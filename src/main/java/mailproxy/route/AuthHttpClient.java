@@ -105,9 +105,10 @@ final class AuthHttpClient implements AutoCloseable {
             try {
                 return exchange(pooled, request, deadline);
             } catch (StaleConnectionException e) {
-                // The server timed it out or restarted; the other idle ones are likely gone too.
-                // A GET is idempotent and nothing was answered, so one retry on a new connection is safe.
-                closeIdle();
+                // The server timed this one out (exchange() has closed it). Only this one goes: the
+                // pool stays open, and any other stale idle one is found the same way when its turn
+                // comes. A GET is idempotent and nothing was answered, so one retry on a new
+                // connection is safe.
             }
         }
         return exchange(AuthHttpConnection.open(host, port, deadline), request, deadline);
@@ -303,7 +304,9 @@ final class AuthHttpClient implements AutoCloseable {
         c.close();
     }
 
-    private void closeIdle() {
+    /** Closes the idle connections; those in use are closed when they come back. */
+    @Override
+    public void close() {
         List<AuthHttpConnection> all;
         lock.lock();
         try {
@@ -314,11 +317,6 @@ final class AuthHttpClient implements AutoCloseable {
             lock.unlock();
         }
         all.forEach(AuthHttpConnection::close);
-    }
-
-    @Override
-    public void close() {
-        closeIdle();
     }
 
     /**

@@ -108,9 +108,9 @@ final class AuthHttpRouter implements Router {
             if ("WAIT".equals(status)) {
                 // nginx: ask again after Auth-Wait, same attempt number (ngx_mail_auth_http_init again)
                 if (round >= MAX_WAIT_ROUNDS) {
-                    return new Route.Unavailable("auth server said WAIT " + round + " times for " + LogSafe.text(r.user()));
+                    return new Route.Unavailable("auth server said WAIT " + round + " times for " + LogSafe.value(r.user()));
                 }
-                log.debug("auth server says WAIT {} for {}", wait, LogSafe.text(r.user()));
+                log.debug("auth server says WAIT {} for {}", wait, LogSafe.value(r.user()));
                 Thread.sleep(wait == null ? Duration.ZERO : wait);
                 continue;
             }
@@ -125,8 +125,8 @@ final class AuthHttpRouter implements Router {
                 log.warn("auth server sent Auth-Error-Code '{}', not like '535 5.7.8': using the default", LogSafe.text(code));
                 code = null;
             }
-            log.info("{} login of {} refused by the auth server: {}", r.protocol().id(), LogSafe.text(r.user()),
-                    LogSafe.text(status));
+            log.info("{} login of {} refused by the auth server: {}", r.protocol().id(), LogSafe.value(r.user()),
+                    LogSafe.value(status));
             // nginx: an Auth-Wait of 0 (or none) sends the error and closes. The text goes into
             // the client's reply line: a NUL or bare CR inside a header value must not.
             return new Route.Reject(status.replaceAll("[\\x00-\\x1f\\x7f]", " "),
@@ -137,7 +137,7 @@ final class AuthHttpRouter implements Router {
         String port = response.header("auth-port");
         if (server == null || server.isEmpty() || port == null || port.isEmpty()) {
             return new Route.Unavailable("auth server sent no Auth-Server or Auth-Port (Auth-Status "
-                    + (status == null ? "missing" : status) + ")");
+                    + (status == null ? "missing" : LogSafe.value(status)) + ")");
         }
         String host = host(server);
         if (host == null) return new Route.Unavailable("auth server sent an invalid Auth-Server: " + LogSafe.text(server));

@@ -230,7 +230,7 @@ public final class ProxyServer implements AutoCloseable {
                 n++;
             }
         }
-        if (n > 0) log.info("closed {} session{} of user {} (admin)", n, n == 1 ? "" : "s", mailproxy.wire.LogSafe.text(user));
+        if (n > 0) log.info("closed {} session{} of user {} (admin)", n, n == 1 ? "" : "s", mailproxy.wire.LogSafe.value(user));
         return n;
     }
 

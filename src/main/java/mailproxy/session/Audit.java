@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * verdict is the router's: ok, reject, unavailable, or - when it was not asked (the guard
  * or SASL ended the attempt first). result: success, failed (credentials, refusal, block)
  * or error (something was unavailable). reason is an outcome word (as in the session
- * line); message is what a router gave the client. Never a password.
+ * line); message is what a router gave the client. Values with a space, a quote, an equals
+ * sign or anything but printable ASCII are quoted with escapes (LogSafe.value), so a user
+ * name cannot add a field. Never a password.
  */
 final class Audit {
     static final Logger log = LoggerFactory.getLogger("mailproxy.audit");
@@ -45,11 +47,8 @@ final class Audit {
         log.info(b.toString());
     }
 
-    /** LogSafe text, in double quotes when it holds a space, a quote or an equals sign. */
+    /** "-" when absent, else LogSafe.value: quoted and escaped where a parser could be fooled. */
     static String value(String v) {
-        if (v == null || v.isEmpty()) return "-";
-        String t = LogSafe.text(v);
-        if (t.indexOf(' ') < 0 && t.indexOf('"') < 0 && t.indexOf('=') < 0) return t;
-        return '"' + t.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return v == null || v.isEmpty() ? "-" : LogSafe.value(v);
     }
 }

@@ -11,6 +11,7 @@ import javax.net.ssl.SSLSocket;
 import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ListenerTls;
+import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
 import mailproxy.guard.Guard;
 import mailproxy.route.LoginRequest;
@@ -109,6 +110,11 @@ public final class LiveSession implements Session {
         meters.active.inc();
         try {
             client.watchWrites(watchdog, limits.timeout());
+            // limits.login-lifetime: from accept to a finished login, however busy the client
+            // keeps itself; LMTP has no login (its commands are each bounded by limits.timeout)
+            if (!limits.loginLifetime().isZero() && listener.protocol() != Protocol.LMTP) {
+                client.lifetimeEnds(startNanos + limits.loginLifetime().toNanos());
+            }
             if (listener.proxyProtocol() && !proxyHeader()) return;
             trace = traceSwitch.start(listener, sessionId(), clientAddress.getAddress());
             if (trace != null) {
@@ -131,7 +137,7 @@ public final class LiveSession implements Session {
             relayTo = null;
             if (b != null) relay(b);
         } catch (TlsHandshakeException e) {
-            outcome = Outcome.TLS_FAILED;
+            outcome = client.lifetimeOver() ? Outcome.LOGIN_TIMEOUT : Outcome.TLS_FAILED;
             log.info("{}", e.getMessage());
         } catch (IOException e) {
             if (outcome == Outcome.CLOSED) outcome = ended(e);
@@ -182,8 +188,9 @@ public final class LiveSession implements Session {
             outcome = Outcome.LINE_TOO_LONG;
             p.closing();
         } catch (SocketTimeoutException e) {
+            // the same reply whichever ran out: this command's time or the login's lifetime
+            outcome = client.lifetimeOver() ? Outcome.LOGIN_TIMEOUT : Outcome.TIMEOUT;
             client.write(p.replies().timeout());
-            outcome = Outcome.TIMEOUT;
         }
     }
 
@@ -203,6 +210,9 @@ public final class LiveSession implements Session {
     }
 
     private Outcome ended(IOException e) {
+        if (client.lifetimeOver() && (client.writeStalled() || e instanceof SocketTimeoutException)) {
+            return Outcome.LOGIN_TIMEOUT;
+        }
         if (client.writeStalled()) return Outcome.WRITE_STALLED;
         if (e instanceof SocketException) return Outcome.CLIENT_GONE;
         return Outcome.CLIENT_ERROR;
@@ -258,7 +268,7 @@ public final class LiveSession implements Session {
     private void handshake() throws IOException {
         SSLSocket s;
         try {
-            s = listener.tls().server().handshake(client.socket(), limits.timeout());
+            s = listener.tls().server().handshake(client.socket(), client.withinLifetime(limits.timeout()));
         } catch (TlsHandshakeException e) {
             meters.clientTlsFailed.inc();
             if (trace != null) trace.event("client", "TLS handshake failed");
@@ -351,11 +361,15 @@ public final class LiveSession implements Session {
 
     // ---- for the server
 
-    /** The session's one log line (never a password). */
+    /**
+     * The session's one log line (never a password). Every value a client or a router chose
+     * goes through LogSafe.value: quoted and escaped, so no field can be forged
+     * (docs/SECURITY.md, "Log lines").
+     */
     public String logLine() {
         return listener.protocol().id() + " id=" + sessionId() + " client=" + Addresses.hostPort(clientAddress)
                 + (proxyHeader != null && proxyHeader.hasAddresses() ? " via=" + Addresses.hostPort(client.remote()) : "")
-                + " user=" + LogSafe.text(user) + " backend=" + login.backendName() + " up=" + up + " down=" + down
+                + " user=" + LogSafe.value(user) + " backend=" + LogSafe.value(login.backendName()) + " up=" + up + " down=" + down
                 + " ms=" + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
                 + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
     }

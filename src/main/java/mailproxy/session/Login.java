@@ -99,7 +99,7 @@ final class Login {
                 return Next.CLOSE;
             }
             case Route.Unavailable u -> {
-                log.warn("no route for {}: {}", LogSafe.text(request.user()), u.reason());
+                log.warn("no route for {}: {}", LogSafe.value(request.user()), u.reason());
                 audit(Audit.UNAVAILABLE, SessionMeters.ERROR, Outcome.ROUTER_UNAVAILABLE, null);
                 protocol.unavailable();
                 session.outcome(Outcome.ROUTER_UNAVAILABLE);
@@ -216,6 +216,8 @@ final class Login {
                 // the password is not needed any more: a relayed session does not keep it
                 failed = null;
                 current = null;
+                // the login is done: limits.login-lifetime bounds no more (the relay has proxy-timeout)
+                session.client().noLifetime();
                 session.client().write(a.replyToClient());
                 session.relayAfterReturn(b);
                 return Next.RELAY;

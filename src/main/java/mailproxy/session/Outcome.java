@@ -20,6 +20,8 @@ public enum Outcome {
     QUIT,
     /** No complete command within limits.timeout. */
     TIMEOUT,
+    /** The login not done within limits.login-lifetime of the accept. */
+    LOGIN_TIMEOUT,
     /** A line longer than limits.line-length. */
     LINE_TOO_LONG,
     /** limits.max-errors invalid commands or failed logins. */

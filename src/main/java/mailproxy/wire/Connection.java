@@ -46,6 +46,11 @@ public final class Connection implements Closeable {
     private long deadline;
     /** The last line {@link #readLine} returned ended in LF alone, without the CR before it. */
     private boolean lastLineBareLf;
+    /**
+     * System.nanoTime() after which no line may end and no write may go on (the session's
+     * limits.login-lifetime), or 0 for none; read by the watchdog too.
+     */
+    private volatile long lifetimeEnd;
     /** Set by {@link #watchWrites}: who closes this connection when a write stalls. */
     private volatile Watchdog watchdog;
     private volatile long writeTimeoutNanos;
@@ -132,6 +137,39 @@ public final class Connection implements Closeable {
         soTimeout(lineTimeoutNanos);
     }
 
+    /**
+     * From now on no line (or literal) read may end after {@code end} (a System.nanoTime()):
+     * each line's deadline is the sooner of its own and this one, and the watchdog ends a
+     * write begun before it and still under way after it. One bound for a whole phase of a
+     * session that per-line timeouts alone would let a busy peer stretch forever
+     * (docs/ARCHITECTURE.md, "Every read and every write is bounded").
+     */
+    public void lifetimeEnds(long end) { lifetimeEnd = end | 1; } // never 0, which means "none"
+
+    /** Lifts the bound of {@link #lifetimeEnds} (the login is done). */
+    public void noLifetime() { lifetimeEnd = 0; }
+
+    /** True when a lifetime is set and has passed. */
+    public boolean lifetimeOver() {
+        long end = lifetimeEnd;
+        return end != 0 && System.nanoTime() - end >= 0;
+    }
+
+    /**
+     * {@code d}, or less when the lifetime ends sooner: for a wait this class does not do
+     * itself (a TLS handshake on its socket).
+     *
+     * @throws SocketTimeoutException the lifetime is over
+     */
+    public Duration withinLifetime(Duration d) throws SocketTimeoutException {
+        long end = lifetimeEnd;
+        if (end == 0) return d;
+        long left = end - System.nanoTime();
+        if (left <= 0) throw new SocketTimeoutException("lifetime over");
+        // whole milliseconds, rounded up as socket timeouts are: the wait ends at the lifetime's end, not before
+        return left < d.toNanos() ? Duration.ofMillis((left + 999_999) / 1_000_000) : d;
+    }
+
     /** Reads wait as long as it takes (the relay: its idle timeout is the Watchdog's). */
     public void noReadTimeout() throws IOException {
         lineTimeoutNanos = 0;
@@ -139,7 +177,8 @@ public final class Connection implements Closeable {
     }
 
     private void soTimeout(long nanos) throws IOException {
-        long ms = nanos / 1_000_000;
+        // rounded up: a read times out at its deadline, never before it (lifetimeOver() then agrees)
+        long ms = (nanos + 999_999) / 1_000_000;
         socket.setSoTimeout(ms > Integer.MAX_VALUE ? 0 : (int) Math.max(1, ms));
     }
 
@@ -241,7 +280,11 @@ public final class Connection implements Closeable {
     public void discardBuffered() { pos = lim = 0; }
 
     private void startDeadline() {
-        if (lineTimeoutNanos > 0) deadline = System.nanoTime() + lineTimeoutNanos;
+        if (lineTimeoutNanos > 0) {
+            deadline = System.nanoTime() + lineTimeoutNanos;
+            long end = lifetimeEnd;
+            if (end != 0 && end - deadline < 0) deadline = end;
+        }
     }
 
     /** Compacts the buffer and reads more; false at end of stream. */
@@ -255,7 +298,10 @@ public final class Connection implements Closeable {
         if (lim == buf.length) buf = Arrays.copyOf(buf, Math.max(64, buf.length * 2));
         if (lineTimeoutNanos > 0) {
             long left = deadline - System.nanoTime();
-            if (left <= 0) throw new SocketTimeoutException("line not complete within " + Duration.ofNanos(lineTimeoutNanos));
+            if (left <= 0) {
+                throw new SocketTimeoutException(lifetimeOver() ? "lifetime over"
+                        : "line not complete within " + Duration.ofNanos(lineTimeoutNanos));
+            }
             soTimeout(left);
         }
         int n = in.read(buf, lim, buf.length - lim);
@@ -309,7 +355,11 @@ public final class Connection implements Closeable {
 
     void abortIfWriteStalled(long now) {
         long since = writingSince;
-        if (since != 0 && now - since > writeTimeoutNanos) {
+        long end = lifetimeEnd;
+        // a write begun before the lifetime's end may not outlast it; one begun after it (the
+        // timeout reply) gets the write timeout like any other
+        boolean outlived = end != 0 && since - end < 0 && now - end > 0;
+        if (since != 0 && (now - since > writeTimeoutNanos || outlived)) {
             writeStalled = true;
             // The TCP socket itself: an SSLSocket's close would wait for the write lock the
             // stalled writer holds; closing what is under it wakes the writer at once.

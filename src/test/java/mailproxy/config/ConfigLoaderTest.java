@@ -37,6 +37,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofHours(24), c.limits().proxyTimeout());
         assertEquals(Duration.ofSeconds(60), c.limits().timeout());
         assertEquals(5, c.limits().maxErrors());
+        assertEquals(Duration.ofMinutes(5), c.limits().loginLifetime());
         assertEquals("local", c.listeners().get(0).router(), "the only router is the default");
         assertEquals("store", ((RouterConfig.Static) c.routers().get("local")).users().get("bob@example.org"));
         assertTrue(c.backends().get("store").imap().sendId());
@@ -60,6 +61,15 @@ class ConfigLoaderTest {
     void badDuration() {
         String m = error("limits { timeout = soon }");
         assertTrue(m.contains("mailproxy.limits.timeout") && m.contains("duration"), m);
+    }
+
+    @Test
+    void loginLifetimeIsOffOrAtLeastASecond() {
+        String m = error("limits { login-lifetime = 500ms }");
+        assertTrue(m.contains("mailproxy.limits.login-lifetime") && m.contains("at least 1s") && m.contains("my.conf"), m);
+        ProxyConfig off = ConfigLoader.parse(config("limits { login-lifetime = 0s }\n"
+                + "listeners = [ { protocol = pop3, listen = \"127.0.0.1:0\" } ]"), "my.conf");
+        assertEquals(Duration.ZERO, off.limits().loginLifetime());
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,32 @@ class AuthHttpClientTest {
             Thread.sleep(100); // let the server's close arrive
             assertEquals("no", c.get(HEADERS).header("auth-status"));
             assertEquals(2, s.accepted());
+        }
+    }
+
+    /**
+     * Issue 19: one pooled connection that the server closed while it sat idle used to
+     * turn keep-alive off for the client's whole life (every later request opened its own
+     * connection). Only that connection may go: the next ones are pooled again.
+     */
+    @Test
+    void oneStaleIdleConnectionDoesNotTurnKeepAliveOff() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        try (ScriptedServer s = new ScriptedServer(peer -> {
+                // the first connection answers once, then hangs up while idle; the others keep alive
+                boolean first = connections.incrementAndGet() == 1;
+                while (readRequest(peer) != null) {
+                    peer.send("HTTP/1.1 200 OK\r\nAuth-Status: no\r\nContent-Length: 0\r\n\r\n");
+                    if (first) return;
+                }
+             });
+             AuthHttpClient c = client(s.port(), 4)) {
+            assertEquals("no", c.get(HEADERS).header("auth-status"));
+            assertEquals("no", c.get(HEADERS).header("auth-status")); // the stale one, retried on a new one
+            assertEquals("no", c.get(HEADERS).header("auth-status"));
+            assertEquals("no", c.get(HEADERS).header("auth-status"));
+            assertEquals(2, s.accepted(), "connections opened");
+            assertEquals(1, c.idleCount());
         }
     }
 

@@ -189,6 +189,28 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The next line when it begins within {@code millis}, else null (nothing arrived: the
+     * peer is still quiet); fails the test when the peer closes instead. The usual read
+     * timeout applies again afterwards.
+     */
+    public String lineWithin(int millis) throws IOException {
+        int timeout = socket.getSoTimeout();
+        int first;
+        socket.setSoTimeout(millis);
+        try {
+            first = in.read();
+        } catch (SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(timeout);
+        }
+        if (first < 0) fail("closed without a line");
+        if (first == '\n') return "";
+        String rest = readLine();
+        return (char) first + (rest == null ? "" : rest);
+    }
+
     /** Reads until the peer closes; what came before. */
     public String readToEnd() throws IOException {
         return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);

@@ -130,7 +130,8 @@ public final class FuzzInputs {
             case "sieve" -> SIEVE;
             default -> SMTP;
         };
-        return input(valid, nasty(protocol), r);
+        // LMTP: messages past the 64 KB chunk and a spool
+        return input(valid, nasty(protocol), r, protocol.equals("lmtp") ? 200_000 : 40_000);
     }
 
     /**
@@ -138,6 +139,10 @@ public final class FuzzInputs {
      * {@code nasty} hand-picked cases (the admin listener's HTTP requests, for one).
      */
     public static byte[] input(List<String> valid, List<String> nasty, Random r) {
+        return input(valid, nasty, r, 40_000);
+    }
+
+    private static byte[] input(List<String> valid, List<String> nasty, Random r, int max) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int lines = 1 + r.nextInt(4);
         for (int i = 0; i < lines; i++) {
@@ -151,7 +156,6 @@ public final class FuzzInputs {
             out.writeBytes(lineEnd(r));
         }
         byte[] all = out.toByteArray();
-        int max = protocol.equals("lmtp") ? 200_000 : 40_000; // LMTP: messages past the 64 KB chunk and a spool
         return all.length > max ? java.util.Arrays.copyOf(all, max) : all;
     }
 

@@ -51,8 +51,9 @@ public final class SessionTrace {
         this.relayBytes = listener.traceRelayBytes();
         this.live = live;
         this.pending = live ? null : new ArrayList<>();
-        this.client = new Leg(this, "client", true, relayBytes);
-        this.backend = new Leg(this, "backend", false, relayBytes);
+        Redactor relayRedactor = new Redactor();
+        this.client = new Leg(this, "client", true, relayBytes, relayRedactor);
+        this.backend = new Leg(this, "backend", false, relayBytes, relayRedactor);
         event("client", listener.protocol().id() + " session on listener " + listener.name()
                 + (why == null ? "" : " (traced: " + why + ")"));
     }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class TraceRedactionTableTest {
     /** The end of every password here: listed in known-test-passwords.txt, so CI's scan finds any leak too. */
-    static final String MARK = "-Trc7w";
+    static final String MARK = "-Trc7w-redaction-table";
 
     /** One client dialogue: logs in as user with password, maybe sends more in the relay. */
     @FunctionalInterface

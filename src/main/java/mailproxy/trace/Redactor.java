@@ -81,6 +81,10 @@ final class Redactor {
         boolean marker = t.length > 0 && literalMarker(line, t[t.length - 1]);
         if (marker && first + t.length - 1 >= secretFrom) secretLiteralAnnounced = true;
         int hideFrom = Math.max(0, secretFrom - first);
+        if (secretFrom != NONE) {
+            // an unterminated quoted user name runs to the end of the line, password and all
+            for (int i = 0; i < hideFrom && i < t.length; i++) if (t[i][2] == UNTERMINATED) hideFrom = i;
+        }
         int hideTo = marker ? t.length - 1 : t.length; // a literal's size is framing, not the secret
         if (secretFrom == NONE || hideFrom >= hideTo) return line;
         String kept = hideFrom == 0 ? "" : line.substring(0, t[hideFrom - 1][1]);
@@ -129,10 +133,14 @@ final class Redactor {
         return Long.parseLong(n);
     }
 
+    /** The third element of a token whose quoted string has no closing quote. */
+    private static final int UNTERMINATED = 1;
+
     /**
-     * The tokens of a line as {start, end}: runs of characters between spaces, tabs and
-     * other control characters; a quoted string (with backslash escapes) is one token even
-     * with spaces inside, and an unterminated one runs to the end of the line.
+     * The tokens of a line as {start, end, flag}: runs of characters between spaces, tabs
+     * and other control characters; a quoted string (with backslash escapes) is one token
+     * even with spaces inside, and an unterminated one runs to the end of the line (flag
+     * {@link #UNTERMINATED}).
      */
     static int[][] tokens(String line) {
         int[][] out = new int[8][];
@@ -143,15 +151,17 @@ final class Redactor {
             while (i < len && line.charAt(i) <= ' ') i++;
             if (i >= len) break;
             int start = i;
+            int flag = 0;
             while (i < len && line.charAt(i) > ' ') {
                 if (line.charAt(i) == '"') {
                     i++;
                     while (i < len && line.charAt(i) != '"') i += line.charAt(i) == '\\' ? 2 : 1;
+                    if (i >= len) flag = UNTERMINATED;
                 }
                 i = Math.min(i + 1, len);
             }
             if (n == out.length) out = Arrays.copyOf(out, n * 2);
-            out[n++] = new int[] {start, i};
+            out[n++] = new int[] {start, i, flag};
         }
         return Arrays.copyOf(out, n);
     }

@@ -22,6 +22,8 @@ class RedactorTest {
             a1 LOGIN\talice\tsecret                 | a1 LOGIN\talice ***
             a1  login  alice  secret               | a1  login  alice ***
             a1 LOGIN alice "unterminated secret    | a1 LOGIN alice ***
+            a1 LOGIN "alice secret                 | a1 LOGIN ***
+            a1 LOGIN "alice \\" secret              | a1 LOGIN ***
             a1 LOGIN alice se"cr et"x              | a1 LOGIN alice ***
             pass\tsecret                            | pass ***
             AUTH PLAIN =                           | AUTH PLAIN ***

@@ -33,14 +33,14 @@ final class Leg implements Connection.Tap {
     private boolean readAfterLiteral;
 
     /**
-     * @param relayRedactor the relay's one redactor, shared by both legs: the client leg
-     *     shows the client's relayed lines through it, the backend leg's lines end its SASL
+     * @param relayShared what the relay's two directions share (its redactor): the client
+     *     leg shows the client's relayed lines through it, the backend leg's lines end its SASL
      */
-    Leg(SessionTrace trace, String name, boolean proxyIsServer, int relayBytes, Redactor relayRedactor) {
+    Leg(SessionTrace trace, String name, boolean proxyIsServer, int relayBytes, RelayView.Shared relayShared) {
         this.trace = trace;
         this.name = name;
         this.proxyIsServer = proxyIsServer;
-        this.relay = new RelayView(trace, relayRedactor, proxyIsServer, relayBytes);
+        this.relay = new RelayView(trace, relayShared, proxyIsServer, relayBytes);
     }
 
     /** A new backend connection (failover): nothing carries over from the last one. */

@@ -51,9 +51,9 @@ public final class SessionTrace {
         this.relayBytes = listener.traceRelayBytes();
         this.live = live;
         this.pending = live ? null : new PendingLines(owner.pendingBudget(), config.pendingBytes(), config.pendingTotal());
-        Redactor relayRedactor = new Redactor();
-        this.client = new Leg(this, "client", true, relayBytes, relayRedactor);
-        this.backend = new Leg(this, "backend", false, relayBytes, relayRedactor);
+        RelayView.Shared relay = new RelayView.Shared();
+        this.client = new Leg(this, "client", true, relayBytes, relay);
+        this.backend = new Leg(this, "backend", false, relayBytes, relay);
         event("client", listener.protocol().id() + " session on listener " + listener.name()
                 + (why == null ? "" : " (traced: " + why + ")"));
     }

@@ -96,7 +96,7 @@ final class ImapLoginForms {
                 c.line("a2 LOGIN " + u + " " + p);
                 c.expect("a2 OK");
             }));
-            out.add(new Case(l, "in the relay: LOGIN, literals, AUTHENTICATE", (c, u, p) -> {
+            out.add(new Case(l, "in the relay: LOGIN, literals, AUTHENTICATE, a refused literal", (c, u, p) -> {
                 imapLogin(c, "a1 LOGIN " + u + " " + p);
                 c.line("r1 login " + u + " " + p);
                 c.expect("r1 OK");
@@ -112,6 +112,17 @@ final class ImapLoginForms {
                 c.expect("r4 OK");
                 c.line("r5 AUTHENTICATE XOAUTH2 " + xoauth2(u, p));
                 c.expect("r5 OK");
+                // a refused synchronizing literal is never sent: the next bytes are a LOGIN, not a message
+                String login = "r8 LOGIN " + lit(u) + "\r\n";
+                String user = u + " " + lit(p) + "\r\n";
+                c.line("r7 APPEND INBOX {" + (login.length() + user.length()) + "}");
+                c.expect("r7 NO");
+                c.send(login);
+                c.expect("+ ");
+                c.send(user);
+                c.expect("+ ");
+                c.line(p);
+                c.expect("r8 OK");
                 c.line("r6 LOGOUT");
                 c.expect("* BYE");
             }));

@@ -10,7 +10,8 @@ import mailproxy.testing.ScriptedServer;
 /**
  * Backends for the redaction table: they take any login (the proxy's, and the client's
  * second one in the relay) in every form the proxy or a client may send it, literals and
- * SASL continuations included, and never echo anything but a tag or a command word. So
+ * SASL continuations included, and never echo anything but a tag or a command word (the
+ * IMAP one refuses an APPEND's synchronizing literal, as a mailbox over quota does). So
  * whatever secret the trace shows came from the proxy's redaction, not from a fake that
  * repeats what it was told ({@code FakeBackends} answer "tag OK CMD": a password alone on
  * a line would come back as a tag).
@@ -25,10 +26,15 @@ final class QuietBackends {
         return new ScriptedServer(c -> {
             c.line("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] quiet imap");
             for (String first = c.readLine(); first != null; first = c.readLine()) {
-                if (!literals(c, first, "+ go on")) return;
                 String[] w = first.split(" ", 4);
                 String tag = w[0];
                 String verb = w.length > 1 ? w[1].toUpperCase(Locale.ROOT) : "";
+                if (verb.equals("APPEND") && first.endsWith("}") && !first.endsWith("+}")) {
+                    // a mailbox over quota: the synchronizing literal is refused, never sent (RFC 9051 §7.5)
+                    c.line(tag + " NO [OVERQUOTA] no room for it");
+                    continue;
+                }
+                if (!literals(c, first, "+ go on")) return;
                 switch (verb) {
                     case "AUTHENTICATE" -> {
                         if (w.length < 4) {

@@ -11,8 +11,6 @@ import mailproxy.wire.Connection;
 final class Leg implements Connection.Tap {
     /** Longest line shown; the rest is counted. */
     static final int MAX_SHOWN = 1000;
-    /** Characters kept of a line's end past MAX_SHOWN: enough for a literal's "{n+}". */
-    private static final int TAIL = 24;
 
     private final SessionTrace trace;
     private final String name;
@@ -21,10 +19,7 @@ final class Leg implements Connection.Tap {
     private final RelayView relay;
     private Redactor redactor = new Redactor();
     /** The line being written, assembled from write calls. */
-    private final StringBuilder writing = new StringBuilder();
-    /** The last characters of a written line longer than MAX_SHOWN (a literal's size may end it). */
-    private final StringBuilder writingTail = new StringBuilder();
-    private int writingDropped;
+    private final LineBuffer writing = new LineBuffer();
     /** Bytes of a literal still to come in the writes, shown as ***. */
     private long writeLiteral;
     /** The line being written continues a command after a literal. */
@@ -45,9 +40,7 @@ final class Leg implements Connection.Tap {
 
     /** A new backend connection (failover): nothing carries over from the last one. */
     void reset() {
-        writing.setLength(0);
-        writingTail.setLength(0);
-        writingDropped = 0;
+        writing.take();
         writeLiteral = 0;
         writingAfterLiteral = false;
         readAfterLiteral = false;
@@ -78,33 +71,18 @@ final class Leg implements Connection.Tap {
                 continue;
             }
             char c = (char) (b[i] & 0xff);
-            if (c == '\n') {
-                endWrittenLine();
-            } else if (writing.length() < MAX_SHOWN) {
-                writing.append(c);
-            } else {
-                writingDropped++;
-                writingTail.append(c);
-                if (writingTail.length() > 2 * TAIL) writingTail.delete(0, TAIL);
-            }
+            if (c == '\n') endWrittenLine();
+            else writing.append(c);
         }
     }
 
     private void endWrittenLine() {
-        String kept = writing.toString();
-        String end = writingDropped > 0 ? writingTail.toString() : kept;
-        if (end.endsWith("\r")) end = end.substring(0, end.length() - 1);
-        if (writingDropped == 0) kept = end;
-        long literal = Redactor.literalAtEnd(end);
-        String line = writingDropped > 0 ? kept + " [" + writingDropped + " more bytes]" : kept;
+        LineBuffer.Line line = writing.take();
         boolean after = writingAfterLiteral;
-        writing.setLength(0);
-        writingTail.setLength(0);
-        writingDropped = 0;
-        writingAfterLiteral = literal == 0;
-        writeLiteral = Math.max(0, literal);
+        writingAfterLiteral = line.literal() == 0;
+        writeLiteral = Math.max(0, line.literal());
         // what the proxy said: as the server on the client leg, as the client on a backend leg
-        line(!proxyIsServer, line, after);
+        line(!proxyIsServer, line.text(), after);
     }
 
     @Override

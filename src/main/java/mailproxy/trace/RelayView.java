@@ -39,7 +39,7 @@ final class RelayView {
     private final int budget;
     private int shown;
     /** The line begun in the last read, shown once it ends (or the budget does). */
-    private final StringBuilder partial = new StringBuilder();
+    private final LineBuffer partial = new LineBuffer();
     /** Bytes of a literal still to come. */
     private long literal;
     /** A synchronizing literal announced: its size, until the next byte shows whether it came. */
@@ -78,7 +78,7 @@ final class RelayView {
             literal--;
             if (!fromClient) {
                 // the server's literal: the user's mail, shown line by line as it is
-                if (c == '\n') emit(partial.toString(), false);
+                if (c == '\n') emit(partial.take().text(), false);
                 else partial.append(c);
             }
             if (literal == 0) afterLiteral = true;
@@ -90,20 +90,19 @@ final class RelayView {
 
     /** One line ends: shown (the client's redacted), then its literal, if it announces one, is awaited. */
     private void line() {
-        String text = partial.toString();
-        partial.setLength(0);
+        LineBuffer.Line line = partial.take();
         boolean after = afterLiteral;
         afterLiteral = false;
-        String raw = text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+        String raw = line.text();
         emit(fromClient ? shared.redactor.client(raw, after) : raw, after && fromClient);
         if (!fromClient) {
             shared.redactor.server(raw, after);
             if (raw.startsWith("+")) shared.continuation = true;
         }
-        long n = Redactor.literalAtEnd(raw);
+        long n = line.literal();
         if (n == 0) {
             afterLiteral = true;
-        } else if (n > 0 && fromClient && !raw.endsWith("+}")) {
+        } else if (n > 0 && fromClient && !line.nonSync()) {
             shared.continuation = false; // this line reaches the server only after this (Relay: tap first)
             announced = n;
         } else if (n > 0) {
@@ -112,7 +111,6 @@ final class RelayView {
     }
 
     private void emit(String text, boolean literalBefore) {
-        String t = text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-        trace.emit("relay " + (fromClient ? "C: " : "S: ") + Leg.safe(literalBefore ? Redactor.HIDDEN + t : t));
+        trace.emit("relay " + (fromClient ? "C: " : "S: ") + Leg.safe(literalBefore ? Redactor.HIDDEN + text : text));
     }
 }

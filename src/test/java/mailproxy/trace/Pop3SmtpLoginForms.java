@@ -122,6 +122,15 @@ final class Pop3SmtpLoginForms {
                 c.expect("235");
             }));
             out.add(new Case(l, "AUTH XOAUTH2", (c, u, p) -> smtpAuth(c, "AUTH XOAUTH2 " + xoauth2(u, p))));
+            out.add(new Case(l, "auth with tabs and double spaces, then right", (c, u, p) -> {
+                smtpEhlo(c);
+                c.line("auth\tplain\t" + Sasl.plain(u, p));
+                if (c.smtpReply().get(0).startsWith("235")) return;
+                c.line("AUTH  PLAIN  " + Sasl.plain(u, p));
+                if (c.smtpReply().get(0).startsWith("235")) return;
+                c.line("AUTH PLAIN " + Sasl.plain(u, p));
+                c.expect("235");
+            }));
             out.add(new Case(l, "AUTH OAUTHBEARER, 334, response", (c, u, p) -> {
                 smtpEhlo(c);
                 c.line("AUTH OAUTHBEARER");

@@ -89,12 +89,22 @@ class TraceRedactionTableTest {
 
     private static String password(int i) { return "P" + i + MARK; }
 
-    /** A secret as it may travel: itself, its base64, inside each SASL message in base64, its APOP digest. */
+    /**
+     * A secret as it may travel: itself, its base64, inside each SASL message in base64,
+     * its APOP digest, and the base64 of its own bytes wherever it starts in a longer
+     * message (as src/test/sh/scan-test-output.sh looks for it).
+     */
     static List<String> forms(String user, String password) throws Exception {
-        return List.of(password, unpadded(Sasl.b64(password)), unpadded(Sasl.plain(user, password)),
+        List<String> forms = new ArrayList<>(List.of(password, unpadded(Sasl.b64(password)), unpadded(Sasl.plain(user, password)),
                 unpadded(Sasl.b64(OAuth.xoauth2Message(user, password))),
                 unpadded(Sasl.b64(OAuth.oauthbearerMessage(user, password))),
-                Sasl.apopDigest(LoginForms.APOP_TIMESTAMP, password));
+                Sasl.apopDigest(LoginForms.APOP_TIMESTAMP, password)));
+        for (int k = 0; k < 3; k++) {
+            // base64 groups of 3 bytes: skip the group shared with what comes before, and an incomplete last one
+            String b64 = Sasl.b64(" ".repeat(k) + password);
+            forms.add(b64.substring(k > 0 ? 4 : 0, (k + password.length()) / 3 * 4));
+        }
+        return forms;
     }
 
     private static String unpadded(String b64) {
@@ -134,6 +144,11 @@ class TraceRedactionTableTest {
             c.expect("OK");
         }));
         out.add(new Case(l, "AUTHENTICATE XOAUTH2", (c, u, p) -> sieveAuth(c, "AUTHENTICATE \"XOAUTH2\" \"" + xoauth2(u, p) + "\"\r\n")));
+        out.add(new Case(l, "a token too long for a quoted string, both ways a literal", (c, u, p) -> {
+            // over 1024 characters: the client sends it as a literal, and so does the proxy to the backend
+            String r = xoauth2(u, p + "." + "t".repeat(1100));
+            sieveAuth(c, "AUTHENTICATE \"XOAUTH2\" " + litPlus(r) + "\r\n" + r + "\r\n");
+        }));
         out.add(new Case(l, "AUTHENTICATE LOGIN", (c, u, p) -> {
             sieveGreeting(c);
             c.line("AUTHENTICATE \"LOGIN\"");

@@ -49,7 +49,8 @@ final class ObservabilityReader {
         } catch (IllegalArgumentException e) {
             throw t.error("clients", e.getMessage());
         }
-        TraceConfig c = TraceConfig.of(t.strings("users"), clients, t.integer("max-lines", 10, 100_000));
+        TraceConfig c = TraceConfig.of(t.strings("users"), clients, t.integer("max-lines", 10, 100_000),
+                t.bytes("pending-bytes", 1024, 1L << 30), t.bytes("pending-total", 1024, 1L << 40));
         t.rejectUnknownKeys();
         return c;
     }

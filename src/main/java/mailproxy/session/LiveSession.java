@@ -154,7 +154,7 @@ public final class LiveSession implements Session {
             meters.active.dec();
             meters.ended(outcome);
             SessionTrace t = trace;
-            if (t != null) t.event("client", "session ended, outcome=" + outcome);
+            if (t != null) t.ended(outcome);
         }
     }
 

@@ -1,6 +1,5 @@
 package mailproxy.trace;
 
-import java.nio.charset.StandardCharsets;
 import mailproxy.wire.Connection;
 
 /**
@@ -17,41 +16,44 @@ final class Leg implements Connection.Tap {
     private final String name;
     /** True on the client connection: the proxy is the server there, its writes are S:. */
     private final boolean proxyIsServer;
-    private final int relayBytes;
-    private final Redactor redactor = new Redactor();
+    private final RelayView relay;
+    private Redactor redactor = new Redactor();
     /** The line being written, assembled from write calls. */
-    private final StringBuilder writing = new StringBuilder();
-    private int writingDropped;
+    private final LineBuffer writing = new LineBuffer();
     /** Bytes of a literal still to come in the writes, shown as ***. */
     private long writeLiteral;
+    /** The line being written continues a command after a literal. */
+    private boolean writingAfterLiteral;
     /** A literal was read: the next line read continues after it. */
     private boolean readAfterLiteral;
-    private int relayShown;
-    /** The relayed line begun in the last read, shown once it ends (or the budget does). */
-    private final StringBuilder relayPartial = new StringBuilder();
 
-    Leg(SessionTrace trace, String name, boolean proxyIsServer, int relayBytes) {
+    /**
+     * @param relayShared what the relay's two directions share (its redactor): the client
+     *     leg shows the client's relayed lines through it, the backend leg's lines end its SASL
+     */
+    Leg(SessionTrace trace, String name, boolean proxyIsServer, int relayBytes, RelayView.Shared relayShared) {
         this.trace = trace;
         this.name = name;
         this.proxyIsServer = proxyIsServer;
-        this.relayBytes = relayBytes;
+        this.relay = new RelayView(trace, relayShared, proxyIsServer, relayBytes);
     }
 
     /** A new backend connection (failover): nothing carries over from the last one. */
     void reset() {
-        writing.setLength(0);
-        writingDropped = 0;
+        writing.take();
         writeLiteral = 0;
+        writingAfterLiteral = false;
         readAfterLiteral = false;
+        redactor = new Redactor();
     }
 
     @Override
     public void lineRead(String line) {
         if (trace.relaying() || trace.off()) return;
-        String text = readAfterLiteral ? Redactor.HIDDEN + line : line;
+        boolean after = readAfterLiteral;
         readAfterLiteral = false;
         // what this connection's peer said: the client on the client leg, a server on a backend leg
-        line(proxyIsServer, text);
+        line(proxyIsServer, line, after);
     }
 
     @Override
@@ -65,79 +67,45 @@ final class Leg implements Connection.Tap {
         for (int i = off; i < off + len; i++) {
             if (writeLiteral > 0) {
                 writeLiteral--;
-                if (writeLiteral == 0) writing.append(Redactor.HIDDEN);
+                if (writeLiteral == 0) writingAfterLiteral = true;
                 continue;
             }
             char c = (char) (b[i] & 0xff);
-            if (c == '\n') {
-                int end = writing.length();
-                if (end > 0 && writing.charAt(end - 1) == '\r') writing.setLength(end - 1);
-                String line = writing.toString();
-                writing.setLength(0);
-                writeLiteral = literalAtEnd(line);
-                if (writingDropped > 0) line += " [" + writingDropped + " more bytes]";
-                writingDropped = 0;
-                // what the proxy said: as the server on the client leg, as the client on a backend leg
-                line(!proxyIsServer, line);
-            } else if (writing.length() < MAX_SHOWN) {
-                writing.append(c);
-            } else {
-                writingDropped++;
-            }
+            if (c == '\n') endWrittenLine();
+            else writing.append(c);
         }
+    }
+
+    private void endWrittenLine() {
+        LineBuffer.Line line = writing.take();
+        boolean after = writingAfterLiteral;
+        writingAfterLiteral = line.literal() == 0;
+        writeLiteral = Math.max(0, line.literal());
+        // what the proxy said: as the server on the client leg, as the client on a backend leg
+        line(!proxyIsServer, line.text(), after);
     }
 
     @Override
     public boolean relayed(byte[] b, int off, int len) {
         if (trace.off()) return false;
-        int n = Math.min(len, relayBytes - relayShown);
-        if (n <= 0) return false;
-        relayShown += n;
-        relayPartial.append(new String(b, off, n, StandardCharsets.ISO_8859_1));
-        int start = 0;
-        for (int nl = relayPartial.indexOf("\n"); nl >= 0; nl = relayPartial.indexOf("\n", start)) {
-            relayLine(relayPartial.substring(start, nl));
-            start = nl + 1;
-        }
-        relayPartial.delete(0, start);
-        if (relayShown >= relayBytes) {
-            if (!relayPartial.isEmpty()) relayLine(relayPartial.toString());
-            relayPartial.setLength(0);
-            trace.event("relay", (proxyIsServer ? "client" : "backend") + " side: trace-relay-bytes shown");
-            return false;
-        }
-        return true;
-    }
-
-    private void relayLine(String l) {
-        String text = l.endsWith("\r") ? l.substring(0, l.length() - 1) : l;
-        trace.emit("relay " + (proxyIsServer ? "C: " : "S: ") + safe(text));
+        return relay.relayed(b, off, len);
     }
 
     /**
      * One protocol line. {@code byClient}: the client side said it (the client on the
-     * client leg, the proxy on a backend leg), so it is redacted.
+     * client leg, the proxy on a backend leg), so it is redacted. {@code afterLiteral}: it
+     * continues a line after a literal, whose content shows as ***.
      */
-    private void line(boolean byClient, String text) {
+    private void line(boolean byClient, String text, boolean afterLiteral) {
         String shown;
         if (byClient) {
-            shown = redactor.client(text);
+            shown = redactor.client(text, afterLiteral);
         } else {
-            redactor.server(text);
+            redactor.server(text, afterLiteral);
             shown = text;
         }
+        if (afterLiteral) shown = Redactor.HIDDEN + shown;
         trace.emit(name + (byClient ? " C: " : " S: ") + safe(shown));
-    }
-
-    /** "{5}" or "{5+}" at the end of a line (RFC 9051 §4.3, RFC 7888): its size, else 0. */
-    static long literalAtEnd(String line) {
-        if (!line.endsWith("}")) return 0;
-        int open = line.lastIndexOf('{');
-        if (open < 0) return 0;
-        String n = line.substring(open + 1, line.length() - 1);
-        if (n.endsWith("+")) n = n.substring(0, n.length() - 1);
-        if (n.isEmpty() || n.length() > 12 || !n.chars().allMatch(Character::isDigit)) return 0;
-        return Long.parseLong(n);
     }
 
     /** Control bytes as \xNN, at most MAX_SHOWN characters. */

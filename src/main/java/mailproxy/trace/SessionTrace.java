@@ -2,10 +2,9 @@ package mailproxy.trace;
 
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.config.ListenerConfig;
+import mailproxy.config.TraceConfig;
 import mailproxy.wire.Connection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * trace-relay-bytes of the relay. Secrets never get here: see {@link Redactor}.
  *
  * <p>Live from the start when the listener or the client address is traced; when only
- * users are watched, the lines wait in memory (redacted, at most max-lines) until the
- * login names the user, and are written or dropped then.
+ * users are watched, the lines wait in memory (redacted, at most max-lines, and within
+ * trace.pending-bytes and the server's trace.pending-total: {@link PendingLines}) until
+ * the login names the user, and are written or dropped then.
  */
 public final class SessionTrace {
     static final Logger log = LoggerFactory.getLogger("mailproxy.trace");
@@ -39,20 +39,21 @@ public final class SessionTrace {
     private final Leg client;
     private final Leg backend;
     /** Lines kept until the user is known; null once live or off. Session thread only. */
-    private List<String> pending;
+    private PendingLines pending;
     private volatile boolean live;
     private volatile boolean off;
     private volatile boolean relaying;
 
-    SessionTrace(TraceSwitch owner, ListenerConfig listener, String id, int maxLines, boolean live, String why) {
+    SessionTrace(TraceSwitch owner, ListenerConfig listener, String id, TraceConfig config, boolean live, String why) {
         this.owner = owner;
         this.id = id;
-        this.maxLines = maxLines;
+        this.maxLines = config.maxLines();
         this.relayBytes = listener.traceRelayBytes();
         this.live = live;
-        this.pending = live ? null : new ArrayList<>();
-        this.client = new Leg(this, "client", true, relayBytes);
-        this.backend = new Leg(this, "backend", false, relayBytes);
+        this.pending = live ? null : new PendingLines(owner.pendingBudget(), config.pendingBytes(), config.pendingTotal());
+        RelayView.Shared relay = new RelayView.Shared();
+        this.client = new Leg(this, "client", true, relayBytes, relay);
+        this.backend = new Leg(this, "backend", false, relayBytes, relay);
         event("client", listener.protocol().id() + " session on listener " + listener.name()
                 + (why == null ? "" : " (traced: " + why + ")"));
     }
@@ -69,10 +70,17 @@ public final class SessionTrace {
      */
     public void user(String user) {
         if (live || off || !owner.wantsUser(user)) return;
-        List<String> kept = pending;
+        PendingLines kept = pending;
         pending = null;
         live = true;
-        for (String l : kept) log.info(l);
+        kept.flush(log::info, (lines, bytes) -> stamp("client -- " + lines + " lines dropped before the login (" + bytes
+                + " bytes over trace.pending-bytes or trace.pending-total)"));
+    }
+
+    /** The session is over: written as the last line; what a session that never went live kept is given back. */
+    public void ended(Object outcome) {
+        event("client", "session ended, outcome=" + outcome);
+        if (!live) stop();
     }
 
     /** The login is over: a session still waiting for a watched user is not traced. */
@@ -114,7 +122,9 @@ public final class SessionTrace {
 
     private void stop() {
         off = true;
+        PendingLines p = pending;
         pending = null;
+        if (p != null) p.discard();
     }
 
     /** Writes (or keeps) one line, with its time, within max-lines. */
@@ -122,14 +132,19 @@ public final class SessionTrace {
         if (off) return;
         int n = lines.incrementAndGet();
         if (n > maxLines) {
-            if (n == maxLines + 1) write(id + " " + LocalTime.now().format(TIME) + " -- trace truncated at max-lines = " + maxLines);
+            if (n == maxLines + 1) write(stamp("-- trace truncated at max-lines = " + maxLines));
             return;
         }
-        write(id + " " + LocalTime.now().format(TIME) + " " + text);
+        write(stamp(text));
+    }
+
+    /** The session's id and the time before a line's text. */
+    private String stamp(String text) {
+        return id + " " + LocalTime.now().format(TIME) + " " + text;
     }
 
     private void write(String line) {
-        List<String> p = pending;
+        PendingLines p = pending;
         if (!live && p != null) p.add(line);
         else if (live) log.info(line);
     }

@@ -22,6 +22,8 @@ public final class TraceSwitch {
     private final Set<String> adminUsers = ConcurrentHashMap.newKeySet();
     private final Set<String> adminClients = ConcurrentHashMap.newKeySet();
     private volatile List<Cidr> adminRanges = List.of();
+    /** What the sessions waiting for their user's name keep, together (trace.pending-total). */
+    private final PendingLines.Budget pendingBudget = new PendingLines.Budget();
 
     public TraceSwitch(TraceConfig config) {
         this.config = config;
@@ -43,9 +45,9 @@ public final class TraceSwitch {
         if (listener.trace()) why = "listener " + listener.name();
         else if (!c.clients().isEmpty() && c.clients().contains(client)) why = "client in trace.clients";
         else if (adminRange(client)) why = "client switched on by the admin";
-        if (why != null) return new SessionTrace(this, listener, sessionId, c.maxLines(), true, why);
+        if (why != null) return new SessionTrace(this, listener, sessionId, c, true, why);
         if (!c.users().isEmpty() || !adminUsers.isEmpty()) {
-            return new SessionTrace(this, listener, sessionId, c.maxLines(), false, null);
+            return new SessionTrace(this, listener, sessionId, c, false, null);
         }
         return null;
     }
@@ -54,6 +56,11 @@ public final class TraceSwitch {
         for (Cidr r : adminRanges) if (r.contains(a)) return true;
         return false;
     }
+
+    PendingLines.Budget pendingBudget() { return pendingBudget; }
+
+    /** Bytes the sessions waiting for their user's name keep now, all together. */
+    long pendingBytes() { return pendingBudget.held(); }
 
     /** Whether sessions of this login name are traced (config or admin). */
     boolean wantsUser(String user) {

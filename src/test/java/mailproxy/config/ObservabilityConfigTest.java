@@ -39,7 +39,8 @@ class ObservabilityConfigTest {
     void valuesAreRead() throws Exception {
         ProxyConfig c = read(LISTENER + """
                 admin { listen = "127.0.0.1:9090", max-request-size = 1k }
-                trace { users = [Alice, bob], clients = ["127.0.0.0/8", "2001:db8::/32"], max-lines = 50 }
+                trace { users = [Alice, bob], clients = ["127.0.0.0/8", "2001:db8::/32"], max-lines = 50,
+                        pending-bytes = 4k, pending-total = 1m }
                 listeners = [ { protocol = imap, listen = "127.0.0.1:1143", trace = true, trace-relay-bytes = 2k } ]
                 """);
         assertEquals(new InetSocketAddress("127.0.0.1", 9090), c.admin().listen());
@@ -48,6 +49,8 @@ class ObservabilityConfigTest {
         assertTrue(c.trace().clients().contains(InetAddress.getByName("127.1.2.3")));
         assertFalse(c.trace().clients().contains(InetAddress.getByName("10.0.0.1")));
         assertEquals(50, c.trace().maxLines());
+        assertEquals(4096, c.trace().pendingBytes());
+        assertEquals(1 << 20, c.trace().pendingTotal());
         assertTrue(c.listeners().get(0).trace());
         assertEquals(2048, c.listeners().get(0).traceRelayBytes());
     }
@@ -67,6 +70,8 @@ class ObservabilityConfigTest {
         "trace { clients = [\"10.0.0.0/33\"] }         | mailproxy.trace.clients",
         "trace { max-lines = 0 }                      | mailproxy.trace.max-lines",
         "trace { user = [a] }                         | mailproxy.trace.user",
+        "trace { pending-bytes = 10 }                 | mailproxy.trace.pending-bytes",
+        "trace { pending-total = lots }               | mailproxy.trace.pending-total",
     })
     void badValuesNameTheirKey(String body, String key) {
         String m = assertThrows(ConfigException.class, () -> read(body)).getMessage();

@@ -18,7 +18,15 @@ class RedactorTest {
             a1 LOGIN "alice smith" "pw \\" x"       | a1 LOGIN "alice smith" ***
             a1 LOGIN alice {6}                     | a1 LOGIN alice {6}
             a1 LOGIN alice {6+}                    | a1 LOGIN alice {6+}
-            a1 LOGIN alice secret {6}              | a1 LOGIN alice ***
+            a1 LOGIN alice secret {6}              | a1 LOGIN alice *** {6}
+            a1 LOGIN\talice\tsecret                 | a1 LOGIN\talice ***
+            a1  login  alice  secret               | a1  login  alice ***
+            a1 LOGIN alice "unterminated secret    | a1 LOGIN alice ***
+            a1 LOGIN "alice secret                 | a1 LOGIN ***
+            a1 LOGIN "alice \\" secret              | a1 LOGIN ***
+            a1 LOGIN alice se"cr et"x              | a1 LOGIN alice ***
+            pass\tsecret                            | pass ***
+            AUTH PLAIN =                           | AUTH PLAIN ***
             a1 LOGIN {5}                           | a1 LOGIN {5}
             a1 LOGIN alice                         | a1 LOGIN alice
             a1 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA== | a1 AUTHENTICATE PLAIN ***
@@ -38,7 +46,7 @@ class RedactorTest {
             MAIL FROM:<alice@example.org>          | MAIL FROM:<alice@example.org>
             """)
     void oneLine(String line, String shown) {
-        assertEquals(shown, new Redactor().client(line));
+        assertEquals(shown, new Redactor().client(line, false));
     }
 
     /** A SASL exchange: every client line is hidden until the server answers with something else than a continuation. */
@@ -47,8 +55,9 @@ class RedactorTest {
     void saslExchanges(String name, List<String[]> dialogue) {
         Redactor r = new Redactor();
         for (String[] step : dialogue) {
-            if (step[0].equals("C")) assertEquals(step[2], r.client(step[1]), name + ": " + step[1]);
-            else r.server(step[1]);
+            // "L" is a client line after a literal: the rest of the same command
+            if (!step[0].equals("S")) assertEquals(step[2], r.client(step[1], step[0].equals("L")), name + ": " + step[1]);
+            else r.server(step[1], false);
         }
     }
 
@@ -72,8 +81,32 @@ class RedactorTest {
         out.add(new Object[] {"ManageSieve challenge", List.of(
                 c("AUTHENTICATE \"PLAIN\"", "AUTHENTICATE \"PLAIN\""), s("\"\""), c("\"AGFsaWNlAHNlY3JldA==\"", "***"),
                 s("OK \"Logged in\""), c("LISTSCRIPTS", "LISTSCRIPTS"))});
+        out.add(new Object[] {"IMAP LOGIN: user literal, password on the continuation line", List.of(
+                c("a1 LOGIN {5+}", "a1 LOGIN {5+}"), l(" secret", " ***"), c("a2 NOOP", "a2 NOOP"))});
+        out.add(new Object[] {"IMAP LOGIN: user literal, quoted password after a tab", List.of(
+                c("a1 LOGIN {5}", "a1 LOGIN {5}"), s("+ go on"), l("\t\"se cret\"", " ***"))});
+        out.add(new Object[] {"IMAP LOGIN: both literals, over three lines", List.of(
+                c("a1 LOGIN {5}", "a1 LOGIN {5}"), l(" {6}", " {6}"), l("", ""), c("a2 LOGOUT", "a2 LOGOUT"))});
+        out.add(new Object[] {"IMAP LOGIN: password literal, junk after it", List.of(
+                c("a1 LOGIN alice {6}", "a1 LOGIN alice {6}"), l(" more", " ***"))});
+        out.add(new Object[] {"IMAP: a harmless command's literals stay", List.of(
+                c("a1 ID (\"name\" {3}", "a1 ID (\"name\" {3}"), l(" \"version\" \"1\")", " \"version\" \"1\")"))});
+        out.add(new Object[] {"IMAP: a refused password literal sent anyway as a line", List.of(
+                c("a1 LOGIN alice {6}", "a1 LOGIN alice {6}"), s("a1 BAD Literal too big"), c("secret", "***"),
+                c("a2 NOOP", "a2 NOOP"))});
+        out.add(new Object[] {"ManageSieve AUTHENTICATE with a literal response", List.of(
+                c("AUTHENTICATE \"PLAIN\" {24+}", "AUTHENTICATE \"PLAIN\" {24+}"), l("", ""), s("OK"),
+                c("LISTSCRIPTS", "LISTSCRIPTS"))});
+        out.add(new Object[] {"ManageSieve continuation as a literal", List.of(
+                c("AUTHENTICATE \"PLAIN\"", "AUTHENTICATE \"PLAIN\""), s("\"\""), c("{24+}", "{24+}"), l("", ""),
+                s("OK \"Logged in\""), c("LISTSCRIPTS", "LISTSCRIPTS"))});
+        out.add(new Object[] {"an untagged line does not end a SASL exchange", List.of(
+                c("a AUTHENTICATE PLAIN", "a AUTHENTICATE PLAIN"), s("* OK still there"), s("+ "),
+                c("AGFsaWNlAHNlY3JldA==", "***"), s("a OK done"), c("a2 NOOP", "a2 NOOP"))});
         return out;
     }
+
+    private static String[] l(String line, String shown) { return new String[] {"L", line, shown}; }
 
     private static String[] c(String line, String shown) { return new String[] {"C", line, shown}; }
 

@@ -61,7 +61,10 @@ public record GuardConfig(
      * @param localMaxKeys  bound on the in-process table (also the fallback while Redis is down)
      * @param poolSize      Redis connections at most
      * @param retryInterval while Redis is down, how often one call tries it again
+     * @param instanceLease how long this proxy's share of the connection and session counts
+     *                      in Redis counts after its last word with Redis (it renews it every
+     *                      third of this while alive): a crashed proxy's places free themselves
      */
     public record State(String redis, String keyPrefix, OnRedisDown onRedisDown, Duration timeout,
-                        int localMaxKeys, int poolSize, Duration retryInterval) {}
+                        int localMaxKeys, int poolSize, Duration retryInterval, Duration instanceLease) {}
 }

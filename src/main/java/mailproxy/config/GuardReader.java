@@ -45,7 +45,8 @@ final class GuardReader {
                 s.duration("timeout", Duration.ofMillis(10)),
                 s.integer("local-max-keys", 100, 100_000_000),
                 s.integer("pool-size", 1, 1000),
-                s.duration("retry-interval", Duration.ofMillis(100)));
+                s.duration("retry-interval", Duration.ofMillis(100)),
+                s.duration("instance-lease", Duration.ofSeconds(1)));
         s.rejectUnknownKeys();
         return st;
     }

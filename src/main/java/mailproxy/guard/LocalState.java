@@ -42,16 +42,14 @@ final class LocalState implements SharedState {
         return e.count;
     }
 
+    /**
+     * In this process the only share is this process's own, which its owner (the guard's
+     * table of held permits) already keeps: nothing to store, and nothing an attacker's
+     * flood could evict.
+     */
     @Override
-    public long addToCounter(String key, long delta, Duration ttl) {
-        long now = clock.millis();
-        Entry e = map.compute(key, (k, old) -> {
-            long n = (old == null || old.expiresAt <= now ? 0 : old.count) + delta;
-            return n <= 0 ? null : new Entry(n, null, now + ttl.toMillis());
-        });
-        if (e == null) return 0;
-        bound();
-        return e.count;
+    public long share(String key, long own, long max, Duration ttl) {
+        return own;
     }
 
     @Override

@@ -24,20 +24,11 @@ class LocalStateTest {
     }
 
     @Test
-    void addToCounterRefreshesItsLifetimeAndVanishesAtZero() {
+    void aShareIsThisProcessesOwnAndTakesNoRoomInTheTable() {
         Duration ttl = Duration.ofMinutes(10);
-        assertEquals(1, state.addToCounter("s", 1, ttl));
-        clock.advance(Duration.ofMinutes(9));
-        assertEquals(2, state.addToCounter("s", 1, ttl));
-        clock.advance(Duration.ofMinutes(9));
-        assertEquals(2, state.count("s"), "refreshed by the second add");
-        assertEquals(1, state.addToCounter("s", -1, ttl));
-        assertEquals(0, state.addToCounter("s", -1, ttl));
-        assertEquals(0, state.addToCounter("s", -1, ttl), "never below zero");
-        assertNull(state.get("s"));
-        state.addToCounter("t", 1, ttl);
-        clock.advance(ttl);
-        assertEquals(0, state.count("t"), "a counter nobody touches decays");
+        assertEquals(3, state.share("conn:198.51.100.7", 3, 5, ttl), "the only share is this process's");
+        assertEquals(6, state.share("conn:198.51.100.7", 6, 5, ttl), "past max: the sum it would be");
+        assertEquals(0, state.size(), "the guard's own table of held places is the count");
     }
 
     @Test

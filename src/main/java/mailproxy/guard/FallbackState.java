@@ -86,6 +86,12 @@ final class FallbackState implements SharedState {
         return down.get();
     }
 
+    /** The local table is only in use while Redis is down. */
+    @Override
+    public boolean full() {
+        return down.get() && local.full();
+    }
+
     @Override
     public long switches() {
         return switches.get();

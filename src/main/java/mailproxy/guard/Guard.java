@@ -57,6 +57,11 @@ public final class Guard implements AutoCloseable {
             return ok;
         }
 
+        /** A refusal because the guard's table is full of blocks (guard action table-full), not because of this address. */
+        public boolean tableFull() {
+            return this == guard.tableFull;
+        }
+
         @Override
         public void close() {
             if (ok && key != null && released.compareAndSet(false, true)) guard.places.giveBack(key);
@@ -65,6 +70,7 @@ public final class Guard implements AutoCloseable {
 
     private final Permit unlimited = new Permit(this, null, true);
     private final Permit refused = new Permit(this, null, false);
+    private final Permit tableFull = new Permit(this, null, false);
 
     /** The guard the config asks for: local state, or Redis with the local table as fallback. */
     public static Guard start(GuardConfig config) {
@@ -97,9 +103,14 @@ public final class Guard implements AutoCloseable {
 
     // ---------------------------------------------------------------- connection limits
 
-    /** A connection from {@code client}: refused past {@code max-connections-per-ip}. */
+    /**
+     * A connection from {@code client}: refused past {@code max-connections-per-ip}, and
+     * while the table is full of blocks (LocalState: refusing, not forgetting a block).
+     */
     public Permit admit(InetAddress client) {
-        if (config.maxConnectionsPerIp() == 0 || trusted(client)) return unlimited;
+        if (trusted(client)) return unlimited;
+        if (state.full()) return tableFull;
+        if (config.maxConnectionsPerIp() == 0) return unlimited;
         return take("conn:" + network(client), config.maxConnectionsPerIp());
     }
 

@@ -51,6 +51,14 @@ public interface SharedState extends AutoCloseable {
         return false;
     }
 
+    /**
+     * True while the table in use is full of keys it must not forget (blocks): nothing new
+     * fits, and the guard refuses new connections instead of forgetting a block.
+     */
+    default boolean full() {
+        return false;
+    }
+
     /** Changes whenever the store switches between shared and fallback; cheap. */
     default long switches() {
         return 0;

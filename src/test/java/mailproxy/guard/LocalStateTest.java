@@ -1,6 +1,7 @@
 package mailproxy.guard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,13 +47,25 @@ class LocalStateTest {
     }
 
     @Test
-    void tableStaysBoundedAndTheLongestLivedKeysSurviveAFlood() {
+    void tableStaysBoundedAndABlockSurvivesAFloodOfFresherRecords() {
         state.put("block:victim", "1", Duration.ofMinutes(15));
+        clock.advance(Duration.ofMinutes(6)); // from now on every new failure window outlives the block
         for (int i = 0; i < 20_000; i++) {
             state.increment("fail:ip:10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 1, Duration.ofMinutes(10));
             assertTrue(state.size() <= 1001, "size " + state.size() + " after " + i);
         }
-        assertEquals("1", state.get("block:victim"), "the soonest-expiring keys went first");
+        assertEquals("1", state.get("block:victim"), "a block is never evicted by load");
+        assertFalse(state.full(), "failure records make room; only blocks fill the table");
+    }
+
+    @Test
+    void aTableFullOfBlocksSaysSoUntilTheyExpire() {
+        for (int i = 0; i < 1200; i++) state.put("block:10.0." + (i >> 8) + "." + (i & 255), "1", Duration.ofMinutes(15));
+        assertEquals("1", state.get("block:10.0.0.0"), "no block forgotten, not even the first");
+        assertTrue(state.full(), "full of blocks: the guard refuses instead of forgetting");
+        clock.advance(Duration.ofMinutes(15));
+        assertFalse(state.full(), "the blocks expired: room again");
+        assertEquals(0, state.size());
     }
 
     @Test

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import mailproxy.config.GuardConfig;
+import mailproxy.tls.ClientSocketFactories;
+import mailproxy.tls.TlsConfigException;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -17,7 +19,7 @@ import redis.clients.jedis.params.SetParams;
 
 /**
  * The guard's state in Redis, shared by every proxy that names the same server and key
- * prefix. Jedis on blocking sockets: a call parks the session's virtual thread for at most
+ * prefix; over TLS for rediss://, the certificate checked against the host connected to. Jedis on blocking sockets: a call parks the session's virtual thread for at most
  * the configured timeout (connect, each reply, and waiting for a pooled connection); any
  * failure is a {@link StateUnavailableException}.
  */
@@ -106,6 +108,15 @@ final class RedisState implements SharedState {
             } else {
                 if (colon > 0) c.user(decode(userInfo.substring(0, colon)));
                 c.password(decode(userInfo.substring(colon + 1)));
+            }
+        }
+        if ("rediss".equals(url.getScheme())) {
+            // the file was read at startup (config.GuardReader); read again here, it cannot fail but by a race
+            try {
+                c.ssl(true).sslSocketFactory(ClientSocketFactories.trusting(config.redisCaFile()))
+                        .sslParameters(ClientSocketFactories.verifyingHostName());
+            } catch (TlsConfigException e) {
+                throw new IllegalStateException("mailproxy.state.redis-ca-file: " + e.getMessage(), e);
             }
         }
         String path = url.getPath() == null ? "" : url.getPath();

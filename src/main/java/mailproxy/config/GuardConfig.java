@@ -14,8 +14,9 @@ import java.util.List;
  * @param ipv6Prefix            IPv6 addresses are counted per network of this prefix length
  * @param maxSessionsPerUser    logged-in sessions at once per user, over all proxies sharing
  *                              the state; 0 = no limit
- * @param sessionCountTtl       a session counter untouched this long disappears (a proxy that
- *                              crashed holding sessions); live sessions refresh it
+ * @param sessionCountTtl       a connection or session counter in Redis untouched this long
+ *                              disappears; live sessions refresh it (a crashed proxy's share
+ *                              goes sooner, with its {@link State#instanceLease})
  * @param authDelay             delay before the reply to the first failed login, doubled for
  *                              each further failure in the window
  * @param authMaxDelay          the cap on that delay

@@ -1,6 +1,7 @@
 package mailproxy.config;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -13,8 +14,9 @@ import java.util.List;
  * @param ipv6Prefix            IPv6 addresses are counted per network of this prefix length
  * @param maxSessionsPerUser    logged-in sessions at once per user, over all proxies sharing
  *                              the state; 0 = no limit
- * @param sessionCountTtl       a session counter untouched this long disappears (a proxy that
- *                              crashed holding sessions); live sessions refresh it
+ * @param sessionCountTtl       a connection or session counter in Redis untouched this long
+ *                              disappears; live sessions refresh it (a crashed proxy's share
+ *                              goes sooner, with its {@link State#instanceLease})
  * @param authDelay             delay before the reply to the first failed login, doubled for
  *                              each further failure in the window
  * @param authMaxDelay          the cap on that delay
@@ -54,14 +56,47 @@ public record GuardConfig(
     /**
      * mailproxy.state.
      *
-     * @param redis         "" (counters in this process) or redis://[user:password@]host:port[/db]
+     * @param redis         "" (counters in this process) or redis[s]://[user:password@]host:port[/db];
+     *                      it may hold a password: show it only through {@link #redactUrl}
      * @param keyPrefix     prepended to every Redis key
      * @param onRedisDown   local or refuse
      * @param timeout       connect and per-command timeout to Redis
      * @param localMaxKeys  bound on the in-process table (also the fallback while Redis is down)
      * @param poolSize      Redis connections at most
      * @param retryInterval while Redis is down, how often one call tries it again
+     * @param instanceLease how long this proxy's share of the connection and session counts
+     *                      in Redis counts after its last word with Redis (it renews it every
+     *                      third of this while alive): a crashed proxy's places free themselves
+     * @param redisCaFile   with rediss://, the PEM file of the CAs that may sign Redis's
+     *                      certificate; null: the JDK's trust store
      */
     public record State(String redis, String keyPrefix, OnRedisDown onRedisDown, Duration timeout,
-                        int localMaxKeys, int poolSize, Duration retryInterval) {}
+                        int localMaxKeys, int poolSize, Duration retryInterval, Duration instanceLease,
+                        Path redisCaFile) {
+        /** As the record's text, with the Redis password redacted: a record may end up in a log line. */
+        @Override
+        public String toString() {
+            return "State[redis=" + redactUrl(redis) + ", keyPrefix=" + keyPrefix + ", onRedisDown=" + onRedisDown
+                    + ", timeout=" + timeout + ", localMaxKeys=" + localMaxKeys + ", poolSize=" + poolSize
+                    + ", retryInterval=" + retryInterval + ", instanceLease=" + instanceLease
+                    + ", redisCaFile=" + redisCaFile + "]";
+        }
+    }
+
+    /**
+     * A Redis URL fit for an error or a log line: the user kept, the password
+     * {@code ***} ("redis://user:***@host:port"). Works on malformed text too: everything
+     * between the scheme and the last "@" is the user part (a password may hold "/" or "@").
+     */
+    public static String redactUrl(String url) {
+        if (url == null) return null;
+        int at = url.lastIndexOf('@');
+        if (at < 0) return url;
+        int scheme = url.indexOf("://");
+        int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        String userInfo = url.substring(start, at);
+        int colon = userInfo.indexOf(':');
+        String shown = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
+        return url.substring(0, start) + shown + url.substring(at);
+    }
 }

@@ -4,9 +4,12 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import mailproxy.tls.ClientSocketFactories;
+import mailproxy.tls.TlsConfigException;
 
 /** mailproxy.guard and mailproxy.state. */
 final class GuardReader {
@@ -38,31 +41,50 @@ final class GuardReader {
     }
 
     private static GuardConfig.State state(Section s) {
-        String redis = s.string("redis").trim();
-        if (!redis.isEmpty()) redisUrl(s, redis);
+        String redis = s.secretString("redis").trim();
+        boolean tls = !redis.isEmpty() && redisUrl(s, redis);
+        String caFile = s.string("redis-ca-file").trim();
+        Path ca = caFile.isEmpty() ? null : Path.of(caFile);
+        if (ca != null) {
+            if (!tls) throw s.error("redis-ca-file", "only for TLS to Redis: redis = \"rediss://...\"");
+            try {
+                ClientSocketFactories.trusting(ca); // read once now: a bad file stops startup, not the first login
+            } catch (TlsConfigException e) {
+                throw s.error("redis-ca-file", e.getMessage());
+            }
+        }
         GuardConfig.State st = new GuardConfig.State(redis, s.string("key-prefix"),
                 s.oneOf("on-redis-down", GuardConfig.OnRedisDown.class),
                 s.duration("timeout", Duration.ofMillis(10)),
                 s.integer("local-max-keys", 100, 100_000_000),
                 s.integer("pool-size", 1, 1000),
-                s.duration("retry-interval", Duration.ofMillis(100)));
+                s.duration("retry-interval", Duration.ofMillis(100)),
+                s.duration("instance-lease", Duration.ofSeconds(1)),
+                ca);
         s.rejectUnknownKeys();
         return st;
     }
 
-    private static void redisUrl(Section s, String url) {
+    /**
+     * Checks redis://host:port[/db] or rediss://... (TLS); true for rediss. The URL may
+     * hold a password: errors show it redacted (GuardConfig.redactUrl).
+     */
+    private static boolean redisUrl(Section s, String url) {
+        String expected = "expected redis://[user:password@]host:port[/db] or rediss://... (TLS), got '"
+                + GuardConfig.redactUrl(url) + "'";
+        URI u;
         try {
-            URI u = new URI(url);
-            if (!"redis".equals(u.getScheme()) || u.getHost() == null) {
-                throw s.error("redis", "expected redis://host:port[/db], got '" + url + "'");
-            }
-            String path = u.getPath() == null ? "" : u.getPath();
-            if (!path.isEmpty() && !path.equals("/") && !path.matches("/[0-9]{1,2}")) {
-                throw s.error("redis", "expected a database number after the port, got '" + path + "'");
-            }
+            u = new URI(url);
         } catch (URISyntaxException e) {
-            throw s.error("redis", "expected redis://host:port[/db], got '" + url + "'");
+            throw s.error("redis", expected);
         }
+        boolean tls = "rediss".equals(u.getScheme());
+        if (!(tls || "redis".equals(u.getScheme())) || u.getHost() == null) throw s.error("redis", expected);
+        String path = u.getPath() == null ? "" : u.getPath();
+        if (!path.isEmpty() && !path.equals("/") && !path.matches("/[0-9]{1,2}")) {
+            throw s.error("redis", "expected a database number after the port, got '" + GuardConfig.redactUrl(url) + "'");
+        }
+        return tls;
     }
 
     /** "192.0.2.0/24", "2001:db8::/32", or an address alone (all its bits). Literals only, no DNS. */

@@ -65,6 +65,16 @@ final class Section {
         return get(key, "a string", config::getString);
     }
 
+    /** A string that may hold a secret (a URL with a password): an error never shows the value. */
+    String secretString(String key) {
+        read.add(key);
+        if (!has(key)) throw error(key, "missing; expected a string");
+        if (config.getValue(quote(key)).valueType() != ConfigValueType.STRING) {
+            throw error(key, "expected a string, got a " + config.getValue(quote(key)).valueType().name().toLowerCase(Locale.ROOT));
+        }
+        return config.getString(quote(key));
+    }
+
     int integer(String key, int min, int max) {
         int v = get(key, "a whole number", config::getInt);
         if (v < min || v > max) throw error(key, "expected a number from " + min + " to " + max + ", got " + v);

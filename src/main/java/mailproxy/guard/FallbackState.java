@@ -12,8 +12,11 @@ import org.slf4j.LoggerFactory;
  * Redis when it answers, this process's table when it does not. The first failure logs
  * one warning and switches every call to the local table; from then on one call per
  * retry interval tries Redis again (the others do not wait for it), and the first that
- * succeeds logs one line and switches back. Counts made during the outage stay local and
- * are not merged: limits are approximate for one window after a switch.
+ * succeeds logs one line and switches back. Failure counts made during the outage stay
+ * local and are not merged: the throttle is approximate for one window after a switch.
+ * Connection and session counts are mended instead: they are shares this proxy writes
+ * whole ({@link SharedState#share}), and the guard writes again every share that missed
+ * Redis once it answers ({@link Guard}).
  */
 final class FallbackState implements SharedState {
     private static final Logger log = LoggerFactory.getLogger("guard");
@@ -25,6 +28,7 @@ final class FallbackState implements SharedState {
     private final long retryMillis;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong nextTry = new AtomicLong();
+    private final AtomicLong switches = new AtomicLong();
 
     FallbackState(SharedState remote, String where, SharedState local, InstantSource clock, Duration retryInterval) {
         this.remote = remote;
@@ -44,6 +48,8 @@ final class FallbackState implements SharedState {
         }
         try {
             T result = op.apply(remote);
+            // counted before the switch, so whoever sees "not degraded" also sees the count move
+            if (down.get()) switches.incrementAndGet();
             if (down.compareAndSet(true, false)) {
                 log.info("redis {} is reachable again: guard counters are shared again", where);
             }
@@ -51,6 +57,7 @@ final class FallbackState implements SharedState {
         } catch (StateUnavailableException e) {
             nextTry.set(clock.millis() + retryMillis);
             if (down.compareAndSet(false, true)) {
+                switches.incrementAndGet();
                 log.warn("redis {} unreachable ({}): guard counters are local to this proxy until it is back;"
                         + " trying again every {} ms", where, e.getCause() == null ? e.getMessage() : e.getCause().toString(),
                         retryMillis);
@@ -65,8 +72,29 @@ final class FallbackState implements SharedState {
     }
 
     @Override
-    public long addToCounter(String key, long delta, Duration ttl) {
-        return call(s -> s.addToCounter(key, delta, ttl));
+    public long share(String key, long own, long max, Duration ttl) {
+        return call(s -> s.share(key, own, max, ttl));
+    }
+
+    @Override
+    public boolean heartbeat() {
+        return call(SharedState::heartbeat);
+    }
+
+    @Override
+    public boolean degraded() {
+        return down.get();
+    }
+
+    /** The local table is only in use while Redis is down. */
+    @Override
+    public boolean full() {
+        return down.get() && local.full();
+    }
+
+    @Override
+    public long switches() {
+        return switches.get();
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import mailproxy.config.GuardConfig;
 import org.slf4j.Logger;
@@ -34,8 +33,7 @@ public final class Guard implements AutoCloseable {
     private final GuardConfig config;
     private final SharedState state;
     private final SecretTags tags = new SecretTags();
-    /** Counter keys this proxy holds permits on, and how many: refreshed while held. */
-    private final ConcurrentHashMap<String, Integer> held = new ConcurrentHashMap<>();
+    private final Places places;
     private final Thread refresher;
     private volatile boolean closed;
 
@@ -59,17 +57,28 @@ public final class Guard implements AutoCloseable {
             return ok;
         }
 
+        /** A refusal because the guard's table is full of blocks (guard action table-full), not because of this address. */
+        public boolean tableFull() {
+            return this == guard.tableFull;
+        }
+
         @Override
         public void close() {
-            if (ok && key != null && released.compareAndSet(false, true)) guard.giveBack(key);
+            if (ok && key != null && released.compareAndSet(false, true)) guard.places.giveBack(key);
         }
     }
 
     private final Permit unlimited = new Permit(this, null, true);
     private final Permit refused = new Permit(this, null, false);
+    private final Permit tableFull = new Permit(this, null, false);
 
     /** The guard the config asks for: local state, or Redis with the local table as fallback. */
     public static Guard start(GuardConfig config) {
+        return start(config, true);
+    }
+
+    /** Without {@code refresh} nothing renews this proxy's lease nor rewrites its shares (a test's crashed proxy). */
+    static Guard start(GuardConfig config, boolean refresh) {
         InstantSource clock = InstantSource.system();
         GuardConfig.State s = config.state();
         LocalState local = new LocalState(clock, s.localMaxKeys());
@@ -78,13 +87,14 @@ public final class Guard implements AutoCloseable {
             RedisState redis = new RedisState(s);
             state = new FallbackState(redis, redis.where(), local, clock, s.retryInterval());
         }
-        return new Guard(config, state, true);
+        return new Guard(config, state, refresh);
     }
 
-    /** With {@code refresh}, a virtual thread refreshes held counters every quarter of their lifetime. */
+    /** With {@code refresh}, a virtual thread renews the lease, rewrites missed shares and refreshes held counters. */
     Guard(GuardConfig config, SharedState state, boolean refresh) {
         this.config = config;
         this.state = state;
+        this.places = new Places(state, config.sessionCountTtl());
         this.refresher = refresh ? Thread.ofVirtual().name("guard-refresh").start(this::refreshLoop) : null;
     }
 
@@ -93,9 +103,14 @@ public final class Guard implements AutoCloseable {
 
     // ---------------------------------------------------------------- connection limits
 
-    /** A connection from {@code client}: refused past {@code max-connections-per-ip}. */
+    /**
+     * A connection from {@code client}: refused past {@code max-connections-per-ip}, and
+     * while the table is full of blocks (LocalState: refusing, not forgetting a block).
+     */
     public Permit admit(InetAddress client) {
-        if (config.maxConnectionsPerIp() == 0 || trusted(client)) return unlimited;
+        if (trusted(client)) return unlimited;
+        if (state.full()) return tableFull;
+        if (config.maxConnectionsPerIp() == 0) return unlimited;
         return take("conn:" + network(client), config.maxConnectionsPerIp());
     }
 
@@ -106,31 +121,31 @@ public final class Guard implements AutoCloseable {
     }
 
     private Permit take(String key, int max) {
-        long n = state.addToCounter(key, 1, config.sessionCountTtl());
-        if (n > max) {
-            state.addToCounter(key, -1, config.sessionCountTtl());
-            return refused;
-        }
-        held.merge(key, 1, Integer::sum);
-        return new Permit(this, key, true);
+        return places.take(key, max) ? new Permit(this, key, true) : refused;
     }
 
-    private void giveBack(String key) {
-        held.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
-        state.addToCounter(key, -1, config.sessionCountTtl());
-    }
-
-    /** Refreshes the expiry of every counter this proxy holds permits on (a session may last days). */
+    /** Refreshes the expiry of every counter this proxy holds places on (a session may last days). */
     void refreshHeld() {
-        for (String key : new ArrayList<>(held.keySet())) state.addToCounter(key, 0, config.sessionCountTtl());
+        places.refreshHeld();
     }
 
+    /**
+     * Beats every third of the lease, or every retry-interval if shorter (so shares are
+     * mended soon after Redis answers again); refreshes held counters every quarter of
+     * session-count-ttl.
+     */
     private void refreshLoop() {
-        long pause = Math.max(1000, config.sessionCountTtl().toMillis() / 4);
+        long beat = Math.max(100, Math.min(config.state().instanceLease().toMillis() / 3, config.state().retryInterval().toMillis()));
+        long refreshEvery = Math.max(1000, config.sessionCountTtl().toMillis() / 4);
+        long nextRefresh = System.nanoTime() + refreshEvery * 1_000_000;
         while (!closed) {
             try {
-                Thread.sleep(pause);
-                refreshHeld();
+                Thread.sleep(beat);
+                places.beat();
+                if (System.nanoTime() - nextRefresh >= 0) {
+                    nextRefresh = System.nanoTime() + refreshEvery * 1_000_000;
+                    refreshHeld();
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {

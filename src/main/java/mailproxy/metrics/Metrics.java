@@ -67,7 +67,8 @@ public final class Metrics {
                 .labelNames("protocol", "listener", "direction").register(registry);
         guard = Counter.builder().withoutExemplars().name("mailproxy_guard_actions")
                 .help("What the guard did: throttled (a failed login's reply delayed), too-many-connections, "
-                        + "too-many-sessions, blocked, state-unavailable")
+                        + "too-many-sessions, blocked, state-unavailable, table-full (a connection refused while the "
+                        + "in-process table is full of blocks)")
                 .labelNames("protocol", "listener", "action").register(registry);
         tls = Counter.builder().withoutExemplars().name("mailproxy_tls_handshakes")
                 .help("TLS handshakes; side client (with the mail client) or backend; result ok or failed")
@@ -122,7 +123,7 @@ public final class Metrics {
 
     /** The label values of a guard action, as the metric has them. */
     public static final List<String> GUARD_ACTIONS =
-            List.of("throttled", "too-many-connections", "too-many-sessions", "blocked", "state-unavailable");
+            List.of("throttled", "too-many-connections", "too-many-sessions", "blocked", "state-unavailable", "table-full");
 
     /** Content-Type of {@link #write}. */
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;

@@ -126,7 +126,7 @@ public final class LiveSession implements Session {
             // before the TLS handshake: an address over its limit costs no private-key operation
             addressPermit = guard.admit(clientAddress.getAddress());
             if (!addressPermit.ok()) {
-                meters.guard[SessionMeters.TOO_MANY_CONNECTIONS].inc();
+                meters.guard[addressPermit.tableFull() ? SessionMeters.TABLE_FULL : SessionMeters.TOO_MANY_CONNECTIONS].inc();
                 outcome = Outcome.TOO_MANY_CONNECTIONS;
                 // with implicit TLS there is no way to say it without the handshake: just close
                 if (!listener.tls().implicit()) client.write(replies.tooManyConnections());

@@ -16,7 +16,8 @@ import mailproxy.metrics.Metrics;
  */
 public final class SessionMeters {
     /** Indexes into {@link #guard}, in the order of {@link Metrics#GUARD_ACTIONS}. */
-    static final int THROTTLED = 0, TOO_MANY_CONNECTIONS = 1, TOO_MANY_SESSIONS = 2, BLOCKED = 3, STATE_UNAVAILABLE = 4;
+    static final int THROTTLED = 0, TOO_MANY_CONNECTIONS = 1, TOO_MANY_SESSIONS = 2, BLOCKED = 3, STATE_UNAVAILABLE = 4,
+            TABLE_FULL = 5;
     /** Indexes into a mechanism's login counters. */
     static final int SUCCESS = 0, FAILED = 1, ERROR = 2;
     private static final String[] RESULTS = {"success", "failed", "error"};

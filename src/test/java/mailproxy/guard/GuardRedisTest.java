@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.config.GuardConfig;
+import mailproxy.testing.Await;
+import mailproxy.testing.LogCapture;
 import mailproxy.testing.RealRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -192,6 +195,57 @@ class GuardRedisTest {
             assertEquals(2, g.delayBeforeFailureReply(ip("198.51.100.7"), "bob", "x").toSeconds());
             assertTrue(g.admit(ip("198.51.100.7")).ok());
             assertTrue(g.available());
+        }
+    }
+
+    @Test
+    void aPlaceTakenWhileRedisStalledDoesNotLowerOtherProxiesCountsWhenGivenBack() throws Exception {
+        String p = prefix();
+        try (LogCapture log = new LogCapture()) {
+            Guard a = guard(redis, p, "max-connections-per-ip = 3", "timeout = 300ms, retry-interval = 200ms");
+            Guard b = guard(redis, p, "max-connections-per-ip = 3", "");
+            InetAddress client = ip("198.51.100.9");
+            assertTrue(b.admit(client).ok() && b.admit(client).ok(), "two places on B, in Redis");
+            pause(redis, Duration.ofSeconds(2));
+            Guard.Permit onA = a.admit(client);
+            assertTrue(onA.ok(), "Redis does not answer: A counts on its own table");
+            assertTrue(Await.until(Duration.ofSeconds(10), redis::pings), "redis answers again");
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> {
+                a.blocked(client); // any call notices Redis is back
+                return log.text().contains("reachable again");
+            }), log.text());
+            onA.close();
+            assertTrue(b.admit(client).ok(), "B's two and one more");
+            assertFalse(b.admit(client).ok(), "A giving back its own place did not take one of B's");
+        }
+    }
+
+    @Test
+    void aCrashedProxysPlacesAreFreedWithinItsLeaseWhileLiveOnesStay() throws Exception {
+        String p = prefix();
+        String state = "redis = \"" + redis.url() + "\", key-prefix = \"" + p + "\", instance-lease = 1s";
+        // a proxy that crashed: it never gives back, nor says it is alive, after its last call
+        Guard crashed = Guard.start(GuardConfigs.of("max-connections-per-ip = 3", state), false);
+        guards.add(crashed);
+        Guard live = Guard.start(GuardConfigs.of("max-connections-per-ip = 3", state));
+        guards.add(live);
+        InetAddress client = ip("198.51.100.10");
+        assertTrue(crashed.admit(client).ok() && crashed.admit(client).ok());
+        assertTrue(live.admit(client).ok());
+        assertFalse(live.admit(client).ok(), "three places taken over both");
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> {
+            Guard.Permit probe = live.admit(client);
+            probe.close();
+            return probe.ok();
+        }), "the crashed proxy's places expire within seconds, not session-count-ttl");
+        assertTrue(live.admit(client).ok() && live.admit(client).ok(), "two more on the live proxy");
+        assertFalse(live.admit(client).ok(), "the live proxy's own places outlive its lease: it keeps saying it is alive");
+    }
+
+    /** CLIENT PAUSE: Redis holds every client's commands for this long, then answers them. */
+    private static void pause(RealRedis r, Duration d) {
+        try (RedisClient raw = RedisClient.create("127.0.0.1", r.port())) {
+            raw.sendCommand(Protocol.Command.CLIENT, "PAUSE", Long.toString(d.toMillis()));
         }
     }
 

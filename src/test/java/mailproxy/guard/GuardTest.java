@@ -224,15 +224,34 @@ class GuardTest {
     }
 
     @Test
-    void aCrashedHoldersCountDecays() throws Exception {
-        GuardConfig c = GuardConfigs.of("max-sessions-per-user = 1, session-count-ttl = 1h");
-        LocalState shared = new LocalState(clock, 1000);
-        Guard crashed = new Guard(c, shared, false);
-        assertTrue(crashed.admitUser(ip("198.51.100.7"), "bob").ok()); // never given back
-        Guard other = new Guard(c, shared, false);
-        assertFalse(other.admitUser(ip("198.51.100.7"), "bob").ok());
-        clock.advance(Duration.ofHours(1));
-        assertTrue(other.admitUser(ip("198.51.100.7"), "bob").ok());
+    void aBlockHoldsWhileAnAttackerFloodsTheTableFromRotatingNetworks() throws Exception {
+        GuardConfig c = GuardConfigs.of("block-after = 3, window = 10m, block-time = 15m", "local-max-keys = 100");
+        Guard g = new Guard(c, new LocalState(clock, c.state().localMaxKeys()), false);
+        guards.add(g);
+        InetAddress attacker = ip("2001:db8:aaaa:1::7");
+        for (int i = 0; i < 3; i++) g.delayBeforeFailureReply(attacker, "bob", "guess" + i);
+        assertTrue(g.blocked(attacker));
+        clock.advance(Duration.ofMinutes(6)); // the flood's records now outlive the block
+        for (int i = 0; i < 2000; i++) {
+            g.delayBeforeFailureReply(ip("2001:db8:" + Integer.toHexString(i) + ":2::1"), "user" + i, "guess");
+        }
+        assertTrue(g.blocked(attacker), "the block holds: a full table does not forget it");
+        assertTrue(g.admit(ip("198.51.100.7")).ok(), "failure records make room; connections go on");
+    }
+
+    @Test
+    void aTableFullOfBlocksRefusesNewConnectionsInsteadOfForgetting() throws Exception {
+        GuardConfig c = GuardConfigs.of("block-after = 1, max-connections-per-ip = 5", "local-max-keys = 100");
+        Guard g = new Guard(c, new LocalState(clock, c.state().localMaxKeys()), false);
+        guards.add(g);
+        for (int i = 0; i < 150; i++) g.delayBeforeFailureReply(ip("2001:db8:" + Integer.toHexString(i) + "::1"), "bob", "x");
+        assertTrue(g.blocked(ip("2001:db8:0::1")), "the first block is still there");
+        Guard.Permit p = g.admit(ip("198.51.100.7"));
+        assertFalse(p.ok(), "full of blocks: new connections get the temporary refusal");
+        assertTrue(p.tableFull(), "and it says why (its own metric)");
+        assertTrue(g.admit(ip("10.0.0.1")).tableFull());
+        clock.advance(c.blockTime());
+        assertTrue(g.admit(ip("198.51.100.7")).ok(), "the blocks expired: connections go on");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package mailproxy.guard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,20 +25,11 @@ class LocalStateTest {
     }
 
     @Test
-    void addToCounterRefreshesItsLifetimeAndVanishesAtZero() {
+    void aShareIsThisProcessesOwnAndTakesNoRoomInTheTable() {
         Duration ttl = Duration.ofMinutes(10);
-        assertEquals(1, state.addToCounter("s", 1, ttl));
-        clock.advance(Duration.ofMinutes(9));
-        assertEquals(2, state.addToCounter("s", 1, ttl));
-        clock.advance(Duration.ofMinutes(9));
-        assertEquals(2, state.count("s"), "refreshed by the second add");
-        assertEquals(1, state.addToCounter("s", -1, ttl));
-        assertEquals(0, state.addToCounter("s", -1, ttl));
-        assertEquals(0, state.addToCounter("s", -1, ttl), "never below zero");
-        assertNull(state.get("s"));
-        state.addToCounter("t", 1, ttl);
-        clock.advance(ttl);
-        assertEquals(0, state.count("t"), "a counter nobody touches decays");
+        assertEquals(3, state.share("conn:198.51.100.7", 3, 5, ttl), "the only share is this process's");
+        assertEquals(6, state.share("conn:198.51.100.7", 6, 5, ttl), "past max: the sum it would be");
+        assertEquals(0, state.size(), "the guard's own table of held places is the count");
     }
 
     @Test
@@ -55,13 +47,25 @@ class LocalStateTest {
     }
 
     @Test
-    void tableStaysBoundedAndTheLongestLivedKeysSurviveAFlood() {
+    void tableStaysBoundedAndABlockSurvivesAFloodOfFresherRecords() {
         state.put("block:victim", "1", Duration.ofMinutes(15));
+        clock.advance(Duration.ofMinutes(6)); // from now on every new failure window outlives the block
         for (int i = 0; i < 20_000; i++) {
             state.increment("fail:ip:10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 1, Duration.ofMinutes(10));
             assertTrue(state.size() <= 1001, "size " + state.size() + " after " + i);
         }
-        assertEquals("1", state.get("block:victim"), "the soonest-expiring keys went first");
+        assertEquals("1", state.get("block:victim"), "a block is never evicted by load");
+        assertFalse(state.full(), "failure records make room; only blocks fill the table");
+    }
+
+    @Test
+    void aTableFullOfBlocksSaysSoUntilTheyExpire() {
+        for (int i = 0; i < 1200; i++) state.put("block:10.0." + (i >> 8) + "." + (i & 255), "1", Duration.ofMinutes(15));
+        assertEquals("1", state.get("block:10.0.0.0"), "no block forgotten, not even the first");
+        assertTrue(state.full(), "full of blocks: the guard refuses instead of forgetting");
+        clock.advance(Duration.ofMinutes(15));
+        assertFalse(state.full(), "the blocks expired: room again");
+        assertEquals(0, state.size());
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  * persistence: {@code redis-server --port P --bind 127.0.0.1 --save '' --appendonly no}.
  * {@link #kill()} takes it away mid-test (SIGKILL, as a crash); {@link #restart()} brings
  * it back on the same port, empty. Installed by src/test/sh/install-servers.sh when missing.
+ * {@link #startTls} adds a TLS port (Debian's build has TLS) beside the plain one, which
+ * stays for {@link #pings()} and for the test's own look at the keys.
  */
 public final class RealRedis implements AutoCloseable {
     private static final Path SERVER = Path.of("/usr/bin/redis-server");
@@ -24,19 +28,34 @@ public final class RealRedis implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    /** 0: no TLS port. */
+    private final int tlsPort;
+    private final TestPki.Pair certificate;
     private Process process;
 
-    private RealRedis(Path dir, int port) {
+    private RealRedis(Path dir, int port, int tlsPort, TestPki.Pair certificate) {
         this.dir = dir;
         this.port = port;
+        this.tlsPort = tlsPort;
+        this.certificate = certificate;
     }
 
     /** Starts one in {@code dir} (a test's temp folder); tries fresh ports if one was taken meanwhile. */
     public static RealRedis start(Path dir) throws IOException {
+        return start(dir, null);
+    }
+
+    /** Also serving TLS with {@code certificate} on {@link #tlsUrl()} (clients show no certificate). */
+    public static RealRedis startTls(Path dir, TestPki.Pair certificate) throws IOException {
+        return start(dir, certificate);
+    }
+
+    private static RealRedis start(Path dir, TestPki.Pair certificate) throws IOException {
         installIfMissing();
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            RealRedis r = new RealRedis(dir, FreePorts.allocate(1)[0]);
+            int[] ports = FreePorts.allocate(2);
+            RealRedis r = new RealRedis(dir, ports[0], certificate == null ? 0 : ports[1], certificate);
             try {
                 r.launch();
                 return r;
@@ -55,6 +74,12 @@ public final class RealRedis implements AutoCloseable {
     /** "redis://127.0.0.1:PORT" for mailproxy.state.redis. */
     public String url() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** "rediss://127.0.0.1:TLSPORT" of a server from {@link #startTls}. */
+    public String tlsUrl() {
+        if (tlsPort == 0) throw new IllegalStateException("started without TLS");
+        return "rediss://127.0.0.1:" + tlsPort;
     }
 
     /** Gone at once, as in a crash: SIGKILL, then waits until the port is closed. */
@@ -78,8 +103,14 @@ public final class RealRedis implements AutoCloseable {
 
     private void launch() throws IOException {
         Path log = dir.resolve("redis-" + port + ".log");
-        process = new ProcessBuilder(SERVER.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no")
+        List<String> command = new ArrayList<>(List.of(SERVER.toString(),
+                "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no"));
+        if (certificate != null) {
+            command.addAll(List.of("--tls-port", Integer.toString(tlsPort), "--tls-cert-file",
+                    certificate.cert().toString(), "--tls-key-file", certificate.key().toString(), "--tls-auth-clients", "no"));
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

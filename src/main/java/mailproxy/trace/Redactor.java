@@ -3,6 +3,7 @@ package mailproxy.trace;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Takes the secrets out of one leg's client-side lines before they reach the trace: the
@@ -37,6 +38,12 @@ final class Redactor {
     /** Command word → how many of its arguments are shown before the rest becomes ***. */
     private static final Map<String, Integer> SHOWN_ARGS = Map.of(
             "LOGIN", 1, "PASS", 0, "APOP", 1, "AUTH", 1, "AUTHENTICATE", 1);
+    /**
+     * The secret commands of protocols without literals (POP3's PASS and APOP, RFC 1939 §7;
+     * SMTP and POP3 AUTH, RFC 4954 §4, RFC 5034 §4): a "{5}" at the end of their line is
+     * part of the password, not a literal's size, and is hidden with the rest.
+     */
+    private static final Set<String> NO_LITERALS = Set.of("PASS", "APOP", "AUTH");
     static final String HIDDEN = "***";
     private static final int NONE = Integer.MAX_VALUE;
 
@@ -50,6 +57,8 @@ final class Redactor {
      * line: that line is hidden.
      */
     private boolean secretLiteralAnnounced;
+    /** The current command may announce literals (IMAP, ManageSieve): their sizes are shown. */
+    private boolean literals = true;
     /** In a SASL exchange: every client line is hidden (the relay's two threads share it). */
     private volatile boolean inSasl;
 
@@ -67,6 +76,7 @@ final class Redactor {
         if (!afterLiteral) {
             tokens = 0;
             secretFrom = NONE;
+            literals = true;
             if (refusedLiteral) secretFrom = 0;
             else if (inSasl) {
                 if (line.equals("*")) return line; // "*" cancels (RFC 4954 §4, RFC 9051 §6.2.2): no secret
@@ -78,7 +88,7 @@ final class Redactor {
         }
         int first = tokens;
         tokens += t.length;
-        boolean marker = t.length > 0 && literalMarker(line, t[t.length - 1]);
+        boolean marker = literals && t.length > 0 && literalMarker(line, t[t.length - 1]);
         if (marker && first + t.length - 1 >= secretFrom) secretLiteralAnnounced = true;
         int hideFrom = Math.max(0, secretFrom - first);
         if (secretFrom != NONE) {
@@ -99,6 +109,7 @@ final class Redactor {
             Integer shown = SHOWN_ARGS.get(word);
             if (shown == null) continue;
             secretFrom = i + 1 + shown;
+            literals = !NO_LITERALS.contains(word);
             if (word.startsWith("AUTH")) inSasl = true;
             return;
         }

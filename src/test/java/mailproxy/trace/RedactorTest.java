@@ -35,6 +35,11 @@ class RedactorTest {
             a1 ID ("name" "x")                     | a1 ID ("name" "x")
             USER alice                             | USER alice
             PASS secret                            | PASS ***
+            PASS {12}                              | PASS ***
+            PASS my {12}                           | PASS ***
+            APOP alice {32}                        | APOP alice ***
+            AUTH PLAIN {24}                        | AUTH PLAIN ***
+            a1 AUTHENTICATE PLAIN {24+}            | a1 AUTHENTICATE PLAIN {24+}
             PASS                                   | PASS
             APOP alice c4c9334bac560ecc979e58001b3e22fb | APOP alice ***
             AUTH PLAIN AGFsaWNlAHNlY3JldA==        | AUTH PLAIN ***

@@ -1,6 +1,7 @@
 package mailproxy.trace;
 
 import mailproxy.wire.Connection;
+import mailproxy.wire.LogSafe;
 
 /**
  * One connection's side of a {@link SessionTrace}: turns reads and writes into C:/S:
@@ -108,18 +109,12 @@ final class Leg implements Connection.Tap {
         trace.emit(name + (byClient ? " C: " : " S: ") + safe(shown));
     }
 
-    /** Control bytes as \xNN, at most MAX_SHOWN characters. */
+    /**
+     * A traced line as the log may show it: the escapes of every other log line
+     * ({@link LogSafe#text}: C0, DEL, C1 and every non-ASCII byte as \xNN, so neither a
+     * NEL nor a bidi override from a client reaches a log viewer), at most MAX_SHOWN characters.
+     */
     static String safe(String s) {
-        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_SHOWN) + 8);
-        for (int i = 0; i < s.length(); i++) {
-            if (b.length() >= MAX_SHOWN) {
-                b.append(" [").append(s.length() - i).append(" more]");
-                break;
-            }
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
-            else b.append(c);
-        }
-        return b.toString();
+        return LogSafe.text(s, MAX_SHOWN);
     }
 }

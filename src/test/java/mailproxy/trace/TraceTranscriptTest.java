@@ -178,4 +178,35 @@ class TraceTranscriptTest {
             assertEquals("", proxy.server().trace().describe());
         }
     }
+
+    /**
+     * A client's NEL (U+0085), line separator (U+2028) and right-to-left override (U+202E),
+     * as the UTF-8 bytes it sends, reach the trace as \xNN escapes: no log viewer breaks
+     * the line there or shows the rest reversed (docs/SECURITY.md, "Log lines").
+     */
+    @Test
+    void c1AndBidiBytesOfAClientAreEscapedInTheTrace() throws Exception {
+        try (LogCapture log = new LogCapture();
+             ScriptedServer backend = FakeMail.imap("secret");
+             TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true"));
+             RawClient c = RawClient.connect(proxy.port("imap"))) {
+            c.expect("* OK");
+            byte[] nel = {(byte) 0xc2, (byte) 0x85};
+            byte[] ls = {(byte) 0xe2, (byte) 0x80, (byte) 0xa8};
+            byte[] rlo = {(byte) 0xe2, (byte) 0x80, (byte) 0xae};
+            java.io.ByteArrayOutputStream cmd = new java.io.ByteArrayOutputStream();
+            cmd.writeBytes("a1 NOOP x".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            cmd.writeBytes(nel);
+            cmd.writeBytes(ls);
+            cmd.writeBytes(rlo);
+            cmd.writeBytes("y\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            c.send(cmd.toByteArray());
+            c.expect("a1 ");
+            c.line("a2 LOGOUT");
+            c.expect("* BYE");
+            String traced = log.awaitLine(Duration.ofSeconds(5), "client C: a1 NOOP");
+            assertTrue(traced.contains("a1 NOOP x\\xc2\\x85\\xe2\\x80\\xa8\\xe2\\x80\\xaey"), traced);
+            for (char ch : traced.toCharArray()) assertTrue(ch >= 0x20 && ch < 0x7f, "not printable ASCII: " + traced);
+        }
+    }
 }

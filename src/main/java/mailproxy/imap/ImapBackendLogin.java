@@ -81,6 +81,14 @@ final class ImapBackendLogin implements BackendLogin {
             }
             caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
         }
+        Set<String> known = caps;
+        // from the ID on (it carries the client's own fields) the backend answers what the client sent
+        return BackendLogin.clientInput(() -> idAndLogin(b, r, known, options, route));
+    }
+
+    /** ID where wanted, then the login itself: the part that carries the client's own bytes. */
+    private Result idAndLogin(Connection b, BackendReader r, Set<String> caps, Backend.Imap options, Route.Ok route)
+            throws IOException {
         // ID is an extension (RFC 2971): not sent to a server whose capabilities are known
         // and lack it, and a server that refuses it (BAD/NO) is logged in without it, since
         // send-id is on by default and must be harmless wherever it is not understood

@@ -58,6 +58,12 @@ final class Pop3BackendLogin implements BackendLogin {
             String reply = b.readLine(max);
             if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("XCLIENT refused: " + LogSafe.backendLine(reply));
         }
+        // from here on the backend answers what the client sent (its user name and password)
+        return BackendLogin.clientInput(() -> credentials(b, route, options, max));
+    }
+
+    /** The login itself: a token mechanism, AUTH PLAIN or USER/PASS. */
+    private Result credentials(Connection b, Route.Ok route, Backend.Pop3 options, int max) throws IOException {
         String user = route.user();
         String pass = route.password();
         if (OAuth.isToken(client.method())) {

@@ -29,8 +29,41 @@ public interface BackendLogin {
             }
         }
 
-        /** The backend misbehaved (no greeting, XCLIENT refused, garbage): temporary failure. */
-        record Broken(String reason) implements Result {}
+        /**
+         * The backend misbehaved (no greeting, XCLIENT refused, garbage): temporary failure.
+         * {@code serverFault}: whether it counts against the server's health (passive
+         * marking, docs/ARCHITECTURE.md "Backend pools"); false when it went wrong on what
+         * the client sent (see {@link #clientInput}).
+         */
+        record Broken(String reason, boolean serverFault) implements Result {
+            public Broken(String reason) {
+                this(reason, true);
+            }
+        }
+    }
+
+    /** The part of a login that sends the backend what the client gave. */
+    @FunctionalInterface
+    interface ClientPart {
+        Result run() throws IOException;
+    }
+
+    /**
+     * Runs the part of a login that carries what the client gave (its ID fields, HELO
+     * name, user name and password, envelope) and makes any failure in it one that does
+     * not count against the server: a backend that hangs up on an 8 KB user name or
+     * refuses an overlong HELO name has answered that client, it is not down, and an
+     * unauthenticated client must not be able to take servers out of their pool (which
+     * would send everyone else's logins, passwords included, to the next server).
+     */
+    static Result clientInput(ClientPart part) {
+        Result r;
+        try {
+            r = part.run();
+        } catch (IOException e) {
+            return new Result.Broken(e.toString(), false);
+        }
+        return r instanceof Result.Broken b ? new Result.Broken(b.reason(), false) : r;
     }
 
     /**

@@ -73,6 +73,15 @@ public interface BackendLogin {
      */
     Result login(Connection backend, Target target, Route.Ok route, BackendTls tls) throws IOException;
 
+    /**
+     * After {@link #login} was {@link Result.Refused} and the backend connection is closed
+     * (and the guard's delay is over), just before the refusal goes to the client: RFC 7628
+     * §3.2.2's error challenge for a refused token, whose answer the client may take
+     * limits.timeout to send. Here and not in login(), so that no backend connection waits
+     * for a client: a wrong password frees it at once, a bad token must too.
+     */
+    default void beforeRefusal() throws IOException {}
+
     /** The router refused: the protocol's failure reply carrying {@code message}. */
     void rejected(Route.Reject reject) throws IOException;
 

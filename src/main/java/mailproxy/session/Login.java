@@ -224,6 +224,7 @@ final class Login {
                 audit(Audit.OK, SessionMeters.FAILED, Outcome.BACKEND_REFUSED, null);
                 closeBackend();
                 throttle();
+                protocol.beforeRefusal();
                 session.client().write(r.replyToClient());
                 session.outcome(Outcome.BACKEND_REFUSED);
                 return new Next.Retry(r.transactionEnded());

@@ -128,10 +128,6 @@ final class SmtpBackendLogin implements BackendLogin {
             String token = OAuth.backendMechanism(client, route.user(), route.password(), r.authMechanisms());
             Result result = token != null ? authToken(b, token, route, max)
                     : auth == Backend.SmtpAuth.PLAIN ? authPlain(b, route, max) : authLogin(b, route, max);
-            if (result instanceof Result.Refused && tokenClient()) {
-                // RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first
-                OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
-            }
             if (!(result instanceof Result.Accepted)) return result;
         }
         return mx ? replay(b, max) : new Result.Accepted(SmtpReply.AUTH_OK + "\r\n");
@@ -212,6 +208,12 @@ final class SmtpBackendLogin implements BackendLogin {
         if (r.code / 100 != 2) return new Result.Refused(r.text, true);
         r = Reply.send(b, envelope.rcpt(), max);
         return new Result.Accepted(r.text);
+    }
+
+    /** RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first (the backend's own when it sent one). */
+    @Override
+    public void beforeRefusal() {
+        if (tokenClient()) OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
     }
 
     @Override

@@ -81,6 +81,14 @@ final class ImapBackendLogin implements BackendLogin {
             }
             caps = capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
         }
+        Set<String> known = caps;
+        // from the ID on (it carries the client's own fields) the backend answers what the client sent
+        return BackendLogin.clientInput(() -> idAndLogin(b, r, known, options, route));
+    }
+
+    /** ID where wanted, then the login itself: the part that carries the client's own bytes. */
+    private Result idAndLogin(Connection b, BackendReader r, Set<String> caps, Backend.Imap options, Route.Ok route)
+            throws IOException {
         // ID is an extension (RFC 2971): not sent to a server whose capabilities are known
         // and lack it, and a server that refuses it (BAD/NO) is logged in without it, since
         // send-id is on by default and must be harmless wherever it is not understood
@@ -112,15 +120,17 @@ final class ImapBackendLogin implements BackendLogin {
         Set<String> mechanisms = new HashSet<>();
         for (String c : caps) if (c.startsWith("AUTH=")) mechanisms.add(c.substring(5));
         String token = OAuth.backendMechanism(client, user, pass, mechanisms);
-        Result result;
-        if (token != null) result = authenticate(b, r, caps, token, OAuth.backendResponse(token, user, pass));
-        else if (options != null && options.login() == Backend.ImapLogin.AUTHENTICATE_PLAIN) result = authenticatePlain(b, r, caps, user, pass);
-        else result = loginWithLiterals(b, r, caps, user, pass);
-        if (result instanceof Result.Refused && client != null && OAuth.isToken(client.method())) {
-            // RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first
+        if (token != null) return authenticate(b, r, caps, token, OAuth.backendResponse(token, user, pass));
+        if (options != null && options.login() == Backend.ImapLogin.AUTHENTICATE_PLAIN) return authenticatePlain(b, r, caps, user, pass);
+        return loginWithLiterals(b, r, caps, user, pass);
+    }
+
+    /** RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first (the backend's own when it sent one). */
+    @Override
+    public void beforeRefusal() {
+        if (client != null && OAuth.isToken(client.method())) {
             OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
         }
-        return result;
     }
 
     /**

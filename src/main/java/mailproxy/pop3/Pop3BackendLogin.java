@@ -58,32 +58,38 @@ final class Pop3BackendLogin implements BackendLogin {
             String reply = b.readLine(max);
             if (reply == null || !reply.startsWith("+OK")) return new Result.Broken("XCLIENT refused: " + LogSafe.backendLine(reply));
         }
+        // from here on the backend answers what the client sent (its user name and password)
+        return BackendLogin.clientInput(() -> credentials(b, route, options, max));
+    }
+
+    /** The login itself: a token mechanism, AUTH PLAIN or USER/PASS. */
+    private Result credentials(Connection b, Route.Ok route, Backend.Pop3 options, int max) throws IOException {
         String user = route.user();
         String pass = route.password();
         if (OAuth.isToken(client.method())) {
             String mechanism = OAuth.backendMechanism(client, user, pass, saslMechanisms(b, max));
-            if (mechanism != null) return dance(token(b, mechanism, OAuth.backendResponse(mechanism, user, pass), max));
+            if (mechanism != null) return token(b, mechanism, OAuth.backendResponse(mechanism, user, pass), max);
         }
         if (options != null && options.login() == Backend.Pop3Login.AUTH_PLAIN) {
             // RFC 5034 §4 with an initial response; any byte is safe inside base64
-            return dance(finish(b, "AUTH PLAIN " + SaslServer.encode("\0" + user + "\0" + pass), max));
+            return finish(b, "AUTH PLAIN " + SaslServer.encode("\0" + user + "\0" + pass), max);
         }
         // USER/PASS carry the values on a line: a CR, LF or NUL decoded from a client's
         // base64 would smuggle a second command to the backend (RFC 1939 §3).
-        if (!lineSafe(user) || !lineSafe(pass)) return dance(new Result.Refused(Pop3Session.AUTH_FAILED));
+        if (!lineSafe(user) || !lineSafe(pass)) return new Result.Refused(Pop3Session.AUTH_FAILED);
         b.writeLine("USER " + user);
         String reply = b.readLine(max);
         if (reply == null) return new Result.Broken("closed after USER");
-        if (!reply.startsWith("+OK")) return dance(new Result.Refused(reply + "\r\n"));
-        return dance(finish(b, "PASS " + pass, max));
+        if (!reply.startsWith("+OK")) return new Result.Refused(reply + "\r\n");
+        return finish(b, "PASS " + pass, max);
     }
 
     /** RFC 7628 §3.2.2: a client who gave a token learns of its refusal by an error challenge first. */
-    private Result dance(Result r) {
-        if (r instanceof Result.Refused && OAuth.isToken(client.method())) {
+    @Override
+    public void beforeRefusal() {
+        if (OAuth.isToken(client.method())) {
             OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
         }
-        return r;
     }
 
     /** The backend's error challenge to a token login (base64), passed on to the client. */

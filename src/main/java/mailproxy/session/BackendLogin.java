@@ -29,8 +29,41 @@ public interface BackendLogin {
             }
         }
 
-        /** The backend misbehaved (no greeting, XCLIENT refused, garbage): temporary failure. */
-        record Broken(String reason) implements Result {}
+        /**
+         * The backend misbehaved (no greeting, XCLIENT refused, garbage): temporary failure.
+         * {@code serverFault}: whether it counts against the server's health (passive
+         * marking, docs/ARCHITECTURE.md "Backend pools"); false when it went wrong on what
+         * the client sent (see {@link #clientInput}).
+         */
+        record Broken(String reason, boolean serverFault) implements Result {
+            public Broken(String reason) {
+                this(reason, true);
+            }
+        }
+    }
+
+    /** The part of a login that sends the backend what the client gave. */
+    @FunctionalInterface
+    interface ClientPart {
+        Result run() throws IOException;
+    }
+
+    /**
+     * Runs the part of a login that carries what the client gave (its ID fields, HELO
+     * name, user name and password, envelope) and makes any failure in it one that does
+     * not count against the server: a backend that hangs up on an 8 KB user name or
+     * refuses an overlong HELO name has answered that client, it is not down, and an
+     * unauthenticated client must not be able to take servers out of their pool (which
+     * would send everyone else's logins, passwords included, to the next server).
+     */
+    static Result clientInput(ClientPart part) {
+        Result r;
+        try {
+            r = part.run();
+        } catch (IOException e) {
+            return new Result.Broken(e.toString(), false);
+        }
+        return r instanceof Result.Broken b ? new Result.Broken(b.reason(), false) : r;
     }
 
     /**
@@ -39,6 +72,15 @@ public interface BackendLogin {
      * @param tls upgrades {@code backend} to TLS after the backend's STARTTLS go-ahead
      */
     Result login(Connection backend, Target target, Route.Ok route, BackendTls tls) throws IOException;
+
+    /**
+     * After {@link #login} was {@link Result.Refused} and the backend connection is closed
+     * (and the guard's delay is over), just before the refusal goes to the client: RFC 7628
+     * §3.2.2's error challenge for a refused token, whose answer the client may take
+     * limits.timeout to send. Here and not in login(), so that no backend connection waits
+     * for a client: a wrong password frees it at once, a bad token must too.
+     */
+    default void beforeRefusal() throws IOException {}
 
     /** The router refused: the protocol's failure reply carrying {@code message}. */
     void rejected(Route.Reject reject) throws IOException;

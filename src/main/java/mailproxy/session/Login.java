@@ -228,14 +228,20 @@ final class Login {
                 audit(Audit.OK, SessionMeters.FAILED, Outcome.BACKEND_REFUSED, null);
                 closeBackend();
                 throttle();
+                protocol.beforeRefusal();
                 session.client().write(r.replyToClient());
                 session.outcome(Outcome.BACKEND_REFUSED);
                 return new Next.Retry(r.transactionEnded());
             }
             case BackendLogin.Result.Broken br -> {
-                log.warn("backend {} failed during login: {}", target, br.reason());
                 audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_FAILED, null);
-                server.failed(session.listener().protocol(), "broken login: " + br.reason());
+                if (br.serverFault()) {
+                    log.warn("backend {} failed during login: {}", target, br.reason());
+                    server.failed(session.listener().protocol(), "broken login: " + br.reason());
+                } else {
+                    // on what the client sent: its answer to this client, not the server's health
+                    log.info("backend {} failed on the client's login: {}", target, br.reason());
+                }
                 closeBackend();
                 protocol.unavailable();
                 session.outcome(Outcome.BACKEND_FAILED);

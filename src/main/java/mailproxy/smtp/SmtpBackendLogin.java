@@ -90,12 +90,31 @@ final class SmtpBackendLogin implements BackendLogin {
         Backend.SmtpAuth auth = options == null ? Backend.SmtpAuth.NONE : options.auth();
         // Without credentials (MX mode) there is nothing to AUTH with.
         boolean authenticate = auth != Backend.SmtpAuth.NONE && !route.user().isEmpty();
+        Set<String> offered = null;
         if (options != null && options.xclient()) {
-            Set<String> offered = r.xclientAttributes();
+            offered = r.xclientAttributes();
             if (offered == null) {
                 return new Result.Broken("backend does not offer XCLIENT to the proxy"
                         + " (Postfix: list the proxy in smtpd_authorized_xclient_hosts)");
             }
+        }
+        // from the XCLIENT on (the client's HELO name and user go in it; Postfix refuses
+        // one longer than it takes) the backend answers what the client sent
+        Reply ehlo = r;
+        Set<String> xclient = offered;
+        return BackendLogin.clientInput(() -> clientPart(b, ehlo, xclient, authenticate, auth, route, max));
+    }
+
+    /**
+     * XCLIENT where wanted (then EHLO again), AUTH where wanted, then the answer: 235 to the
+     * client (submission) or the replayed envelope (MX mode).
+     *
+     * @param r the backend's answer to EHLO
+     * @param offered the XCLIENT attributes the backend offers, or null for no XCLIENT
+     */
+    private Result clientPart(Connection b, Reply r, Set<String> offered, boolean authenticate, Backend.SmtpAuth auth,
+                              Route.Ok route, int max) throws IOException {
+        if (offered != null) {
             // LOGIN= makes Postfix treat the session as authenticated, and it then refuses
             // AUTH ("already authenticated"): send it only when we will not AUTH.
             String login = authenticate ? "" : route.user();
@@ -109,10 +128,6 @@ final class SmtpBackendLogin implements BackendLogin {
             String token = OAuth.backendMechanism(client, route.user(), route.password(), r.authMechanisms());
             Result result = token != null ? authToken(b, token, route, max)
                     : auth == Backend.SmtpAuth.PLAIN ? authPlain(b, route, max) : authLogin(b, route, max);
-            if (result instanceof Result.Refused && tokenClient()) {
-                // RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first
-                OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
-            }
             if (!(result instanceof Result.Accepted)) return result;
         }
         return mx ? replay(b, max) : new Result.Accepted(SmtpReply.AUTH_OK + "\r\n");
@@ -193,6 +208,12 @@ final class SmtpBackendLogin implements BackendLogin {
         if (r.code / 100 != 2) return new Result.Refused(r.text, true);
         r = Reply.send(b, envelope.rcpt(), max);
         return new Result.Accepted(r.text);
+    }
+
+    /** RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first (the backend's own when it sent one). */
+    @Override
+    public void beforeRefusal() {
+        if (tokenClient()) OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
     }
 
     @Override

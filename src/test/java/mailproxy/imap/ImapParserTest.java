@@ -3,8 +3,6 @@ package mailproxy.imap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import mailproxy.testing.MemoryConnection;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvFileSource;
@@ -24,13 +22,7 @@ class ImapParserTest {
     void eachInputReadsAsTheTableSays(String input, String commands, String written) throws IOException {
         MemoryConnection c = new MemoryConnection(MemoryConnection.unescape(input));
         ImapParser parser = new ImapParser(c.connection(), MAX_LINE, MAX_LITERAL);
-        List<String> read = new ArrayList<>();
-        try {
-            for (ImapCommand command = parser.read(); command != null; command = parser.read()) read.add(command.toString());
-        } catch (IOException e) {
-            read.add(e.getClass().getSimpleName());
-        }
-        assertEquals(commands, MemoryConnection.escape(String.join(" ; ", read)));
+        assertEquals(commands, MemoryConnection.readAll(parser::read));
         assertEquals(written, MemoryConnection.escape(c.written()));
     }
 }

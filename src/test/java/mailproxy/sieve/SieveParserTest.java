@@ -3,8 +3,6 @@ package mailproxy.sieve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import mailproxy.testing.MemoryConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,13 +24,7 @@ class SieveParserTest {
     void eachInputReadsAsTheTableSays(String input, String commands) throws IOException {
         MemoryConnection c = new MemoryConnection(MemoryConnection.unescape(input));
         SieveParser parser = new SieveParser(c.connection(), MAX_LINE, MAX_LITERAL);
-        List<String> read = new ArrayList<>();
-        try {
-            for (SieveCommand command = parser.read(); command != null; command = parser.read()) read.add(command.toString());
-        } catch (IOException e) {
-            read.add(e.getClass().getSimpleName());
-        }
-        assertEquals(commands, MemoryConnection.escape(String.join(" ; ", read)));
+        assertEquals(commands, MemoryConnection.readAll(parser::read));
         assertEquals("", c.written());
     }
 

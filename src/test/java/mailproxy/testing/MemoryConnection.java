@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import mailproxy.wire.Connection;
 
 /**
@@ -41,5 +43,24 @@ public final class MemoryConnection {
     /** The inverse of {@link #unescape}, to compare with a table cell. */
     public static String escape(String bytes) {
         return bytes.replace("\r", "\\r").replace("\n", "\\n").replace("\0", "\\0");
+    }
+
+    /** One read of a parser: the next command, or null at the end. */
+    public interface Read {
+        Object next() throws IOException;
+    }
+
+    /**
+     * What {@code read} returns until null, joined with " ; ", then the simple name of the
+     * IOException that ended the reading, if one did; escaped like a table cell.
+     */
+    public static String readAll(Read read) {
+        List<String> got = new ArrayList<>();
+        try {
+            for (Object o = read.next(); o != null; o = read.next()) got.add(o.toString());
+        } catch (IOException e) {
+            got.add(e.getClass().getSimpleName());
+        }
+        return escape(String.join(" ; ", got));
     }
 }

@@ -1,22 +1,24 @@
 package mailproxy.imap;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import mailproxy.wire.CommandReader;
+import mailproxy.wire.CommandSyntaxException;
 import mailproxy.wire.Connection;
 
 /**
  * Reads one whole IMAP command from a client before login: its first line, and for each
  * literal the continuation ("+ " for a synchronizing one), the literal's bytes and the
- * line that follows. Every read is bounded: a line by {@code maxLine} (the connection
- * throws), a literal by {@code maxLiteral}, a whole command by a byte budget; a literal's
- * size is checked before any of its bytes is read.
+ * line that follows. The reading and its bounds are {@link CommandReader}'s, shared with
+ * ManageSieve: a line by {@code maxLine} (the connection throws), a literal by
+ * {@code maxLiteral}, a whole command by a byte budget; a literal's size is checked before
+ * any of its bytes is read. The grammar (RFC 9051 §9) and the words of the replies are
+ * this class's.
  *
  * <p>Strings are wire bytes as ISO-8859-1 chars: a UTF-8 password passes byte for byte.
  */
@@ -26,6 +28,14 @@ final class ImapParser {
 
     /** RFC 2971 §3.3: "Clients MUST NOT send more than 30 field-value pairs." */
     static final int MAX_ID_PAIRS = 30;
+
+    /**
+     * RFC 9051 §4.3: a literal is synchronizing ({n}, after a "+") or, RFC 7888 §3, not
+     * ({n+}); a quoted string holds no CR, LF or NUL (QUOTED-CHAR is a TEXT-CHAR, §9); a
+     * literal's size (number64) is any run of digits, and one over the limit is too big.
+     */
+    private static final CommandReader.Rules RULES =
+            new CommandReader.Rules(CONTINUE, Integer.MAX_VALUE, "\0\r\n", Integer.MAX_VALUE, ImapParser::wording);
 
     /** A non-synchronizing literal at the end of a line: its bytes follow without a "+". */
     private static final Pattern NON_SYNC_LITERAL_AT_END = Pattern.compile("\\{(\\d{1,19})\\+}$");
@@ -38,18 +48,13 @@ final class ImapParser {
             "GETACL", "SETACL", "DELETEACL", "LISTRIGHTS", "MYRIGHTS", "GETMETADATA", "SETMETADATA",
             "COMPRESS", "NOTIFY", "SORT", "THREAD");
 
-    private final Connection in;
-    private final int maxLine;
-    private final int maxLiteral;
-    private String line;
-    private int pos;
-    /** Bytes the rest of this command may still take in literals and continuation lines. */
-    private long budget;
+    private final CommandReader in;
+    private final long budget;
 
     ImapParser(Connection in, int maxLine, int maxLiteral) {
-        this.in = in;
-        this.maxLine = maxLine;
-        this.maxLiteral = maxLiteral;
+        this.in = new CommandReader(in, maxLine, maxLiteral, RULES);
+        // Enough for LOGIN with two literals of the largest size and their lines.
+        this.budget = maxLine + 2L * maxLiteral;
     }
 
     /**
@@ -60,25 +65,35 @@ final class ImapParser {
      * @throws java.net.SocketTimeoutException on the connection's read timeout
      */
     ImapCommand read() throws IOException {
-        line = in.readLine(maxLine);
-        if (line == null) return null;
-        pos = 0;
-        // Enough for LOGIN with two literals of the largest size and their lines.
-        budget = maxLine + 2L * maxLiteral;
+        if (in.begin(budget) == null) return null;
         String tag = "*";
         try {
             tag = tag();
-            if (pos >= line.length()) throw new Syntax("Missing command");
+            if (in.atEnd()) throw new CommandSyntaxException("Missing command");
             sp();
             String keyword = atom("command").toUpperCase(Locale.ROOT);
             return command(tag, keyword);
-        } catch (Syntax e) {
-            ImapCommand.Invalid invalid = new ImapCommand.Invalid(tag, e.getMessage(), e.close);
-            return e.close ? invalid : skipRest(invalid);
+        } catch (CommandSyntaxException e) {
+            ImapCommand.Invalid invalid = new ImapCommand.Invalid(tag, e.getMessage(), e.close());
+            return e.close() ? invalid : skipRest(invalid);
         }
     }
 
-    private ImapCommand command(String tag, String keyword) throws IOException, Syntax {
+    /** The reply texts of the reader's problems (RFC 9051 §7.1.5: BAD, the text is ours). */
+    private static String wording(CommandReader.Problem p) {
+        return switch (p) {
+            case QUOTED_BAD_ESCAPE -> "Invalid escape in quoted string";
+            case QUOTED_BAD_CHAR -> "Invalid character in quoted string";
+            case QUOTED_TOO_LONG -> "Quoted string too long";
+            case QUOTED_UNTERMINATED -> "Unterminated quoted string";
+            case LITERAL_NOT_AT_END -> "Invalid literal: '}' must end the line";
+            case LITERAL_BAD_SIZE -> "Invalid literal size";
+            case LITERAL_TOO_BIG -> "Literal too big";
+            case COMMAND_TOO_LONG -> "Command too long";
+        };
+    }
+
+    private ImapCommand command(String tag, String keyword) throws IOException, CommandSyntaxException {
         switch (keyword) {
             case "CAPABILITY" -> {
                 end();
@@ -110,7 +125,7 @@ final class ImapParser {
                 sp();
                 String mechanism = atom("mechanism");
                 String initial = null;
-                if (pos < line.length()) {
+                if (!in.atEnd()) {
                     sp();
                     initial = token("initial response");
                 }
@@ -132,29 +147,26 @@ final class ImapParser {
     }
 
     /** tag = 1*<any ASTRING-CHAR except "+"> */
-    private String tag() throws Syntax {
-        int start = pos;
-        while (pos < line.length() && astringChar(line.charAt(pos), false) && line.charAt(pos) != '+') pos++;
-        if (pos == start || (pos < line.length() && line.charAt(pos) != ' ')) {
-            throw new Syntax(line.isEmpty() ? "Empty command line" : "Invalid tag");
+    private String tag() throws CommandSyntaxException {
+        String tag = in.takeWhile(c -> astringChar((char) c, false) && c != '+');
+        if (tag.isEmpty() || (!in.atEnd() && !in.at(' '))) {
+            throw new CommandSyntaxException(in.line().isEmpty() ? "Empty command line" : "Invalid tag");
         }
-        return line.substring(start, pos);
+        return tag;
     }
 
     /** atom = 1*ATOM-CHAR (ASCII only: command names and mechanisms). */
-    private String atom(String what) throws Syntax {
-        int start = pos;
-        while (pos < line.length() && atomChar(line.charAt(pos), false)) pos++;
-        if (pos == start) throw new Syntax("Missing or invalid " + what);
-        return line.substring(start, pos);
+    private String atom(String what) throws CommandSyntaxException {
+        String atom = in.takeWhile(c -> atomChar((char) c, false));
+        if (atom.isEmpty()) throw new CommandSyntaxException("Missing or invalid " + what);
+        return atom;
     }
 
     /** Up to the next space or the end of the line (base64 or "=", checked by the SASL code). */
-    private String token(String what) throws Syntax {
-        int start = pos;
-        while (pos < line.length() && line.charAt(pos) > ' ' && line.charAt(pos) < 0x7f) pos++;
-        if (pos == start) throw new Syntax("Missing or invalid " + what);
-        return line.substring(start, pos);
+    private String token(String what) throws CommandSyntaxException {
+        String token = in.takeWhile(c -> c > ' ' && c < 0x7f);
+        if (token.isEmpty()) throw new CommandSyntaxException("Missing or invalid " + what);
+        return token;
     }
 
     /**
@@ -163,129 +175,65 @@ final class ImapParser {
      * Bytes over 0x7F are taken in atoms too (as Dovecot does), so a UTF-8 password typed
      * without quotes still reaches the backend unchanged.
      */
-    private String astring() throws IOException, Syntax {
-        if (pos >= line.length()) throw new Syntax("Missing argument");
-        char c = line.charAt(pos);
-        if (c == '"' || c == '{') return string();
-        int start = pos;
-        while (pos < line.length() && astringChar(line.charAt(pos), true)) pos++;
-        if (pos == start) throw new Syntax("Invalid argument");
-        return line.substring(start, pos);
+    private String astring() throws IOException, CommandSyntaxException {
+        if (in.atEnd()) throw new CommandSyntaxException("Missing argument");
+        if (in.at('"') || in.at('{')) return string();
+        String atom = in.takeWhile(c -> astringChar((char) c, true));
+        if (atom.isEmpty()) throw new CommandSyntaxException("Invalid argument");
+        return atom;
     }
 
     /** string = quoted / literal */
-    private String string() throws IOException, Syntax {
-        if (pos >= line.length()) throw new Syntax("Missing argument");
-        return switch (line.charAt(pos)) {
-            case '"' -> quoted();
-            case '{' -> literal();
-            default -> throw new Syntax("Expected a quoted string or a literal");
-        };
+    private String string() throws IOException, CommandSyntaxException {
+        if (in.atEnd()) throw new CommandSyntaxException("Missing argument");
+        if (in.at('"')) return in.quoted();
+        if (in.at('{')) return literal();
+        throw new CommandSyntaxException("Expected a quoted string or a literal");
     }
 
     /** nstring = string / nil */
-    private String nstring() throws IOException, Syntax {
-        if (line.regionMatches(true, pos, "NIL", 0, 3)) {
-            pos += 3;
-            return null;
-        }
-        return string();
-    }
-
-    /**
-     * quoted          = DQUOTE *QUOTED-CHAR DQUOTE
-     * QUOTED-CHAR     = &lt;any TEXT-CHAR except quoted-specials&gt; / "\" quoted-specials /
-     *                   UTF8-2 / UTF8-3 / UTF8-4
-     * quoted-specials = DQUOTE / "\"
-     */
-    private String quoted() throws Syntax {
-        StringBuilder b = new StringBuilder();
-        pos++;
-        while (pos < line.length()) {
-            char c = line.charAt(pos++);
-            if (c == '"') return b.toString();
-            if (c == '\\') {
-                if (pos >= line.length()) break;
-                char e = line.charAt(pos++);
-                if (e != '"' && e != '\\') throw new Syntax("Invalid escape in quoted string");
-                b.append(e);
-            } else if (c == '\0' || c == '\r' || c == '\n') {
-                throw new Syntax("Invalid character in quoted string");
-            } else {
-                b.append(c);
-            }
-        }
-        throw new Syntax("Unterminated quoted string");
+    private String nstring() throws IOException, CommandSyntaxException {
+        return in.skipWord("NIL") ? null : string();
     }
 
     /**
      * literal = "{" number64 ["+"] "}" CRLF *CHAR8   (RFC 9051 §9; "+" RFC 7888 §3)
-     * CHAR8   = %x01-ff
-     * The size is checked against the limit before a byte of the literal is read: a
-     * synchronizing literal that is refused never gets its "+", so the client sends
-     * nothing; an oversized non-synchronizing one is already on its way, and since the
-     * proxy will not read it the connection closes after the BAD (RFC 7888 §4 lets the
-     * server choose).
+     * CHAR8   = %x01-ff: a NUL in a literal is refused once it has been read.
      */
-    private String literal() throws IOException, Syntax {
-        int close = line.indexOf('}', pos);
-        if (close != line.length() - 1) throw new Syntax("Invalid literal: '}' must end the line");
-        String spec = line.substring(pos + 1, close);
-        boolean sync = !spec.endsWith("+");
-        String digits = sync ? spec : spec.substring(0, spec.length() - 1);
-        if (digits.isEmpty() || !digits.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
-            throw new Syntax("Invalid literal size");
-        }
-        long n = digits.length() > 12 ? Long.MAX_VALUE : Long.parseLong(digits);
-        if (n > maxLiteral || n > budget) throw new Syntax("Literal too big", !sync);
-        budget -= n;
-        if (sync) in.write(CONTINUE);
-        String value = new String(in.readExactly((int) n), StandardCharsets.ISO_8859_1);
-        nextLine();
-        if (value.indexOf('\0') >= 0) throw new Syntax("NUL byte in literal");
+    private String literal() throws IOException, CommandSyntaxException {
+        String value = in.literal();
+        if (value.indexOf('\0') >= 0) throw new CommandSyntaxException("NUL byte in literal");
         return value;
-    }
-
-    /** The line that continues a command after a literal. */
-    private void nextLine() throws IOException, Syntax {
-        line = in.readLine(maxLine);
-        if (line == null) throw new EOFException("end of stream inside a command");
-        pos = 0;
-        budget -= line.length();
-        if (budget < 0) throw new Syntax("Command too long");
     }
 
     /**
      * id_params_list ::= "(" #(string SPACE nstring) ")" / nil      (RFC 2971 §4)
      * Returned as field, value, field, value...; a NIL value is null.
      */
-    private List<String> idParams() throws IOException, Syntax {
+    private List<String> idParams() throws IOException, CommandSyntaxException {
         List<String> params = new ArrayList<>();
-        if (line.regionMatches(true, pos, "NIL", 0, 3)) {
-            pos += 3;
-            return params;
-        }
-        if (pos >= line.length() || line.charAt(pos) != '(') throw new Syntax("Expected ( or NIL");
-        pos++;
-        while (pos < line.length() && line.charAt(pos) != ')') {
+        if (in.skipWord("NIL")) return params;
+        if (!in.at('(')) throw new CommandSyntaxException("Expected ( or NIL");
+        in.skip();
+        while (!in.atEnd() && !in.at(')')) {
             if (!params.isEmpty()) sp();
-            if (params.size() / 2 >= MAX_ID_PAIRS) throw new Syntax("Too many ID fields");
+            if (params.size() / 2 >= MAX_ID_PAIRS) throw new CommandSyntaxException("Too many ID fields");
             params.add(string());
             sp();
             params.add(nstring());
         }
-        if (pos >= line.length()) throw new Syntax("Missing ) in ID");
-        pos++;
+        if (in.atEnd()) throw new CommandSyntaxException("Missing ) in ID");
+        in.skip();
         return params;
     }
 
-    private void sp() throws Syntax {
-        if (pos >= line.length() || line.charAt(pos) != ' ') throw new Syntax("Missing argument");
-        pos++;
+    private void sp() throws CommandSyntaxException {
+        if (!in.at(' ')) throw new CommandSyntaxException("Missing argument");
+        in.skip();
     }
 
-    private void end() throws Syntax {
-        if (pos != line.length()) throw new Syntax("Unexpected arguments");
+    private void end() throws CommandSyntaxException {
+        if (!in.atEnd()) throw new CommandSyntaxException("Unexpected arguments");
     }
 
     /**
@@ -294,14 +242,11 @@ final class ImapParser {
      * for commands. A synchronizing literal waits for a "+" that is never sent.
      */
     private ImapCommand skipRest(ImapCommand reply) throws IOException {
-        for (Matcher m = NON_SYNC_LITERAL_AT_END.matcher(line); m.find(); m = NON_SYNC_LITERAL_AT_END.matcher(line)) {
+        for (Matcher m = NON_SYNC_LITERAL_AT_END.matcher(in.line()); m.find(); m = NON_SYNC_LITERAL_AT_END.matcher(in.line())) {
             long n = m.group(1).length() > 12 ? Long.MAX_VALUE : Long.parseLong(m.group(1));
-            if (n > maxLiteral || n > budget) return new ImapCommand.Invalid(reply.tag(), "Literal too big", true);
-            budget -= n;
-            in.readExactly((int) n);
             try {
-                nextLine();
-            } catch (Syntax e) {
+                in.dropLiteral(n);
+            } catch (CommandSyntaxException e) {
                 return new ImapCommand.Invalid(reply.tag(), e.getMessage(), true);
             }
         }
@@ -320,19 +265,5 @@ final class ImapParser {
 
     static boolean astringChar(char c, boolean eightBit) {
         return c == ']' || atomChar(c, eightBit);
-    }
-
-    /** A syntax error: the reply text, and whether the connection can go on. */
-    private static final class Syntax extends Exception {
-        final boolean close;
-
-        Syntax(String message) {
-            this(message, false);
-        }
-
-        Syntax(String message, boolean close) {
-            super(message, null, false, false);
-            this.close = close;
-        }
     }
 }

@@ -17,7 +17,6 @@ final class LmtpReplies {
     static final String READY_FOR_TLS = "220 2.0.0 Ready to start TLS";
 
     static final String UNRECOGNIZED = "500 5.5.2 Error: command not recognized";
-    static final String BAD_SYNTAX = "500 5.5.2 Error: bad syntax";
     static final String LINE_TOO_LONG = "500 5.5.2 Error: line too long";
     /** RFC 2033 §4.1: "the HELO and EHLO commands ... MUST NOT be used"; LHLO is the greeting. */
     static final String USE_LHLO = "500 5.5.1 Error: this is LMTP, use LHLO";

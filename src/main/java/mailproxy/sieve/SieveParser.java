@@ -1,11 +1,11 @@
 package mailproxy.sieve;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import mailproxy.wire.CommandReader;
+import mailproxy.wire.CommandSyntaxException;
 import mailproxy.wire.Connection;
 
 /**
@@ -18,47 +18,46 @@ import mailproxy.wire.Connection;
  * literal-c2s  = "{" number "+}" CRLF *OCTET
  * </pre>
  * A client literal is non-synchronizing ({n+}); {n} is taken the same way, since the
- * protocol has no continuation for it. Every read is bounded: a line by {@code maxLine},
- * a literal by {@code maxLiteral}, checked before a byte of it is read.
+ * protocol has no continuation for it. The reading and its bounds are
+ * {@link CommandReader}'s, shared with IMAP: a line by {@code maxLine}, a literal by
+ * {@code maxLiteral}, checked before a byte of it is read. The grammar and the words of
+ * the replies are this class's.
  */
 final class SieveParser {
     /** RFC 5804 §4: quoted strings hold at most 1024 characters. */
     static final int MAX_QUOTED = 1024;
     /** Arguments per command (PUTSCRIPT, the most, has two). */
     private static final int MAX_ARGS = 8;
+    /**
+     * No continuation (every client literal is {n+}); quoted strings of at most 1024
+     * characters without a NUL; a literal's size (number) of at most 10 digits (RFC 5804 §4:
+     * number = 1*DIGIT, "in the range 0 - 4,294,967,295").
+     */
+    private static final CommandReader.Rules RULES =
+            new CommandReader.Rules(null, MAX_QUOTED, "\0", 10, SieveParser::wording);
 
-    private final Connection in;
-    private final int maxLine;
-    private final int maxLiteral;
-    private String line;
-    private int pos;
+    private final CommandReader in;
 
     SieveParser(Connection in, int maxLine, int maxLiteral) {
-        this.in = in;
-        this.maxLine = maxLine;
-        this.maxLiteral = maxLiteral;
+        this.in = new CommandReader(in, maxLine, maxLiteral, RULES);
     }
 
     /** The next command; null at end of stream between commands. */
     SieveCommand read() throws IOException {
-        line = in.readLine(maxLine);
-        if (line == null) return null;
-        pos = 0;
+        if (in.begin(CommandReader.NO_BUDGET) == null) return null;
         try {
-            int start = pos;
-            while (pos < line.length() && isAtomChar(line.charAt(pos))) pos++;
-            if (pos == start) throw new Syntax("Expected a command name", false);
-            String name = line.substring(start, pos).toUpperCase(Locale.ROOT);
+            String name = in.takeWhile(SieveParser::isAtomChar).toUpperCase(Locale.ROOT);
+            if (name.isEmpty()) throw new CommandSyntaxException("Expected a command name");
             List<String> args = new ArrayList<>();
-            while (pos < line.length()) {
-                if (line.charAt(pos) != ' ') throw new Syntax("Expected a space between arguments", false);
-                pos++;
-                if (args.size() >= MAX_ARGS) throw new Syntax("Too many arguments", false);
+            while (!in.atEnd()) {
+                if (!in.at(' ')) throw new CommandSyntaxException("Expected a space between arguments");
+                in.skip();
+                if (args.size() >= MAX_ARGS) throw new CommandSyntaxException("Too many arguments");
                 args.add(argument());
             }
             return new SieveCommand.Parsed(name, args);
-        } catch (Syntax e) {
-            return new SieveCommand.Invalid(e.getMessage(), e.close);
+        } catch (CommandSyntaxException e) {
+            return new SieveCommand.Invalid(e.getMessage(), e.close());
         }
     }
 
@@ -69,14 +68,12 @@ final class SieveParser {
      * @throws IOException the line is not one string (the exchange cannot go on)
      */
     String readString() throws IOException {
-        line = in.readLine(maxLine);
-        if (line == null) return null;
-        pos = 0;
+        if (in.begin(CommandReader.NO_BUDGET) == null) return null;
         try {
             String s = string();
-            if (pos != line.length()) throw new Syntax("Expected one string", false);
+            if (!in.atEnd()) throw new CommandSyntaxException("Expected one string");
             return s;
-        } catch (Syntax e) {
+        } catch (CommandSyntaxException e) {
             throw new MalformedResponse(e.getMessage());
         }
     }
@@ -88,69 +85,36 @@ final class SieveParser {
         }
     }
 
-    private String argument() throws IOException, Syntax {
-        if (pos < line.length() && (line.charAt(pos) == '"' || line.charAt(pos) == '{')) return string();
+    /** The reply texts of the reader's problems (RFC 5804 §1.3: a NO's text is ours). */
+    private static String wording(CommandReader.Problem p) {
+        return switch (p) {
+            case QUOTED_BAD_ESCAPE -> "Bad escape in a quoted string";
+            case QUOTED_BAD_CHAR -> "NUL in a quoted string";
+            case QUOTED_TOO_LONG -> "Quoted string too long";
+            case QUOTED_UNTERMINATED -> "Unterminated quoted string";
+            case LITERAL_NOT_AT_END -> "A literal must end the line";
+            case LITERAL_BAD_SIZE -> "Bad literal length";
+            case LITERAL_TOO_BIG -> "Literal too big";
+            case COMMAND_TOO_LONG -> "Command too long";
+        };
+    }
+
+    private String argument() throws IOException, CommandSyntaxException {
+        if (in.at('"') || in.at('{')) return string();
         // number = 1*DIGIT (HAVESPACE's size); anything else as an atom, for the command to judge
-        int start = pos;
-        while (pos < line.length() && isAtomChar(line.charAt(pos))) pos++;
-        if (pos == start) throw new Syntax("Expected an argument", false);
-        return line.substring(start, pos);
+        String atom = in.takeWhile(SieveParser::isAtomChar);
+        if (atom.isEmpty()) throw new CommandSyntaxException("Expected an argument");
+        return atom;
     }
 
-    private String string() throws IOException, Syntax {
-        if (pos >= line.length()) throw new Syntax("Expected a string", false);
-        return line.charAt(pos) == '"' ? quoted() : literal();
-    }
-
-    private String quoted() throws Syntax {
-        StringBuilder b = new StringBuilder();
-        pos++;
-        while (pos < line.length()) {
-            char c = line.charAt(pos++);
-            if (c == '"') return b.toString();
-            if (c == '\\') {
-                if (pos >= line.length()) break;
-                c = line.charAt(pos++);
-                if (c != '"' && c != '\\') throw new Syntax("Bad escape in a quoted string", false);
-            } else if (c == '\0') {
-                throw new Syntax("NUL in a quoted string", false);
-            }
-            if (b.length() >= MAX_QUOTED) throw new Syntax("Quoted string too long", false);
-            b.append(c);
-        }
-        throw new Syntax("Unterminated quoted string", false);
-    }
-
-    /** "{" number ["+"] "}" at the end of the line, then that many bytes, then the line goes on. */
-    private String literal() throws IOException, Syntax {
-        int close = line.indexOf('}', pos);
-        if (close != line.length() - 1) throw new Syntax("A literal must end the line", false);
-        String n = line.substring(pos + 1, close);
-        if (n.endsWith("+")) n = n.substring(0, n.length() - 1);
-        if (n.isEmpty() || n.length() > 10 || !n.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new Syntax("Bad literal length", false);
-        }
-        long size = Long.parseLong(n);
-        // its bytes are on their way already: the stream cannot be kept in step
-        if (size > maxLiteral) throw new Syntax("Literal too big", true);
-        String value = new String(in.readExactly((int) size), StandardCharsets.ISO_8859_1);
-        line = in.readLine(maxLine);
-        if (line == null) throw new EOFException("end of stream inside a command");
-        pos = 0;
-        return value;
+    /** A quoted string, or else a literal: "{" number ["+"] "}" at the end of the line, its bytes, and the line goes on. */
+    private String string() throws IOException, CommandSyntaxException {
+        if (in.atEnd()) throw new CommandSyntaxException("Expected a string");
+        return in.at('"') ? in.quoted() : in.literal();
     }
 
     /** Command names and atoms: printable ASCII but for the specials. */
-    private static boolean isAtomChar(char c) {
+    private static boolean isAtomChar(int c) {
         return c > 0x20 && c < 0x7f && c != '"' && c != '{' && c != '}' && c != '(' && c != ')' && c != '\\';
-    }
-
-    private static final class Syntax extends Exception {
-        final boolean close;
-
-        Syntax(String message, boolean close) {
-            super(message, null, false, false);
-            this.close = close;
-        }
     }
 }

@@ -1,11 +1,14 @@
 package mailproxy.smtp;
 
-import java.util.Locale;
+import mailproxy.envelope.SharedCommands;
+import mailproxy.envelope.SmtpFamilyParser;
 
 /**
  * The SMTP commands the proxy answers itself before the backend takes over (RFC 5321
  * §4.1.1). "Verbs and argument values ... are not case sensitive" (§2.4); a command is a
- * verb, then for most verbs one SP and arguments, then CRLF (§4.1.1).
+ * verb, then for most verbs one SP and arguments, then CRLF (§4.1.1). The grammar SMTP
+ * shares with LMTP (MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY, STARTTLS) is written once in
+ * envelope.SmtpFamilyParser; the verbs below {@link #parse} are SMTP's alone.
  */
 sealed interface SmtpCommand {
     /** §4.1.1.1: "EHLO" SP ( Domain / address-literal ) CRLF. */
@@ -53,17 +56,20 @@ sealed interface SmtpCommand {
     /** Anything else. XCLIENT from a client lands here: it must never reach a backend. */
     record Unknown(String verb) implements SmtpCommand {}
 
+    /** The commands SMTP shares with LMTP, as envelope.SmtpFamilyParser parses them. */
+    SharedCommands<SmtpCommand> SHARED = new SharedCommands<>(
+            Mail::new, Rcpt::new, Data::new, Rset::new, Noop::new, Quit::new, Vrfy::new, StartTls::new, Invalid::new);
+
     static SmtpCommand parse(String line) {
-        // A lone CR or a NUL inside a command line has no place in SMTP (RFC 5321 §2.3.8)
-        // and would reach the backend verbatim in MX mode.
-        if (line.isEmpty() || line.indexOf('\0') >= 0 || line.indexOf('\r') >= 0) return new Invalid(SmtpReply.BAD_SYNTAX);
-        int sp = line.indexOf(' ');
-        String verb = (sp < 0 ? line : line.substring(0, sp)).toUpperCase(Locale.ROOT);
-        String rest = sp < 0 ? "" : line.substring(sp + 1);
+        return SmtpFamilyParser.parse(line, SHARED, SmtpCommand::ownVerb);
+    }
+
+    /** The verbs SMTP does not share with LMTP (RFC 5321 §4.1.1.1, RFC 4954 §4), and unknown ones. */
+    private static SmtpCommand ownVerb(String verb, String rest) {
         return switch (verb) {
             case "EHLO", "HELO" -> {
                 String domain = rest.trim();
-                if (domain.isEmpty()) yield new Invalid("501 5.5.4 Syntax: " + verb + " hostname");
+                if (domain.isEmpty()) yield new Invalid(SmtpFamilyParser.syntax(verb + " hostname"));
                 yield verb.equals("EHLO") ? new Ehlo(domain) : new Helo(domain);
             }
             case "AUTH" -> {
@@ -74,66 +80,12 @@ sealed interface SmtpCommand {
                     default -> authSyntax();
                 };
             }
-            case "MAIL" -> mail(line, rest);
-            case "RCPT" -> rcpt(line, rest);
-            case "DATA" -> rest.isBlank() ? new Data() : new Invalid("501 5.5.4 Syntax: DATA");
-            case "RSET" -> rest.isBlank() ? new Rset() : new Invalid("501 5.5.4 Syntax: RSET");
-            case "NOOP" -> new Noop();
-            case "QUIT" -> new Quit();
-            case "VRFY" -> rest.isBlank() ? new Invalid("501 5.5.4 Syntax: VRFY address") : new Vrfy();
-            case "STARTTLS" -> rest.isBlank() ? new StartTls() : new Invalid("501 5.5.4 Syntax: STARTTLS");
             case "BDAT", "EXPN", "ETRN", "HELP", "TURN", "ATRN" -> new NotImplemented(verb);
             default -> new Unknown(verb);
         };
     }
 
     private static Invalid authSyntax() {
-        return new Invalid("501 5.5.4 Syntax: AUTH mechanism [initial-response]");
-    }
-
-    /** "FROM:" then the path; like Postfix, spaces after the colon are tolerated. */
-    private static SmtpCommand mail(String line, String rest) {
-        if (!startsWithIgnoreCase(rest, "FROM:")) return new Invalid("501 5.5.4 Syntax: MAIL FROM:<address>");
-        String[] pp = pathAndParams(rest.substring(5));
-        if (pp == null) return new Invalid("501 5.1.7 Bad sender address syntax");
-        long size = -1;
-        for (String param : pp[1].split(" ")) {
-            if (!startsWithIgnoreCase(param, "SIZE=")) continue;
-            // RFC 1870 §4: size-value ::= 1*20DIGIT
-            String digits = param.substring(5);
-            if (digits.isEmpty() || digits.length() > 20 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                return new Invalid("501 5.5.4 Bad SIZE parameter");
-            }
-            size = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
-        }
-        return new Mail(line, pp[0], size);
-    }
-
-    private static SmtpCommand rcpt(String line, String rest) {
-        if (!startsWithIgnoreCase(rest, "TO:")) return new Invalid("501 5.5.4 Syntax: RCPT TO:<address>");
-        String[] pp = pathAndParams(rest.substring(3));
-        // the null path "<>" is only a reverse-path (RFC 5321 §4.1.1.2)
-        if (pp == null || pp[0].equals("<>")) return new Invalid("501 5.1.3 Bad recipient address syntax");
-        return new Rcpt(line, pp[0]);
-    }
-
-    /** {path, params}: "&lt;...&gt;" up to the first '&gt;', or a bare word; null if empty or unclosed. */
-    private static String[] pathAndParams(String s) {
-        s = s.stripLeading();
-        int end;
-        if (s.startsWith("<")) {
-            int gt = s.indexOf('>');
-            if (gt < 0) return null;
-            end = gt + 1;
-        } else {
-            int sp = s.indexOf(' ');
-            end = sp < 0 ? s.length() : sp;
-            if (end == 0) return null;
-        }
-        return new String[] {s.substring(0, end), s.substring(end).trim()};
-    }
-
-    private static boolean startsWithIgnoreCase(String s, String prefix) {
-        return s.regionMatches(true, 0, prefix, 0, prefix.length());
+        return new Invalid(SmtpFamilyParser.syntax("AUTH mechanism [initial-response]"));
     }
 }

@@ -22,8 +22,6 @@ final class SmtpReply {
 
     /** RFC 5321 §4.2.4: 500 for a command the server does not recognise. */
     static final String UNRECOGNIZED = "500 5.5.2 Error: command not recognized";
-    /** RFC 5321 §4.2.4: 500 "Syntax error, command unrecognized" also covers malformed lines. */
-    static final String BAD_SYNTAX = "500 5.5.2 Error: bad syntax";
     /** RFC 5321 §4.5.3.1.4 and §4.2.4: 500 for a command line over the limit. */
     static final String LINE_TOO_LONG = "500 5.5.2 Error: line too long";
     /** RFC 5321 §4.2.4: 502 "Command not implemented" (known, but not before login here). */

@@ -3,6 +3,7 @@ package mailproxy.lmtp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvFileSource;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
@@ -54,5 +55,17 @@ class LmtpCommandTest {
     void eachLineIsOneCommand(String line, String expected) {
         String raw = line.replace("\\r", "\r").replace("\\0", "\0");
         assertEquals(expected, LmtpCommand.parse(raw).toString());
+    }
+
+    /**
+     * The table LMTP shares with SMTP (src/test/resources/tables/smtp-family-lines.csv: the
+     * line, then what SMTP and what LMTP make of it); this is its LMTP column.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvFileSource(resources = "/tables/smtp-family-lines.csv", delimiter = '|', quoteCharacter = '\'')
+    void eachLineOfTheSharedTable(String line, String smtp, String lmtp) {
+        String raw = line.replace("\\r", "\r").replace("\\0", "\0").replace("\\t", "\t");
+        String parsed = LmtpCommand.parse(raw).toString();
+        assertEquals(lmtp, parsed.replace("\r", "\\r").replace("\0", "\\0").replace("\t", "\\t"));
     }
 }

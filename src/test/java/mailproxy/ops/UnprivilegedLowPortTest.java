@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import mailproxy.testing.Await;
 import mailproxy.testing.FakeMail;
 import mailproxy.testing.RawClient;
@@ -30,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * "nobody"), no new privileges, CAP_NET_BIND_SERVICE as its one ambient and bounding
  * capability. With it, the JVM binds a port below 1024 and serves a login; without it,
  * the same user cannot bind that port and the proxy says so and exits 1. Both run the
- * proxy's main class from copies of the classes and jars the user can read (the test's
- * own live under /root).
+ * proxy's main class from a copy the user can read (ReadableProxy). The unit itself,
+ * under systemd: SystemdServiceTest.
  */
 class UnprivilegedLowPortTest {
     private static final String SETPRIV = "/usr/bin/setpriv";
@@ -55,44 +51,6 @@ class UnprivilegedLowPortTest {
             unprivilegedStart = Integer.parseInt(new String(in.readNBytes(32), java.nio.charset.StandardCharsets.US_ASCII).strip());
         }
         assertTrue(unprivilegedStart > 700, "net.ipv4.ip_unprivileged_port_start is " + unprivilegedStart);
-    }
-
-    /** A free port in 600-700 on 127.0.0.1 (root may bind there; nobody else is supposed to). */
-    private static int lowPort() throws IOException {
-        for (int port = 600; port <= 700; port++) {
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException taken) {
-                // next one
-            }
-        }
-        throw new IOException("no free port in 600-700 on 127.0.0.1");
-    }
-
-    /** Copies this JVM's main classes and jars (not the test classes) into {@code dir}, readable by all; the class path. */
-    private static String readableClassPath(Path dir) throws IOException {
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        List<String> entries = new ArrayList<>();
-        int n = 0;
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path from = Path.of(e);
-            if (e.endsWith(".jar") && Files.isRegularFile(from)) {
-                Path to = dir.resolve(n++ + "-" + from.getFileName());
-                Files.copy(from, to);
-                entries.add(to.toString());
-            } else if (Files.isDirectory(from) && !from.endsWith("test-classes")) {
-                Path to = dir.resolve(n++ + "-classes");
-                try (Stream<Path> files = Files.walk(from)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        Files.copy(f, to.resolve(from.relativize(f).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-                    }
-                }
-                entries.add(to.toString());
-            }
-        }
-        OpsFiles.Run chmod = OpsFiles.run(dir, "chmod", "-R", "a+rX", dir.toString());
-        assertEquals(0, chmod.exit(), chmod.toString());
-        return String.join(File.pathSeparator, entries);
     }
 
     private static Process start(Path dir, String classPath, List<String> capabilities, Path config, Path output) throws IOException {
@@ -127,8 +85,8 @@ class UnprivilegedLowPortTest {
 
     @Test
     void withTheCapabilityAnUnprivilegedProxyServesALoginOnALowPort(@TempDir Path dir) throws Exception {
-        String classPath = readableClassPath(dir);
-        int port = lowPort();
+        String classPath = ReadableProxy.classPath(dir);
+        int port = ReadableProxy.lowPort();
         try (ScriptedServer imap = FakeMail.imap("secret")) {
             Path config = dir.resolve("mailproxy.conf");
             Files.writeString(config, """
@@ -167,8 +125,8 @@ class UnprivilegedLowPortTest {
 
     @Test
     void withoutTheCapabilityTheSameUserCannotBindIt(@TempDir Path dir) throws Exception {
-        String classPath = readableClassPath(dir);
-        int port = lowPort();
+        String classPath = ReadableProxy.classPath(dir);
+        int port = ReadableProxy.lowPort();
         Path config = dir.resolve("mailproxy.conf");
         Files.writeString(config, """
                 mailproxy {

@@ -36,7 +36,10 @@ final class OpsFiles {
         public String toString() { return "exit " + exit + ":\n" + output; }
     }
 
-    /** Runs {@code cmd} in {@code dir}, bounded by a minute. */
+    /**
+     * Runs {@code cmd} in {@code dir}, bounded by a minute (Procs.run, which runs in this
+     * JVM's directory: a shell changes it first).
+     */
     static Run run(Path dir, String... cmd) throws IOException {
         Path out = Files.createTempFile("mailproxy-ops", ".out");
         try {

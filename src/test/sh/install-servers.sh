@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs what the JUnit fixtures in mailproxy.testing need: Dovecot (imap, pop3, lmtp,
 # managesieve, sieve), Postfix, swaks, openssl, HAProxy, redis-server, sieve-connect, and a system user that owns the test mail (Dovecot refuses
-# root-owned mail, see docs/ARCHITECTURE.md, "Real servers in tests").
+# root-owned mail, see docs/ARCHITECTURE.md, "Real servers in tests"); and for the tests of
+# config/ (src/test/java/mailproxy/ops): promtool (Prometheus rules), systemd-analyze (the
+# unit checked), systemd-nspawn and nsenter (the unit run by a systemd of its own in a
+# container), setpriv (the proxy as an unprivileged user with one capability).
 #
 # Idempotent and non-interactive: does nothing when everything is present; otherwise it
 # must run as root on Debian 12. RealServers runs it from the test JVM when needed; CI may
@@ -23,7 +26,12 @@ NEEDS="/usr/sbin/dovecot dovecot-core
 /usr/bin/sievec dovecot-sieve
 /usr/sbin/haproxy haproxy
 /usr/bin/redis-server redis-server
-/usr/bin/sieve-connect sieve-connect"
+/usr/bin/sieve-connect sieve-connect
+/usr/bin/promtool prometheus
+/usr/bin/systemd-analyze systemd
+/usr/bin/systemd-nspawn systemd-container
+/usr/bin/setpriv util-linux
+/usr/bin/nsenter util-linux"
 
 missing_packages() {
     echo "$NEEDS" | while read -r binary package; do

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import mailproxy.config.Protocol;
 import mailproxy.route.Pool;
@@ -101,6 +102,17 @@ public final class Metrics {
                         for (PoolServer s : pool.servers()) cb.call(s.active(), pool.name(), s.id());
                     }
                 }).register(registry);
+    }
+
+    /**
+     * max-connections in force (a reload may change it), read at each scrape: beside
+     * mailproxy_sessions_active it tells how close the proxy is to making clients wait
+     * (config/prometheus/mailproxy-alerts.yml, MailproxyNearMaxConnections).
+     */
+    public void watchMaxConnections(IntSupplier maxConnections) {
+        GaugeWithCallback.builder().name("mailproxy_max_connections")
+                .help("Connections the proxy holds at most over all listeners (max-connections)")
+                .callback(cb -> cb.call(maxConnections.getAsInt())).register(registry);
     }
 
     public Gauge sessionsActive() { return sessionsActive; }

@@ -8,12 +8,15 @@ import java.util.concurrent.Semaphore;
  * the sessions already open count against the new number.
  */
 final class Permits extends Semaphore {
-    private int size;
+    /** Written by reloads, read by scrapes (mailproxy_max_connections). */
+    private volatile int size;
 
     Permits(int size) {
         super(size);
         this.size = size;
     }
+
+    int size() { return size; }
 
     /** Called by one reload at a time. */
     void resize(int newSize) {

@@ -53,6 +53,7 @@ public final class ProxyServer implements AutoCloseable {
             Generation g = current;
             return g == null ? List.of() : g.pools().all();
         });
+        metrics.watchMaxConnections(permits::size);
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** Running the servers' command-line tools and stopping daemons by PID, always bounded. */
-final class Procs {
+public final class Procs {
     private static final File DEV_NULL = new File("/dev/null");
 
     private Procs() {}
@@ -20,7 +20,7 @@ final class Procs {
      * Runs {@code cmd}, appending its stdout and stderr to {@code output} (a file, not a pipe:
      * daemons forked by the command would keep a pipe open), and returns the exit code.
      */
-    static int run(Path output, Duration timeout, String... cmd) throws IOException {
+    public static int run(Path output, Duration timeout, String... cmd) throws IOException {
         Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))

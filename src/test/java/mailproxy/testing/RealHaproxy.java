@@ -26,6 +26,24 @@ public final class RealHaproxy implements AutoCloseable {
     /** @param servers the ports of the servers behind it, all on 127.0.0.1 */
     public static RealHaproxy start(int... servers) throws IOException, InterruptedException {
         RealServers.dovecot(); // the packages are installed by the same script
+        StringBuilder lines = new StringBuilder("  balance roundrobin\n");
+        for (int i = 0; i < servers.length; i++) {
+            lines.append("  server proxy").append(i).append(" 127.0.0.1:").append(servers[i]).append(" send-proxy-v2\n");
+        }
+        return launch(lines.toString());
+    }
+
+    /**
+     * The same balancer with the caller's own lines in its {@code listen} section after
+     * the bind (balance, health checks, server lines), e.g. the health check README.md,
+     * "Running in production", gives.
+     */
+    public static RealHaproxy startWith(String listenLines) throws IOException, InterruptedException {
+        RealServers.requireTool("/usr/sbin/haproxy");
+        return launch(listenLines);
+    }
+
+    private static RealHaproxy launch(String listenLines) throws IOException, InterruptedException {
         Path dir = InstanceDir.create("haproxy");
         int port = FreePorts.allocate(1)[0];
         StringBuilder cfg = new StringBuilder("""
@@ -38,11 +56,8 @@ public final class RealHaproxy implements AutoCloseable {
                   timeout server 30s
                 listen mail
                   bind 127.0.0.1:%d
-                  balance roundrobin
                 """.formatted(port));
-        for (int i = 0; i < servers.length; i++) {
-            cfg.append("  server proxy").append(i).append(" 127.0.0.1:").append(servers[i]).append(" send-proxy-v2\n");
-        }
+        cfg.append(listenLines);
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, cfg);
         Process p = new ProcessBuilder("/usr/sbin/haproxy", "-f", file.toString(), "-db")

@@ -152,6 +152,20 @@ public final class RealServers {
         prepared = true;
     }
 
+    /**
+     * Makes sure a tool the tests run is installed (promtool, systemd-analyze, setpriv: the
+     * tests of config/), running src/test/sh/install-servers.sh when it is missing.
+     */
+    public static void requireTool(String binary) throws IOException {
+        LOCK.lock();
+        try {
+            if (!Files.isExecutable(Path.of(binary))) runInstallScript();
+        } finally {
+            LOCK.unlock();
+        }
+        if (!Files.isExecutable(Path.of(binary))) throw new IOException(INSTALL_SCRIPT + " did not install " + binary);
+    }
+
     private static void install() throws IOException {
         boolean missing = REQUIRED.stream().anyMatch(f -> !Files.isExecutable(Path.of(f)));
         if (!missing) {
@@ -162,6 +176,10 @@ public final class RealServers {
                 // fall through: the script creates the user
             }
         }
+        runInstallScript();
+    }
+
+    private static void runInstallScript() throws IOException {
         Path script = null;
         // Surefire runs in the project dir; an IDE may use a subfolder: look upwards too.
         for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null; d = d.getParent()) {
@@ -171,11 +189,11 @@ public final class RealServers {
             }
         }
         if (script == null) {
-            throw new IOException("Dovecot/Postfix missing and no " + INSTALL_SCRIPT + " above "
+            throw new IOException("a test tool is missing and no " + INSTALL_SCRIPT + " above "
                     + System.getProperty("user.dir"));
         }
         Path out = Files.createTempFile("mailproxy-install-servers", ".log");
-        LOG.info("installing Dovecot/Postfix with {} (output in {})", script, out);
+        LOG.info("installing what the tests need with {} (output in {})", script, out);
         int exit = Procs.run(out, Duration.ofMinutes(20), "sh", script.toString());
         if (exit != 0) {
             throw new IOException(script + " exited " + exit + ":\n" + Files.readString(out));

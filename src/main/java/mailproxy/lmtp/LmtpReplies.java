@@ -1,12 +1,47 @@
 package mailproxy.lmtp;
 
+import java.util.List;
+import mailproxy.session.Replies;
+
 /**
- * The replies the proxy gives itself, one line each without CRLF: basic codes from RFC
- * 5321 §4.2, enhanced codes (RFC 3463, ENHANCEDSTATUSCODES) from the RFC that names the
- * situation, texts in Postfix's words where it has some.
+ * The replies the proxy gives itself, one line each without CRLF, and the writer that
+ * makes them wire text ({@link #line}, {@link #multiLine}; every LMTP line the proxy sends
+ * ends here): basic codes from RFC 5321 §4.2, enhanced codes (RFC 3463,
+ * ENHANCEDSTATUSCODES) from the RFC that names the situation, texts in Postfix's words
+ * where it has some.
  */
 final class LmtpReplies {
     private LmtpReplies() {}
+
+    /** RFC 5321 §4.2: Reply-code [ SP textstring ] CRLF. */
+    static String line(String reply) {
+        return reply + Replies.CRLF;
+    }
+
+    /** RFC 5321 §4.2.1: "code-text" on every line but the last, which has "code SP text". */
+    static String multiLine(int code, List<String> texts) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < texts.size(); i++) {
+            b.append(code).append(i == texts.size() - 1 ? ' ' : '-').append(texts.get(i)).append(Replies.CRLF);
+        }
+        return b.toString();
+    }
+
+    /** LMTP's texts for the endings the session handles: 421 and close (RFC 5321 §3.8). */
+    static Replies endings(String serverName) {
+        return new Replies() {
+            @Override public String lineTooLong() { return line(LINE_TOO_LONG); }
+            @Override public String timeout() { return line(LmtpReplies.timeout(serverName)); }
+            @Override public String tooManyErrors() { return line(LmtpReplies.tooManyErrors(serverName)); }
+            @Override public String tooManyConnections() { return line("421 4.7.0 " + serverName + " Too many connections from your address"); }
+            @Override public String tooManySessions() { return tooManyConnections(); }
+            // LMTP has no AUTH: these are never sent
+            @Override public String authCancelled() { return NOT_IMPLEMENTED; }
+            @Override public String authMalformed() { return NOT_IMPLEMENTED; }
+            @Override public String authUnsupported() { return NOT_IMPLEMENTED; }
+            @Override public String authFailed() { return NOT_IMPLEMENTED; }
+        };
+    }
 
     static final String OK = "250 2.0.0 Ok";
     static final String SENDER_OK = "250 2.1.0 Ok";

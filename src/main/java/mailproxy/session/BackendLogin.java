@@ -46,6 +46,13 @@ public interface BackendLogin {
     /** Router or backend unavailable: the protocol's temporary failure reply (then close). */
     void unavailable() throws IOException;
 
+    /**
+     * The backend's own RFC 7628 §3.2.2 error challenge (base64) to a refused token login,
+     * passed on to the client by the session; null when it sent none (the session sends the
+     * proxy's own).
+     */
+    default String errorChallenge() { return null; }
+
     /** Starts TLS on a backend connection after its STARTTLS/STLS go-ahead. */
     @FunctionalInterface
     interface BackendTls {

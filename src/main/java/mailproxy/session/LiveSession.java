@@ -26,7 +26,6 @@ import mailproxy.trace.SessionTrace;
 import mailproxy.trace.TraceSwitch;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
-import mailproxy.wire.LineTooLongException;
 import mailproxy.wire.LogSafe;
 import mailproxy.wire.ProxyHeader;
 import mailproxy.wire.Relay;
@@ -76,6 +75,8 @@ public final class LiveSession implements Session {
     private Connection relayTo;
     private volatile String user = "-";
     private Outcome outcome = Outcome.CLOSED;
+    /** True while a SASL exchange reads the client (see {@link Replies#saslLineTooLong()}). */
+    private boolean inSasl;
     private long up;
     private long down;
 
@@ -169,29 +170,9 @@ public final class LiveSession implements Session {
         }, t -> thread = t);
     }
 
-    /**
-     * The protocol's greeting and commands, with the endings every protocol shares: end of
-     * input, an overlong line and a timeout mean the same wherever they happen, between
-     * commands or inside an AUTH exchange.
-     */
+    /** The protocol's greeting and commands: the one command loop ({@link CommandLoop}). */
     private void converse(ProtocolSession p) throws IOException, InterruptedException {
-        client.readTimeout(limits.timeout());
-        if (!p.greet()) return;
-        try {
-            while (p.next()) {
-                // one command answered
-            }
-        } catch (EOFException e) {
-            outcome = Outcome.CLIENT_CLOSED;
-        } catch (LineTooLongException e) {
-            client.write(p.replies().lineTooLong());
-            outcome = Outcome.LINE_TOO_LONG;
-            p.closing();
-        } catch (SocketTimeoutException e) {
-            // the same reply whichever ran out: this command's time or the login's lifetime
-            outcome = client.lifetimeOver() ? Outcome.LOGIN_TIMEOUT : Outcome.TIMEOUT;
-            client.write(p.replies().timeout());
-        }
+        CommandLoop.run(this, p, () -> inSasl);
     }
 
     /** False when the connection must be closed without a word (see {@link ProxyHeaderStep}). */
@@ -291,9 +272,14 @@ public final class LiveSession implements Session {
     public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
             throws SaslException, IOException {
         String identity = tls == null ? null : tls.identity().orElse(null);
+        // stays set if the exchange ends the session: the overlong line's reply depends on it
+        inSasl = true;
         try {
-            return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+            Credentials c = SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+            inSasl = false;
+            return c;
         } catch (SaslException e) {
+            inSasl = false;
             if (e.kind() == SaslException.Kind.MALFORMED || e.kind() == SaslException.Kind.REFUSED) {
                 // an attempt that never reached the router: a mechanism the listener offers, so a known label
                 String mech = mechanism.toLowerCase(java.util.Locale.ROOT);
@@ -306,9 +292,9 @@ public final class LiveSession implements Session {
     }
 
     @Override
-    public Next login(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin backend)
+    public Next login(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin backend, Challenger challenger)
             throws IOException, InterruptedException {
-        return login.attempt(c, smtp, backend);
+        return login.attempt(c, smtp, backend, challenger);
     }
 
     @Override

@@ -1,13 +1,57 @@
 package mailproxy.smtp;
 
+import java.util.List;
+import mailproxy.session.Replies;
+
 /**
- * The replies the proxy gives itself, each one line without CRLF. Basic codes from
- * RFC 5321 §4.2, enhanced codes (RFC 3463, advertised as ENHANCEDSTATUSCODES, RFC 2034)
- * from the RFC that defines the situation; the text follows Postfix where it has one, so
- * that the proxy reads like the server behind it.
+ * The replies the proxy gives itself, each one line without CRLF, and the writer that makes
+ * them wire text ({@link #line}, {@link #multiLine}; go-smtp's writeResponse is the model):
+ * every SMTP line the proxy sends ends here. Basic codes from RFC 5321 §4.2, enhanced codes
+ * (RFC 3463, advertised as ENHANCEDSTATUSCODES, RFC 2034) from the RFC that defines the
+ * situation; the text follows Postfix where it has one, so that the proxy reads like the
+ * server behind it.
  */
 final class SmtpReply {
     private SmtpReply() {}
+
+    /** RFC 5321 §4.2: Reply-code [ SP textstring ] CRLF. */
+    static String line(String reply) {
+        return reply + Replies.CRLF;
+    }
+
+    /**
+     * RFC 5321 §4.2.1: a multiline reply, "code-text" on every line but the last, which has
+     * "code SP text".
+     */
+    static String multiLine(int code, List<String> texts) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < texts.size(); i++) {
+            b.append(code).append(i == texts.size() - 1 ? ' ' : '-').append(texts.get(i)).append(Replies.CRLF);
+        }
+        return b.toString();
+    }
+
+    /**
+     * SMTP's texts for the endings the session handles: 421 and close (RFC 5321 §3.8), with
+     * a lingering close so the 421 is read; the SASL ones are one line without CRLF.
+     */
+    static Replies endings(String serverName) {
+        return new Replies() {
+            @Override public String lineTooLong() { return line(LINE_TOO_LONG); }
+            // RFC 4954 §6: an overlong line inside an AUTH exchange
+            @Override public String saslLineTooLong() { return line(AUTH_LINE_TOO_LONG); }
+            @Override public String timeout() { return line(SmtpReply.timeout(serverName)); }
+            @Override public String tooManyErrors() { return line(SmtpReply.tooManyErrors(serverName)); }
+            @Override public boolean lingerOnClose() { return true; }
+            // RFC 5321 §3.8 and RFC 3463 X.7.0: 421, then close
+            @Override public String tooManyConnections() { return line("421 4.7.0 " + serverName + " Too many connections from your address"); }
+            @Override public String tooManySessions() { return line("421 4.7.0 " + serverName + " Too many sessions for this user"); }
+            @Override public String authCancelled() { return AUTH_CANCELLED; }
+            @Override public String authMalformed() { return AUTH_UNDECODABLE; }
+            @Override public String authUnsupported() { return UNKNOWN_MECHANISM; }
+            @Override public String authFailed() { return AUTH_INVALID; }
+        };
+    }
 
     /** RFC 5321 §4.2.2: 250 "Requested mail action okay, completed". */
     static final String OK = "250 2.0.0 Ok";
@@ -70,6 +114,11 @@ final class SmtpReply {
 
     /** RFC 1870 §6.1: declared SIZE over the fixed maximum. */
     static final String SIZE_EXCEEDED = "552 5.3.4 Message size exceeds fixed maximum message size";
+
+    /** RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1). */
+    static String greeting(String server) {
+        return "220 " + server + " ESMTP ready";
+    }
 
     /** RFC 5321 §4.2.3: 421 "<domain> Service not available, closing transmission channel". */
     static String tooManyErrors(String server) {

@@ -3,6 +3,7 @@ package mailproxy.session;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.util.function.Predicate;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LineTooLongException;
 
@@ -20,15 +21,15 @@ public final class CommandLoop {
 
     /** Runs {@code p} for {@code session} until the session is over (a test's fake session, too). */
     public static void run(Session session, ProtocolSession p) throws IOException, InterruptedException {
-        run(session, p, () -> false);
+        run(session, p, e -> false);
     }
 
     /**
      * Runs {@code p} for {@code session} until the session is over.
      *
-     * @param inSasl true while the session's SASL exchange runs (an overlong line there has its own reply)
+     * @param inSasl whether an exception ended the session's SASL exchange (an overlong line there has its own reply)
      */
-    static void run(Session session, ProtocolSession p, java.util.function.BooleanSupplier inSasl)
+    static void run(Session session, ProtocolSession p, Predicate<IOException> inSasl)
             throws IOException, InterruptedException {
         Connection client = session.client();
         client.readTimeout(session.limits().timeout());
@@ -39,7 +40,7 @@ public final class CommandLoop {
         } catch (EOFException e) {
             session.outcome(Outcome.CLIENT_CLOSED);
         } catch (LineTooLongException e) {
-            client.write(inSasl.getAsBoolean() ? replies.saslLineTooLong() : replies.lineTooLong());
+            client.write(inSasl.test(e) ? replies.saslLineTooLong() : replies.lineTooLong());
             session.outcome(Outcome.LINE_TOO_LONG);
             if (replies.lingerOnClose()) Linger.close(client);
         } catch (SocketTimeoutException e) {

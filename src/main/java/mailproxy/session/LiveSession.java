@@ -75,8 +75,8 @@ public final class LiveSession implements Session {
     private Connection relayTo;
     private volatile String user = "-";
     private Outcome outcome = Outcome.CLOSED;
-    /** True while a SASL exchange reads the client (see {@link Replies#saslLineTooLong()}). */
-    private boolean inSasl;
+    /** What ended the last SASL exchange's reading of the client, if anything (see {@link Replies#saslLineTooLong()}). */
+    private IOException saslEnded;
     private long up;
     private long down;
 
@@ -172,7 +172,7 @@ public final class LiveSession implements Session {
 
     /** The protocol's greeting and commands: the one command loop ({@link CommandLoop}). */
     private void converse(ProtocolSession p) throws IOException, InterruptedException {
-        CommandLoop.run(this, p, () -> inSasl);
+        CommandLoop.run(this, p, e -> e == saslEnded);
     }
 
     /** False when the connection must be closed without a word (see {@link ProxyHeaderStep}). */
@@ -272,14 +272,12 @@ public final class LiveSession implements Session {
     public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
             throws SaslException, IOException {
         String identity = tls == null ? null : tls.identity().orElse(null);
-        // stays set if the exchange ends the session: the overlong line's reply depends on it
-        inSasl = true;
         try {
-            Credentials c = SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
-            inSasl = false;
-            return c;
+            return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+        } catch (IOException e) {
+            saslEnded = e; // an overlong line inside the exchange has its own reply
+            throw e;
         } catch (SaslException e) {
-            inSasl = false;
             if (e.kind() == SaslException.Kind.MALFORMED || e.kind() == SaslException.Kind.REFUSED) {
                 // an attempt that never reached the router: a mechanism the listener offers, so a known label
                 String mech = mechanism.toLowerCase(java.util.Locale.ROOT);

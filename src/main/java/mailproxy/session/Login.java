@@ -192,10 +192,7 @@ final class Login {
         } catch (IOException e) {
             result = new BackendLogin.Result.Broken(e.toString());
         }
-        if (result instanceof BackendLogin.Result.Refused) {
-            String theirs = protocol.errorChallenge();
-            tokenRefused(theirs != null ? theirs : OAuth.errorChallenge());
-        }
+        if (result instanceof BackendLogin.Result.Refused) tokenRefused(protocol.errorChallenge());
         latency[1].observe(SessionMeters.seconds(System.nanoTime() - started));
         SessionTrace trace = session.trace();
         if (trace != null) trace.event("backend", "login " + switch (result) {
@@ -253,18 +250,18 @@ final class Login {
         }
     }
 
-    /** The router refused: the token client's error challenge first, then the protocol's reply. */
     private void rejected(BackendLogin protocol, Route.Reject r) throws IOException {
-        tokenRefused(OAuth.errorChallenge());
+        tokenRefused(null);
         protocol.rejected(r);
     }
 
     /**
      * RFC 7628 §3.2.2: a client who gave a token (OAUTHBEARER, XOAUTH2) learns of its refusal
-     * by an error challenge first; whatever it answers, the protocol's failure reply follows.
+     * by an error challenge first ({@code backends}, else the proxy's own); whatever it
+     * answers, the protocol's failure reply follows.
      */
-    private void tokenRefused(String challenge) {
-        if (challenger != null) OAuth.failureChallenge(challenger, challenge);
+    private void tokenRefused(String backends) {
+        if (challenger != null) OAuth.failureChallenge(challenger, backends != null ? backends : OAuth.errorChallenge());
     }
 
     /** Connects to a backend the session's way ({@link BackendConnector}); closed with the session. */

@@ -10,11 +10,11 @@ import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
-import mailproxy.sasl.Challenger;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.OAuth;
 import mailproxy.sasl.SaslServer;
 import mailproxy.session.BackendLogin;
+import mailproxy.session.Replies;
 import mailproxy.session.Session;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
@@ -36,8 +36,6 @@ final class ImapBackendLogin implements BackendLogin {
     private final String clientTag;
     /** What the client logged in with: a token mechanism is used towards the backend too. */
     private final Credentials client;
-    /** The client's SASL exchange, for RFC 7628's error challenge when a token is refused. */
-    private final Challenger challenger;
     /** The client's own ID fields, filtered ({@link ClientId}), sent behind the proxy's. */
     private final List<String> clientId;
     /** Tags count per backend connection, which is this login's own. */
@@ -45,11 +43,10 @@ final class ImapBackendLogin implements BackendLogin {
     /** The backend's error challenge to a token login (base64), passed on to the client. */
     private String errorChallenge;
 
-    ImapBackendLogin(Session session, String clientTag, Credentials client, Challenger challenger, List<String> clientId) {
+    ImapBackendLogin(Session session, String clientTag, Credentials client, List<String> clientId) {
         this.session = session;
         this.clientTag = clientTag;
         this.client = client;
-        this.challenger = challenger;
         this.clientId = clientId;
     }
 
@@ -65,7 +62,7 @@ final class ImapBackendLogin implements BackendLogin {
         Backend.Imap options = target.options().imap();
         if (options != null && options.tls() == Backend.Tls.STARTTLS) {
             String tag = nextTag();
-            b.write(tag + " STARTTLS\r\n");
+            b.writeLine(tag + " STARTTLS");
             String done = r.until(tag, new StringBuilder());
             if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
                 return new Result.Broken("STARTTLS refused: " + LogSafe.backendLine(done));
@@ -73,7 +70,7 @@ final class ImapBackendLogin implements BackendLogin {
             tls.upgrade(b, target);
             // RFC 9051 §6.2.1: capabilities from before TLS no longer count; ask again
             tag = nextTag();
-            b.write(tag + " CAPABILITY\r\n");
+            b.writeLine(tag + " CAPABILITY");
             StringBuilder untagged = new StringBuilder();
             done = r.until(tag, untagged);
             if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
@@ -94,7 +91,7 @@ final class ImapBackendLogin implements BackendLogin {
         // send-id is on by default and must be harmless wherever it is not understood
         if (options != null && options.sendId() && (caps.isEmpty() || caps.contains("ID"))) {
             String tag = nextTag();
-            b.write(tag + " ID " + idParams() + "\r\n");
+            b.writeLine(tag + " ID " + idParams());
             String done = r.until(tag, new StringBuilder());
             if (done == null) return new Result.Broken("closed after ID");
             if (done.startsWith("+")) return new Result.Broken("unexpected continuation after ID: " + LogSafe.backendLine(done));
@@ -109,7 +106,7 @@ final class ImapBackendLogin implements BackendLogin {
         if (caps.isEmpty() && client != null && OAuth.isToken(client.method())) {
             // no CAPABILITY in the greeting: ask, to learn whether the token mechanisms are there
             String tag = nextTag();
-            b.write(tag + " CAPABILITY\r\n");
+            b.writeLine(tag + " CAPABILITY");
             StringBuilder untagged = new StringBuilder();
             String done = r.until(tag, untagged);
             if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) {
@@ -125,14 +122,6 @@ final class ImapBackendLogin implements BackendLogin {
         return loginWithLiterals(b, r, caps, user, pass);
     }
 
-    /** RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first (the backend's own when it sent one). */
-    @Override
-    public void beforeRefusal() {
-        if (client != null && OAuth.isToken(client.method())) {
-            OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
-        }
-    }
-
     /**
      * A token login (OAUTHBEARER, XOAUTH2) via AUTHENTICATE with SASL-IR when announced. A
      * refused token comes back as a "+ " error challenge (RFC 7628 §3.2.2): the proxy
@@ -144,17 +133,17 @@ final class ImapBackendLogin implements BackendLogin {
         StringBuilder untagged = new StringBuilder();
         String name = mechanism.toUpperCase(Locale.ROOT);
         if (caps.contains("SASL-IR")) {
-            b.write(tag + " AUTHENTICATE " + name + " " + response + "\r\n");
+            b.writeLine(tag + " AUTHENTICATE " + name + " " + response);
         } else {
-            b.write(tag + " AUTHENTICATE " + name + "\r\n");
+            b.writeLine(tag + " AUTHENTICATE " + name);
             String reply = r.until(tag, untagged);
             if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
-            b.write(response + "\r\n");
+            b.writeLine(response);
         }
         String reply = r.until(tag, untagged);
         if (reply != null && reply.startsWith("+")) {
             errorChallenge = reply.length() > 2 ? reply.substring(2).trim() : "";
-            b.write(OAuth.dummyResponse(mechanism) + "\r\n");
+            b.writeLine(OAuth.dummyResponse(mechanism));
             reply = r.until(tag, untagged);
         }
         return finish(tag, reply, untagged);
@@ -171,15 +160,15 @@ final class ImapBackendLogin implements BackendLogin {
         boolean nonSync = caps.contains("LITERAL+")
                 || (caps.contains("LITERAL-") && Math.max(user.length(), pass.length()) <= LITERAL_MINUS_MAX);
         if (nonSync) {
-            b.write(tag + " LOGIN {" + user.length() + "+}\r\n" + user + " {" + pass.length() + "+}\r\n" + pass + "\r\n");
+            b.write(ImapReplies.lines(tag + " LOGIN {" + user.length() + "+}", user + " {" + pass.length() + "+}", pass));
         } else {
-            b.write(tag + " LOGIN {" + user.length() + "}\r\n");
+            b.writeLine(tag + " LOGIN {" + user.length() + "}");
             String reply = r.until(tag, untagged);
             if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
-            b.write(user + " {" + pass.length() + "}\r\n");
+            b.writeLine(user + " {" + pass.length() + "}");
             reply = r.until(tag, untagged);
             if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
-            b.write(pass + "\r\n");
+            b.writeLine(pass);
         }
         return finish(tag, r.until(tag, untagged), untagged);
     }
@@ -191,12 +180,12 @@ final class ImapBackendLogin implements BackendLogin {
         StringBuilder untagged = new StringBuilder();
         String response = SaslServer.encode("\0" + user + "\0" + pass);
         if (caps.contains("SASL-IR")) {
-            b.write(tag + " AUTHENTICATE PLAIN " + response + "\r\n");
+            b.writeLine(tag + " AUTHENTICATE PLAIN " + response);
         } else {
-            b.write(tag + " AUTHENTICATE PLAIN\r\n");
+            b.writeLine(tag + " AUTHENTICATE PLAIN");
             String reply = r.until(tag, untagged);
             if (reply == null || !reply.startsWith("+")) return finish(tag, reply, untagged);
-            b.write(response + "\r\n");
+            b.writeLine(response);
         }
         return finish(tag, r.until(tag, untagged), untagged);
     }
@@ -206,7 +195,7 @@ final class ImapBackendLogin implements BackendLogin {
         if (reply == null) return new Result.Broken("closed during login");
         if (reply.startsWith("+")) return new Result.Broken("unexpected continuation: " + LogSafe.backendLine(reply));
         String status = status(tag, reply);
-        String toClient = untagged + clientTag + " " + status + "\r\n";
+        String toClient = untagged + ImapReplies.tagged(clientTag, status);
         if (status.startsWith("OK")) return new Result.Accepted(toClient);
         // NO is a refused login (RFC 5530 AUTHENTICATIONFAILED and friends); BAD is the
         // backend refusing the values: either way the client may try again
@@ -259,13 +248,15 @@ final class ImapBackendLogin implements BackendLogin {
         return caps;
     }
 
+    @Override
+    public String errorChallenge() { return errorChallenge; }
+
     private String nextTag() {
         return "mp" + (++serial);
     }
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
-        if (client != null && OAuth.isToken(client.method())) OAuth.failureChallenge(challenger, OAuth.errorChallenge());
         String text = "NO [AUTHENTICATIONFAILED] " + LogSafe.oneLine(reject.message());
         session.client().write(ImapReplies.tagged(clientTag, text)
                 + (reject.retryAfter() == null ? ImapReplies.BYE_CLOSING : ""));
@@ -310,13 +301,13 @@ final class ImapBackendLogin implements BackendLogin {
                 StringBuilder response = new StringBuilder(line);
                 for (long n = literalAtEnd(line); n >= 0; n = literalAtEnd(line)) {
                     if (n > max - untagged.length() - response.length()) throw new IOException("backend literal too big");
-                    response.append("\r\n").append(new String(b.readExactly((int) n), StandardCharsets.ISO_8859_1));
+                    response.append(Replies.CRLF).append(new String(b.readExactly((int) n), StandardCharsets.ISO_8859_1));
                     line = b.readLine(max);
                     if (line == null) return null;
                     response.append(line);
                 }
                 if (untagged.length() + response.length() > max) throw new IOException("too many untagged lines");
-                untagged.append(response).append("\r\n");
+                untagged.append(response).append(Replies.CRLF);
             }
         }
 

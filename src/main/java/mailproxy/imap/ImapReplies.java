@@ -4,21 +4,26 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import mailproxy.config.ListenerConfig;
+import mailproxy.session.Replies;
 import mailproxy.wire.LogSafe;
 
-/** The proxy's own IMAP responses (RFC 9051 §7), named for what they mean. */
+/**
+ * The proxy's own IMAP responses (RFC 9051 §7), named for what they mean, and the writer
+ * that makes them wire text: {@link #tagged}, {@link #untagged}, {@link #continuation}.
+ * Every IMAP line the proxy sends ends here.
+ */
 final class ImapReplies {
     private ImapReplies() {}
 
     /** RFC 9051 §7.1.5: "* BYE Autologout; idle for too long" is the RFC's own example. */
-    static final String BYE_IDLE = "* BYE Autologout; idle for too long\r\n";
-    static final String BYE_LINE_TOO_LONG = "* BYE Command line too long\r\n";
-    static final String BYE_TOO_MANY_ERRORS = "* BYE Too many invalid commands\r\n";
-    static final String BYE_UNAVAILABLE = "* BYE Service unavailable, try again later\r\n";
-    static final String BYE_CLOSING = "* BYE Closing connection\r\n";
+    static final String BYE_IDLE = untagged("BYE Autologout; idle for too long");
+    static final String BYE_LINE_TOO_LONG = untagged("BYE Command line too long");
+    static final String BYE_TOO_MANY_ERRORS = untagged("BYE Too many invalid commands");
+    static final String BYE_UNAVAILABLE = untagged("BYE Service unavailable, try again later");
+    static final String BYE_CLOSING = untagged("BYE Closing connection");
 
     /** RFC 2971 §3.2: the server's answer to ID is "* ID" with its own parameters (or NIL). */
-    static final String ID = "* ID (\"name\" \"mailproxy\")\r\n";
+    static final String ID = untagged("ID (\"name\" \"mailproxy\")");
 
     /** RFC 5530 §3: AUTHENTICATIONFAILED, UNAVAILABLE. */
     static final String AUTH_FAILED = "NO [AUTHENTICATIONFAILED] Authentication failed.";
@@ -26,15 +31,49 @@ final class ImapReplies {
     static final String TLS_FIRST = "NO [PRIVACYREQUIRED] Use STARTTLS first";
     static final String UNAVAILABLE = "NO [UNAVAILABLE] Service temporarily unavailable, try again later.";
 
+    /**
+     * IMAP's texts for the endings the session handles. The tag of an overlong line is
+     * unknown, and the rest of it cannot be told from the next command: an untagged BYE
+     * and close. RFC 9051 §6.2.2: a cancelled or undecodable AUTHENTICATE gets BAD.
+     */
+    static final Replies ENDINGS = new Replies() {
+        @Override public String lineTooLong() { return BYE_LINE_TOO_LONG; }
+        @Override public String timeout() { return BYE_IDLE; }
+        @Override public String tooManyErrors() { return BYE_TOO_MANY_ERRORS; }
+        // RFC 9051 §7.1.5: BYE "the server is unwilling to accept the connection"
+        @Override public String tooManyConnections() { return untagged("BYE [UNAVAILABLE] Too many connections from your address"); }
+        // RFC 5530 §3: LIMIT "the operation ran up against an implementation limit"
+        @Override public String tooManySessions() { return untagged("BYE [LIMIT] Too many sessions for this user"); }
+        @Override public String authCancelled() { return "BAD Authentication cancelled"; }
+        @Override public String authMalformed() { return "BAD Invalid authentication data"; }
+        @Override public String authUnsupported() { return "NO Unsupported authentication mechanism"; }
+        @Override public String authFailed() { return AUTH_FAILED; }
+    };
+
     /** tagged completion: tag SP resp-cond-state CRLF. */
     static String tagged(String tag, String text) {
-        return tag + " " + text + "\r\n";
+        return tag + " " + text + Replies.CRLF;
+    }
+
+    /** RFC 9051 §7: an untagged response, "*" SP ... CRLF. */
+    static String untagged(String text) {
+        return "* " + text + Replies.CRLF;
+    }
+
+    /** RFC 9051 §7.5: continue-req = "+" SP (resp-text / base64) CRLF. */
+    static String continuation(String text) {
+        return "+ " + text + Replies.CRLF;
+    }
+
+    /** Lines sent in one write (a command with its literals, RFC 9051 §4.3), each ended by CRLF. */
+    static String lines(String... lines) {
+        return String.join(Replies.CRLF, lines) + Replies.CRLF;
     }
 
     static String greeting(String capabilities, String serverName) {
         // RFC 9051 §7.1: greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF, and the
         // CAPABILITY response code saves the client a round trip
-        return "* OK [CAPABILITY " + capabilities + "] " + LogSafe.oneLine(serverName) + " IMAP proxy ready\r\n";
+        return untagged("OK [CAPABILITY " + capabilities + "] " + LogSafe.oneLine(serverName) + " IMAP proxy ready");
     }
 
     /**

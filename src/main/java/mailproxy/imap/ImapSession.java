@@ -3,7 +3,7 @@ package mailproxy.imap;
 import java.io.EOFException;
 import java.io.IOException;
 import mailproxy.sasl.Credentials;
-import mailproxy.sasl.SaslException;
+import mailproxy.session.Answer;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
 import mailproxy.session.Replies;
@@ -22,28 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class ImapSession implements ProtocolSession {
     private static final Logger log = LoggerFactory.getLogger(ImapSession.class);
 
-    /**
-     * IMAP's texts for the endings the session handles. The tag of an overlong line is
-     * unknown, and the rest of it cannot be told from the next command: an untagged BYE
-     * and close. RFC 9051 §6.2.2: a cancelled or undecodable AUTHENTICATE gets BAD.
-     */
-    static final Replies REPLIES = new Replies() {
-        @Override public String lineTooLong() { return ImapReplies.BYE_LINE_TOO_LONG; }
-        @Override public String timeout() { return ImapReplies.BYE_IDLE; }
-        // RFC 9051 §7.1.5: BYE "the server is unwilling to accept the connection"
-        @Override public String tooManyConnections() { return "* BYE [UNAVAILABLE] Too many connections from your address\r\n"; }
-        // RFC 5530 §3: LIMIT "the operation ran up against an implementation limit"
-        @Override public String tooManySessions() { return "* BYE [LIMIT] Too many sessions for this user\r\n"; }
-        @Override public String authCancelled() { return "BAD Authentication cancelled"; }
-        @Override public String authMalformed() { return "BAD Invalid authentication data"; }
-        @Override public String authUnsupported() { return "NO Unsupported authentication mechanism"; }
-        @Override public String authFailed() { return ImapReplies.AUTH_FAILED; }
-    };
-
     private final Session session;
     private final Connection client;
     private ImapParser parser;
-    private int errors;
     /** The client's ID fields (RFC 2971), filtered, for the backend's ID; empty until it sends ID. */
     private java.util.List<String> clientId = java.util.List.of();
 
@@ -53,7 +34,7 @@ public final class ImapSession implements ProtocolSession {
     }
 
     @Override
-    public Replies replies() { return REPLIES; }
+    public Replies replies() { return ImapReplies.ENDINGS; }
 
     @Override
     public boolean greet() throws IOException {
@@ -63,7 +44,7 @@ public final class ImapSession implements ProtocolSession {
     }
 
     @Override
-    public boolean next() throws IOException, InterruptedException {
+    public Answer next() throws IOException, InterruptedException {
         ImapCommand command = parser.read();
         if (command == null) throw new EOFException("client closed the connection");
         return handle(command);
@@ -73,19 +54,19 @@ public final class ImapSession implements ProtocolSession {
         return ImapReplies.capabilities(session.listener(), session.canStartTls(), session.tlsRequired());
     }
 
-    /** Answers one command; false ends the session. */
-    private boolean handle(ImapCommand command) throws IOException, InterruptedException {
+    /** Answers one command. */
+    private Answer handle(ImapCommand command) throws IOException, InterruptedException {
         String tag = command.tag();
         switch (command) {
             case ImapCommand.Capability c ->
-                    client.write("* CAPABILITY " + capabilities() + "\r\n" + ImapReplies.tagged(tag, "OK CAPABILITY completed"));
+                    client.write(ImapReplies.untagged("CAPABILITY " + capabilities()) + ImapReplies.tagged(tag, "OK CAPABILITY completed"));
             case ImapCommand.Noop n -> client.write(ImapReplies.tagged(tag, "OK NOOP completed"));
             case ImapCommand.Logout l -> {
                 // RFC 9051 §6.1.3: untagged BYE, then the tagged OK, then close
-                client.write("* BYE " + LogSafe.oneLine(session.serverName()) + " logging out\r\n"
+                client.write(ImapReplies.untagged("BYE " + LogSafe.oneLine(session.serverName()) + " logging out")
                         + ImapReplies.tagged(tag, "OK LOGOUT completed"));
                 session.outcome(Outcome.LOGOUT);
-                return false;
+                return Answer.END;
             }
             case ImapCommand.Id id -> {
                 // RFC 2971 §3.1: the server MUST answer with an untagged ID; nginx answers BAD,
@@ -125,13 +106,13 @@ public final class ImapSession implements ProtocolSession {
             case ImapCommand.Invalid i when i.close() -> {
                 client.write(ImapReplies.tagged(tag, "BAD " + i.reason()) + ImapReplies.BYE_CLOSING);
                 session.outcome(Outcome.PROTOCOL_ERROR);
-                return false;
+                return Answer.END;
             }
             case ImapCommand.Invalid i -> {
                 return error(tag, "BAD " + i.reason());
             }
         }
-        return true;
+        return Answer.DONE;
     }
 
     /**
@@ -140,40 +121,25 @@ public final class ImapSession implements ProtocolSession {
      * receives an invalid base64 string ..., it MUST reject the AUTHENTICATE command by
      * sending a tagged BAD response."
      */
-    private boolean authenticate(ImapCommand.Authenticate a) throws IOException, InterruptedException {
-        if (!session.listener().offers(a.mechanism())) return error(a.tag(), REPLIES.authUnsupported());
-        Credentials credentials;
-        try {
-            credentials = session.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
-        } catch (SaslException e) {
-            return error(a.tag(), REPLIES.forSasl(e));
-        }
-        return login(a.tag(), credentials);
+    private Answer authenticate(ImapCommand.Authenticate a) throws IOException, InterruptedException {
+        String tag = a.tag();
+        return session.authenticateAndLogin(new Session.Auth(a.mechanism(), a.initialResponse(), this::challenge,
+                ImapReplies.ENDINGS, text -> ImapReplies.tagged(tag, text),
+                c -> new ImapBackendLogin(session, tag, c, clientId)));
     }
 
     /** RFC 9051 §7.5: continue-req = "+" SP (resp-text / base64) CRLF; the answer is one line. */
     private String challenge(String base64) throws IOException {
-        client.write("+ " + base64 + "\r\n");
+        client.write(ImapReplies.continuation(base64));
         return session.readLine();
     }
 
-    /** A failed login counts toward max-errors like an invalid command (nginx counts only those). */
-    private boolean login(String tag, Credentials c) throws IOException, InterruptedException {
-        if (!session.login(c, null, new ImapBackendLogin(session, tag, c, this::challenge, clientId)).goOn()) return false;
-        if (++errors < session.limits().maxErrors()) return true;
-        client.write(ImapReplies.BYE_TOO_MANY_ERRORS);
-        session.outcome(Outcome.TOO_MANY_ERRORS);
-        return false;
+    private Answer login(String tag, Credentials c) throws IOException, InterruptedException {
+        return Answer.afterLogin(session.login(c, null, new ImapBackendLogin(session, tag, c, clientId), null));
     }
 
-    /** Sends a tagged error; past max-errors a BYE follows and the session ends (nginx's behaviour). */
-    private boolean error(String tag, String text) throws IOException {
-        if (++errors >= session.limits().maxErrors()) {
-            client.write(ImapReplies.tagged(tag, text) + ImapReplies.BYE_TOO_MANY_ERRORS);
-            session.outcome(Outcome.TOO_MANY_ERRORS);
-            return false;
-        }
-        client.write(ImapReplies.tagged(tag, text));
-        return true;
+    /** A tagged error, counted toward max-errors by the command loop. */
+    private static Answer error(String tag, String text) {
+        return Answer.error(ImapReplies.tagged(tag, text));
     }
 }

@@ -1,55 +1,98 @@
 package mailproxy.lmtp;
 
+import java.util.List;
+import mailproxy.session.Replies;
+
 /**
- * The replies the proxy gives itself, one line each without CRLF: basic codes from RFC
- * 5321 §4.2, enhanced codes (RFC 3463, ENHANCEDSTATUSCODES) from the RFC that names the
- * situation, texts in Postfix's words where it has some.
+ * The replies the proxy gives itself, one line each without CRLF, and the writer that
+ * makes them wire text ({@link #line}, {@link #multiLine}; every LMTP line the proxy sends
+ * ends here): basic codes from RFC 5321 §4.2, enhanced codes (RFC 3463,
+ * ENHANCEDSTATUSCODES) from the RFC that names the situation, texts in Postfix's words
+ * where it has some.
  */
 final class LmtpReplies {
     private LmtpReplies() {}
 
-    static final String OK = "250 2.0.0 Ok";
-    static final String SENDER_OK = "250 2.1.0 Ok";
-    static final String BYE = "221 2.0.0 Bye";
-    static final String CANNOT_VRFY = "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery";
+    /**
+     * One reply as go-smtp's writeResponse makes it: Reply-code SP enhanced status code
+     * (RFC 3463 §2) SP text; without CRLF ({@link #line} adds it).
+     */
+    static String reply(int code, String enhanced, String text) {
+        return code + " " + enhanced + " " + text;
+    }
+
+    /** RFC 5321 §4.2: Reply-code [ SP textstring ] CRLF. */
+    static String line(String reply) {
+        return reply + Replies.CRLF;
+    }
+
+    /** RFC 5321 §4.2.1: "code-text" on every line but the last, which has "code SP text". */
+    static String multiLine(int code, List<String> texts) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < texts.size(); i++) {
+            b.append(code).append(i == texts.size() - 1 ? ' ' : '-').append(texts.get(i)).append(Replies.CRLF);
+        }
+        return b.toString();
+    }
+
+    /** LMTP's texts for the endings the session handles: 421 and close (RFC 5321 §3.8). */
+    static Replies endings(String serverName) {
+        return new Replies() {
+            @Override public String lineTooLong() { return line(LINE_TOO_LONG); }
+            @Override public String timeout() { return line(LmtpReplies.timeout(serverName)); }
+            @Override public String tooManyErrors() { return line(LmtpReplies.tooManyErrors(serverName)); }
+            @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
+            @Override public String tooManySessions() { return tooManyConnections(); }
+            // LMTP has no AUTH: these are never sent
+            @Override public String authCancelled() { return NOT_IMPLEMENTED; }
+            @Override public String authMalformed() { return NOT_IMPLEMENTED; }
+            @Override public String authUnsupported() { return NOT_IMPLEMENTED; }
+            @Override public String authFailed() { return NOT_IMPLEMENTED; }
+        };
+    }
+
+    static final String OK = reply(250, "2.0.0", "Ok");
+    static final String SENDER_OK = reply(250, "2.1.0", "Ok");
+    static final String BYE = reply(221, "2.0.0", "Bye");
+    static final String CANNOT_VRFY = reply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     /** RFC 5321 §4.1.1.4: the go-ahead for the message. */
     static final String START_DATA = "354 End data with <CR><LF>.<CR><LF>";
-    static final String READY_FOR_TLS = "220 2.0.0 Ready to start TLS";
+    static final String READY_FOR_TLS = reply(220, "2.0.0", "Ready to start TLS");
 
-    static final String UNRECOGNIZED = "500 5.5.2 Error: command not recognized";
-    static final String LINE_TOO_LONG = "500 5.5.2 Error: line too long";
+    static final String UNRECOGNIZED = reply(500, "5.5.2", "Error: command not recognized");
+    static final String LINE_TOO_LONG = reply(500, "5.5.2", "Error: line too long");
     /** RFC 2033 §4.1: "the HELO and EHLO commands ... MUST NOT be used"; LHLO is the greeting. */
-    static final String USE_LHLO = "500 5.5.1 Error: this is LMTP, use LHLO";
-    static final String NOT_IMPLEMENTED = "502 5.5.1 Error: command not implemented";
-    static final String TLS_FIRST = "530 5.7.0 Must issue a STARTTLS command first";
-    static final String ALREADY_TLS = "503 5.5.1 Error: TLS already active";
-    static final String LHLO_FIRST = "503 5.5.1 Error: send LHLO first";
-    static final String NESTED_MAIL = "503 5.5.1 Error: nested MAIL command";
-    static final String NEED_MAIL = "503 5.5.1 Error: need MAIL command";
+    static final String USE_LHLO = reply(500, "5.5.1", "Error: this is LMTP, use LHLO");
+    static final String NOT_IMPLEMENTED = reply(502, "5.5.1", "Error: command not implemented");
+    static final String TLS_FIRST = reply(530, "5.7.0", "Must issue a STARTTLS command first");
+    static final String ALREADY_TLS = reply(503, "5.5.1", "Error: TLS already active");
+    static final String LHLO_FIRST = reply(503, "5.5.1", "Error: send LHLO first");
+    static final String NESTED_MAIL = reply(503, "5.5.1", "Error: nested MAIL command");
+    static final String NEED_MAIL = reply(503, "5.5.1", "Error: need MAIL command");
     /** RFC 2033 §4.2: "If there were no successful RCPT commands ... the DATA command MUST fail with a 503". */
-    static final String NO_VALID_RCPT = "503 5.5.1 Error: no valid recipients";
+    static final String NO_VALID_RCPT = reply(503, "5.5.1", "Error: no valid recipients");
     /** RFC 5321 §4.5.3.1.10: 452 for too many recipients; the client sends the rest later. */
-    static final String TOO_MANY_RCPT = "452 4.5.3 Error: too many recipients";
+    static final String TOO_MANY_RCPT = reply(452, "4.5.3", "Error: too many recipients");
     /** RFC 1870 §6.1 and RFC 5321 §4.5.3.1.7: 552 for a message over the fixed maximum. */
-    static final String SIZE_EXCEEDED = "552 5.3.4 Message size exceeds fixed maximum message size";
+    static final String SIZE_EXCEEDED = reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
     /** RFC 3463 X.1.1 "bad destination mailbox address": the router serves no such recipient. */
     static final String RCPT_REJECT_CODE = "550 5.1.1";
     /** RFC 3463 X.4.1 "no answer from host": no server of the recipient's pool could be reached. */
-    static final String BACKEND_UNAVAILABLE = "451 4.4.1 Error: backend unavailable, try again later";
+    static final String BACKEND_UNAVAILABLE = reply(451, "4.4.1", "Error: backend unavailable, try again later");
     /** RFC 3463 X.4.2 "bad connection": the backend broke during the transaction. */
-    static final String BACKEND_FAILED = "451 4.4.2 Error: backend connection failed, try again later";
+    static final String BACKEND_FAILED = reply(451, "4.4.2", "Error: backend connection failed, try again later");
     /** RFC 3463 X.4.3 "directory server failure": the router could not answer. */
-    static final String ROUTER_UNAVAILABLE = "451 4.4.3 Error: recipient lookup failed, try again later";
+    static final String ROUTER_UNAVAILABLE = reply(451, "4.4.3", "Error: recipient lookup failed, try again later");
     /**
      * RFC 5321 §2.3.8 / §4.1.1.4: CRLF is the only line end; a message with a bare LF or CR
      * is refused for each recipient (Postfix smtpd_forbid_bare_newline's words; RFC 3463
      * X.5.2 "syntax error").
      */
-    static final String BARE_NEWLINE = "550 5.5.2 Error: bare <LF> or <CR> received";
+    static final String BARE_NEWLINE = reply(550, "5.5.2", "Error: bare <LF> or <CR> received");
     /** The same for a command line ended by LF alone: refused, not run. */
-    static final String BARE_LF_COMMAND = "500 5.5.2 Error: bare <LF> received";
+    static final String BARE_LF_COMMAND = reply(500, "5.5.2", "Error: bare <LF> received");
     /** RFC 3463 X.3.0: the proxy could not store the message. */
-    static final String CANNOT_STORE = "451 4.3.0 Error: cannot store the message, try again later";
+    static final String CANNOT_STORE = reply(451, "4.3.0", "Error: cannot store the message, try again later");
 
     static String greeting(String server) {
         // RFC 2033 §4: the greeting is SMTP's 220
@@ -62,14 +105,14 @@ final class LmtpReplies {
      * "delivery not authorized".
      */
     static String notAClient(String server) {
-        return "421 4.7.1 " + server + " Error: this address may not deliver here";
+        return reply(421, "4.7.1", server + " Error: this address may not deliver here");
     }
 
     static String timeout(String server) {
-        return "421 4.4.2 " + server + " Error: timeout exceeded";
+        return reply(421, "4.4.2", server + " Error: timeout exceeded");
     }
 
     static String tooManyErrors(String server) {
-        return "421 4.7.0 " + server + " Error: too many errors";
+        return reply(421, "4.7.0", server + " Error: too many errors");
     }
 }

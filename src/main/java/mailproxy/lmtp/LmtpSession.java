@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import mailproxy.config.ListenerConfig;
+import mailproxy.session.Answer;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
 import mailproxy.session.Replies;
@@ -33,25 +34,12 @@ public final class LmtpSession implements ProtocolSession {
     private String lhlo;
     private LmtpCommand.Mail mail;
     private Transaction transaction;
-    private int errors;
-
-    private final Replies replies = new Replies() {
-        @Override public String lineTooLong() { return LmtpReplies.LINE_TOO_LONG + "\r\n"; }
-        @Override public String timeout() { return LmtpReplies.timeout(session.serverName()) + "\r\n"; }
-        @Override public String tooManyConnections() {
-            return "421 4.7.0 " + session.serverName() + " Too many connections from your address\r\n";
-        }
-        @Override public String tooManySessions() { return tooManyConnections(); }
-        // LMTP has no AUTH: these are never sent
-        @Override public String authCancelled() { return LmtpReplies.NOT_IMPLEMENTED; }
-        @Override public String authMalformed() { return LmtpReplies.NOT_IMPLEMENTED; }
-        @Override public String authUnsupported() { return LmtpReplies.NOT_IMPLEMENTED; }
-        @Override public String authFailed() { return LmtpReplies.NOT_IMPLEMENTED; }
-    };
+    private final Replies replies;
 
     public LmtpSession(Session session) {
         this.session = session;
         this.client = session.client();
+        this.replies = LmtpReplies.endings(session.serverName());
     }
 
     @Override
@@ -69,31 +57,30 @@ public final class LmtpSession implements ProtocolSession {
         if (!session.listener().lmtp().clients().contains(from)) {
             log.info("lmtp id={}: {} is not in lmtp-clients of listener {}: refused", session.sessionId(),
                     Addresses.hostPort(session.clientAddress()), session.listener().name());
-            client.writeLine(LmtpReplies.notAClient(session.serverName()));
+            client.write(LmtpReplies.line(LmtpReplies.notAClient(session.serverName())));
             session.outcome(Outcome.REJECTED);
             return false;
         }
-        client.writeLine(LmtpReplies.greeting(session.serverName()));
+        client.write(LmtpReplies.line(LmtpReplies.greeting(session.serverName())));
         return true;
     }
 
     @Override
-    public boolean next() throws IOException, InterruptedException {
-        try {
-            String line = session.readLine();
-            // RFC 5321 §4.1.1.4: a server "MUST NOT" take LF alone as a line end; refused
-            // unrun, or taken as CRLF where the listener says lmtp-bare-newline = normalize
-            if (client.lastLineBareLf() && session.listener().lmtp().bareNewline() == ListenerConfig.BareNewline.REJECT) {
-                return error(LmtpReplies.BARE_LF_COMMAND);
-            }
-            return handle(LmtpCommand.parse(line));
-        } catch (IOException | RuntimeException | InterruptedException e) {
-            reset();
-            throw e;
+    public Answer next() throws IOException, InterruptedException {
+        String line = session.readLine();
+        // RFC 5321 §4.1.1.4: a server "MUST NOT" take LF alone as a line end; refused
+        // unrun, or taken as CRLF where the listener says lmtp-bare-newline = normalize
+        if (client.lastLineBareLf() && session.listener().lmtp().bareNewline() == ListenerConfig.BareNewline.REJECT) {
+            return error(LmtpReplies.BARE_LF_COMMAND);
         }
+        return handle(LmtpCommand.parse(line));
     }
 
-    private boolean handle(LmtpCommand command) throws IOException, InterruptedException {
+    /** Ended by the command loop (max-errors) or by what a command threw: the transaction's legs go. */
+    @Override
+    public void abort() { reset(); }
+
+    private Answer handle(LmtpCommand command) throws IOException, InterruptedException {
         switch (command) {
             case LmtpCommand.Lhlo l -> {
                 // RFC 2033 §4.1 / RFC 5321 §4.1.4: LHLO also resets a transaction in progress
@@ -107,7 +94,7 @@ public final class LmtpSession implements ProtocolSession {
             case LmtpCommand.StartTls s -> {
                 if (session.secure()) return error(LmtpReplies.ALREADY_TLS);
                 if (!session.canStartTls()) return error(LmtpReplies.NOT_IMPLEMENTED);
-                client.writeLine(LmtpReplies.READY_FOR_TLS);
+                client.write(LmtpReplies.line(LmtpReplies.READY_FOR_TLS));
                 session.startTls();
                 // RFC 3207 §4.2: discard all knowledge from the client; it must LHLO again
                 reset();
@@ -125,7 +112,7 @@ public final class LmtpSession implements ProtocolSession {
                 if (m.size() > session.listener().lmtp().maxMessageSize()) return error(LmtpReplies.SIZE_EXCEEDED);
                 mail = m;
                 transaction = new Transaction(session, lhlo, m);
-                client.writeLine(LmtpReplies.SENDER_OK);
+                client.write(LmtpReplies.line(LmtpReplies.SENDER_OK));
             }
             case LmtpCommand.Rcpt r -> {
                 if (mail == null) return error(LmtpReplies.NEED_MAIL);
@@ -141,22 +128,22 @@ public final class LmtpSession implements ProtocolSession {
             }
             case LmtpCommand.Rset r -> {
                 reset();
-                client.writeLine(LmtpReplies.OK);
+                client.write(LmtpReplies.line(LmtpReplies.OK));
             }
-            case LmtpCommand.Noop n -> client.writeLine(LmtpReplies.OK);
+            case LmtpCommand.Noop n -> client.write(LmtpReplies.line(LmtpReplies.OK));
             case LmtpCommand.Quit q -> {
                 reset();
-                client.writeLine(LmtpReplies.BYE);
+                client.write(LmtpReplies.line(LmtpReplies.BYE));
                 session.outcome(Outcome.QUIT);
-                return false;
+                return Answer.END;
             }
-            case LmtpCommand.Vrfy v -> client.writeLine(LmtpReplies.CANNOT_VRFY);
+            case LmtpCommand.Vrfy v -> client.write(LmtpReplies.line(LmtpReplies.CANNOT_VRFY));
             case LmtpCommand.Bdat b -> {
                 // CHUNKING is not announced; BDAT's chunk bytes follow on the line, so the
                 // stream cannot be kept in step: answer and close
-                client.writeLine(LmtpReplies.NOT_IMPLEMENTED);
+                client.write(LmtpReplies.line(LmtpReplies.NOT_IMPLEMENTED));
                 session.outcome(Outcome.PROTOCOL_ERROR);
-                return false;
+                return Answer.END;
             }
             case LmtpCommand.Invalid i -> {
                 return error(i.reply());
@@ -165,7 +152,7 @@ public final class LmtpSession implements ProtocolSession {
                 return error(LmtpReplies.UNRECOGNIZED);
             }
         }
-        return true;
+        return Answer.DONE;
     }
 
     /** The transaction ends: its backend connections are closed. */
@@ -185,22 +172,11 @@ public final class LmtpSession implements ProtocolSession {
         lines.add("8BITMIME"); // the message passes unchanged
         lines.add("SIZE " + session.listener().lmtp().maxMessageSize()); // RFC 1870
         if (session.canStartTls()) lines.add("STARTTLS");
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < lines.size(); i++) {
-            b.append(i == lines.size() - 1 ? "250 " : "250-").append(lines.get(i)).append("\r\n");
-        }
-        return b.toString();
+        return LmtpReplies.multiLine(250, lines);
     }
 
-    /** An error reply; the one that reaches max-errors is still sent, then 421 and close (RFC 5321 §3.8). */
-    private boolean error(String reply) throws IOException {
-        client.writeLine(reply);
-        if (++errors >= session.limits().maxErrors()) {
-            client.writeLine(LmtpReplies.tooManyErrors(session.serverName()));
-            session.outcome(Outcome.TOO_MANY_ERRORS);
-            reset();
-            return false;
-        }
-        return true;
+    /** An error reply, counted toward max-errors by the command loop (then 421 and close). */
+    private static Answer error(String reply) {
+        return Answer.error(LmtpReplies.line(reply));
     }
 }

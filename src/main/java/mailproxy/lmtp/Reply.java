@@ -21,7 +21,7 @@ record Reply(int code, String text) {
             if (line.length() < 3 || !code(line) || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
                 throw new IOException("backend sent a malformed reply: " + LogSafe.text(line));
             }
-            text.append(line).append("\r\n");
+            text.append(LmtpReplies.line(line));
             if (line.length() == 3 || line.charAt(3) == ' ') return new Reply(Integer.parseInt(line.substring(0, 3)), text.toString());
         }
         throw new IOException("backend reply longer than " + MAX_LINES + " lines");
@@ -34,7 +34,7 @@ record Reply(int code, String text) {
 
     /** A reply of the proxy's own, one line. */
     static Reply of(String line) {
-        return new Reply(Integer.parseInt(line.substring(0, 3)), line + "\r\n");
+        return new Reply(Integer.parseInt(line.substring(0, 3)), LmtpReplies.line(line));
     }
 
     boolean positive() { return code / 100 == 2; }

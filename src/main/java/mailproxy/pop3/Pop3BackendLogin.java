@@ -7,7 +7,6 @@ import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
-import mailproxy.sasl.Challenger;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.OAuth;
 import mailproxy.sasl.SaslServer;
@@ -31,13 +30,10 @@ final class Pop3BackendLogin implements BackendLogin {
     private final Session session;
     /** What the client logged in with: a token mechanism is used towards the backend too. */
     private final Credentials client;
-    /** The client's SASL exchange, for RFC 7628's error challenge when a token is refused. */
-    private final Challenger challenger;
 
-    Pop3BackendLogin(Session session, Credentials client, Challenger challenger) {
+    Pop3BackendLogin(Session session, Credentials client) {
         this.session = session;
         this.client = client;
-        this.challenger = challenger;
     }
 
     @Override
@@ -76,21 +72,16 @@ final class Pop3BackendLogin implements BackendLogin {
         }
         // USER/PASS carry the values on a line: a CR, LF or NUL decoded from a client's
         // base64 would smuggle a second command to the backend (RFC 1939 §3).
-        if (!lineSafe(user) || !lineSafe(pass)) return new Result.Refused(Pop3Session.AUTH_FAILED);
+        if (!lineSafe(user) || !lineSafe(pass)) return new Result.Refused(Pop3Replies.AUTH_FAILED);
         b.writeLine("USER " + user);
         String reply = b.readLine(max);
         if (reply == null) return new Result.Broken("closed after USER");
-        if (!reply.startsWith("+OK")) return new Result.Refused(reply + "\r\n");
+        if (!reply.startsWith("+OK")) return new Result.Refused(Pop3Replies.line(reply));
         return finish(b, "PASS " + pass, max);
     }
 
-    /** RFC 7628 §3.2.2: a client who gave a token learns of its refusal by an error challenge first. */
     @Override
-    public void beforeRefusal() {
-        if (OAuth.isToken(client.method())) {
-            OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
-        }
-    }
+    public String errorChallenge() { return errorChallenge; }
 
     /** The backend's error challenge to a token login (base64), passed on to the client. */
     private String errorChallenge;
@@ -141,8 +132,8 @@ final class Pop3BackendLogin implements BackendLogin {
     }
 
     private static Result result(String reply) {
-        if (reply.startsWith("+OK")) return new Result.Accepted(reply + "\r\n");
-        if (reply.startsWith("-ERR")) return new Result.Refused(reply + "\r\n");
+        if (reply.startsWith("+OK")) return new Result.Accepted(Pop3Replies.line(reply));
+        if (reply.startsWith("-ERR")) return new Result.Refused(Pop3Replies.line(reply));
         return new Result.Broken("login reply: " + LogSafe.backendLine(reply));
     }
 
@@ -159,12 +150,11 @@ final class Pop3BackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
-        if (OAuth.isToken(client.method())) OAuth.failureChallenge(challenger, OAuth.errorChallenge());
-        session.client().writeLine("-ERR " + LogSafe.oneLine(reject.message()));
+        session.client().write(Pop3Replies.err(LogSafe.oneLine(reject.message())));
     }
 
     @Override
     public void unavailable() throws IOException {
-        session.client().write(Pop3Session.TEMP_FAILURE);
+        session.client().write(Pop3Replies.TEMP_FAILURE);
     }
 }

@@ -73,20 +73,18 @@ public interface BackendLogin {
      */
     Result login(Connection backend, Target target, Route.Ok route, BackendTls tls) throws IOException;
 
-    /**
-     * After {@link #login} was {@link Result.Refused} and the backend connection is closed
-     * (and the guard's delay is over), just before the refusal goes to the client: RFC 7628
-     * §3.2.2's error challenge for a refused token, whose answer the client may take
-     * limits.timeout to send. Here and not in login(), so that no backend connection waits
-     * for a client: a wrong password frees it at once, a bad token must too.
-     */
-    default void beforeRefusal() throws IOException {}
-
     /** The router refused: the protocol's failure reply carrying {@code message}. */
     void rejected(Route.Reject reject) throws IOException;
 
     /** Router or backend unavailable: the protocol's temporary failure reply (then close). */
     void unavailable() throws IOException;
+
+    /**
+     * The backend's own RFC 7628 §3.2.2 error challenge (base64) to a refused token login,
+     * passed on to the client by the session once the backend connection is closed and the
+     * guard's delay is over; null when it sent none (the session sends the proxy's own).
+     */
+    default String errorChallenge() { return null; }
 
     /** Starts TLS on a backend connection after its STARTTLS/STLS go-ahead. */
     @FunctionalInterface

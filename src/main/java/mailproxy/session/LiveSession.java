@@ -26,7 +26,6 @@ import mailproxy.trace.SessionTrace;
 import mailproxy.trace.TraceSwitch;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
-import mailproxy.wire.LineTooLongException;
 import mailproxy.wire.LogSafe;
 import mailproxy.wire.ProxyHeader;
 import mailproxy.wire.Relay;
@@ -76,6 +75,8 @@ public final class LiveSession implements Session {
     private Connection relayTo;
     private volatile String user = "-";
     private Outcome outcome = Outcome.CLOSED;
+    /** What ended the last SASL exchange's reading of the client, if anything (see {@link Replies#saslLineTooLong()}). */
+    private IOException saslEnded;
     private long up;
     private long down;
 
@@ -169,29 +170,9 @@ public final class LiveSession implements Session {
         }, t -> thread = t);
     }
 
-    /**
-     * The protocol's greeting and commands, with the endings every protocol shares: end of
-     * input, an overlong line and a timeout mean the same wherever they happen, between
-     * commands or inside an AUTH exchange.
-     */
+    /** The protocol's greeting and commands: the one command loop ({@link CommandLoop}). */
     private void converse(ProtocolSession p) throws IOException, InterruptedException {
-        client.readTimeout(limits.timeout());
-        if (!p.greet()) return;
-        try {
-            while (p.next()) {
-                // one command answered
-            }
-        } catch (EOFException e) {
-            outcome = Outcome.CLIENT_CLOSED;
-        } catch (LineTooLongException e) {
-            client.write(p.replies().lineTooLong());
-            outcome = Outcome.LINE_TOO_LONG;
-            p.closing();
-        } catch (SocketTimeoutException e) {
-            // the same reply whichever ran out: this command's time or the login's lifetime
-            outcome = client.lifetimeOver() ? Outcome.LOGIN_TIMEOUT : Outcome.TIMEOUT;
-            client.write(p.replies().timeout());
-        }
+        CommandLoop.run(this, p, e -> e == saslEnded);
     }
 
     /** False when the connection must be closed without a word (see {@link ProxyHeaderStep}). */
@@ -293,6 +274,9 @@ public final class LiveSession implements Session {
         String identity = tls == null ? null : tls.identity().orElse(null);
         try {
             return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
+        } catch (IOException e) {
+            saslEnded = e; // an overlong line inside the exchange has its own reply
+            throw e;
         } catch (SaslException e) {
             if (e.kind() == SaslException.Kind.MALFORMED || e.kind() == SaslException.Kind.REFUSED) {
                 // an attempt that never reached the router: a mechanism the listener offers, so a known label
@@ -306,9 +290,9 @@ public final class LiveSession implements Session {
     }
 
     @Override
-    public Next login(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin backend)
+    public Next login(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin backend, Challenger challenger)
             throws IOException, InterruptedException {
-        return login.attempt(c, smtp, backend);
+        return login.attempt(c, smtp, backend, challenger);
     }
 
     @Override

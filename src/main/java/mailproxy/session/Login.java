@@ -15,7 +15,9 @@ import mailproxy.route.PoolServer;
 import mailproxy.route.Route;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
+import mailproxy.sasl.Challenger;
 import mailproxy.sasl.Credentials;
+import mailproxy.sasl.OAuth;
 import mailproxy.tls.TlsHandshakeException;
 import mailproxy.trace.SessionTrace;
 import mailproxy.wire.Connection;
@@ -40,6 +42,8 @@ final class Login {
     private int attempts;
     /** This attempt's credentials while they may still fail (password logins only), else null. */
     private Credentials failed;
+    /** The client's SASL exchange when this attempt's credentials are a token, else null. */
+    private Challenger challenger;
     /** This attempt's credentials (for the audit line and the login counters). */
     private Credentials current;
     private volatile Connection backend;
@@ -56,10 +60,11 @@ final class Login {
 
     String backendName() { return backendName; }
 
-    Next attempt(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin protocol)
+    Next attempt(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin protocol, Challenger challenger)
             throws IOException, InterruptedException {
         attempts++;
         current = c;
+        this.challenger = OAuth.isToken(c.method()) ? challenger : null;
         session.user(c.user());
         Protocol p = session.listener().protocol();
         LoginRequest request = new LoginRequest(p, c.method(), c.user(), c.secret(), c.salt(), attempts,
@@ -77,7 +82,7 @@ final class Login {
         if (password && guard.blocked(ip)) {
             session.meters().guard[SessionMeters.BLOCKED].inc();
             audit(Audit.NOT_ASKED, SessionMeters.FAILED, Outcome.BLOCKED, null);
-            protocol.rejected(BLOCKED);
+            rejected(protocol, BLOCKED);
             session.outcome(Outcome.BLOCKED);
             return Next.CLOSE;
         }
@@ -91,10 +96,10 @@ final class Login {
                 throttle();
                 if (r.retryAfter() != null) {
                     session.sleep(r.retryAfter());
-                    protocol.rejected(r);
+                    rejected(protocol, r);
                     return Next.RETRY;
                 }
-                protocol.rejected(r);
+                rejected(protocol, r);
                 session.outcome(Outcome.REJECTED);
                 return Next.CLOSE;
             }
@@ -226,9 +231,12 @@ final class Login {
             }
             case BackendLogin.Result.Refused r -> {
                 audit(Audit.OK, SessionMeters.FAILED, Outcome.BACKEND_REFUSED, null);
+                // the backend is closed and the guard's delay over before the token's error
+                // challenge, whose answer the client may take limits.timeout to send: no
+                // backend connection waits for a client (docs/SECURITY.md, "Backends and pools")
                 closeBackend();
                 throttle();
-                protocol.beforeRefusal();
+                tokenRefused(protocol.errorChallenge());
                 session.client().write(r.replyToClient());
                 session.outcome(Outcome.BACKEND_REFUSED);
                 return new Next.Retry(r.transactionEnded());
@@ -248,6 +256,20 @@ final class Login {
                 return Next.CLOSE;
             }
         }
+    }
+
+    private void rejected(BackendLogin protocol, Route.Reject r) throws IOException {
+        tokenRefused(null);
+        protocol.rejected(r);
+    }
+
+    /**
+     * RFC 7628 §3.2.2: a client who gave a token (OAUTHBEARER, XOAUTH2) learns of its refusal
+     * by an error challenge first ({@code backends}, else the proxy's own); whatever it
+     * answers, the protocol's failure reply follows.
+     */
+    private void tokenRefused(String backends) {
+        if (challenger != null) OAuth.failureChallenge(challenger, backends != null ? backends : OAuth.errorChallenge());
     }
 
     /** Connects to a backend the session's way ({@link BackendConnector}); closed with the session. */

@@ -3,28 +3,29 @@ package mailproxy.session;
 import java.io.IOException;
 
 /**
- * One protocol's pre-login story for one client (IMAP, POP3, SMTP): greet, then answer
- * commands until the client logs in or leaves. The {@link Session} runs it: it calls
- * {@link #greet()} once, then {@link #next()} until that returns false, and maps what ends
- * the input (end of stream, an overlong line, a timeout, a stalled write) the same way
- * for every protocol, inside AUTH exchanges too (see {@link Replies}).
+ * One protocol's pre-login story for one client (IMAP, POP3, SMTP, ManageSieve, LMTP):
+ * greet, then answer commands until the client logs in or leaves. {@link CommandLoop} runs
+ * it for every protocol: it calls {@link #greet()} once, then {@link #next()} until the
+ * answer ends the session, counts errors toward limits.max-errors, and maps what ends the
+ * input (end of stream, an overlong line, a timeout) the same way for every protocol,
+ * inside AUTH exchanges too (see {@link Replies}).
  */
 public interface ProtocolSession {
     /** Sends the greeting; false when the session is already over (SMTP's pregreet test). */
     boolean greet() throws IOException;
 
     /**
-     * Reads and answers one command; false ends the session. End of input is an
-     * {@link java.io.EOFException} (as {@link Session#readLine()} throws it).
+     * Reads and answers one command. End of input is an {@link java.io.EOFException} (as
+     * {@link Session#readLine()} throws it).
      */
-    boolean next() throws IOException, InterruptedException;
+    Answer next() throws IOException, InterruptedException;
 
-    /** The protocol's replies for the endings the session handles. */
+    /** The protocol's replies for the endings the loop handles. */
     Replies replies();
 
     /**
-     * Called after the session sent a reply that ends it on the proxy's initiative (an
-     * overlong line): SMTP reads on briefly so the reply is not lost to a TCP reset.
+     * The loop ends the session on its own initiative (max-errors) or something was thrown
+     * while a command ran: drop what is in progress (LMTP: the transaction's backend legs).
      */
-    default void closing() {}
+    default void abort() {}
 }

@@ -5,15 +5,37 @@ import mailproxy.sasl.SaslException;
 /**
  * The texts a protocol answers with where the session, not the protocol, sees what
  * happened. End-of-session replies are whole protocol text (CRLF included) sent as they
- * are; SASL failure texts go through the protocol's own error path (IMAP adds the tag,
- * every protocol counts it toward max-errors).
+ * are; SASL failure texts are one line without CRLF that the protocol makes its error
+ * reply of (IMAP adds the tag), counted toward max-errors like any error.
  */
 public interface Replies {
+    /**
+     * The one line end of every text protocol here (RFC 5321 §2.3.8, RFC 9051 §2.2, RFC 1939
+     * §3, RFC 5804 §4): the protocols' reply writers end their lines with it, nothing else
+     * spells it.
+     */
+    String CRLF = "\r\n";
+
     /** A line past limits.line-length; the session closes after it. */
     String lineTooLong();
 
+    /** A line past limits.line-length inside a SASL exchange (SMTP has its own, RFC 4954 §6). */
+    default String saslLineTooLong() { return lineTooLong(); }
+
     /** No complete command within limits.timeout; the session closes after it. */
     String timeout();
+
+    /**
+     * After the error that reached limits.max-errors, before the close; empty for a silent
+     * close (POP3, as nginx does).
+     */
+    String tooManyErrors();
+
+    /**
+     * True when a close on the proxy's initiative (max-errors, an overlong line) should read
+     * on briefly first, so the last reply is not lost to a TCP reset (SMTP; {@link Linger}).
+     */
+    default boolean lingerOnClose() { return false; }
 
     /**
      * Instead of the greeting: this client address has guard.max-connections-per-ip

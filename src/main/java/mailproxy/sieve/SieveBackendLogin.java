@@ -9,11 +9,11 @@ import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
-import mailproxy.sasl.Challenger;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.OAuth;
 import mailproxy.sasl.SaslServer;
 import mailproxy.session.BackendLogin;
+import mailproxy.session.Replies;
 import mailproxy.session.Session;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LogSafe;
@@ -32,13 +32,16 @@ final class SieveBackendLogin implements BackendLogin {
 
     private final Session session;
     private final Credentials client;
-    private final Challenger challenger;
+    /** The backend's error challenge to a token login (base64), passed on to the client. */
+    private String errorChallenge;
 
-    SieveBackendLogin(Session session, Credentials client, Challenger challenger) {
+    SieveBackendLogin(Session session, Credentials client) {
         this.session = session;
         this.client = client;
-        this.challenger = challenger;
     }
+
+    @Override
+    public String errorChallenge() { return errorChallenge == null || errorChallenge.isEmpty() ? null : errorChallenge; }
 
     @Override
     public Result login(Connection b, Target target, Route.Ok route, BackendTls tls) throws IOException {
@@ -59,23 +62,19 @@ final class SieveBackendLogin implements BackendLogin {
         String pass = route.password();
         String mechanism = OAuth.backendMechanism(client, user, pass, sasl);
         String response = mechanism == null ? SaslServer.encode("\0" + user + "\0" + pass) : OAuth.backendResponse(mechanism, user, pass);
-        b.write("AUTHENTICATE " + SieveReplies.string(mechanism == null ? "PLAIN" : mechanism.toUpperCase(Locale.ROOT))
-                + " " + argument(response) + "\r\n");
+        b.writeLine("AUTHENTICATE " + SieveReplies.string(mechanism == null ? "PLAIN" : mechanism.toUpperCase(Locale.ROOT))
+                + " " + argument(response));
         String r = response(b, max);
-        String errorChallenge = null;
         if (r != null && (r.startsWith("\"") || r.startsWith("{"))) {
             // RFC 7628 §3.2.2: a token mechanism's error arrives as a challenge; answer it, then NO follows
             if (mechanism == null) return new Result.Broken("unexpected challenge to AUTHENTICATE PLAIN");
             errorChallenge = unquote(r);
-            b.write(SieveReplies.string(OAuth.dummyResponse(mechanism)) + "\r\n");
+            b.writeLine(SieveReplies.string(OAuth.dummyResponse(mechanism)));
             r = response(b, max);
         }
-        if (word(r, "OK")) return new Result.Accepted(r + "\r\n");
+        if (word(r, "OK")) return new Result.Accepted(SieveReplies.line(r));
         if (word(r, "NO")) {
-            if (OAuth.isToken(client.method())) {
-                OAuth.failureChallenge(challenger, errorChallenge != null && !errorChallenge.isEmpty() ? errorChallenge : OAuth.errorChallenge());
-            }
-            return new Result.Refused(r + "\r\n");
+            return new Result.Refused(SieveReplies.line(r));
         }
         return new Result.Broken("login reply: " + LogSafe.backendLine(r));
     }
@@ -83,7 +82,7 @@ final class SieveBackendLogin implements BackendLogin {
     /** A string argument: quoted when it fits (RFC 5804 §4: 1024 characters), else a literal {n+}. */
     private static String argument(String s) {
         if (s.length() <= SieveParser.MAX_QUOTED) return "\"" + s + "\"";
-        return "{" + s.length() + "+}\r\n" + s;
+        return "{" + s.length() + "+}" + Replies.CRLF + s;
     }
 
     /**
@@ -111,7 +110,7 @@ final class SieveBackendLogin implements BackendLogin {
         StringBuilder all = new StringBuilder(line);
         for (long n = literalAtEnd(line); n >= 0; n = literalAtEnd(line)) {
             if (n > max - all.length()) throw new IOException("backend literal too big");
-            all.append("\r\n").append(new String(b.readExactly((int) n), StandardCharsets.ISO_8859_1));
+            all.append(Replies.CRLF).append(new String(b.readExactly((int) n), StandardCharsets.ISO_8859_1));
             line = b.readLine(max);
             if (line == null) return null;
             all.append(line);
@@ -132,7 +131,7 @@ final class SieveBackendLogin implements BackendLogin {
     /** The content of a quoted string or literal at the start of {@code s} (as {@link #response} assembled it). */
     static String unquote(String s) {
         if (s.startsWith("{")) {
-            int nl = s.indexOf("\r\n");
+            int nl = s.indexOf(Replies.CRLF);
             return nl < 0 ? "" : s.substring(nl + 2);
         }
         StringBuilder b = new StringBuilder();
@@ -152,13 +151,12 @@ final class SieveBackendLogin implements BackendLogin {
 
     @Override
     public void rejected(Route.Reject reject) throws IOException {
-        if (OAuth.isToken(client.method())) OAuth.failureChallenge(challenger, OAuth.errorChallenge());
         String text = LogSafe.oneLine(reject.message());
-        session.client().write((reject.retryAfter() == null ? SieveReplies.bye(text) : SieveReplies.no(text)) + "\r\n");
+        session.client().write(reject.retryAfter() == null ? SieveReplies.bye(text) : SieveReplies.no(text));
     }
 
     @Override
     public void unavailable() throws IOException {
-        session.client().write(SieveReplies.UNAVAILABLE + "\r\n");
+        session.client().write(SieveReplies.UNAVAILABLE);
     }
 }

@@ -1,27 +1,50 @@
 package mailproxy.sieve;
 
 import mailproxy.config.ListenerConfig;
+import mailproxy.session.Replies;
 import mailproxy.session.Session;
 
 /**
  * The proxy's own ManageSieve responses (RFC 5804 §1.2, §4): OK, NO or BYE, an optional
- * response code in parentheses, and a human-readable string.
+ * response code in parentheses, and a human-readable string; {@link #ok}, {@link #no},
+ * {@link #bye} and {@link #line} make them wire text. Every ManageSieve line the proxy
+ * sends ends here.
  */
 final class SieveReplies {
     private SieveReplies() {}
 
+    /** Without its CRLF: the text of the SASL failure (see {@link #ENDINGS}). */
     static final String AUTH_FAILED = "NO \"Authentication failed.\"";
     /** RFC 5804 §1.3: ENCRYPT-NEEDED, "the server requires an encrypted channel". */
-    static final String TLS_FIRST = "NO (ENCRYPT-NEEDED) \"Use STARTTLS first.\"";
+    static final String TLS_FIRST = line("NO (ENCRYPT-NEEDED) \"Use STARTTLS first.\"");
     /** RFC 5804 §1.3: TRYLATER, "a temporary failure". */
-    static final String UNAVAILABLE = "BYE (TRYLATER) \"Service temporarily unavailable, try again later.\"";
-    static final String TOO_MANY_ERRORS = "BYE \"Too many invalid commands.\"";
+    static final String UNAVAILABLE = line("BYE (TRYLATER) \"Service temporarily unavailable, try again later.\"");
+    static final String TOO_MANY_ERRORS = line("BYE \"Too many invalid commands.\"");
 
-    static String ok(String text) { return "OK " + string(text); }
+    /** ManageSieve's texts for the endings the session handles; the SASL ones are one line without CRLF. */
+    static final Replies ENDINGS = new Replies() {
+        @Override public String lineTooLong() { return bye("Line too long."); }
+        @Override public String timeout() { return bye("Disconnected for inactivity."); }
+        @Override public String tooManyErrors() { return TOO_MANY_ERRORS; }
+        @Override public String tooManyConnections() { return line("BYE (TRYLATER) " + string("Too many connections from your address.")); }
+        @Override public String tooManySessions() { return line("BYE (TRYLATER) " + string("Too many sessions for this user.")); }
+        @Override public String authCancelled() { return "NO " + string("Authentication cancelled."); }
+        @Override public String authMalformed() { return "NO " + string("Invalid authentication data."); }
+        @Override public String authUnsupported() { return "NO " + string("Unsupported authentication mechanism."); }
+        @Override public String authFailed() { return AUTH_FAILED; }
+    };
 
-    static String no(String text) { return "NO " + string(text); }
+    /** One response line, CRLF ended. */
+    static String line(String text) { return text + Replies.CRLF; }
 
-    static String bye(String text) { return "BYE " + string(text); }
+    static String ok(String text) { return line("OK " + string(text)); }
+
+    static String no(String text) { return line("NO " + string(text)); }
+
+    static String bye(String text) { return line("BYE " + string(text)); }
+
+    /** RFC 5804 §2.13: NOOP's string back in a TAG response code. */
+    static String okTag(String tag) { return line("OK (TAG " + string(tag) + ") \"Done\""); }
 
     /**
      * A string the protocol's way (RFC 5804 §4): quoted, escaping the two quoted-specials,
@@ -31,7 +54,7 @@ final class SieveReplies {
         boolean quotable = s.length() <= SieveParser.MAX_QUOTED
                 && s.indexOf('\r') < 0 && s.indexOf('\n') < 0 && s.indexOf('\0') < 0;
         if (quotable) return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-        return "{" + s.length() + "}\r\n" + s;
+        return "{" + s.length() + "}" + Replies.CRLF + s;
     }
 
     /**
@@ -42,13 +65,13 @@ final class SieveReplies {
     static String capabilities(Session session, String ok) {
         ListenerConfig.Sieve sieve = session.listener().sieve();
         StringBuilder b = new StringBuilder();
-        b.append("\"IMPLEMENTATION\" ").append(string(sieve.implementation())).append("\r\n");
-        b.append("\"SIEVE\" ").append(string(sieve.extensions())).append("\r\n");
-        if (!sieve.notifyMethods().isEmpty()) b.append("\"NOTIFY\" ").append(string(sieve.notifyMethods())).append("\r\n");
+        b.append(line("\"IMPLEMENTATION\" " + string(sieve.implementation())));
+        b.append(line("\"SIEVE\" " + string(sieve.extensions())));
+        if (!sieve.notifyMethods().isEmpty()) b.append(line("\"NOTIFY\" " + string(sieve.notifyMethods())));
         String sasl = session.tlsRequired() ? "" : String.join(" ", session.listener().auth()).toUpperCase(java.util.Locale.ROOT);
-        b.append("\"SASL\" ").append(string(sasl)).append("\r\n");
-        if (session.canStartTls()) b.append("\"STARTTLS\"\r\n");
-        b.append("\"VERSION\" \"1.0\"\r\n");
-        return b.append(ok).append("\r\n").toString();
+        b.append(line("\"SASL\" " + string(sasl)));
+        if (session.canStartTls()) b.append(line("\"STARTTLS\""));
+        b.append(line("\"VERSION\" \"1.0\""));
+        return b.append(ok).toString();
     }
 }

@@ -4,8 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
-import mailproxy.sasl.Credentials;
-import mailproxy.sasl.SaslException;
+import mailproxy.session.Answer;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
 import mailproxy.session.Replies;
@@ -24,25 +23,9 @@ public final class SieveSession implements ProtocolSession {
     private static final Set<String> AFTER_LOGIN = Set.of("HAVESPACE", "PUTSCRIPT", "LISTSCRIPTS", "SETACTIVE", "GETSCRIPT",
             "DELETESCRIPT", "RENAMESCRIPT", "CHECKSCRIPT", "UNAUTHENTICATE");
 
-    static final Replies REPLIES = new Replies() {
-        @Override public String lineTooLong() { return SieveReplies.bye("Line too long.") + "\r\n"; }
-        @Override public String timeout() { return SieveReplies.bye("Disconnected for inactivity.") + "\r\n"; }
-        @Override public String tooManyConnections() {
-            return "BYE (TRYLATER) " + SieveReplies.string("Too many connections from your address.") + "\r\n";
-        }
-        @Override public String tooManySessions() {
-            return "BYE (TRYLATER) " + SieveReplies.string("Too many sessions for this user.") + "\r\n";
-        }
-        @Override public String authCancelled() { return SieveReplies.no("Authentication cancelled."); }
-        @Override public String authMalformed() { return SieveReplies.no("Invalid authentication data."); }
-        @Override public String authUnsupported() { return SieveReplies.no("Unsupported authentication mechanism."); }
-        @Override public String authFailed() { return SieveReplies.AUTH_FAILED; }
-    };
-
     private final Session session;
     private final Connection client;
     private SieveParser parser;
-    private int errors;
 
     public SieveSession(Session session) {
         this.session = session;
@@ -50,7 +33,7 @@ public final class SieveSession implements ProtocolSession {
     }
 
     @Override
-    public Replies replies() { return REPLIES; }
+    public Replies replies() { return SieveReplies.ENDINGS; }
 
     @Override
     public boolean greet() throws IOException {
@@ -61,21 +44,21 @@ public final class SieveSession implements ProtocolSession {
     }
 
     @Override
-    public boolean next() throws IOException, InterruptedException {
+    public Answer next() throws IOException, InterruptedException {
         SieveCommand command = parser.read();
         if (command == null) throw new EOFException("client closed the connection");
         return switch (command) {
             case SieveCommand.Invalid i when i.close() -> {
-                client.write(SieveReplies.bye(i.reason() + ".") + "\r\n");
+                client.write(SieveReplies.bye(i.reason() + "."));
                 session.outcome(Outcome.PROTOCOL_ERROR);
-                yield false;
+                yield Answer.END;
             }
             case SieveCommand.Invalid i -> error(SieveReplies.no(i.reason() + "."));
             case SieveCommand.Parsed p -> handle(p.name(), p.args());
         };
     }
 
-    private boolean handle(String name, List<String> args) throws IOException, InterruptedException {
+    private Answer handle(String name, List<String> args) throws IOException, InterruptedException {
         switch (name) {
             case "CAPABILITY" -> {
                 if (!args.isEmpty()) return error(SieveReplies.no("CAPABILITY takes no arguments."));
@@ -84,20 +67,19 @@ public final class SieveSession implements ProtocolSession {
             case "NOOP" -> {
                 // RFC 5804 §2.13: NOOP [SP string]; the string comes back in a TAG response code
                 if (args.size() > 1) return error(SieveReplies.no("NOOP takes one string at most."));
-                client.write(args.isEmpty() ? SieveReplies.ok("NOOP completed.") + "\r\n"
-                        : "OK (TAG " + SieveReplies.string(args.get(0)) + ") \"Done\"\r\n");
+                client.write(args.isEmpty() ? SieveReplies.ok("NOOP completed.") : SieveReplies.okTag(args.get(0)));
             }
             case "LOGOUT" -> {
                 // RFC 5804 §2.3: OK, then the server closes
-                client.write(SieveReplies.ok("Logout completed.") + "\r\n");
+                client.write(SieveReplies.ok("Logout completed."));
                 session.outcome(Outcome.LOGOUT);
-                return false;
+                return Answer.END;
             }
             case "STARTTLS" -> {
                 if (!session.canStartTls()) {
                     return error(SieveReplies.no(session.secure() ? "TLS is already active." : "STARTTLS is not available."));
                 }
-                client.write(SieveReplies.ok("Begin TLS negotiation now.") + "\r\n");
+                client.write(SieveReplies.ok("Begin TLS negotiation now."));
                 session.startTls();
                 // RFC 5804 §2.2: "After the TLS layer is established, the server MUST re-issue
                 // the capability results, followed by an OK response."
@@ -112,42 +94,30 @@ public final class SieveSession implements ProtocolSession {
                 return error(SieveReplies.no(AFTER_LOGIN.contains(name) ? "Authenticate first." : "Unknown command."));
             }
         }
-        return true;
+        return Answer.DONE;
     }
 
-    /** RFC 5804 §2.1: AUTHENTICATE auth-type [SP string] *(CRLF string); challenges are strings too. */
-    private boolean authenticate(String mechanism, String initialResponse) throws IOException, InterruptedException {
-        if (!session.listener().offers(mechanism)) return error(REPLIES.authUnsupported());
-        Credentials credentials;
+    /**
+     * RFC 5804 §2.1: AUTHENTICATE auth-type [SP string] *(CRLF string); challenges are
+     * strings too, and an answer that is not one ends the exchange as malformed.
+     */
+    private Answer authenticate(String mechanism, String initialResponse) throws IOException, InterruptedException {
         try {
-            credentials = session.authenticate(mechanism, initialResponse, this::challenge);
-        } catch (SaslException e) {
-            return error(REPLIES.forSasl(e));
+            return session.authenticateAndLogin(new Session.Auth(mechanism, initialResponse, this::challenge,
+                    SieveReplies.ENDINGS, SieveReplies::line, c -> new SieveBackendLogin(session, c)));
         } catch (SieveParser.MalformedResponse e) {
-            return error(REPLIES.authMalformed());
+            return error(SieveReplies.line(SieveReplies.ENDINGS.authMalformed()));
         }
-        if (!session.login(credentials, null, new SieveBackendLogin(session, credentials, this::challenge)).goOn()) return false;
-        // a failed login counts toward max-errors like an invalid command; its NO is sent
-        if (++errors < session.limits().maxErrors()) return true;
-        client.write(SieveReplies.TOO_MANY_ERRORS + "\r\n");
-        session.outcome(Outcome.TOO_MANY_ERRORS);
-        return false;
     }
 
     /** A challenge is a string on a line of its own, and so is the answer (RFC 5804 §2.1). */
     private String challenge(String base64) throws IOException {
-        client.write(SieveReplies.string(base64) + "\r\n");
+        client.write(SieveReplies.line(SieveReplies.string(base64)));
         return parser.readString();
     }
 
-    /** Sends an error; past max-errors a BYE follows and the session ends. */
-    private boolean error(String reply) throws IOException {
-        if (++errors >= session.limits().maxErrors()) {
-            client.write(reply + "\r\n" + SieveReplies.TOO_MANY_ERRORS + "\r\n");
-            session.outcome(Outcome.TOO_MANY_ERRORS);
-            return false;
-        }
-        client.write(reply + "\r\n");
-        return true;
+    /** An error reply, counted toward max-errors by the command loop. */
+    private static Answer error(String reply) {
+        return Answer.error(reply);
     }
 }

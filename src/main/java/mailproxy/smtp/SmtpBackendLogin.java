@@ -10,7 +10,6 @@ import java.util.Set;
 import mailproxy.config.Backend;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
-import mailproxy.sasl.Challenger;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.OAuth;
 import mailproxy.sasl.SaslServer;
@@ -44,8 +43,6 @@ final class SmtpBackendLogin implements BackendLogin {
     private final boolean mx;
     /** What the client logged in with (submission), or null (MX mode). */
     private final Credentials client;
-    /** The client's SASL exchange, for RFC 7628's error challenge when a token is refused. */
-    private final Challenger challenger;
     /** The backend's error challenge to a token login (base64), passed on to the client. */
     private String errorChallenge;
 
@@ -54,22 +51,20 @@ final class SmtpBackendLogin implements BackendLogin {
      * @param envelope MX mode's envelope, or null for submission
      */
     SmtpBackendLogin(Session session, String helo, Envelope envelope) {
-        this(session, helo, envelope, null, null);
+        this(session, helo, envelope, null);
     }
 
     /** Submission: {@code client} is what the client authenticated with. */
-    SmtpBackendLogin(Session session, String helo, Envelope envelope, Credentials client, Challenger challenger) {
+    SmtpBackendLogin(Session session, String helo, Envelope envelope, Credentials client) {
         this.session = session;
         this.helo = helo;
         this.envelope = envelope;
         this.mx = envelope != null;
         this.client = client;
-        this.challenger = challenger;
     }
 
-    private boolean tokenClient() {
-        return client != null && OAuth.isToken(client.method());
-    }
+    @Override
+    public String errorChallenge() { return errorChallenge; }
 
     @Override
     public Result login(Connection b, Target target, Route.Ok route, BackendTls tls) throws IOException {
@@ -130,7 +125,7 @@ final class SmtpBackendLogin implements BackendLogin {
                     : auth == Backend.SmtpAuth.PLAIN ? authPlain(b, route, max) : authLogin(b, route, max);
             if (!(result instanceof Result.Accepted)) return result;
         }
-        return mx ? replay(b, max) : new Result.Accepted(SmtpReply.AUTH_OK + "\r\n");
+        return mx ? replay(b, max) : new Result.Accepted(SmtpReply.line(SmtpReply.AUTH_OK));
     }
 
     /** Postfix: XCLIENT SP attribute-name"="attribute-value ..., values in xtext. */
@@ -192,7 +187,7 @@ final class SmtpBackendLogin implements BackendLogin {
      * 534 too weak) is a backend set up unlike its config here: log it, temporary failure.
      */
     private Result authResult(String mechanism, Reply r) {
-        if (r.code == 235) return new Result.Accepted(SmtpReply.AUTH_OK + "\r\n");
+        if (r.code == 235) return new Result.Accepted(SmtpReply.line(SmtpReply.AUTH_OK));
         if ((r.code == 535 || r.code == 454) && !mx) return new Result.Refused(r.text);
         return new Result.Broken("AUTH " + mechanism + " refused: " + r);
     }
@@ -210,24 +205,17 @@ final class SmtpBackendLogin implements BackendLogin {
         return new Result.Accepted(r.text);
     }
 
-    /** RFC 7628 §3.2.2: the refusal of a token comes as an error challenge first (the backend's own when it sent one). */
-    @Override
-    public void beforeRefusal() {
-        if (tokenClient()) OAuth.failureChallenge(challenger, errorChallenge != null ? errorChallenge : OAuth.errorChallenge());
-    }
-
     @Override
     public void rejected(Route.Reject reject) throws IOException {
-        if (tokenClient()) OAuth.failureChallenge(challenger, OAuth.errorChallenge());
         String code = reject.smtpCode() == null || reject.smtpCode().isBlank()
                 ? (mx ? SmtpReply.MX_REJECT_CODE : SmtpReply.AUTH_INVALID_CODE)
                 : reject.smtpCode().trim();
-        session.client().writeLine(LogSafe.oneLine(code + " " + reject.message()));
+        session.client().write(SmtpReply.line(LogSafe.oneLine(code + " " + reject.message())));
     }
 
     @Override
     public void unavailable() throws IOException {
-        session.client().writeLine(SmtpReply.unavailable(session.serverName()));
+        session.client().write(SmtpReply.line(SmtpReply.unavailable(session.serverName())));
     }
 
     /**
@@ -251,7 +239,7 @@ final class SmtpBackendLogin implements BackendLogin {
                     throw new IOException("backend sent a malformed reply: " + LogSafe.text(line));
                 }
                 lines.add(line);
-                text.append(line).append("\r\n");
+                text.append(SmtpReply.line(line));
                 if (line.length() == 3 || line.charAt(3) == ' ') {
                     return new Reply(Integer.parseInt(line.substring(0, 3)), text.toString(), List.copyOf(lines));
                 }

@@ -1,86 +1,144 @@
 package mailproxy.smtp;
 
+import java.util.List;
+import mailproxy.session.Replies;
+
 /**
- * The replies the proxy gives itself, each one line without CRLF. Basic codes from
- * RFC 5321 §4.2, enhanced codes (RFC 3463, advertised as ENHANCEDSTATUSCODES, RFC 2034)
- * from the RFC that defines the situation; the text follows Postfix where it has one, so
- * that the proxy reads like the server behind it.
+ * The replies the proxy gives itself, each one line without CRLF, and the writer that makes
+ * them wire text ({@link #line}, {@link #multiLine}; go-smtp's writeResponse is the model):
+ * every SMTP line the proxy sends ends here. Basic codes from RFC 5321 §4.2, enhanced codes
+ * (RFC 3463, advertised as ENHANCEDSTATUSCODES, RFC 2034) from the RFC that defines the
+ * situation; the text follows Postfix where it has one, so that the proxy reads like the
+ * server behind it.
  */
 final class SmtpReply {
     private SmtpReply() {}
 
+    /**
+     * One reply as go-smtp's writeResponse makes it: Reply-code SP enhanced status code
+     * (RFC 3463 §2) SP text; without CRLF ({@link #line} adds it).
+     */
+    static String reply(int code, String enhanced, String text) {
+        return code + " " + enhanced + " " + text;
+    }
+
+    /** RFC 5321 §4.2: Reply-code [ SP textstring ] CRLF. */
+    static String line(String reply) {
+        return reply + Replies.CRLF;
+    }
+
+    /**
+     * RFC 5321 §4.2.1: a multiline reply, "code-text" on every line but the last, which has
+     * "code SP text".
+     */
+    static String multiLine(int code, List<String> texts) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < texts.size(); i++) {
+            b.append(code).append(i == texts.size() - 1 ? ' ' : '-').append(texts.get(i)).append(Replies.CRLF);
+        }
+        return b.toString();
+    }
+
+    /**
+     * SMTP's texts for the endings the session handles: 421 and close (RFC 5321 §3.8), with
+     * a lingering close so the 421 is read; the SASL ones are one line without CRLF.
+     */
+    static Replies endings(String serverName) {
+        return new Replies() {
+            @Override public String lineTooLong() { return line(LINE_TOO_LONG); }
+            // RFC 4954 §6: an overlong line inside an AUTH exchange
+            @Override public String saslLineTooLong() { return line(AUTH_LINE_TOO_LONG); }
+            @Override public String timeout() { return line(SmtpReply.timeout(serverName)); }
+            @Override public String tooManyErrors() { return line(SmtpReply.tooManyErrors(serverName)); }
+            @Override public boolean lingerOnClose() { return true; }
+            // RFC 5321 §3.8 and RFC 3463 X.7.0: 421, then close
+            @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
+            @Override public String tooManySessions() { return line(reply(421, "4.7.0", serverName + " Too many sessions for this user")); }
+            @Override public String authCancelled() { return AUTH_CANCELLED; }
+            @Override public String authMalformed() { return AUTH_UNDECODABLE; }
+            @Override public String authUnsupported() { return UNKNOWN_MECHANISM; }
+            @Override public String authFailed() { return AUTH_INVALID; }
+        };
+    }
+
     /** RFC 5321 §4.2.2: 250 "Requested mail action okay, completed". */
-    static final String OK = "250 2.0.0 Ok";
+    static final String OK = reply(250, "2.0.0", "Ok");
     /** RFC 3463 X.1.0: "other address status", the usual answer to an accepted MAIL FROM. */
-    static final String SENDER_OK = "250 2.1.0 Ok";
+    static final String SENDER_OK = reply(250, "2.1.0", "Ok");
     /** RFC 5321 §4.2.2: 221 "Service closing transmission channel". */
-    static final String BYE = "221 2.0.0 Bye";
+    static final String BYE = reply(221, "2.0.0", "Bye");
     /** RFC 5321 §3.5.3: a server that will not verify SHOULD answer 252. */
-    static final String CANNOT_VRFY = "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery";
+    static final String CANNOT_VRFY = reply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     /** RFC 4954 §6: "235 2.7.0 Authentication Succeeded". */
-    static final String AUTH_OK = "235 2.7.0 Authentication successful";
+    static final String AUTH_OK = reply(235, "2.7.0", "Authentication successful");
 
     /** RFC 5321 §4.2.4: 500 for a command the server does not recognise. */
-    static final String UNRECOGNIZED = "500 5.5.2 Error: command not recognized";
+    static final String UNRECOGNIZED = reply(500, "5.5.2", "Error: command not recognized");
+    /** RFC 5321 §4.2.4: 500 "Syntax error, command unrecognized" also covers malformed lines. */
     /** RFC 5321 §4.5.3.1.4 and §4.2.4: 500 for a command line over the limit. */
-    static final String LINE_TOO_LONG = "500 5.5.2 Error: line too long";
+    static final String LINE_TOO_LONG = reply(500, "5.5.2", "Error: line too long");
     /** RFC 5321 §4.2.4: 502 "Command not implemented" (known, but not before login here). */
-    static final String NOT_IMPLEMENTED = "502 5.5.1 Error: command not implemented";
+    static final String NOT_IMPLEMENTED = reply(502, "5.5.1", "Error: command not implemented");
     /** RFC 3207 §4: the go-ahead for the TLS handshake. */
-    static final String READY_FOR_TLS = "220 2.0.0 Ready to start TLS";
+    static final String READY_FOR_TLS = reply(220, "2.0.0", "Ready to start TLS");
     /** RFC 3207 §4: "530 5.7.0 Must issue a STARTTLS command first" (a TLS-only listener). */
-    static final String TLS_FIRST = "530 5.7.0 Must issue a STARTTLS command first";
+    static final String TLS_FIRST = reply(530, "5.7.0", "Must issue a STARTTLS command first");
     /** RFC 3207 §4: STARTTLS after a successful TLS negotiation. */
-    static final String ALREADY_TLS = "503 5.5.1 Error: TLS already active";
+    static final String ALREADY_TLS = reply(503, "5.5.1", "Error: TLS already active");
 
     /** RFC 5321 §4.1.4: "a client MUST issue HELO or EHLO before starting a mail transaction". */
-    static final String HELO_FIRST = "503 5.5.1 Error: send HELO/EHLO first";
+    static final String HELO_FIRST = reply(503, "5.5.1", "Error: send HELO/EHLO first");
     /** RFC 5321 §4.1.1.2: MAIL starts a transaction; one is already open. */
-    static final String NESTED_MAIL = "503 5.5.1 Error: nested MAIL command";
+    static final String NESTED_MAIL = reply(503, "5.5.1", "Error: nested MAIL command");
     /** RFC 5321 §4.1.1.3: RCPT needs a transaction. */
-    static final String NEED_MAIL = "503 5.5.1 Error: need MAIL command";
+    static final String NEED_MAIL = reply(503, "5.5.1", "Error: need MAIL command");
     /** RFC 5321 §4.1.1.4: DATA needs at least one recipient. */
-    static final String NEED_RCPT = "503 5.5.1 Error: need RCPT command";
+    static final String NEED_RCPT = reply(503, "5.5.1", "Error: need RCPT command");
     /** RFC 4954 §4: AUTH where it is not offered (MX listeners). */
-    static final String AUTH_NOT_ENABLED = "503 5.5.1 Error: authentication not enabled";
+    static final String AUTH_NOT_ENABLED = reply(503, "5.5.1", "Error: authentication not enabled");
     /**
      * A client that speaks before the greeting (RFC 5321 §3.1: the client waits for it);
      * nginx's words for it, so tools written against nginx keep matching.
      */
-    static final String PREGREET = "503 5.5.0 Improper use of SMTP command pipelining";
+    static final String PREGREET = reply(503, "5.5.0", "Improper use of SMTP command pipelining");
 
     /** RFC 4954 §6: "504 5.5.4 Unrecognized authentication type". */
-    static final String UNKNOWN_MECHANISM = "504 5.5.4 Unrecognized authentication type";
+    static final String UNKNOWN_MECHANISM = reply(504, "5.5.4", "Unrecognized authentication type");
     /** RFC 4954 §4: "*" cancels; the server "MUST reject the AUTH command by sending a 501 reply". */
-    static final String AUTH_CANCELLED = "501 5.7.0 Authentication cancelled";
+    static final String AUTH_CANCELLED = reply(501, "5.7.0", "Authentication cancelled");
     /** RFC 4954 §4: undecodable base64 gets "a 501 reply (and an enhanced status code of 5.5.2)". */
-    static final String AUTH_UNDECODABLE = "501 5.5.2 Cannot decode authentication data";
+    static final String AUTH_UNDECODABLE = reply(501, "5.5.2", "Cannot decode authentication data");
     /** RFC 4954 §6: "500 5.5.6 Authentication Exchange line is too long". */
-    static final String AUTH_LINE_TOO_LONG = "500 5.5.6 Authentication exchange line is too long";
+    static final String AUTH_LINE_TOO_LONG = reply(500, "5.5.6", "Authentication exchange line is too long");
     /** RFC 4954 §6: "530 5.7.0 Authentication required", for MAIL etc. before AUTH. */
-    static final String AUTH_REQUIRED = "530 5.7.0 Authentication required";
+    static final String AUTH_REQUIRED = reply(530, "5.7.0", "Authentication required");
     /** RFC 4954 §6: "535 5.7.8 Authentication credentials invalid" (e.g. EXTERNAL without a certificate). */
-    static final String AUTH_INVALID = "535 5.7.8 Authentication credentials invalid";
+    static final String AUTH_INVALID = reply(535, "5.7.8", "Authentication credentials invalid");
     /** RFC 4954 §6: "535 5.7.8 Authentication credentials invalid" (router said no). */
     static final String AUTH_INVALID_CODE = "535 5.7.8";
     /** RFC 3463 X.7.1: "delivery not authorized, message refused" (router said no in MX mode). */
     static final String MX_REJECT_CODE = "550 5.7.1";
 
     /** RFC 1870 §6.1: declared SIZE over the fixed maximum. */
-    static final String SIZE_EXCEEDED = "552 5.3.4 Message size exceeds fixed maximum message size";
+    static final String SIZE_EXCEEDED = reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+
+    /** RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1). */
+    static String greeting(String server) {
+        return "220 " + server + " ESMTP ready";
+    }
 
     /** RFC 5321 §4.2.3: 421 "<domain> Service not available, closing transmission channel". */
     static String tooManyErrors(String server) {
-        return "421 4.7.0 " + server + " Error: too many errors";
+        return reply(421, "4.7.0", server + " Error: too many errors");
     }
 
     /** RFC 5321 §4.5.3.2 (timeouts) with RFC 3463 X.4.2 "bad connection". */
     static String timeout(String server) {
-        return "421 4.4.2 " + server + " Error: timeout exceeded";
+        return reply(421, "4.4.2", server + " Error: timeout exceeded");
     }
 
     /** Router or backend unavailable: 421 closes (RFC 5321 §3.8), X.3.0 "other mail system status". */
     static String unavailable(String server) {
-        return "421 4.3.0 " + server + " Service temporarily unavailable, try again later";
+        return reply(421, "4.3.0", server + " Service temporarily unavailable, try again later");
     }
 }

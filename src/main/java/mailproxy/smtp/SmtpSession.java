@@ -9,7 +9,8 @@ import java.util.Locale;
 import mailproxy.config.ListenerConfig;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
-import mailproxy.sasl.SaslException;
+import mailproxy.session.Answer;
+import mailproxy.session.Linger;
 import mailproxy.session.Next;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
@@ -31,9 +32,6 @@ import mailproxy.wire.Connection;
  * behind the command that logged it in reaches the backend first (wire.Relay).
  */
 public final class SmtpSession implements ProtocolSession {
-    /** How long a closing session keeps reading what the client still sends (see lingeringClose). */
-    private static final Duration LINGER = Duration.ofSeconds(1);
-    private static final int LINGER_BYTES = 64 * 1024;
     /** MX mode logs in as nobody: auth_http's Auth-Method none with an empty user. */
     private static final Credentials MX_SENDER = new Credentials("", "", "none", "");
 
@@ -44,33 +42,14 @@ public final class SmtpSession implements ProtocolSession {
     private final boolean anonymousMail;
     private String helo;
     private SmtpCommand.Mail mail;
-    private int errors;
-    /** True inside an AUTH exchange: an overlong line there has its own reply (RFC 4954 §6). */
-    private boolean inAuth;
-
-    private final Replies replies = new Replies() {
-        @Override public String lineTooLong() {
-            return (inAuth ? SmtpReply.AUTH_LINE_TOO_LONG : SmtpReply.LINE_TOO_LONG) + "\r\n";
-        }
-        @Override public String timeout() { return SmtpReply.timeout(session.serverName()) + "\r\n"; }
-        // RFC 5321 §3.8 and RFC 3463 X.7.0: 421, then close
-        @Override public String tooManyConnections() {
-            return "421 4.7.0 " + session.serverName() + " Too many connections from your address\r\n";
-        }
-        @Override public String tooManySessions() {
-            return "421 4.7.0 " + session.serverName() + " Too many sessions for this user\r\n";
-        }
-        @Override public String authCancelled() { return SmtpReply.AUTH_CANCELLED; }
-        @Override public String authMalformed() { return SmtpReply.AUTH_UNDECODABLE; }
-        @Override public String authUnsupported() { return SmtpReply.UNKNOWN_MECHANISM; }
-        @Override public String authFailed() { return SmtpReply.AUTH_INVALID; }
-    };
+    private final Replies replies;
 
     public SmtpSession(Session session) {
         this.session = session;
         this.client = session.client();
         this.mx = session.listener().smtpMode() == ListenerConfig.SmtpMode.MX;
         this.anonymousMail = mx || session.listener().smtpAuthNone();
+        this.replies = SmtpReply.endings(session.serverName());
     }
 
     @Override
@@ -82,17 +61,14 @@ public final class SmtpSession implements ProtocolSession {
         if (!delay.isZero() && spokeBeforeGreeting(delay)) return false;
         client.readTimeout(session.limits().timeout());
         // RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1)
-        client.writeLine("220 " + session.serverName() + " ESMTP ready");
+        client.write(SmtpReply.line(SmtpReply.greeting(session.serverName())));
         return true;
     }
 
     @Override
-    public boolean next() throws IOException, InterruptedException {
+    public Answer next() throws IOException, InterruptedException {
         return handle(SmtpCommand.parse(session.readLine()));
     }
-
-    @Override
-    public void closing() { lingeringClose(); }
 
     /**
      * The greeting delay (postscreen's pregreet test, nginx smtp_greeting_delay): an SMTP
@@ -112,14 +88,14 @@ public final class SmtpSession implements ProtocolSession {
             session.outcome(Outcome.CLIENT_CLOSED);
             return true;
         }
-        client.writeLine(SmtpReply.PREGREET);
+        client.write(SmtpReply.line(SmtpReply.PREGREET));
         session.outcome(Outcome.PREGREET);
-        lingeringClose();
+        Linger.close(client);
         return true;
     }
 
-    /** Answers one command; false ends the session. */
-    private boolean handle(SmtpCommand command) throws IOException, InterruptedException {
+    /** Answers one command. */
+    private Answer handle(SmtpCommand command) throws IOException, InterruptedException {
         switch (command) {
             case SmtpCommand.Ehlo e -> {
                 // §4.1.4: EHLO also resets any transaction in progress
@@ -130,12 +106,12 @@ public final class SmtpSession implements ProtocolSession {
             case SmtpCommand.Helo h -> {
                 helo = h.domain();
                 mail = null;
-                client.writeLine("250 " + session.serverName());
+                client.write(SmtpReply.line("250 " + session.serverName()));
             }
             case SmtpCommand.StartTls s -> {
                 if (session.secure()) return error(SmtpReply.ALREADY_TLS);
                 if (!session.canStartTls()) return error(SmtpReply.NOT_IMPLEMENTED);
-                client.writeLine(SmtpReply.READY_FOR_TLS);
+                client.write(SmtpReply.line(SmtpReply.READY_FOR_TLS));
                 session.startTls();
                 // RFC 3207 §4.2: discard all knowledge from the client; it must EHLO again
                 helo = null;
@@ -165,18 +141,18 @@ public final class SmtpSession implements ProtocolSession {
             }
             case SmtpCommand.Rset r -> {
                 mail = null;
-                client.writeLine(SmtpReply.OK);
+                client.write(SmtpReply.line(SmtpReply.OK));
             }
-            case SmtpCommand.Noop n -> client.writeLine(SmtpReply.OK);
+            case SmtpCommand.Noop n -> client.write(SmtpReply.line(SmtpReply.OK));
             case SmtpCommand.Quit q -> {
-                client.writeLine(SmtpReply.BYE);
+                client.write(SmtpReply.line(SmtpReply.BYE));
                 session.outcome(Outcome.QUIT);
-                return false;
+                return Answer.END;
             }
             case SmtpCommand.Vrfy v -> {
                 // RFC 4954 §6: 530 for any command but AUTH, EHLO, HELO, NOOP, RSET, QUIT
                 if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
-                client.writeLine(SmtpReply.CANNOT_VRFY);
+                client.write(SmtpReply.line(SmtpReply.CANNOT_VRFY));
             }
             case SmtpCommand.NotImplemented n -> {
                 return error(SmtpReply.NOT_IMPLEMENTED);
@@ -188,7 +164,7 @@ public final class SmtpSession implements ProtocolSession {
                 return error(SmtpReply.UNRECOGNIZED);
             }
         }
-        return true;
+        return Answer.DONE;
     }
 
     /**
@@ -211,100 +187,48 @@ public final class SmtpSession implements ProtocolSession {
         if (!mx && !session.listener().auth().isEmpty() && !session.tlsRequired()) {
             lines.add("AUTH " + String.join(" ", session.listener().auth()).toUpperCase(Locale.ROOT));
         }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < lines.size(); i++) {
-            b.append(i == lines.size() - 1 ? "250 " : "250-").append(lines.get(i)).append("\r\n");
-        }
-        return b.toString();
+        return SmtpReply.multiLine(250, lines);
     }
 
     /** RFC 4954 §4: AUTH mechanism [initial-response], then 334 challenges until done. */
-    private boolean authenticate(SmtpCommand.Auth a) throws IOException, InterruptedException {
+    private Answer authenticate(SmtpCommand.Auth a) throws IOException, InterruptedException {
         if (mx) return error(SmtpReply.AUTH_NOT_ENABLED);
         if (helo == null) return error(SmtpReply.HELO_FIRST);
-        if (!session.listener().offers(a.mechanism())) return error(SmtpReply.UNKNOWN_MECHANISM);
-        Credentials credentials;
-        inAuth = true; // stays set if the exchange ends the session: replies() reads it
-        try {
-            credentials = session.authenticate(a.mechanism(), a.initialResponse(), this::challenge);
-        } catch (SaslException e) {
-            inAuth = false;
-            return error(replies.forSasl(e));
-        }
-        inAuth = false;
-        if (!session.login(credentials, null, new SmtpBackendLogin(session, helo, null, credentials, this::challenge)).goOn()) {
-            return false;
-        }
-        // a failed login counts toward max-errors like an invalid command; its reply is sent
-        if (++errors < session.limits().maxErrors()) return true;
-        client.writeLine(SmtpReply.tooManyErrors(session.serverName()));
-        session.outcome(Outcome.TOO_MANY_ERRORS);
-        lingeringClose();
-        return false;
+        String heloName = helo;
+        return session.authenticateAndLogin(new Session.Auth(a.mechanism(), a.initialResponse(), this::challenge,
+                replies, SmtpReply::line, c -> new SmtpBackendLogin(session, heloName, null, c)));
     }
 
     /** RFC 4954 §4: "334" SP base64 challenge; the client answers with one line. */
     private String challenge(String base64) throws IOException {
-        client.writeLine("334 " + base64);
+        client.write(SmtpReply.line("334 " + base64));
         return session.readLine();
     }
 
-    private boolean mail(SmtpCommand.Mail m) throws IOException {
+    private Answer mail(SmtpCommand.Mail m) throws IOException {
         if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
         if (helo == null) return error(SmtpReply.HELO_FIRST);
         if (mail != null) return error(SmtpReply.NESTED_MAIL);
         long max = session.listener().smtpSize();
         if (max > 0 && m.size() > max) return error(SmtpReply.SIZE_EXCEEDED);
         mail = m;
-        client.writeLine(SmtpReply.SENDER_OK);
-        return true;
+        client.write(SmtpReply.line(SmtpReply.SENDER_OK));
+        return Answer.DONE;
     }
 
     /** MX mode: the first RCPT routes the session (auth_http: Auth-Method none, Auth-SMTP-*). */
-    private boolean rcpt(SmtpCommand.Rcpt r) throws IOException, InterruptedException {
+    private Answer rcpt(SmtpCommand.Rcpt r) throws IOException, InterruptedException {
         if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
         if (mail == null) return error(SmtpReply.NEED_MAIL);
         SmtpBackendLogin backend = new SmtpBackendLogin(session, helo, new SmtpBackendLogin.Envelope(mail.line(), r.line()));
-        Next next = session.login(MX_SENDER, new LoginRequest.SmtpFacts(helo, mail.line(), r.line()), backend);
+        Next next = session.login(MX_SENDER, new LoginRequest.SmtpFacts(helo, mail.line(), r.line()), backend, null);
         if (next instanceof Next.Retry retry && retry.transactionEnded()) mail = null;
-        return next.goOn();
+        // a refused recipient is the backend's answer, not the client's error: not counted
+        return next.goOn() ? Answer.DONE : Answer.END;
     }
 
-    /**
-     * Sends an error reply; the one that reaches max-errors is still sent, then 421 and
-     * close (RFC 5321 §3.8: a server closing on its own sends 421).
-     */
-    private boolean error(String reply) throws IOException {
-        client.writeLine(reply);
-        if (++errors >= session.limits().maxErrors()) {
-            client.writeLine(SmtpReply.tooManyErrors(session.serverName()));
-            session.outcome(Outcome.TOO_MANY_ERRORS);
-            lingeringClose();
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * Half-closes and reads what the client still sends, bounded in time and bytes, so that
-     * closing with unread input does not send a TCP reset that can wipe our last reply from
-     * the client's receive buffer before it reads it.
-     */
-    private void lingeringClose() {
-        try {
-            client.socket().shutdownOutput();
-            client.discardBuffered();
-            client.readTimeout(LINGER);
-            long deadline = System.nanoTime() + LINGER.toNanos();
-            byte[] sink = new byte[4096];
-            int total = 0;
-            while (total < LINGER_BYTES && System.nanoTime() < deadline) {
-                int n = client.input().read(sink);
-                if (n < 0) return;
-                total += n;
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            // timeout or reset: the session is closing either way
-        }
+    /** An error reply, counted toward max-errors by the command loop (then 421 and close). */
+    private static Answer error(String reply) {
+        return Answer.error(SmtpReply.line(reply));
     }
 }

@@ -1,12 +1,76 @@
 package mailproxy.config;
 
+import java.util.Locale;
+import java.util.Map;
+import mailproxy.config.Backend.Balance;
+import mailproxy.config.ProtocolSpec.HealthCheck;
+
 /**
- * The mail protocols a listener speaks. LMTP (RFC 2033) is delivery, not a login: each
- * recipient is routed on its own. SIEVE is ManageSieve (RFC 5804).
+ * The mail protocols a listener speaks, each with the facts that code outside its own
+ * package needs: this table is the one place that names them (docs/ARCHITECTURE.md,
+ * "Where things go"). LMTP (RFC 2033) is delivery, not a login: each recipient is routed
+ * on its own. SIEVE is ManageSieve (RFC 5804).
  */
 public enum Protocol {
-    IMAP, POP3, SMTP, LMTP, SIEVE;
+    /**
+     * Port 143; the greeting is "* OK" (RFC 9051 §7.1.1; PREAUTH and BYE are no good for
+     * a proxy); LOGIN user password (§6.2.3) and AUTHENTICATE mechanism [initial
+     * response] (§6.2.2, RFC 4959 SASL-IR).
+     */
+    IMAP(new ProtocolSpec(143, Balance.USER_HASH,
+            new HealthCheck(line -> false, line -> line.regionMatches(true, 0, "* OK", 0, 4), "a LOGOUT"),
+            Map.of("LOGIN", 1, "AUTHENTICATE", 1)),
+            new ListenerReader.OptionsReader(ImapOptions.KEYS, ImapOptions::read), BackendSections::imap),
+    /** Port 110; "+OK" greets (RFC 1939 §4); PASS password, APOP user digest (§7), AUTH (RFC 5034 §4). */
+    POP3(new ProtocolSpec(110, Balance.USER_HASH,
+            new HealthCheck(line -> false, line -> line.startsWith("+OK"), "QUIT"),
+            Map.of("PASS", 0, "APOP", 1, "AUTH", 1)),
+            new ListenerReader.OptionsReader(Pop3Options.KEYS, Pop3Options::read), BackendSections::pop3),
+    /**
+     * Port 25; a 220 greeting, multi-line with "220-" (RFC 5321 §4.2, §4.2.1); AUTH
+     * mechanism [initial response] (RFC 4954 §4). Any server relays, so least-connections.
+     */
+    SMTP(new ProtocolSpec(25, Balance.LEAST_CONNECTIONS,
+            new HealthCheck(line -> line.startsWith("220-"), Protocol::greets220, "QUIT"),
+            Map.of("AUTH", 1)),
+            new ListenerReader.OptionsReader(SmtpOptions.KEYS, SmtpOptions::read), BackendSections::smtp),
+    /** Port 24 (RFC 2033 §5: LMTP must not be used on port 25); greets as SMTP (§4); no login. */
+    LMTP(new ProtocolSpec(24, Balance.USER_HASH,
+            new HealthCheck(line -> line.startsWith("220-"), Protocol::greets220, "QUIT"),
+            Map.of()),
+            new ListenerReader.OptionsReader(LmtpOptions.KEYS, LmtpOptions::read), BackendSections::lmtp),
+    /**
+     * Port 4190 (RFC 5804 §1.8); the greeting is the capability lines (quoted strings),
+     * then OK (§1.7); AUTHENTICATE mechanism [initial response] (§2.1).
+     */
+    SIEVE(new ProtocolSpec(4190, Balance.USER_HASH,
+            new HealthCheck(line -> line.startsWith("\""),
+                    line -> line.equalsIgnoreCase("OK") || line.regionMatches(true, 0, "OK ", 0, 3), "LOGOUT"),
+            Map.of("AUTHENTICATE", 1)),
+            new ListenerReader.OptionsReader(SieveOptions.KEYS, SieveOptions::read), BackendSections::sieve);
+
+    private final ProtocolSpec spec;
+    private final ListenerReader.OptionsReader listenerOptions;
+    private final BackendSections.Reader backendSection;
+
+    Protocol(ProtocolSpec spec, ListenerReader.OptionsReader listenerOptions, BackendSections.Reader backendSection) {
+        this.spec = spec;
+        this.listenerOptions = listenerOptions;
+        this.backendSection = backendSection;
+    }
 
     /** Lower-case name as written in config, logs and auth_http's Auth-Protocol. */
-    public String id() { return name().toLowerCase(java.util.Locale.ROOT); }
+    public String id() { return name().toLowerCase(Locale.ROOT); }
+
+    public ProtocolSpec spec() { return spec; }
+
+    /** Reads this protocol's listener options (its listener's record and keys). */
+    ListenerReader.OptionsReader listenerOptions() { return listenerOptions; }
+
+    /** Reads this protocol's section of a backend (mailproxy.backends.NAME.&lt;id&gt;). */
+    BackendSections.Reader backendSection() { return backendSection; }
+
+    private static boolean greets220(String line) {
+        return line.equals("220") || line.startsWith("220 ");
+    }
 }

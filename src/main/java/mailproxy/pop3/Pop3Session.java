@@ -2,6 +2,7 @@ package mailproxy.pop3;
 
 import java.io.IOException;
 import java.util.Locale;
+import mailproxy.config.Pop3Options;
 import mailproxy.sasl.CramMd5;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
@@ -50,7 +51,7 @@ public final class Pop3Session implements ProtocolSession {
         this.client = session.client();
         // nginx shows the timestamp when APOP or CRAM-MD5 is on; clients take it as the
         // hint. Not where TLS must come first: APOP would send a login in plaintext.
-        boolean digest = session.listener().pop3Apop() || session.listener().offers("cram-md5");
+        boolean digest = session.listener().options(Pop3Options.class).apop() || session.listener().offers("cram-md5");
         this.timestamp = digest && !session.tlsRequired() ? CramMd5.challenge(session.serverName()) : null;
     }
 
@@ -107,7 +108,7 @@ public final class Pop3Session implements ProtocolSession {
                 return authenticate(a);
             }
             case Pop3Command.Apop a -> {
-                if (!session.listener().pop3Apop()) return error("-ERR APOP not enabled");
+                if (!session.listener().options(Pop3Options.class).apop()) return error("-ERR APOP not enabled");
                 // RFC 1939 §7: digest = MD5(timestamp + secret) as 32 hex digits; the auth
                 // server checks it against Auth-Salt and returns the backend password
                 if (!CramMd5.isDigest(a.digest())) return error("-ERR APOP digest must be 32 hex digits");
@@ -167,7 +168,7 @@ public final class Pop3Session implements ProtocolSession {
 
     private String capabilities() {
         StringBuilder b = new StringBuilder("+OK Capability list follows\r\n");
-        for (String cap : session.listener().pop3Capabilities()) b.append(cap).append("\r\n");
+        for (String cap : session.listener().options(Pop3Options.class).capabilities()) b.append(cap).append("\r\n");
         if (session.canStartTls()) b.append("STLS\r\n");
         if (session.tlsRequired()) return b.append(".\r\n").toString(); // RFC 2595 §4: no USER, no SASL yet
         b.append("USER\r\n");

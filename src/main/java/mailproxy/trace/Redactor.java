@@ -1,8 +1,10 @@
 package mailproxy.trace;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import mailproxy.config.Protocol;
 
 /**
  * Takes the secrets out of one leg's client-side lines before they reach the trace: the
@@ -34,9 +36,23 @@ import java.util.Map;
  * backend's, which share only the SASL flag.
  */
 final class Redactor {
-    /** Command word → how many of its arguments are shown before the rest becomes ***. */
-    private static final Map<String, Integer> SHOWN_ARGS = Map.of(
-            "LOGIN", 1, "PASS", 0, "APOP", 1, "AUTH", 1, "AUTHENTICATE", 1);
+    /**
+     * Command word → how many of its arguments are shown before the rest becomes ***: every
+     * protocol's secret commands together (config.Protocol names them).
+     */
+    private static final Map<String, Integer> SHOWN_ARGS = shownArgs();
+    private static Map<String, Integer> shownArgs() {
+        Map<String, Integer> out = new HashMap<>();
+        for (Protocol p : Protocol.values()) {
+            p.spec().secretCommands().forEach((word, shown) -> {
+                Integer before = out.putIfAbsent(word, shown);
+                // one word, two meanings: the fewer shown arguments is the safe side
+                if (before != null && shown < before) out.put(word, shown);
+            });
+        }
+        return Map.copyOf(out);
+    }
+
     static final String HIDDEN = "***";
     private static final int NONE = Integer.MAX_VALUE;
 

@@ -106,17 +106,13 @@ public record Backend(String name, String host, Map<Protocol, Section> sections,
     }
 
     /**
-     * LMTP delivery (RFC 2033): the proxy opens one backend transaction per server its
-     * recipients are routed to (docs: README "LMTP delivery").
+     * The section of a protocol with no keys of its own, only port, tls, balance and
+     * proxy-protocol: LMTP (the proxy opens one backend transaction per server its
+     * recipients are routed to, README "LMTP delivery") and ManageSieve (the proxy logs in
+     * with AUTHENTICATE: PLAIN, or the client's OAuth token).
      */
-    public record Lmtp(int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol) implements Section {
-        @Override public Protocol protocol() { return Protocol.LMTP; }
-    }
-
-    /** ManageSieve (RFC 5804): the proxy logs in with AUTHENTICATE (PLAIN, or the client's OAuth token). */
-    public record Sieve(int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol) implements Section {
-        @Override public Protocol protocol() { return Protocol.SIEVE; }
-    }
+    public record Basic(Protocol protocol, int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
+            implements Section {}
 
     /**
      * One server of the pool (mailproxy.backends.NAME.servers[i]).

@@ -46,12 +46,9 @@ final class BackendSections {
                 s.has("xclient") && s.bool("xclient"), tls(s), balance(s, p), proxyProtocol(s));
     }
 
-    static Backend.Lmtp lmtp(Section s, Protocol p) {
-        return new Backend.Lmtp(port(s, p), tls(s), balance(s, p), proxyProtocol(s));
-    }
-
-    static Backend.Sieve sieve(Section s, Protocol p) {
-        return new Backend.Sieve(port(s, p), tls(s), balance(s, p), proxyProtocol(s));
+    /** A protocol whose section has only the keys every protocol has. */
+    static Backend.Basic basic(Section s, Protocol p) {
+        return new Backend.Basic(p, port(s, p), tls(s), balance(s, p), proxyProtocol(s));
     }
 
     private static int port(Section s, Protocol p) {

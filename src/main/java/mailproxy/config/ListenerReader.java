@@ -72,7 +72,7 @@ final class ListenerReader {
             }
         }
         // LMTP (RFC 2033) has no AUTH: the MTA delivering is trusted by where it connects from
-        if (protocol == Protocol.LMTP) auth.clear();
+        if (!protocol.spec().login()) auth.clear();
         ListenerTls tls = TlsReader.listener(s, tlsProvider);
         // EXTERNAL (RFC 4422 appendix A) names the user by a client certificate: with no TLS,
         // or none requested, no client can ever have one, so it is not announced there (a

@@ -9,11 +9,13 @@ import java.util.function.Predicate;
  *
  * @param defaultPort    a backend section's port when it names none (its registered port)
  * @param defaultBalance a backend section's balance when it names none
+ * @param login          clients log in (false: LMTP, whose clients are trusted by address
+ *                       and whose listeners offer no SASL mechanism)
  * @param health         how an active health check talks to a backend (route.HealthProbe)
  * @param secretCommands command word → how many of its arguments a trace shows before the
  *                       rest is hidden (trace.Redactor, which merges every protocol's words)
  */
-public record ProtocolSpec(int defaultPort, Backend.Balance defaultBalance, HealthCheck health,
+public record ProtocolSpec(int defaultPort, Backend.Balance defaultBalance, boolean login, HealthCheck health,
                            Map<String, Integer> secretCommands) {
 
     public ProtocolSpec {

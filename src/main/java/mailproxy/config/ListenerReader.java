@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 import mailproxy.tls.ServerTlsSettings;
 import mailproxy.tls.TlsProvider;
+import mailproxy.wire.CidrSet;
 
 /**
  * Reads one listener: the keys every listener has here, then each protocol's options
@@ -45,15 +46,46 @@ final class ListenerReader {
         if (router.isEmpty()) router = defaultRouter;
         if (router.isEmpty()) throw s.error("router", "no router named and no mailproxy.default-router");
         if (!routers.containsKey(router)) throw s.error("router", "no router named '" + router + "' in mailproxy.routers");
+        Mechanisms auth = mechanisms(s, protocol, router, routers.get(router));
+        ListenerTls tls = TlsReader.listener(s, tlsProvider);
+        // EXTERNAL (RFC 4422 appendix A) names the user by a client certificate: with no TLS,
+        // or none requested, no client can ever have one, so it is not announced there (a
+        // listener-defaults auth list with external stays valid for every listener).
+        if (tls == ListenerTls.NONE || s.oneOf("tls-client-auth", ServerTlsSettings.ClientAuth.class) == ServerTlsSettings.ClientAuth.NONE) {
+            auth.offered().removeIf(m -> m.equals("external"));
+        }
+        List<String> offered = List.copyOf(auth.offered());
+        boolean proxyProtocol = s.bool("proxy-protocol");
+        Context context = new Context(s, protocol, name, router, routers.get(router), offered, auth.none(), backends);
+        ListenerConfig.Options own = null;
+        for (Protocol p : Protocol.values()) {
+            ListenerConfig.Options options = p.listenerOptions().read().apply(context);
+            if (p == protocol) own = options;
+        }
+        CidrSet trustedProxies = ListenerOptions.trustedProxies(s, proxyProtocol);
+        Limits ownLimits = ListenerOptions.limits(s, limits);
+        int relayBufferSize = ListenerOptions.relayBufferSize(s, relayBuffer);
+        boolean trace = s.bool("trace");
+        int traceRelayBytes = (int) s.bytes("trace-relay-bytes", 0, 1 << 20);
+        s.rejectUnknownKeys();
+        ListenerKeys.checkDeclared(s);
+        return new ListenerConfig(name, protocol, List.copyOf(addresses), router, offered, tls,
+                proxyProtocol, trustedProxies, ownLimits, relayBufferSize, trace, traceRelayBytes, own);
+    }
+
+    /** The auth list: the mechanisms offered (a list the caller may still narrow) and SMTP's "none". */
+    private record Mechanisms(List<String> offered, boolean none) {}
+
+    private static Mechanisms mechanisms(Section s, Protocol protocol, String routerName, RouterConfig router) {
         List<String> auth = new ArrayList<>();
-        boolean authNone = false;
+        boolean none = false;
         for (String mech : s.strings("auth")) {
             String m = mech.toLowerCase(Locale.ROOT);
             if (m.equals("none")) {
                 // nginx smtp_auth none: mail without AUTH, routed as in mx mode. IMAP and POP3
                 // have no such thing: a session there is a login.
                 if (protocol != Protocol.SMTP) throw s.error("auth", "none is for smtp listeners only (MAIL without AUTH)");
-                authNone = true;
+                none = true;
                 continue;
             }
             if (!ListenerKeys.MECHANISMS.contains(m)) {
@@ -61,40 +93,19 @@ final class ListenerReader {
             }
             auth.add(m);
         }
-        if (routers.get(router) instanceof RouterConfig.Static) {
+        if (router instanceof RouterConfig.Static) {
             // CRAM-MD5 (and POP3's APOP) give the proxy a digest, not a password: only an
             // auth server (Auth-Pass) can say what to log in to the backend with.
             for (String m : auth) {
                 if (ListenerKeys.DIGEST_MECHANISMS.contains(m)) {
-                    throw s.error("auth", m + " needs an auth-http router (router '" + router
+                    throw s.error("auth", m + " needs an auth-http router (router '" + routerName
                             + "' is static and has no password to give the backend)");
                 }
             }
         }
         // LMTP (RFC 2033) has no AUTH: the MTA delivering is trusted by where it connects from
         if (!protocol.spec().login()) auth.clear();
-        ListenerTls tls = TlsReader.listener(s, tlsProvider);
-        // EXTERNAL (RFC 4422 appendix A) names the user by a client certificate: with no TLS,
-        // or none requested, no client can ever have one, so it is not announced there (a
-        // listener-defaults auth list with external stays valid for every listener).
-        if (tls == ListenerTls.NONE || s.oneOf("tls-client-auth", ServerTlsSettings.ClientAuth.class) == ServerTlsSettings.ClientAuth.NONE) {
-            auth.removeIf(m -> m.equals("external"));
-        }
-        boolean proxyProtocol = s.bool("proxy-protocol");
-        Context context = new Context(s, protocol, name, router, routers.get(router), List.copyOf(auth), authNone, backends);
-        ListenerConfig.Options own = null;
-        for (Protocol p : Protocol.values()) {
-            ListenerConfig.Options o = p.listenerOptions().read().apply(context);
-            if (p == protocol) own = o;
-        }
-        ListenerConfig l = new ListenerConfig(name, protocol, List.copyOf(addresses), router, List.copyOf(auth), tls,
-                proxyProtocol, ListenerOptions.trustedProxies(s, proxyProtocol),
-                ListenerOptions.limits(s, limits), ListenerOptions.relayBufferSize(s, relayBuffer),
-                s.bool("trace"), (int) s.bytes("trace-relay-bytes", 0, 1 << 20),
-                own);
-        s.rejectUnknownKeys();
-        ListenerKeys.checkDeclared(s);
-        return l;
+        return new Mechanisms(auth, none);
     }
 
     /** "127.0.0.1:110", "[::1]:110", "*:110" (all addresses) or "110". */

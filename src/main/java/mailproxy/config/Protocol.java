@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import mailproxy.config.Backend.Balance;
 import mailproxy.config.ProtocolSpec.HealthCheck;
+import mailproxy.config.ProtocolSpec.Redaction;
 
 /**
  * The mail protocols a listener speaks, each with the facts that code outside its own
@@ -16,28 +17,33 @@ public enum Protocol {
     /**
      * Port 143; the greeting is "* OK" (RFC 9051 §7.1.1; PREAUTH and BYE are no good for
      * a proxy); LOGIN user password (§6.2.3) and AUTHENTICATE mechanism [initial
-     * response] (§6.2.2, RFC 4959 SASL-IR).
+     * response] (§6.2.2, RFC 4959 SASL-IR), whose challenges are "+ " lines (§7.5), with
+     * untagged data between them (§7).
      */
     IMAP(new ProtocolSpec(143, Balance.USER_HASH, true,
             new HealthCheck(line -> false, line -> line.regionMatches(true, 0, "* OK", 0, 4), "a LOGOUT"),
-            Map.of("LOGIN", 1, "AUTHENTICATE", 1)),
+            new Redaction(Map.of("LOGIN", 1, "AUTHENTICATE", 1), line -> plusChallenge(line) || line.startsWith("* "))),
             new ListenerReader.OptionsReader(ImapOptions.KEYS, ImapOptions::read),
             BackendSections::imap),
 
-    /** Port 110; "+OK" greets (RFC 1939 §4); PASS password, APOP user digest (§7), AUTH (RFC 5034 §4). */
+    /**
+     * Port 110; "+OK" greets (RFC 1939 §4); PASS password, APOP user digest (§7), AUTH
+     * (RFC 5034 §4) with "+ " challenges.
+     */
     POP3(new ProtocolSpec(110, Balance.USER_HASH, true,
             new HealthCheck(line -> false, line -> line.startsWith("+OK"), "QUIT"),
-            Map.of("PASS", 0, "APOP", 1, "AUTH", 1)),
+            new Redaction(Map.of("PASS", 0, "APOP", 1, "AUTH", 1), Protocol::plusChallenge)),
             new ListenerReader.OptionsReader(Pop3Options.KEYS, Pop3Options::read),
             BackendSections::pop3),
 
     /**
      * Port 25; a 220 greeting, multi-line with "220-" (RFC 5321 §4.2, §4.2.1); AUTH
-     * mechanism [initial response] (RFC 4954 §4). Any server relays: least-connections.
+     * mechanism [initial response] with 334 challenges (RFC 4954 §4). Any server relays:
+     * least-connections.
      */
     SMTP(new ProtocolSpec(25, Balance.LEAST_CONNECTIONS, true,
             new HealthCheck(line -> line.startsWith("220-"), Protocol::greets220, "QUIT"),
-            Map.of("AUTH", 1)),
+            new Redaction(Map.of("AUTH", 1), line -> line.startsWith("334"))),
             new ListenerReader.OptionsReader(SmtpOptions.KEYS, SmtpOptions::read),
             BackendSections::smtp),
 
@@ -47,18 +53,19 @@ public enum Protocol {
      */
     LMTP(new ProtocolSpec(24, Balance.USER_HASH, false,
             new HealthCheck(line -> line.startsWith("220-"), Protocol::greets220, "QUIT"),
-            Map.of()),
+            new Redaction(Map.of(), line -> false)),
             new ListenerReader.OptionsReader(LmtpOptions.KEYS, LmtpOptions::read),
             BackendSections::basic),
 
     /**
      * Port 4190 (RFC 5804 §1.8); the greeting is the capability lines (quoted strings),
-     * then OK (§1.7); AUTHENTICATE mechanism [initial response] (§2.1).
+     * then OK (§1.7); AUTHENTICATE mechanism [initial response] (§2.1), whose challenges
+     * are strings, quoted or literal.
      */
     SIEVE(new ProtocolSpec(4190, Balance.USER_HASH, true,
             new HealthCheck(line -> line.startsWith("\""),
                     line -> line.equalsIgnoreCase("OK") || line.regionMatches(true, 0, "OK ", 0, 3), "LOGOUT"),
-            Map.of("AUTHENTICATE", 1)),
+            new Redaction(Map.of("AUTHENTICATE", 1), line -> line.startsWith("\"") || line.startsWith("{"))),
             new ListenerReader.OptionsReader(SieveOptions.KEYS, SieveOptions::read),
             BackendSections::basic);
 
@@ -83,6 +90,11 @@ public enum Protocol {
 
     /** Reads this protocol's section of a backend (mailproxy.backends.NAME.&lt;id&gt;). */
     BackendSections.Reader backendSection() { return backendSection; }
+
+    /** IMAP's and POP3's continuation request: "+", then optionally a space and base64. */
+    private static boolean plusChallenge(String line) {
+        return line.equals("+") || line.startsWith("+ ");
+    }
 
     private static boolean greets220(String line) {
         return line.equals("220") || line.startsWith("220 ");

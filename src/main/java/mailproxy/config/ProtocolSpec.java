@@ -12,15 +12,11 @@ import java.util.function.Predicate;
  * @param login          clients log in (false: LMTP, whose clients are trusted by address
  *                       and whose listeners offer no SASL mechanism)
  * @param health         how an active health check talks to a backend (route.HealthProbe)
- * @param secretCommands command word → how many of its arguments a trace shows before the
- *                       rest is hidden (trace.Redactor, which merges every protocol's words)
+ * @param redaction      what a trace hides of the client's login (trace.Redactor, which
+ *                       merges every protocol's, since it recognises a login by its words)
  */
 public record ProtocolSpec(int defaultPort, Backend.Balance defaultBalance, boolean login, HealthCheck health,
-                           Map<String, Integer> secretCommands) {
-
-    public ProtocolSpec {
-        secretCommands = Map.copyOf(secretCommands);
-    }
+                           Redaction redaction) {
 
     /**
      * One active check's dialogue: read the greeting, say goodbye.
@@ -30,4 +26,18 @@ public record ProtocolSpec(int defaultPort, Backend.Balance defaultBalance, bool
      * @param goodbye   the line (without CRLF) that ends the session politely
      */
     public record HealthCheck(Predicate<String> continues, Predicate<String> greets, String goodbye) {}
+
+    /**
+     * The login's secrets as a trace sees them.
+     *
+     * @param commands   command word → how many of its arguments are shown before the rest
+     *                   is hidden; a word starting with AUTH begins a SASL exchange
+     * @param saslGoesOn a server line in a SASL exchange that does not end it (a challenge);
+     *                   every client line is hidden until one that does
+     */
+    public record Redaction(Map<String, Integer> commands, Predicate<String> saslGoesOn) {
+        public Redaction {
+            commands = Map.copyOf(commands);
+        }
+    }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import mailproxy.config.Protocol;
 
 /**
@@ -41,16 +42,24 @@ final class Redactor {
      * protocol's secret commands together (config.Protocol names them).
      */
     private static final Map<String, Integer> SHOWN_ARGS = shownArgs();
+    /** A server line in a SASL exchange that does not end it, in any protocol. */
+    private static final Predicate<String> SASL_GOES_ON = saslGoesOn();
     private static Map<String, Integer> shownArgs() {
         Map<String, Integer> out = new HashMap<>();
         for (Protocol p : Protocol.values()) {
-            p.spec().secretCommands().forEach((word, shown) -> {
+            p.spec().redaction().commands().forEach((word, shown) -> {
                 Integer before = out.putIfAbsent(word, shown);
                 // one word, two meanings: the fewer shown arguments is the safe side
                 if (before != null && shown < before) out.put(word, shown);
             });
         }
         return Map.copyOf(out);
+    }
+
+    private static Predicate<String> saslGoesOn() {
+        Predicate<String> any = line -> false;
+        for (Protocol p : Protocol.values()) any = any.or(p.spec().redaction().saslGoesOn());
+        return any;
     }
 
     static final String HIDDEN = "***";
@@ -121,16 +130,12 @@ final class Redactor {
     }
 
     /**
-     * A line the server side said: anything but a continuation (or an untagged line, or
-     * the rest of a line after a server literal) ends a SASL exchange.
+     * A line the server side said: anything but a challenge (+, + ..., 334 ..., a
+     * ManageSieve string; or IMAP's untagged data), or the rest of a line after a server
+     * literal, ends a SASL exchange.
      */
     void server(String line, boolean afterLiteral) {
-        if (inSasl && !afterLiteral && !continuation(line) && !line.startsWith("* ")) inSasl = false;
-    }
-
-    private static boolean continuation(String line) {
-        return line.equals("+") || line.startsWith("+ ") || line.startsWith("334")
-                || line.startsWith("\"") || line.startsWith("{"); // ManageSieve challenges (RFC 5804 §2.1)
+        if (inSasl && !afterLiteral && !SASL_GOES_ON.test(line)) inSasl = false;
     }
 
     /** "{5}" or "{5+}" as the last token, at the very end of the line (RFC 9051 §4.3, RFC 7888). */

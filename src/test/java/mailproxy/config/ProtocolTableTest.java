@@ -87,7 +87,29 @@ class ProtocolTableTest {
     @Test
     void theSecretCommandWordsOfAllProtocols() {
         Map<String, Integer> all = new java.util.HashMap<>();
-        for (Protocol p : Protocol.values()) all.putAll(p.spec().secretCommands());
+        for (Protocol p : Protocol.values()) all.putAll(p.spec().redaction().commands());
         assertEquals(Map.of("LOGIN", 1, "PASS", 0, "APOP", 1, "AUTH", 1, "AUTHENTICATE", 1), all);
+    }
+
+    /** The server lines that keep a SASL exchange going in some protocol: as trace.Redactor had them by hand. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            +                    | true
+            + eyJzdGF0dXMiOiJ9   | true
+            334 VXNlcm5hbWU6     | true
+            "eyJzdGF0dXMiOiJ9"   | true
+            {24}                 | true
+            * CAPABILITY IMAP4   | true
+            +OK                  | false
+            -ERR no              | false
+            235 2.7.0 ok         | false
+            a1 OK done           | false
+            OK                   | false
+            NO "bad"             | false
+            """)
+    void aSaslExchangeGoesOnOverTheChallengesOfAnyProtocol(String line, boolean goesOn) {
+        boolean any = false;
+        for (Protocol p : Protocol.values()) any |= p.spec().redaction().saslGoesOn().test(line);
+        assertEquals(goesOn, any, line);
     }
 }

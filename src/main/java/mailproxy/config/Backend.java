@@ -1,42 +1,47 @@
 package mailproxy.config;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import mailproxy.tls.TlsClient;
 
 /**
  * A backend (mailproxy.backends.NAME): one host, or a pool of {@code servers} that share the
- * protocol sections, TLS settings and pool settings. A protocol section that is null means
- * the backend does not serve that protocol.
+ * protocol sections, TLS settings and pool settings.
  *
  * @param host      the one host of a one-host backend; empty when the backend lists servers
+ * @param sections  the protocols it serves, each with its section; a protocol not there is
+ *                  not served
  * @param tlsClient TLS towards the backend; for a backend with servers this one sends no
  *                  host-derived name (tls-server-name, else the address is verified), each
  *                  {@link Server} has its own
  * @param servers   never empty: a one-host backend is a pool of one
  */
-public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp, TlsClient tlsClient,
-                      List<Server> servers, Pooling pooling, Lmtp lmtp, Sieve sieve) {
+public record Backend(String name, String host, Map<Protocol, Section> sections, TlsClient tlsClient,
+                      List<Server> servers, Pooling pooling) {
 
     public Backend {
+        sections = sections.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(sections));
         servers = List.copyOf(servers);
         if (servers.isEmpty()) throw new IllegalArgumentException("backend " + name + " without servers");
     }
 
-    /** A backend without LMTP and ManageSieve sections. */
-    public Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp, TlsClient tlsClient,
-                   List<Server> servers, Pooling pooling) {
-        this(name, host, imap, pop3, smtp, tlsClient, servers, pooling, null, null);
+    /** A one-host backend with the default pool settings, serving the protocols of {@code sections}. */
+    public static Backend oneHost(String name, String host, TlsClient tlsClient, Section... sections) {
+        Map<Protocol, Section> byProtocol = new EnumMap<>(Protocol.class);
+        for (Section s : sections) byProtocol.put(s.protocol(), s);
+        return new Backend(name, host, byProtocol, tlsClient, List.of(new Server(host, 1, Map.of(), tlsClient)),
+                Pooling.ONE_HOST);
     }
 
-    /** A one-host backend with the default pool settings. */
-    public Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp, TlsClient tlsClient) {
-        this(name, host, imap, pop3, smtp, tlsClient, List.of(new Server(host, 1, 0, 0, 0, tlsClient)), Pooling.ONE_HOST);
-    }
-
-    /** A one-host backend without TLS. */
-    public Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp) {
-        this(name, host, imap, pop3, smtp, null);
+    /**
+     * A protocol's section as an empty one reads (its default port and balance, no TLS, no
+     * PROXY header, the default login): the one place backend defaults come from.
+     */
+    public static Section defaults(Protocol p) {
+        return BackendSections.DEFAULTS.get(p);
     }
 
     /** How the proxy reaches a backend port: plaintext, TLS from the start, or STARTTLS/STLS. */
@@ -59,6 +64,8 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
 
     /** What every protocol section has: where, how (TLS, PROXY header), and how a pool picks a server. */
     public interface Section {
+        Protocol protocol();
+
         int port();
 
         Tls tls();
@@ -70,54 +77,52 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
 
     public record Imap(int port, ImapLogin login, boolean sendId, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
             implements Section {
-        public Imap(int port, ImapLogin login, boolean sendId, Tls tls) {
-            this(port, login, sendId, tls, Balance.USER_HASH, ProxyProtocol.OFF);
-        }
+        @Override public Protocol protocol() { return Protocol.IMAP; }
 
+        /** Plaintext, no PROXY header, the protocol's default balance (tests). */
         public Imap(int port, ImapLogin login, boolean sendId) {
-            this(port, login, sendId, Tls.OFF);
+            this(port, login, sendId, Tls.OFF, Protocol.IMAP.spec().defaultBalance(), ProxyProtocol.OFF);
         }
     }
 
     public record Pop3(int port, Pop3Login login, boolean xclient, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
             implements Section {
-        public Pop3(int port, Pop3Login login, boolean xclient, Tls tls) {
-            this(port, login, xclient, tls, Balance.USER_HASH, ProxyProtocol.OFF);
-        }
+        @Override public Protocol protocol() { return Protocol.POP3; }
 
+        /** Plaintext, no PROXY header, the protocol's default balance (tests). */
         public Pop3(int port, Pop3Login login, boolean xclient) {
-            this(port, login, xclient, Tls.OFF);
+            this(port, login, xclient, Tls.OFF, Protocol.POP3.spec().defaultBalance(), ProxyProtocol.OFF);
         }
     }
 
     public record Smtp(int port, SmtpAuth auth, boolean xclient, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
             implements Section {
-        public Smtp(int port, SmtpAuth auth, boolean xclient, Tls tls) {
-            this(port, auth, xclient, tls, Balance.LEAST_CONNECTIONS, ProxyProtocol.OFF);
-        }
+        @Override public Protocol protocol() { return Protocol.SMTP; }
 
+        /** Plaintext, no PROXY header, the protocol's default balance (tests). */
         public Smtp(int port, SmtpAuth auth, boolean xclient) {
-            this(port, auth, xclient, Tls.OFF);
+            this(port, auth, xclient, Tls.OFF, Protocol.SMTP.spec().defaultBalance(), ProxyProtocol.OFF);
         }
     }
 
     /**
-     * LMTP delivery (RFC 2033): the proxy opens one backend transaction per server its
-     * recipients are routed to (docs: README "LMTP delivery").
+     * The section of a protocol with no keys of its own, only port, tls, balance and
+     * proxy-protocol: LMTP (the proxy opens one backend transaction per server its
+     * recipients are routed to, README "LMTP delivery") and ManageSieve (the proxy logs in
+     * with AUTHENTICATE: PLAIN, or the client's OAuth token).
      */
-    public record Lmtp(int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol) implements Section {}
-
-    /** ManageSieve (RFC 5804): the proxy logs in with AUTHENTICATE (PLAIN, or the client's OAuth token). */
-    public record Sieve(int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol) implements Section {}
+    public record Basic(Protocol protocol, int port, Tls tls, Balance balance, ProxyProtocol proxyProtocol)
+            implements Section {}
 
     /**
-     * One server of the pool (mailproxy.backends.NAME.servers[i]); a port of 0 means the
-     * protocol section's port.
+     * One server of the pool (mailproxy.backends.NAME.servers[i]).
+     *
+     * @param ports its own port for a protocol (imap-port, pop3-port, ...); a protocol not
+     *              there uses the section's port
      */
-    public record Server(String host, int weight, int imapPort, int pop3Port, int smtpPort, TlsClient tlsClient,
-                         int lmtpPort, int sievePort) {
-        public Server(String host, int weight, int imapPort, int pop3Port, int smtpPort, TlsClient tlsClient) {
-            this(host, weight, imapPort, pop3Port, smtpPort, tlsClient, 0, 0);
+    public record Server(String host, int weight, Map<Protocol, Integer> ports, TlsClient tlsClient) {
+        public Server {
+            ports = ports.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(ports));
         }
     }
 
@@ -146,14 +151,17 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
 
     /** The section for a protocol, or null when this backend does not serve it. */
     public Section section(Protocol p) {
-        return switch (p) {
-            case IMAP -> imap;
-            case POP3 -> pop3;
-            case SMTP -> smtp;
-            case LMTP -> lmtp;
-            case SIEVE -> sieve;
-        };
+        return sections.get(p);
     }
+
+    /** IMAP's login options, or null when not served. */
+    public Imap imap() { return (Imap) section(Protocol.IMAP); }
+
+    /** POP3's login options, or null when not served. */
+    public Pop3 pop3() { return (Pop3) section(Protocol.POP3); }
+
+    /** SMTP's login options, or null when not served. */
+    public Smtp smtp() { return (Smtp) section(Protocol.SMTP); }
 
     /** TLS mode of this backend for a protocol. */
     public Tls tls(Protocol p) {
@@ -161,15 +169,11 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
         return s == null || s.tls() == null ? Tls.OFF : s.tls();
     }
 
-    /**
-     * The balancing policy for a protocol: least-connections for SMTP by default (any
-     * server relays), user-hash for the others (the user's mail, scripts and deliveries
-     * live on one server).
-     */
+    /** The balancing policy for a protocol: the section's, else the protocol's default (see {@link Protocol}). */
     public Balance balance(Protocol p) {
         Section s = section(p);
         Balance b = s == null ? null : s.balance();
-        return b != null ? b : p == Protocol.SMTP ? Balance.LEAST_CONNECTIONS : Balance.USER_HASH;
+        return b != null ? b : p.spec().defaultBalance();
     }
 
     /** Which PROXY protocol header the proxy writes first on a connection to this backend for a protocol. */
@@ -184,15 +188,9 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
         return s == null ? -1 : s.port();
     }
 
-    /** A server's port for a protocol: its own imap-port/pop3-port/smtp-port/lmtp-port/sieve-port, else the section's; -1 when not served. */
+    /** A server's port for a protocol: its own (imap-port, pop3-port, ...), else the section's; -1 when not served. */
     public int port(Server s, Protocol p) {
-        int own = switch (p) {
-            case IMAP -> s.imapPort();
-            case POP3 -> s.pop3Port();
-            case SMTP -> s.smtpPort();
-            case LMTP -> s.lmtpPort();
-            case SIEVE -> s.sievePort();
-        };
+        int own = s.ports().getOrDefault(p, 0);
         int section = port(p);
         return section < 0 ? -1 : own > 0 ? own : section;
     }
@@ -204,6 +202,6 @@ public record Backend(String name, String host, Imap imap, Pop3 pop3, Smtp smtp,
      * and TLS client (its name for SNI and certificate checks).
      */
     public Backend forServer(Server s) {
-        return new Backend(name, s.host(), imap, pop3, smtp, s.tlsClient(), servers, pooling, lmtp, sieve);
+        return new Backend(name, s.host(), sections, s.tlsClient(), servers, pooling);
     }
 }

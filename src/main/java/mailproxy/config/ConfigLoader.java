@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import mailproxy.tls.ServerTlsSettings;
 import mailproxy.tls.TlsProvider;
 
 /**
@@ -80,7 +78,7 @@ public final class ConfigLoader {
         for (int i = 0; i < objects.size(); i++) {
             Config merged = objects.get(i).toConfig().withFallback(all.getConfig("mailproxy.listener-defaults"));
             Section s = new Section(merged, "mailproxy.listeners[" + i + "]", file);
-            listeners.add(listener(s, i, routers, defaultRouter, limits, relayBuffer, backends, tlsProvider));
+            listeners.add(ListenerReader.read(s, i, routers, defaultRouter, limits, relayBuffer, backends, tlsProvider));
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
         GuardConfig guard = GuardReader.read(m);
@@ -118,114 +116,6 @@ public final class ConfigLoader {
         }
         s.rejectUnknownKeys();
         return l;
-    }
-
-    private static ListenerConfig listener(Section s, int index, Map<String, RouterConfig> routers, String defaultRouter,
-            Limits limits, int relayBuffer, Map<String, Backend> backends, TlsProvider tlsProvider) {
-        Protocol protocol = s.oneOf("protocol", Protocol.class);
-        String name = s.has("name") ? s.string("name") : protocol.id() + "-" + index;
-        List<InetSocketAddress> addresses = new ArrayList<>();
-        for (String a : s.stringOrList("listen")) addresses.add(address(s, a));
-        if (addresses.isEmpty()) throw s.error("listen", "expected at least one address such as \"127.0.0.1:110\"");
-        String router = s.string("router");
-        if (router.isEmpty()) router = defaultRouter;
-        if (router.isEmpty()) throw s.error("router", "no router named and no mailproxy.default-router");
-        if (!routers.containsKey(router)) throw s.error("router", "no router named '" + router + "' in mailproxy.routers");
-        List<String> auth = new ArrayList<>();
-        boolean authNone = false;
-        for (String mech : s.strings("auth")) {
-            String m = mech.toLowerCase(Locale.ROOT);
-            if (m.equals("none")) {
-                // nginx smtp_auth none: mail without AUTH, routed as in mx mode. IMAP and POP3
-                // have no such thing: a session there is a login.
-                if (protocol != Protocol.SMTP) throw s.error("auth", "none is for smtp listeners only (MAIL without AUTH)");
-                authNone = true;
-                continue;
-            }
-            if (!ListenerKeys.MECHANISMS.contains(m)) {
-                throw s.error("auth", "expected mechanisms among " + ListenerKeys.MECHANISMS + ", got '" + mech + "'");
-            }
-            auth.add(m);
-        }
-        boolean apop = s.bool("pop3-apop") && protocol == Protocol.POP3;
-        if (routers.get(router) instanceof RouterConfig.Static) {
-            // CRAM-MD5 and APOP give the proxy a digest, not a password: only an auth server
-            // (Auth-Pass) can say what to log in to the backend with.
-            for (String m : auth) {
-                if (ListenerKeys.DIGEST_MECHANISMS.contains(m)) {
-                    throw s.error("auth", m + " needs an auth-http router (router '" + router
-                            + "' is static and has no password to give the backend)");
-                }
-            }
-            if (apop) {
-                throw s.error("pop3-apop", "APOP needs an auth-http router (router '" + router
-                        + "' is static and has no password to give the backend)");
-            }
-        }
-        // LMTP (RFC 2033) has no AUTH: the MTA delivering is trusted by where it connects from
-        if (protocol == Protocol.LMTP) auth.clear();
-        ListenerTls tls = TlsReader.listener(s, tlsProvider);
-        // EXTERNAL (RFC 4422 appendix A) names the user by a client certificate: with no TLS,
-        // or none requested, no client can ever have one, so it is not announced there (a
-        // listener-defaults auth list with external stays valid for every listener).
-        if (tls == ListenerTls.NONE || s.oneOf("tls-client-auth", ServerTlsSettings.ClientAuth.class) == ServerTlsSettings.ClientAuth.NONE) {
-            auth.removeIf(m -> m.equals("external"));
-        }
-        boolean proxyProtocol = s.bool("proxy-protocol");
-        ListenerConfig.SmtpMode smtpMode = s.oneOf("smtp-mode", ListenerConfig.SmtpMode.class);
-        boolean trustUnchecked = s.bool("smtp-trust-unchecked-login");
-        if (protocol == Protocol.SMTP && smtpMode == ListenerConfig.SmtpMode.SUBMISSION && !trustUnchecked) {
-            UncheckedLogin.refuse(s, name, routers.get(router), auth, backends);
-        }
-        ListenerConfig l = new ListenerConfig(name, protocol, List.copyOf(addresses), router, List.copyOf(auth),
-                s.strings("pop3-capabilities"), s.strings("imap-capabilities"),
-                smtpMode,
-                s.bytes("smtp-size", -1, Long.MAX_VALUE),
-                s.duration("smtp-greeting-delay", Duration.ZERO),
-                tls,
-                apop,
-                proxyProtocol,
-                ListenerOptions.trustedProxies(s, proxyProtocol),
-                ListenerOptions.limits(s, limits),
-                ListenerOptions.relayBufferSize(s, relayBuffer),
-                ListenerOptions.smtpCapabilities(s, protocol),
-                authNone,
-                ListenerOptions.lmtp(s, protocol),
-                ListenerOptions.sieve(s),
-                s.bool("trace"),
-                (int) s.bytes("trace-relay-bytes", 0, 1 << 20));
-        s.rejectUnknownKeys();
-        return l;
-    }
-
-    /** "127.0.0.1:110", "[::1]:110", "*:110" (all addresses) or "110". */
-    static InetSocketAddress address(Section s, String text) {
-        String host;
-        String port;
-        int colon = text.lastIndexOf(':');
-        if (text.startsWith("[")) {
-            int close = text.indexOf(']');
-            if (close < 0 || colon < close) throw s.error("listen", "expected \"[v6 address]:port\", got '" + text + "'");
-            host = text.substring(1, close);
-            port = text.substring(close + 2);
-        } else if (colon < 0) {
-            host = "*";
-            port = text;
-        } else {
-            host = text.substring(0, colon);
-            port = text.substring(colon + 1);
-        }
-        int p;
-        try {
-            p = Integer.parseInt(port.trim());
-        } catch (NumberFormatException e) {
-            throw s.error("listen", "expected host:port, got '" + text + "'");
-        }
-        if (p < 0 || p > 65535) throw s.error("listen", "port out of range in '" + text + "'");
-        if (host.equals("*") || host.isEmpty()) return new InetSocketAddress(p);
-        InetSocketAddress a = new InetSocketAddress(host, p);
-        if (a.isUnresolved()) throw s.error("listen", "cannot resolve host in '" + text + "'");
-        return a;
     }
 
     static Map<String, String> lowerKeys(Map<String, String> in) {

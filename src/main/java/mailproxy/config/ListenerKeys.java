@@ -1,22 +1,36 @@
 package mailproxy.config;
 
+import java.util.LinkedHashSet;
 import java.util.Set;
 
-/** The keys a listener may have, and the SASL mechanisms the proxy knows. */
+/**
+ * The keys a listener may have, and the SASL mechanisms the proxy knows. The keys are not
+ * kept by hand: each reader declares the keys it reads (the common ones, TLS, the
+ * PROXY protocol and limit overrides, and each protocol's options, see {@link Protocol}),
+ * and listener-defaults is checked against their union.
+ */
 final class ListenerKeys {
     private ListenerKeys() {}
 
-    static final Set<String> ALL = Set.of(
-            "name", "protocol", "listen", "router", "auth",
-            "pop3-capabilities", "imap-capabilities",
-            "smtp-mode", "smtp-size", "smtp-greeting-delay", "smtp-trust-unchecked-login", "pop3-apop",
-            "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
-            "tls-provider", "proxy-protocol", "trusted-proxies", "smtp-capabilities", "trace", "trace-relay-bytes",
-            "lmtp-max-message-size", "lmtp-memory-buffer", "lmtp-temp-dir", "lmtp-max-recipients", "lmtp-line-length",
-            "lmtp-bare-newline", "lmtp-clients",
-            "sieve-implementation", "sieve-extensions", "sieve-notify",
-            // nginx's per-server {} overrides; absent = the mailproxy.limits / relay value
-            "timeout", "max-errors", "line-length", "proxy-timeout", "relay-buffer-size");
+    static final Set<String> ALL = all();
+
+    private static Set<String> all() {
+        Set<String> keys = new LinkedHashSet<>(ListenerReader.KEYS);
+        keys.addAll(TlsReader.LISTENER_KEYS);
+        keys.addAll(ListenerOptions.KEYS);
+        for (Protocol p : Protocol.values()) keys.addAll(p.listenerOptions().keys());
+        return Set.copyOf(keys);
+    }
+
+    /**
+     * A reader that reads a key it did not declare would let that key pass in a listener
+     * but fail in listener-defaults: a bug, caught by every test that reads a listener.
+     */
+    static void checkDeclared(Section listener) {
+        for (String k : listener.keysRead()) {
+            if (!ALL.contains(k)) throw new IllegalStateException("listener key " + k + " is read but not declared by its reader");
+        }
+    }
 
     /** OAUTHBEARER is RFC 7628; XOAUTH2 is Google's older form of the same bearer-token login. */
     static final Set<String> MECHANISMS = Set.of("plain", "login", "cram-md5", "external", "oauthbearer", "xoauth2");

@@ -24,7 +24,7 @@ final class ObservabilityReader {
         String token = AdminTokenFile.read(a, a.string("token-file").trim());
         InetSocketAddress address = null;
         if (!listen.isEmpty()) {
-            address = ConfigLoader.address(a, listen);
+            address = ListenerReader.address(a, listen);
             if (!address.getAddress().isLoopbackAddress() && !remote) {
                 throw a.error("listen", "the admin listener can reload, drain and close sessions: "
                         + "it listens on loopback (\"127.0.0.1:9090\") unless allow-remote = true (with a token-file)");

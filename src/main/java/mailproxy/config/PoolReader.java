@@ -3,6 +3,7 @@ package mailproxy.config;
 import com.typesafe.config.ConfigObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class PoolReader {
         return new Backend.Pooling(maxFails, failWindow, failTimeout, maxTries, h);
     }
 
-    /** servers = [ { host, weight, imap-port, pop3-port, smtp-port, lmtp-port, sieve-port }, ... ] */
+    /** servers = [ { host, weight, &lt;protocol&gt;-port for each protocol served (imap-port, ...) }, ... ] */
     static List<Backend.Server> servers(Section b, java.util.Set<Protocol> served, boolean usesTls) {
         List<? extends ConfigObject> objects = b.objects("servers");
         if (objects.isEmpty()) throw b.error("servers", "expected at least one { host = \"...\" }");
@@ -54,16 +55,16 @@ final class PoolReader {
             String host = s.string("host");
             if (host.isBlank()) throw s.error("host", "expected a host name or address, got an empty string");
             int weight = s.has("weight") ? s.integer("weight", 1, 1000) : 1;
-            int imapPort = ownPort(s, "imap", served.contains(Protocol.IMAP));
-            int pop3Port = ownPort(s, "pop3", served.contains(Protocol.POP3));
-            int smtpPort = ownPort(s, "smtp", served.contains(Protocol.SMTP));
-            int lmtpPort = ownPort(s, "lmtp", served.contains(Protocol.LMTP));
-            int sievePort = ownPort(s, "sieve", served.contains(Protocol.SIEVE));
+            Map<Protocol, Integer> ports = new EnumMap<>(Protocol.class);
+            for (Protocol p : Protocol.values()) {
+                int port = ownPort(s, p.id(), served.contains(p));
+                if (port > 0) ports.put(p, port);
+            }
             s.rejectUnknownKeys();
             // each server its own TLS client: the host is the name sent as SNI and verified
             // (unless tls-server-name says otherwise); read once per host
             TlsClient tls = tlsByHost.computeIfAbsent(host, h -> TlsReader.backend(b, h, usesTls));
-            out.add(new Backend.Server(host, weight, imapPort, pop3Port, smtpPort, tls, lmtpPort, sievePort));
+            out.add(new Backend.Server(host, weight, ports, tls));
         }
         return List.copyOf(out);
     }

@@ -35,6 +35,9 @@ final class Section {
 
     String file() { return file; }
 
+    /** The keys read so far (for a reader's check of its declared keys). */
+    Set<String> keysRead() { return Set.copyOf(read); }
+
     ConfigException error(String key, String expected) {
         String where = file;
         if (key != null && config.hasPath(quote(key))) {

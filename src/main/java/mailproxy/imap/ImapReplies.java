@@ -3,6 +3,7 @@ package mailproxy.imap;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
+import mailproxy.config.ImapOptions;
 import mailproxy.config.ListenerConfig;
 import mailproxy.session.Replies;
 import mailproxy.wire.LogSafe;
@@ -85,7 +86,7 @@ final class ImapReplies {
     static String capabilities(ListenerConfig listener, boolean canStartTls, boolean tlsRequired) {
         Set<String> caps = new LinkedHashSet<>();
         Set<String> seen = new java.util.HashSet<>();
-        for (String c : listener.imapCapabilities()) {
+        for (String c : listener.options(ImapOptions.class).capabilities()) {
             String upper = c.toUpperCase(Locale.ROOT);
             if (upper.equals("STARTTLS") || upper.equals("LOGINDISABLED") || upper.startsWith("AUTH=")) continue;
             if (seen.add(upper)) caps.add(c);

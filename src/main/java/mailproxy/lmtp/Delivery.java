@@ -3,7 +3,7 @@ package mailproxy.lmtp;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import mailproxy.config.ListenerConfig;
+import mailproxy.config.LmtpOptions;
 import mailproxy.session.Session;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
@@ -25,7 +25,7 @@ final class Delivery {
     private final Session session;
     private final Connection client;
     private final Transaction t;
-    private final ListenerConfig.Lmtp limits;
+    private final LmtpOptions limits;
     private final int maxLine;
     /** One reply per accepted recipient, filled as backends answer. */
     private final Reply[] replies;
@@ -34,7 +34,7 @@ final class Delivery {
         this.session = session;
         this.client = session.client();
         this.t = t;
-        this.limits = session.listener().lmtp();
+        this.limits = session.listener().options(LmtpOptions.class);
         this.maxLine = session.limits().backendLineLength();
         this.replies = new Reply[t.accepted().size()];
     }

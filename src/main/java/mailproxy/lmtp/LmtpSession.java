@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import mailproxy.config.ListenerConfig;
+import mailproxy.config.LmtpOptions;
 import mailproxy.session.Answer;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
@@ -54,7 +54,7 @@ public final class LmtpSession implements ProtocolSession {
     @Override
     public boolean greet() throws IOException {
         InetAddress from = session.clientAddress().getAddress();
-        if (!session.listener().lmtp().clients().contains(from)) {
+        if (!session.listener().options(LmtpOptions.class).clients().contains(from)) {
             log.info("lmtp id={}: {} is not in lmtp-clients of listener {}: refused", session.sessionId(),
                     Addresses.hostPort(session.clientAddress()), session.listener().name());
             client.write(LmtpReplies.line(LmtpReplies.notAClient(session.serverName())));
@@ -70,7 +70,7 @@ public final class LmtpSession implements ProtocolSession {
         String line = session.readLine();
         // RFC 5321 §4.1.1.4: a server "MUST NOT" take LF alone as a line end; refused
         // unrun, or taken as CRLF where the listener says lmtp-bare-newline = normalize
-        if (client.lastLineBareLf() && session.listener().lmtp().bareNewline() == ListenerConfig.BareNewline.REJECT) {
+        if (client.lastLineBareLf() && session.listener().options(LmtpOptions.class).bareNewline() == LmtpOptions.BareNewline.REJECT) {
             return error(LmtpReplies.BARE_LF_COMMAND);
         }
         return handle(LmtpCommand.parse(line));
@@ -109,7 +109,7 @@ public final class LmtpSession implements ProtocolSession {
             case LmtpCommand.Mail m -> {
                 if (lhlo == null) return error(LmtpReplies.LHLO_FIRST);
                 if (mail != null) return error(LmtpReplies.NESTED_MAIL);
-                if (m.size() > session.listener().lmtp().maxMessageSize()) return error(LmtpReplies.SIZE_EXCEEDED);
+                if (m.size() > session.listener().options(LmtpOptions.class).maxMessageSize()) return error(LmtpReplies.SIZE_EXCEEDED);
                 mail = m;
                 transaction = new Transaction(session, lhlo, m);
                 client.write(LmtpReplies.line(LmtpReplies.SENDER_OK));
@@ -170,7 +170,7 @@ public final class LmtpSession implements ProtocolSession {
         lines.add("PIPELINING"); // RFC 2920; required of LMTP servers by RFC 2033 §5
         lines.add("ENHANCEDSTATUSCODES"); // RFC 2034; also required by RFC 2033 §5
         lines.add("8BITMIME"); // the message passes unchanged
-        lines.add("SIZE " + session.listener().lmtp().maxMessageSize()); // RFC 1870
+        lines.add("SIZE " + session.listener().options(LmtpOptions.class).maxMessageSize()); // RFC 1870
         if (session.canStartTls()) lines.add("STARTTLS");
         return LmtpReplies.multiLine(250, lines);
     }

@@ -3,7 +3,7 @@ package mailproxy.lmtp;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import mailproxy.config.ListenerConfig.BareNewline;
+import mailproxy.config.LmtpOptions.BareNewline;
 import mailproxy.wire.Connection;
 
 /**

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import mailproxy.config.Backend;
+import mailproxy.config.LmtpOptions;
 import mailproxy.config.Protocol;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.PoolServer;
@@ -51,7 +52,7 @@ final class Transaction implements AutoCloseable {
 
     /** The reply to one RCPT, whole (CRLF included). */
     String rcpt(LmtpCommand.Rcpt r) throws IOException, InterruptedException {
-        if (++rcpts > session.listener().lmtp().maxRecipients()) return LmtpReplies.TOO_MANY_RCPT + "\r\n";
+        if (++rcpts > session.listener().options(LmtpOptions.class).maxRecipients()) return LmtpReplies.TOO_MANY_RCPT + "\r\n";
         Route route = session.backends().route(new LoginRequest.SmtpFacts(lhlo, mail.line(), r.line()));
         switch (route) {
             case Route.Reject reject -> {

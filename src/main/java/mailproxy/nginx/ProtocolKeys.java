@@ -31,7 +31,7 @@ final class ProtocolKeys {
                 case IMAP -> keys.put("imap-capabilities", Values.quotedList(without(caps.args(), "STARTTLS", "LOGINDISABLED", "AUTH=")));
                 case POP3 -> keys.put("pop3-capabilities", Values.quotedList(without(caps.args(), "USER", "STLS", "SASL")));
                 case SMTP -> smtpCapabilities(caps, notes, keys);
-                case LMTP, SIEVE -> { } // nginx has neither
+                default -> { } // nginx has no other mail module
             }
         }
         if (p != Protocol.POP3) {

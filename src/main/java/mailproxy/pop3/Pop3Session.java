@@ -3,6 +3,7 @@ package mailproxy.pop3;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import mailproxy.config.Pop3Options;
 import mailproxy.sasl.CramMd5;
 import mailproxy.sasl.Credentials;
 import mailproxy.session.Answer;
@@ -30,7 +31,7 @@ public final class Pop3Session implements ProtocolSession {
         this.client = session.client();
         // nginx shows the timestamp when APOP or CRAM-MD5 is on; clients take it as the
         // hint. Not where TLS must come first: APOP would send a login in plaintext.
-        boolean digest = session.listener().pop3Apop() || session.listener().offers("cram-md5");
+        boolean digest = session.listener().options(Pop3Options.class).apop() || session.listener().offers("cram-md5");
         this.timestamp = digest && !session.tlsRequired() ? CramMd5.challenge(session.serverName()) : null;
     }
 
@@ -88,7 +89,7 @@ public final class Pop3Session implements ProtocolSession {
                         Pop3Replies.ENDINGS, Pop3Replies::line, c -> new Pop3BackendLogin(session, c)));
             }
             case Pop3Command.Apop a -> {
-                if (!session.listener().pop3Apop()) return Answer.error(Pop3Replies.APOP_DISABLED);
+                if (!session.listener().options(Pop3Options.class).apop()) return Answer.error(Pop3Replies.APOP_DISABLED);
                 // RFC 1939 §7: digest = MD5(timestamp + secret) as 32 hex digits; the auth
                 // server checks it against Auth-Salt and returns the backend password
                 if (!CramMd5.isDigest(a.digest())) return Answer.error(Pop3Replies.APOP_NOT_A_DIGEST);
@@ -123,7 +124,7 @@ public final class Pop3Session implements ProtocolSession {
 
     /** RFC 2449 §5: CAPA's list; with STLS first required (RFC 2595 §4) no USER, no SASL yet. */
     private String capabilities() {
-        List<String> caps = new ArrayList<>(session.listener().pop3Capabilities());
+        List<String> caps = new ArrayList<>(session.listener().options(Pop3Options.class).capabilities());
         if (session.canStartTls()) caps.add("STLS");
         if (!session.tlsRequired()) {
             caps.add("USER");

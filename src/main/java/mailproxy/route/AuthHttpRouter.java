@@ -5,6 +5,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -73,19 +74,17 @@ final class AuthHttpRouter implements Router {
      */
     private static Backend options(RouterConfig.AuthHttp config, Map<String, Backend> backends) {
         Backend t = config.backendTemplate() == null ? null : backends.get(config.backendTemplate());
-        Backend.Imap imap = t != null && t.imap() != null ? t.imap() : new Backend.Imap(0, Backend.ImapLogin.LOGIN, true);
-        Backend.Pop3 pop3 = t != null && t.pop3() != null ? t.pop3() : new Backend.Pop3(0, Backend.Pop3Login.USER, false);
-        Backend.Smtp smtp = t != null && t.smtp() != null ? t.smtp() : new Backend.Smtp(0, Backend.SmtpAuth.NONE, false);
-        Backend.Lmtp lmtp = t != null && t.lmtp() != null ? t.lmtp()
-                : new Backend.Lmtp(0, Backend.Tls.OFF, Backend.Balance.USER_HASH, Backend.ProxyProtocol.OFF);
-        Backend.Sieve sieve = t != null && t.sieve() != null ? t.sieve()
-                : new Backend.Sieve(0, Backend.Tls.OFF, Backend.Balance.USER_HASH, Backend.ProxyProtocol.OFF);
+        Map<Protocol, Backend.Section> sections = new EnumMap<>(Protocol.class);
+        for (Protocol p : Protocol.values()) {
+            Backend.Section own = t == null ? null : t.section(p);
+            sections.put(p, own != null ? own : Backend.defaults(p));
+        }
         String name = t != null ? t.name() : "auth-http:" + config.name();
         // TLS to the servers it names follows the template too (tls-ca, tls-server-name, ...)
         String host = t != null ? t.host() : "";
         TlsClient tls = t != null ? t.tlsClient() : null;
-        return new Backend(name, host, imap, pop3, smtp, tls, List.of(new Backend.Server(host, 1, 0, 0, 0, tls)),
-                Backend.Pooling.ONE_HOST, lmtp, sieve);
+        return new Backend(name, host, sections, tls, List.of(new Backend.Server(host, 1, Map.of(), tls)),
+                Backend.Pooling.ONE_HOST);
     }
 
     @Override

@@ -81,9 +81,9 @@ final class HealthProbe {
     }
 
     /**
-     * The first greeting line; for SMTP and LMTP the last line of a multi-line 220 (RFC
-     * 5321 §4.2.1); for ManageSieve the line after the capability lines (RFC 5804 §1.7:
-     * capabilities, then OK).
+     * The first greeting line that does not say more follow: for SMTP and LMTP the last line
+     * of a multi-line 220 (RFC 5321 §4.2.1); for ManageSieve the line after the capability
+     * lines (RFC 5804 §1.7: capabilities, then OK).
      */
     private static String greeting(Connection c, Protocol p, int maxLine) throws IOException {
         String line = c.readLine(maxLine);
@@ -94,34 +94,18 @@ final class HealthProbe {
     }
 
     private static boolean continues(String line, Protocol p) {
-        return switch (p) {
-            case SMTP, LMTP -> line.startsWith("220-");
-            case SIEVE -> line.startsWith("\"");
-            case IMAP, POP3 -> false;
-        };
+        return p.spec().health().continues().test(line);
     }
 
-    /**
-     * IMAP "* OK" (RFC 9051 §7.1.1; PREAUTH and BYE are no good for a proxy), POP3 "+OK"
-     * (RFC 1939 §4), SMTP and LMTP 220 (RFC 5321 §4.2, RFC 2033 §4), ManageSieve OK (RFC 5804 §1.7).
-     */
+    /** The protocol's greeting that says the server takes logins (see config.Protocol for each). */
     static boolean greets(String line, Protocol p) {
-        return switch (p) {
-            case IMAP -> line.regionMatches(true, 0, "* OK", 0, 4);
-            case POP3 -> line.startsWith("+OK");
-            case SMTP, LMTP -> line.equals("220") || line.startsWith("220 ");
-            case SIEVE -> line.equalsIgnoreCase("OK") || line.regionMatches(true, 0, "OK ", 0, 3);
-        };
+        return p.spec().health().greets().test(line);
     }
 
     /** LOGOUT / QUIT, then read the answer to its end, bounded by lines and health.timeout. */
     private static void goodbye(Connection c, Protocol p) {
         try {
-            c.write(switch (p) {
-                case IMAP -> "a LOGOUT\r\n";
-                case SIEVE -> "LOGOUT\r\n";
-                case POP3, SMTP, LMTP -> "QUIT\r\n";
-            });
+            c.write(p.spec().health().goodbye() + "\r\n");
             for (int i = 0; i < MAX_GOODBYE_LINES && c.readLine(512) != null; i++) {
                 // the server closes after its answer; we only wait for that
             }

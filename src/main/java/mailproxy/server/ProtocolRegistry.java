@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.EnumMap;
 import java.util.Map;
 import mailproxy.config.ListenerConfig;
+import mailproxy.config.LmtpOptions;
 import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
 import mailproxy.imap.ImapSession;
@@ -44,9 +45,9 @@ final class ProtocolRegistry {
         for (ListenerConfig l : config.listeners()) {
             if (l.protocol() != Protocol.LMTP) continue;
             try {
-                SpoolDir.prepare(l.lmtp().tempDir());
+                SpoolDir.prepare(l.options(LmtpOptions.class).tempDir());
             } catch (IOException e) {
-                throw new IOException("listener " + l.name() + ": lmtp-temp-dir " + l.lmtp().tempDir() + ": " + e.getMessage(), e);
+                throw new IOException("listener " + l.name() + ": lmtp-temp-dir " + l.options(LmtpOptions.class).tempDir() + ": " + e.getMessage(), e);
             }
         }
     }

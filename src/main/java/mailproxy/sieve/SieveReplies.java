@@ -1,6 +1,6 @@
 package mailproxy.sieve;
 
-import mailproxy.config.ListenerConfig;
+import mailproxy.config.SieveOptions;
 import mailproxy.session.Replies;
 import mailproxy.session.Session;
 
@@ -63,7 +63,7 @@ final class SieveReplies {
      * §2.1), STARTTLS while it is offered, VERSION "1.0".
      */
     static String capabilities(Session session, String ok) {
-        ListenerConfig.Sieve sieve = session.listener().sieve();
+        SieveOptions sieve = session.listener().options(SieveOptions.class);
         StringBuilder b = new StringBuilder();
         b.append(line("\"IMPLEMENTATION\" " + string(sieve.implementation())));
         b.append(line("\"SIEVE\" " + string(sieve.extensions())));

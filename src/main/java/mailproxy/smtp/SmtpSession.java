@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import mailproxy.config.ListenerConfig;
+import mailproxy.config.SmtpOptions;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.session.Answer;
@@ -47,8 +47,8 @@ public final class SmtpSession implements ProtocolSession {
     public SmtpSession(Session session) {
         this.session = session;
         this.client = session.client();
-        this.mx = session.listener().smtpMode() == ListenerConfig.SmtpMode.MX;
-        this.anonymousMail = mx || session.listener().smtpAuthNone();
+        this.mx = session.listener().options(SmtpOptions.class).mode() == SmtpOptions.Mode.MX;
+        this.anonymousMail = mx || session.listener().options(SmtpOptions.class).authNone();
         this.replies = SmtpReply.endings(session.serverName());
     }
 
@@ -57,7 +57,7 @@ public final class SmtpSession implements ProtocolSession {
 
     @Override
     public boolean greet() throws IOException {
-        Duration delay = session.listener().smtpGreetingDelay();
+        Duration delay = session.listener().options(SmtpOptions.class).greetingDelay();
         if (!delay.isZero() && spokeBeforeGreeting(delay)) return false;
         client.readTimeout(session.limits().timeout());
         // RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1)
@@ -176,13 +176,13 @@ public final class SmtpSession implements ProtocolSession {
         List<String> lines = new ArrayList<>();
         lines.add(session.serverName());
         lines.add("PIPELINING");
-        long size = session.listener().smtpSize();
+        long size = session.listener().options(SmtpOptions.class).size();
         if (size > 0) lines.add("SIZE " + size);
         else if (size == 0) lines.add("SIZE"); // RFC 1870 §4: no fixed maximum
         lines.add("8BITMIME"); // bytes pass the relay untouched; the backend carries 8-bit bodies
         lines.add("ENHANCEDSTATUSCODES");
         // nginx smtp_capabilities: what the backend supports and the relay carries as is
-        if (!mx) lines.addAll(session.listener().smtpCapabilities());
+        if (!mx) lines.addAll(session.listener().options(SmtpOptions.class).capabilities());
         if (session.canStartTls()) lines.add("STARTTLS");
         if (!mx && !session.listener().auth().isEmpty() && !session.tlsRequired()) {
             lines.add("AUTH " + String.join(" ", session.listener().auth()).toUpperCase(Locale.ROOT));
@@ -209,7 +209,7 @@ public final class SmtpSession implements ProtocolSession {
         if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
         if (helo == null) return error(SmtpReply.HELO_FIRST);
         if (mail != null) return error(SmtpReply.NESTED_MAIL);
-        long max = session.listener().smtpSize();
+        long max = session.listener().options(SmtpOptions.class).size();
         if (max > 0 && m.size() > max) return error(SmtpReply.SIZE_EXCEEDED);
         mail = m;
         client.write(SmtpReply.line(SmtpReply.SENDER_OK));

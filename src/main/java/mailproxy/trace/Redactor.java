@@ -1,9 +1,13 @@
 package mailproxy.trace;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import mailproxy.config.Protocol;
 
 /**
  * Takes the secrets out of one leg's client-side lines before they reach the trace: the
@@ -35,15 +39,47 @@ import java.util.Set;
  * backend's, which share only the SASL flag.
  */
 final class Redactor {
-    /** Command word → how many of its arguments are shown before the rest becomes ***. */
-    private static final Map<String, Integer> SHOWN_ARGS = Map.of(
-            "LOGIN", 1, "PASS", 0, "APOP", 1, "AUTH", 1, "AUTHENTICATE", 1);
     /**
-     * The secret commands of protocols without literals (POP3's PASS and APOP, RFC 1939 §7;
-     * SMTP and POP3 AUTH, RFC 4954 §4, RFC 5034 §4): a "{5}" at the end of their line is
-     * part of the password, not a literal's size, and is hidden with the rest.
+     * Command word → how many of its arguments are shown before the rest becomes ***: every
+     * protocol's secret commands together (config.Protocol names them).
      */
-    private static final Set<String> NO_LITERALS = Set.of("PASS", "APOP", "AUTH");
+    private static final Map<String, Integer> SHOWN_ARGS = shownArgs();
+    /**
+     * The secret commands only protocols without literals have (POP3's PASS and APOP, RFC
+     * 1939 §7; SMTP and POP3 AUTH, RFC 4954 §4, RFC 5034 §4): a "{5}" at the end of their
+     * line is part of the password, not a literal's size, and is hidden with the rest.
+     */
+    private static final Set<String> NO_LITERALS = noLiterals();
+    /** A server line in a SASL exchange that does not end it, in any protocol. */
+    private static final Predicate<String> SASL_GOES_ON = saslGoesOn();
+    private static Map<String, Integer> shownArgs() {
+        Map<String, Integer> out = new HashMap<>();
+        for (Protocol p : Protocol.values()) {
+            p.spec().redaction().commands().forEach((word, shown) -> {
+                Integer before = out.putIfAbsent(word, shown);
+                // one word, two meanings: the fewer shown arguments is the safe side
+                if (before != null && shown < before) out.put(word, shown);
+            });
+        }
+        return Map.copyOf(out);
+    }
+
+    private static Set<String> noLiterals() {
+        Set<String> with = new HashSet<>();
+        Set<String> without = new HashSet<>();
+        for (Protocol p : Protocol.values()) {
+            (p.spec().redaction().literals() ? with : without).addAll(p.spec().redaction().commands().keySet());
+        }
+        without.removeAll(with);
+        return Set.copyOf(without);
+    }
+
+    private static Predicate<String> saslGoesOn() {
+        Predicate<String> any = line -> false;
+        for (Protocol p : Protocol.values()) any = any.or(p.spec().redaction().saslGoesOn());
+        return any;
+    }
+
     static final String HIDDEN = "***";
     private static final int NONE = Integer.MAX_VALUE;
 
@@ -116,16 +152,12 @@ final class Redactor {
     }
 
     /**
-     * A line the server side said: anything but a continuation (or an untagged line, or
-     * the rest of a line after a server literal) ends a SASL exchange.
+     * A line the server side said: anything but a challenge (+, + ..., 334 ..., a
+     * ManageSieve string; or IMAP's untagged data), or the rest of a line after a server
+     * literal, ends a SASL exchange.
      */
     void server(String line, boolean afterLiteral) {
-        if (inSasl && !afterLiteral && !continuation(line) && !line.startsWith("* ")) inSasl = false;
-    }
-
-    private static boolean continuation(String line) {
-        return line.equals("+") || line.startsWith("+ ") || line.startsWith("334")
-                || line.startsWith("\"") || line.startsWith("{"); // ManageSieve challenges (RFC 5804 §2.1)
+        if (inSasl && !afterLiteral && !SASL_GOES_ON.test(line)) inSasl = false;
     }
 
     /** "{5}" or "{5+}" as the last token, at the very end of the line (RFC 9051 §4.3, RFC 7888). */

@@ -138,8 +138,8 @@ class ListenerOptionsTest {
     @Test
     void smtpCapabilitiesAreKeptAsWritten() {
         ListenerConfig l = only("protocol = smtp, listen = \"127.0.0.1:0\", smtp-capabilities = [\"DSN\", \"SMTPUTF8\", \"X-FOO bar=1 baz\"]");
-        assertEquals(List.of("DSN", "SMTPUTF8", "X-FOO bar=1 baz"), l.smtpCapabilities());
-        assertEquals(List.of(), only("protocol = smtp, listen = \"127.0.0.1:0\"").smtpCapabilities());
+        assertEquals(List.of("DSN", "SMTPUTF8", "X-FOO bar=1 baz"), l.options(SmtpOptions.class).capabilities());
+        assertEquals(List.of(), only("protocol = smtp, listen = \"127.0.0.1:0\"").options(SmtpOptions.class).capabilities());
     }
 
     @Test
@@ -148,8 +148,8 @@ class ListenerOptionsTest {
                 listener-defaults { smtp-capabilities = ["DSN"] }
                 listeners = [ { protocol = imap, listen = "127.0.0.1:0" }, { protocol = smtp, listen = "127.0.0.1:0" } ]
                 """);
-        assertEquals(List.of(), c.listeners().get(0).smtpCapabilities());
-        assertEquals(List.of("DSN"), c.listeners().get(1).smtpCapabilities());
+        assertFalse(c.listeners().get(0).options() instanceof SmtpOptions, "an imap listener has no SMTP options");
+        assertEquals(List.of("DSN"), c.listeners().get(1).options(SmtpOptions.class).capabilities());
     }
 
     @ParameterizedTest
@@ -182,14 +182,14 @@ class ListenerOptionsTest {
     @Test
     void authNoneOnSmtpIsAFlagNotAMechanism() {
         ListenerConfig l = only("protocol = smtp, listen = \"127.0.0.1:0\", auth = [plain, login, none]");
-        assertTrue(l.smtpAuthNone());
+        assertTrue(l.options(SmtpOptions.class).authNone());
         assertEquals(List.of("plain", "login"), l.auth());
         assertFalse(l.offers("none"));
         assertTrue(l.offers("PLAIN"));
         ListenerConfig onlyNone = only("protocol = smtp, listen = \"127.0.0.1:0\", auth = [NONE]");
-        assertTrue(onlyNone.smtpAuthNone());
+        assertTrue(onlyNone.options(SmtpOptions.class).authNone());
         assertEquals(List.of(), onlyNone.auth());
-        assertFalse(only("protocol = smtp, listen = \"127.0.0.1:0\"").smtpAuthNone());
+        assertFalse(only("protocol = smtp, listen = \"127.0.0.1:0\"").options(SmtpOptions.class).authNone());
     }
 
     @ParameterizedTest

@@ -36,13 +36,13 @@ class StackConfigTest {
         assertEquals(Protocol.LMTP, lmtp.protocol());
         assertEquals("lmtp-0", lmtp.name());
         assertEquals(List.of(), lmtp.auth(), "LMTP has no AUTH");
-        assertEquals(new ListenerConfig.Lmtp(64L << 20, 1L << 20, Path.of(System.getProperty("java.io.tmpdir"), "mailproxy-lmtp-spool"), 1000, 64 * 1024,
-                ListenerConfig.BareNewline.REJECT, mailproxy.wire.CidrSet.parse(List.of("127.0.0.0/8", "::1"))), lmtp.lmtp());
+        assertEquals(new LmtpOptions(64L << 20, 1L << 20, Path.of(System.getProperty("java.io.tmpdir"), "mailproxy-lmtp-spool"), 1000, 64 * 1024,
+                LmtpOptions.BareNewline.REJECT, mailproxy.wire.CidrSet.parse(List.of("127.0.0.0/8", "::1"))), lmtp.options());
         ListenerConfig sieve = c.listeners().get(1);
         assertEquals(List.of("plain", "oauthbearer", "xoauth2"), sieve.auth());
-        assertEquals("mailproxy", sieve.sieve().implementation());
-        assertTrue(sieve.sieve().extensions().startsWith("fileinto reject envelope"));
-        assertEquals("mailto", sieve.sieve().notifyMethods());
+        assertEquals("mailproxy", sieve.options(SieveOptions.class).implementation());
+        assertTrue(sieve.options(SieveOptions.class).extensions().startsWith("fileinto reject envelope"));
+        assertEquals("mailto", sieve.options(SieveOptions.class).notifyMethods());
         Backend b = c.backends().get("b");
         assertEquals(24, b.port(Protocol.LMTP));
         assertEquals(4190, b.port(Protocol.SIEVE));

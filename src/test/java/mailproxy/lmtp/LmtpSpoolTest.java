@@ -59,7 +59,7 @@ class LmtpSpoolTest {
         String conf = config(FreePorts.closedPort(), FreePorts.closedPort(), "");
         try (TestProxy p = TestProxy.start(conf)) {
             Path def = Path.of(System.getProperty("java.io.tmpdir"), "mailproxy-lmtp-spool");
-            assertEquals(def, p.config().listeners().get(0).lmtp().tempDir());
+            assertEquals(def, p.config().listeners().get(0).options(mailproxy.config.LmtpOptions.class).tempDir());
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(def)));
         }
     }

@@ -98,13 +98,13 @@ class NginxImportTest {
         assertTrue(imaps.tls().implicit());
         assertEquals(List.of("plain", "login", "external"), imaps.auth());
         var pop3 = cfg.listeners().get(2);
-        assertTrue(pop3.pop3Apop());
-        assertEquals(List.of("TOP", "UIDL"), pop3.pop3Capabilities()); // USER is mailproxy's own
+        assertTrue(pop3.options(mailproxy.config.Pop3Options.class).apop());
+        assertEquals(List.of("TOP", "UIDL"), pop3.options(mailproxy.config.Pop3Options.class).capabilities()); // USER is mailproxy's own
         var mx = cfg.listeners().get(3);
-        assertEquals(mailproxy.config.ListenerConfig.SmtpMode.MX, mx.smtpMode());
-        assertEquals(java.time.Duration.ofSeconds(1), mx.smtpGreetingDelay());
+        assertEquals(mailproxy.config.SmtpOptions.Mode.MX, mx.options(mailproxy.config.SmtpOptions.class).mode());
+        assertEquals(java.time.Duration.ofSeconds(1), mx.options(mailproxy.config.SmtpOptions.class).greetingDelay());
         var submission = cfg.listeners().get(4);
-        assertEquals(25L << 20, submission.smtpSize());
+        assertEquals(25L << 20, submission.options(mailproxy.config.SmtpOptions.class).size());
         var router = (mailproxy.config.RouterConfig.AuthHttp) cfg.routers().get(submission.router());
         assertEquals(java.time.Duration.ofSeconds(5), router.timeout());
         assertEquals("nginx \"mail\"", router.headers().get("X-Proxy"));

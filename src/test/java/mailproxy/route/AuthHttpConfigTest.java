@@ -13,6 +13,7 @@ import java.util.Map;
 import mailproxy.config.ConfigException;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.ListenerConfig;
+import mailproxy.config.Pop3Options;
 import mailproxy.config.ProxyConfig;
 import mailproxy.config.RouterConfig;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class AuthHttpConfigTest {
         assertEquals("local", c.listeners().get(0).router());
         ListenerConfig b = c.listeners().get(1);
         assertEquals("auth", b.router());
-        assertTrue(b.pop3Apop());
+        assertTrue(b.options(Pop3Options.class).apop());
         assertTrue(b.offers("CRAM-MD5"));
         RouterConfig.AuthHttp a = assertInstanceOf(RouterConfig.AuthHttp.class, c.routers().get("auth"));
         assertEquals(Duration.ofSeconds(5), a.timeout());
@@ -80,7 +81,7 @@ class AuthHttpConfigTest {
         assertTrue(apop.getMessage().contains("mailproxy.listeners[0].pop3-apop"), apop.getMessage());
         // pop3-apop means nothing to an IMAP listener (it may come from listener-defaults)
         assertFalse(parse(BOTH, "{ protocol = imap, listen = \"127.0.0.1:0\", router = local, pop3-apop = true }")
-                .listeners().get(0).pop3Apop());
+                .listeners().get(0).options() instanceof Pop3Options);
     }
 
     @Test

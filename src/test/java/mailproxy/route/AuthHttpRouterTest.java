@@ -220,8 +220,8 @@ class AuthHttpRouterTest {
 
     @Test
     void okRoutesToTheServerWithTheOverridesAndTheTemplateOptions() throws Exception {
-        Backend template = new Backend("tpl", "10.0.0.1", new Backend.Imap(143, Backend.ImapLogin.AUTHENTICATE_PLAIN, true),
-                new Backend.Pop3(110, Backend.Pop3Login.AUTH_PLAIN, true), null);
+        Backend template = Backend.oneHost("tpl", "10.0.0.1", null, new Backend.Imap(143, Backend.ImapLogin.AUTHENTICATE_PLAIN, true),
+                new Backend.Pop3(110, Backend.Pop3Login.AUTH_PLAIN, true));
         try (AuthServer auth = AuthServer.start(r -> AuthServer.ok("store1.example.test", 1143)
                 .with("Auth-User", "bob").with("Auth-Pass", "real secret").status(500).body("ignored"))) {
             Route route = router(auth.url(), Duration.ofSeconds(3), Map.of(), "tpl", Map.of("tpl", template))
@@ -325,7 +325,7 @@ class AuthHttpRouterTest {
 
     @Test
     void smtpDigestLoginNeedsAuthPassWhenTheBackendWantsSmtpAuth() throws Exception {
-        Backend template = new Backend("tpl", "h", null, null, new Backend.Smtp(25, Backend.SmtpAuth.PLAIN, false));
+        Backend template = Backend.oneHost("tpl", "h", null, new Backend.Smtp(25, Backend.SmtpAuth.PLAIN, false));
         try (AuthServer auth = AuthServer.start(r -> AuthServer.ok("127.0.0.1", 25))) {
             Route route = router(auth.url(), Duration.ofSeconds(3), Map.of(), "tpl", Map.of("tpl", template))
                     .route(new LoginRequest(Protocol.SMTP, "cram-md5", "bob", "b913a602c7eda7a495b4e6e7334d3890", "<1.2@h>",

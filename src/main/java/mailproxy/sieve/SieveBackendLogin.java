@@ -58,6 +58,15 @@ final class SieveBackendLogin implements BackendLogin {
             end = capabilities(b, max, sasl);
             if (!word(end, "OK")) return new Result.Broken("capabilities after STARTTLS: " + LogSafe.backendLine(end));
         }
+        Set<String> mechanisms = sasl;
+        // from the AUTHENTICATE on (it carries the client's user name and password) the
+        // backend answers what the client sent: not a fault of the server (docs/SECURITY.md,
+        // "Backends and pools")
+        return BackendLogin.clientInput(() -> authenticate(b, route, mechanisms, max));
+    }
+
+    /** AUTHENTICATE with the client's credentials (RFC 5804 §2.1): the part that carries its bytes. */
+    private Result authenticate(Connection b, Route.Ok route, Set<String> sasl, int max) throws IOException {
         String user = route.user();
         String pass = route.password();
         String mechanism = OAuth.backendMechanism(client, user, pass, sasl);

@@ -16,6 +16,7 @@ import mailproxy.route.LoginRequest;
 import mailproxy.route.PoolServer;
 import mailproxy.route.Route;
 import mailproxy.session.Backends;
+import mailproxy.session.Replies;
 import mailproxy.session.Session;
 import mailproxy.wire.LogSafe;
 import org.slf4j.Logger;
@@ -52,21 +53,21 @@ final class Transaction implements AutoCloseable {
 
     /** The reply to one RCPT, whole (CRLF included). */
     String rcpt(LmtpCommand.Rcpt r) throws IOException, InterruptedException {
-        if (++rcpts > session.listener().options(LmtpOptions.class).maxRecipients()) return LmtpReplies.TOO_MANY_RCPT + "\r\n";
+        if (++rcpts > session.listener().options(LmtpOptions.class).maxRecipients()) return LmtpReplies.line(LmtpReplies.TOO_MANY_RCPT);
         Route route = session.backends().route(new LoginRequest.SmtpFacts(lhlo, mail.line(), r.line()));
         switch (route) {
             case Route.Reject reject -> {
                 String code = reject.smtpCode() == null || reject.smtpCode().isBlank()
                         ? LmtpReplies.RCPT_REJECT_CODE : reject.smtpCode().trim();
-                return LogSafe.oneLine(code + " " + reject.message()) + "\r\n";
+                return LmtpReplies.line(LogSafe.oneLine(code + " " + reject.message()));
             }
             case Route.Unavailable u -> {
                 log.warn("no route for recipient {}: {}", LogSafe.value(r.address()), u.reason());
-                return LmtpReplies.ROUTER_UNAVAILABLE + "\r\n";
+                return LmtpReplies.line(LmtpReplies.ROUTER_UNAVAILABLE);
             }
             case Route.Ok ok -> {
                 Leg leg = leg(ok, r.address().toLowerCase(Locale.ROOT));
-                if (leg == null) return LmtpReplies.BACKEND_UNAVAILABLE + "\r\n";
+                if (leg == null) return LmtpReplies.line(LmtpReplies.BACKEND_UNAVAILABLE);
                 return send(leg, r);
             }
         }
@@ -74,14 +75,14 @@ final class Transaction implements AutoCloseable {
 
     /** The RCPT on the recipient's leg; a refused MAIL there is the answer for every recipient routed to it. */
     private String send(Leg leg, LmtpCommand.Rcpt r) {
-        if (!leg.live()) return LmtpReplies.BACKEND_FAILED + "\r\n";
+        if (!leg.live()) return LmtpReplies.line(LmtpReplies.BACKEND_FAILED);
         if (leg.mailRefused != null) return leg.mailRefused.text();
         Reply reply;
         try {
             reply = Reply.send(leg.connection(), r.line(), session.limits().backendLineLength());
         } catch (IOException e) {
             leg.broke("RCPT: " + e);
-            return LmtpReplies.BACKEND_FAILED + "\r\n";
+            return LmtpReplies.line(LmtpReplies.BACKEND_FAILED);
         }
         if (reply.positive()) {
             leg.recipients.add(accepted.size());
@@ -169,7 +170,7 @@ final class Transaction implements AutoCloseable {
     /** The EHLO keywords of an LHLO reply (RFC 5321 §4.1.1.1: each line after the first), upper-case. */
     static Set<String> keywords(Reply hello) {
         Set<String> out = new HashSet<>();
-        String[] lines = hello.text().split("\r\n");
+        String[] lines = hello.text().split(Replies.CRLF);
         for (int i = 1; i < lines.length; i++) {
             if (lines[i].length() > 4) out.add(lines[i].substring(4).split(" ")[0].toUpperCase(Locale.ROOT));
         }

@@ -19,16 +19,21 @@ import java.util.concurrent.TimeUnit;
 import mailproxy.route.AuthServer;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * No password reaches the log, at any level: the proxy runs as its own process with debug
  * logging, every password mechanism of every protocol logs in (wrong, then right) through a
  * static router and through auth_http (which hands a different backend password back), and
  * the whole log is searched for each password, its base64, and the base64 of the whole
- * PLAIN message.
+ * PLAIN message. Once more with the protocol trace on every listener ({@code trace = true},
+ * {@code trace-relay-bytes}), so that the audit lines, the debug lines and the trace of
+ * both legs are searched together, and each session logs in a second time inside the
+ * relay, where only the trace's redactor stands between the password and the log
+ * (docs/SECURITY.md, "Credentials never reach a log").
  */
 @Timeout(120)
 class PasswordsNeverLoggedTest {
@@ -42,8 +47,9 @@ class PasswordsNeverLoggedTest {
 
     private record Case(String protocol, String mechanism, String user, String password, String wrong) {}
 
-    @Test
-    void noPasswordInAnyLogLine(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "trace = {0}")
+    @ValueSource(booleans = {false, true})
+    void noPasswordInAnyLogLine(boolean traced, @TempDir Path dir) throws Exception {
         List<Case> cases = new ArrayList<>();
         Map<String, String> users = new LinkedHashMap<>();
         for (String protocol : List.of("imap", "pop3", "smtp")) {
@@ -59,7 +65,7 @@ class PasswordsNeverLoggedTest {
              AuthServer auth = AuthServer.start(r -> authAnswer(r, cases, mail))) {
             int[] ports = FreePorts.allocate(6);
             Path log = dir.resolve("proxy.log");
-            Process proxy = startProxy(dir, log, config(mail, auth, ports));
+            Process proxy = startProxy(dir, log, config(mail, auth, ports, traced));
             try {
                 Map<String, InetSocketAddress> stat = Map.of("imap", local(ports[0]), "pop3", local(ports[1]), "smtp", local(ports[2]));
                 Map<String, InetSocketAddress> http = Map.of("imap", local(ports[3]), "pop3", local(ports[4]), "smtp", local(ports[5]));
@@ -69,6 +75,7 @@ class PasswordsNeverLoggedTest {
                     try (RawClient client = open(c.protocol(), stat.get(c.protocol()))) {
                         assertTrue(refused(c.protocol(), login(client, c, c.user(), c.wrong())), c + " wrong");
                         assertTrue(success(c.protocol(), login(client, c, c.user(), c.password())), c + " right");
+                        if (traced) loginInTheRelay(client, c.protocol(), c.user(), c.password());
                         logout(client, c.protocol());
                     }
                     // auth_http: refused by the auth server (and closed), then let in with a backend password
@@ -77,6 +84,7 @@ class PasswordsNeverLoggedTest {
                     }
                     try (RawClient client = open(c.protocol(), http.get(c.protocol()))) {
                         assertTrue(success(c.protocol(), login(client, c, "httpuser", c.password())), c + " right via auth_http");
+                        if (traced) loginInTheRelay(client, c.protocol(), "httpuser", c.password());
                         logout(client, c.protocol());
                     }
                 }
@@ -87,6 +95,11 @@ class PasswordsNeverLoggedTest {
             String text = Files.readString(log, StandardCharsets.ISO_8859_1);
             assertTrue(text.contains("DEBUG ImapSession - client ID"), "the proxy logged at debug level:\n" + text);
             assertTrue(Probes.count(text, "user=httpuser") >= cases.size(), "the logins happened:\n" + text);
+            assertTrue(text.contains(" audit - "), "the audit lines are in the log:\n" + text);
+            if (traced) {
+                assertTrue(Probes.count(text, " trace - ") > 20 * cases.size(), "the sessions were traced:\n" + text);
+                assertTrue(text.contains("relay -- relaying; showing the first"), "the trace went on into the relay:\n" + text);
+            }
             List<String> found = new ArrayList<>();
             for (Case c : cases) {
                 for (String secret : List.of(c.password(), c.wrong())) {
@@ -121,12 +134,13 @@ class PasswordsNeverLoggedTest {
         return AuthServer.ok("127.0.0.1", port).with("Auth-Pass", BACKEND_PASSWORD);
     }
 
-    private static String config(FakeMail mail, AuthServer auth, int[] ports) {
+    private static String config(FakeMail mail, AuthServer auth, int[] ports, boolean traced) {
         StringBuilder listeners = new StringBuilder();
         String[] protocols = {"imap", "pop3", "smtp"};
         for (int i = 0; i < 6; i++) {
             listeners.append(i == 0 ? "" : ",\n").append("{ name = l").append(i).append(", protocol = ").append(protocols[i % 3])
-                    .append(", listen = \"127.0.0.1:").append(ports[i]).append("\", router = ").append(i < 3 ? "s" : "h").append(" }");
+                    .append(", listen = \"127.0.0.1:").append(ports[i]).append("\", router = ").append(i < 3 ? "s" : "h")
+                    .append(traced ? ", trace = true, trace-relay-bytes = 2k" : "").append(" }");
         }
         return """
                 mailproxy {
@@ -286,6 +300,28 @@ class PasswordsNeverLoggedTest {
             case "pop3" -> reply.startsWith("-ERR");
             default -> reply.startsWith("535 ");
         };
+    }
+
+    /**
+     * The same password once more, now in the relayed stream (the backend answers it; a
+     * client may well log in twice): with trace-relay-bytes the trace shows the relay's
+     * first bytes, and its redactor must hide this one too.
+     */
+    private static void loginInTheRelay(RawClient c, String protocol, String user, String password) throws IOException {
+        switch (protocol) {
+            case "imap" -> {
+                c.line("r LOGIN " + user + " \"" + password + "\"");
+                c.expect("r ");
+            }
+            case "pop3" -> {
+                c.line("PASS " + password);
+                c.expect("+OK");
+            }
+            default -> {
+                c.line("AUTH PLAIN " + b64("\0" + user + "\0" + password));
+                c.readLine(); // 235 or 535: the backend's business
+            }
+        }
     }
 
     private static void logout(RawClient c, String protocol) throws IOException {

@@ -116,9 +116,9 @@ class BackendStartTlsInjectionTest {
                 C: mp2 OK CAPABILITY completed
                 S: mp3 LOGIN {3}
                 C: + go on
-                S: bob {8}
+                S: bob {12}
                 C: + go on
-                S: imap-pw1
+                S: imap-Inj4Tls
                 C: mp3 NO [AUTHENTICATIONFAILED] refused inside TLS
                 """);
     }
@@ -129,7 +129,7 @@ class BackendStartTlsInjectionTest {
         try (RawClient c = RawClient.connect(proxy.port("imap"))) {
             c.transcript("""
                     S: * OK...
-                    C: a LOGIN bob imap-pw1
+                    C: a LOGIN bob imap-Inj4Tls
                     # not the injected "* CAPABILITY" nor "OK ... logged in": the answer from inside TLS
                     S: a NO [AUTHENTICATIONFAILED] refused inside TLS
                     C: b LOGOUT
@@ -150,7 +150,7 @@ class BackendStartTlsInjectionTest {
         secure(peer).transcript("""
                 S: USER bob
                 C: +OK
-                S: PASS pop3-pw1
+                S: PASS pop3-Inj4Tls
                 C: -ERR [AUTH] refused inside TLS
                 """);
     }
@@ -163,7 +163,7 @@ class BackendStartTlsInjectionTest {
                     S: +OK...
                     C: USER bob
                     S: +OK...
-                    C: PASS pop3-pw1
+                    C: PASS pop3-Inj4Tls
                     S: -ERR [AUTH] refused inside TLS
                     C: QUIT
                     S: +OK...
@@ -191,7 +191,7 @@ class BackendStartTlsInjectionTest {
                 C: 250 AUTH PLAIN
                 S: AUTH PLAIN %s
                 C: 535 5.7.8 refused inside TLS
-                """.formatted(Sasl.plain("bob", "smtp-pw1")));
+                """.formatted(Sasl.plain("bob", "smtp-Inj4Tls")));
     }
 
     @Test
@@ -206,7 +206,7 @@ class BackendStartTlsInjectionTest {
                     S: 535 5.7.8 refused inside TLS
                     C: QUIT
                     S: 221...
-                    """.formatted(Sasl.plain("bob", "smtp-pw1")));
+                    """.formatted(Sasl.plain("bob", "smtp-Inj4Tls")));
         }
         backendDid(smtp, before + 1);
     }
@@ -230,7 +230,7 @@ class BackendStartTlsInjectionTest {
                 C: OK "TLS negotiation successful"
                 S: AUTHENTICATE "PLAIN" "%s"
                 C: NO "refused inside TLS"
-                """.formatted(Sasl.plain("bob", "sieve-pw1")));
+                """.formatted(Sasl.plain("bob", "sieve-Inj4Tls")));
     }
 
     @Test
@@ -245,7 +245,7 @@ class BackendStartTlsInjectionTest {
                     S: NO "refused inside TLS"
                     C: LOGOUT
                     S: OK...
-                    """.formatted(Sasl.plain("bob", "sieve-pw1")));
+                    """.formatted(Sasl.plain("bob", "sieve-Inj4Tls")));
         }
         backendDid(sieve, before + 1);
     }

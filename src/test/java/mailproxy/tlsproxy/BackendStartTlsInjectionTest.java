@@ -20,10 +20,12 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Response injection into the proxy's own STARTTLS towards a backend (the CVE-2021-33515
- * pattern; RFC 3207 §4.2, RFC 2595 §3.1, RFC 9051 §6.2.1, RFC 5804 §2.2): a backend, or
+ * pattern; RFC 3207 §4.2, RFC 2595 §3.1, RFC 9051 §6.2.1, RFC 5804 §2.2), for every
+ * protocol the proxy speaks to a backend, LMTP deliveries too: a backend, or
  * whoever sits on the plaintext hop, writes its go-ahead and, in the same packet, answers
  * to the commands the proxy will send only inside TLS: fresh capabilities and a successful
- * login. Then it does the handshake and, inside TLS, refuses the login. The proxy throws
+ * login (LMTP: an accepted recipient). Then it does the handshake and, inside TLS, refuses
+ * the login (the recipient). The proxy throws
  * away what it had buffered beyond the go-ahead (docs/SECURITY.md, "Backends and pools"),
  * so the client's answer is the refusal from inside TLS and the capabilities are the ones
  * read inside TLS, never the injected ones.
@@ -40,6 +42,7 @@ class BackendStartTlsInjectionTest {
     static ScriptedServer pop3;
     static ScriptedServer smtp;
     static ScriptedServer sieve;
+    static ScriptedServer lmtp;
     static TestProxy proxy;
 
     @BeforeAll
@@ -48,6 +51,7 @@ class BackendStartTlsInjectionTest {
         pop3 = new ScriptedServer(BackendStartTlsInjectionTest::pop3Backend);
         smtp = new ScriptedServer(BackendStartTlsInjectionTest::smtpBackend);
         sieve = new ScriptedServer(BackendStartTlsInjectionTest::sieveBackend);
+        lmtp = new ScriptedServer(BackendStartTlsInjectionTest::lmtpBackend);
         String tls = "host = \"127.0.0.1\", tls-ca = \"" + certs.caCert + "\", tls-server-name = localhost";
         proxy = TestProxy.start("""
                 mailproxy {
@@ -56,27 +60,30 @@ class BackendStartTlsInjectionTest {
                     bpop3  { %s, pop3  { port = %d, tls = starttls } }
                     bsmtp  { %s, smtp  { port = %d, tls = starttls, auth = plain } }
                     bsieve { %s, sieve { port = %d, tls = starttls } }
+                    blmtp  { %s, lmtp  { port = %d, tls = starttls } }
                   }
                   routers {
                     rimap { type = static, default = bimap }
                     rpop3 { type = static, default = bpop3 }
                     rsmtp { type = static, default = bsmtp }
                     rsieve { type = static, default = bsieve }
+                    rlmtp { type = static, default = blmtp }
                   }
                   listeners = [
                     { name = imap, protocol = imap, listen = "127.0.0.1:0", router = rimap }
                     { name = pop3, protocol = pop3, listen = "127.0.0.1:0", router = rpop3 }
                     { name = smtp, protocol = smtp, listen = "127.0.0.1:0", router = rsmtp }
                     { name = sieve, protocol = sieve, listen = "127.0.0.1:0", router = rsieve }
+                    { name = lmtp, protocol = lmtp, listen = "127.0.0.1:0", router = rlmtp }
                   ]
                 }
-                """.formatted(tls, imap.port(), tls, pop3.port(), tls, smtp.port(), tls, sieve.port()));
+                """.formatted(tls, imap.port(), tls, pop3.port(), tls, smtp.port(), tls, sieve.port(), tls, lmtp.port()));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) proxy.close();
-        for (ScriptedServer s : new ScriptedServer[] {imap, pop3, smtp, sieve}) if (s != null) s.close();
+        for (ScriptedServer s : new ScriptedServer[] {imap, pop3, smtp, sieve, lmtp}) if (s != null) s.close();
     }
 
     /** The server side of the TLS handshake over a backend's plaintext connection. */
@@ -248,5 +255,52 @@ class BackendStartTlsInjectionTest {
                     """.formatted(Sasl.plain("bob", "sieve-Inj4Tls")));
         }
         backendDid(sieve, before + 1);
+    }
+
+    // ---------------------------------------------------------------- LMTP
+
+    static void lmtpBackend(RawClient peer) throws Exception {
+        peer.line("220 fake LMTP");
+        assertTrue(peer.readLine().startsWith("LHLO "));
+        peer.transcript("""
+                C: 250-fake
+                C: 250 STARTTLS
+                S: STARTTLS
+                """);
+        peer.send("220 2.0.0 go ahead\r\n250-fake\r\n250 PIPELINING\r\n"
+                + "250 2.1.0 injected: sender ok\r\n250 2.1.5 injected: recipient ok\r\n");
+        RawClient tls = secure(peer);
+        assertTrue(tls.readLine().startsWith("LHLO "), "RFC 3207 §4.2: LHLO again inside TLS");
+        tls.line("250 fake");
+        assertTrue(tls.readLine().startsWith("MAIL FROM:<sender@example.test>"));
+        tls.transcript("""
+                C: 250 2.1.0 ok
+                S: RCPT TO:<bob@example.test>
+                C: 550 5.1.1 refused inside TLS
+                """);
+        try {
+            tls.readToEnd(); // whatever the proxy says before it hangs up
+        } catch (IOException hungUp) {
+            // without a close_notify: as good an end
+        }
+    }
+
+    @Test
+    void lmtpInjectedRecipientAnswerAfterStartTlsIsDiscarded() throws Exception {
+        int before = lmtp.accepted();
+        try (RawClient c = RawClient.connect(proxy.port("lmtp"))) {
+            c.expect("220 ");
+            c.line("LHLO mta.example.test");
+            c.smtpReply();
+            c.transcript("""
+                    C: MAIL FROM:<sender@example.test>
+                    S: 250...
+                    C: RCPT TO:<bob@example.test>
+                    S: 550 5.1.1 refused inside TLS
+                    C: QUIT
+                    S: 221...
+                    """);
+        }
+        backendDid(lmtp, before + 1);
     }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * STARTTLS (IMAP RFC 9051 §6.2.1, SMTP RFC 3207) and STLS (POP3 RFC 2595 §4) with
  * starttls = on and only: what is offered before and after, no login before TLS with only,
  * fresh capabilities after the upgrade, and the CVE-2014-3556 check for each protocol
- * (ManageSieve's STARTTLS, RFC 5804 §2.2, too): a command pipelined in plaintext behind
+ * (ManageSieve's STARTTLS, RFC 5804 §2.2, and LMTP's too): a command pipelined in plaintext behind
  * STARTTLS is thrown away, never executed.
  */
 @Timeout(30)
@@ -39,9 +39,10 @@ class StartTlsTest {
                 listeners = [
                 %s%s  { name = imap-off, protocol = imap, listen = "127.0.0.1:0" }
                   { name = sieve-on, protocol = sieve, listen = "127.0.0.1:0", starttls = on, %s }
+                  { name = lmtp-on, protocol = lmtp, listen = "127.0.0.1:0", starttls = on, %s }
                 ]
                 """.formatted(TlsFixture.perProtocol("%s-on", "starttls = on, " + tls),
-                TlsFixture.perProtocol("%s-only", "starttls = only, " + tls), tls);
+                TlsFixture.perProtocol("%s-only", "starttls = only, " + tls), tls, tls);
     });
 
     @BeforeEach
@@ -355,7 +356,19 @@ class StartTlsTest {
                                     C: LOGOUT
                                     S: OK...
                                     """);
-                        }));
+                        }),
+                arguments("lmtpTransactionPipelinedBehindStartTlsIsDiscarded", "lmtp",
+                        (Script) plain -> plain.expect("220 "),
+                        "STARTTLS\r\nLHLO evil.example\r\nMAIL FROM:<evil@example.test>\r\nRCPT TO:<bob@example.test>\r\n",
+                        "220 2.0.0",
+                        (Script) c -> c.transcript("""
+                                C: MAIL FROM:<postmaster@example.test>
+                                # this MAIL's answer comes first, and RFC 3207 §4.2 forgot the LHLO:
+                                # the injected LHLO, MAIL and RCPT did not run
+                                S: 503 5.5.1 Error: send LHLO first
+                                C: QUIT
+                                S: 221...
+                                """)));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * What the TLS proxy tests start once per class, as a JUnit extension: the site's
  * certificates, and a proxy with TLS listeners made from them, in front of fake backends
- * for IMAP, POP3, SMTP and ManageSieve ({@link #withFakeBackends}) or real servers
+ * for IMAP, POP3, SMTP, ManageSieve and LMTP ({@link #withFakeBackends}) or real servers
  * ({@link #withConfig}).
  *
  * <pre>{@code
@@ -40,6 +40,8 @@ final class TlsFixture implements BeforeAllCallback, AfterAllCallback {
     ScriptedServer sieve;
     /** The AUTHENTICATE lines the sieve backend saw. */
     final List<String> sieveLogins = new CopyOnWriteArrayList<>();
+    /** An LMTP backend: its greeting, then 250 to every line until QUIT. */
+    ScriptedServer lmtp;
     TestProxy proxy;
 
     private TlsFixture(boolean fakes, Function<SiteCertificates, String> config) {
@@ -48,7 +50,7 @@ final class TlsFixture implements BeforeAllCallback, AfterAllCallback {
     }
 
     /**
-     * Fake IMAP, POP3, SMTP and ManageSieve backends (SMTP with AUTH PLAIN) as backend "store", the
+     * Fake IMAP, POP3, SMTP, ManageSieve and LMTP backends (SMTP with AUTH PLAIN) as backend "store", the
      * static router "r" sending everyone there as the default router, and {@code body}:
      * the rest of the mailproxy block (limits, listeners), written with the certificates.
      */
@@ -89,15 +91,20 @@ final class TlsFixture implements BeforeAllCallback, AfterAllCallback {
             sieveLogins.add(auth);
             peer.line("OK \"Logged in.\"");
         });
+        lmtp = new ScriptedServer(peer -> {
+            peer.line("220 fake LMTP");
+            for (String l = peer.readLine(); l != null && !l.equalsIgnoreCase("QUIT"); l = peer.readLine()) peer.line("250 ok");
+        });
         proxy = TestProxy.start("""
                 mailproxy {
                   backends { store { host = "127.0.0.1", imap { port = %d }, pop3 { port = %d },
-                                     smtp { port = %d, auth = plain }, sieve { port = %d } } }
+                                     smtp { port = %d, auth = plain }, sieve { port = %d }, lmtp { port = %d } } }
                   routers { r { type = static, default = store } }
                   default-router = r
                   %s
                 }
-                """.formatted(imap.port(), pop3.port(), smtp.port(), sieve.port(), config.apply(certs)));
+                """.formatted(imap.port(), pop3.port(), smtp.port(), sieve.port(), lmtp.port(),
+                        config.apply(certs)));
     }
 
     @Override
@@ -105,6 +112,7 @@ final class TlsFixture implements BeforeAllCallback, AfterAllCallback {
         if (proxy != null) proxy.close();
         for (FakeBackend b : fakes()) b.close();
         if (sieve != null) sieve.close();
+        if (lmtp != null) lmtp.close();
     }
 
     private List<FakeBackend> fakes() {
@@ -120,12 +128,17 @@ final class TlsFixture implements BeforeAllCallback, AfterAllCallback {
 
     /** Connections the fake backends accepted so far, all four together. */
     int backendConnections() {
-        return fakes().stream().mapToInt(FakeBackend::accepted).sum() + (sieve == null ? 0 : sieve.accepted());
+        return fakes().stream().mapToInt(FakeBackend::accepted).sum()
+                + (sieve == null ? 0 : sieve.accepted() + lmtp.accepted());
     }
 
-    /** Connections the fake backend of a protocol ("imap", "pop3", "smtp" or "sieve") accepted so far. */
+    /** Connections the fake backend of a protocol ("imap", "pop3", "smtp", "sieve" or "lmtp") accepted so far. */
     int accepted(String protocol) {
-        return protocol.equals("sieve") ? sieve.accepted() : backend(protocol).accepted();
+        return switch (protocol) {
+            case "sieve" -> sieve.accepted();
+            case "lmtp" -> lmtp.accepted();
+            default -> backend(protocol).accepted();
+        };
     }
 
     /** Forgets the logins the fakes saw so far. */

@@ -41,7 +41,9 @@ class PasswordsNeverLoggedTest {
     private static final Map<String, List<String>> MECHANISMS = Map.of(
             "imap", List.of("login-atom", "login-quoted", "login-literal", "plain-ir", "plain", "login"),
             "pop3", List.of("user-pass", "plain-ir", "plain", "login"),
-            "smtp", List.of("plain-ir", "plain", "login", "login-ir"));
+            "smtp", List.of("plain-ir", "plain", "login", "login-ir"),
+            "sieve", List.of("plain-quoted", "plain-literal", "plain", "login"));
+    private static final List<String> PROTOCOLS = List.of("imap", "pop3", "smtp", "sieve");
     /** What auth_http hands the proxy for the backend instead of the client's password. */
     private static final String BACKEND_PASSWORD = "Backend-Only-Pw-9c1eQ";
 
@@ -52,7 +54,7 @@ class PasswordsNeverLoggedTest {
     void noPasswordInAnyLogLine(boolean traced, @TempDir Path dir) throws Exception {
         List<Case> cases = new ArrayList<>();
         Map<String, String> users = new LinkedHashMap<>();
-        for (String protocol : List.of("imap", "pop3", "smtp")) {
+        for (String protocol : PROTOCOLS) {
             for (String m : MECHANISMS.get(protocol)) {
                 int n = cases.size();
                 Case c = new Case(protocol, m, "user" + n, "Pw" + n + "-" + protocol + "-" + m + "-Zq8x", "Wrong" + n + "-guess-Kp3v");
@@ -63,13 +65,19 @@ class PasswordsNeverLoggedTest {
         users.put("httpuser", BACKEND_PASSWORD);
         try (FakeMail mail = new FakeMail(users);
              AuthServer auth = AuthServer.start(r -> authAnswer(r, cases, mail))) {
-            int[] ports = FreePorts.allocate(6);
+            int n = PROTOCOLS.size();
+            int[] ports = FreePorts.allocate(2 * n);
             Path log = dir.resolve("proxy.log");
             Process proxy = startProxy(dir, log, config(mail, auth, ports, traced));
             try {
-                Map<String, InetSocketAddress> stat = Map.of("imap", local(ports[0]), "pop3", local(ports[1]), "smtp", local(ports[2]));
-                Map<String, InetSocketAddress> http = Map.of("imap", local(ports[3]), "pop3", local(ports[4]), "smtp", local(ports[5]));
-                for (InetSocketAddress a : List.of(local(ports[0]), local(ports[3]))) awaitListening(a, proxy);
+                // the static router's listeners first, then auth_http's, each in PROTOCOLS order
+                Map<String, InetSocketAddress> stat = new LinkedHashMap<>();
+                Map<String, InetSocketAddress> http = new LinkedHashMap<>();
+                for (int i = 0; i < n; i++) {
+                    stat.put(PROTOCOLS.get(i), local(ports[i]));
+                    http.put(PROTOCOLS.get(i), local(ports[n + i]));
+                }
+                for (InetSocketAddress a : List.of(stat.get("imap"), http.get("imap"))) awaitListening(a, proxy);
                 for (Case c : cases) {
                     // static: the backend refuses, the client retries on the same connection
                     try (RawClient client = open(c.protocol(), stat.get(c.protocol()))) {
@@ -129,6 +137,7 @@ class PasswordsNeverLoggedTest {
         int port = switch (protocol) {
             case "imap" -> mail.imap.port();
             case "pop3" -> mail.pop3.port();
+            case "sieve" -> mail.sieve.port();
             default -> mail.smtp.port();
         };
         return AuthServer.ok("127.0.0.1", port).with("Auth-Pass", BACKEND_PASSWORD);
@@ -136,10 +145,10 @@ class PasswordsNeverLoggedTest {
 
     private static String config(FakeMail mail, AuthServer auth, int[] ports, boolean traced) {
         StringBuilder listeners = new StringBuilder();
-        String[] protocols = {"imap", "pop3", "smtp"};
-        for (int i = 0; i < 6; i++) {
-            listeners.append(i == 0 ? "" : ",\n").append("{ name = l").append(i).append(", protocol = ").append(protocols[i % 3])
-                    .append(", listen = \"127.0.0.1:").append(ports[i]).append("\", router = ").append(i < 3 ? "s" : "h")
+        int n = PROTOCOLS.size();
+        for (int i = 0; i < 2 * n; i++) {
+            listeners.append(i == 0 ? "" : ",\n").append("{ name = l").append(i).append(", protocol = ").append(PROTOCOLS.get(i % n))
+                    .append(", listen = \"127.0.0.1:").append(ports[i]).append("\", router = ").append(i < n ? "s" : "h")
                     .append(traced ? ", trace = true, trace-relay-bytes = 2k" : "").append(" }");
         }
         return """
@@ -185,7 +194,7 @@ class PasswordsNeverLoggedTest {
 
     private static RawClient open(String protocol, InetSocketAddress a) throws IOException {
         RawClient c = RawClient.connect(a);
-        c.readLine(); // greeting
+        c.readLine(); // greeting (ManageSieve: its first capability)
         if (protocol.equals("imap")) { // logged at debug level
             c.line("i ID (\"name\" \"password-test\")");
             c.expect("* ID");
@@ -195,6 +204,11 @@ class PasswordsNeverLoggedTest {
             c.line("EHLO client.example");
             while (!c.expect("250").startsWith("250 ")) {
                 // EHLO lines
+            }
+        }
+        if (protocol.equals("sieve")) {
+            for (String l = c.readLine(); !l.startsWith("OK"); l = c.readLine()) {
+                // the capabilities after the first line, up to the OK (RFC 5804 §1.7)
             }
         }
         return c;
@@ -260,6 +274,26 @@ class PasswordsNeverLoggedTest {
                 }
                 return c.readLine();
             }
+            case "sieve" -> {
+                // RFC 5804 §2.1: the initial response and the answers to challenges are strings
+                switch (k.mechanism()) {
+                    case "plain-quoted" -> c.line("AUTHENTICATE \"PLAIN\" \"" + plain + "\"");
+                    case "plain-literal" -> c.send("AUTHENTICATE \"PLAIN\" {" + plain.length() + "+}\r\n" + plain + "\r\n");
+                    case "plain" -> {
+                        c.line("AUTHENTICATE \"PLAIN\"");
+                        c.expect("\"");
+                        c.line("\"" + plain + "\"");
+                    }
+                    default -> {
+                        c.line("AUTHENTICATE \"LOGIN\"");
+                        c.expect("\"");
+                        c.line("\"" + u64 + "\"");
+                        c.expect("\"");
+                        c.line("\"" + p64 + "\"");
+                    }
+                }
+                return c.readLine();
+            }
             default -> {
                 switch (k.mechanism()) {
                     case "plain-ir" -> c.line("AUTH PLAIN " + plain);
@@ -290,6 +324,7 @@ class PasswordsNeverLoggedTest {
         return reply != null && switch (protocol) {
             case "imap" -> reply.startsWith("t OK");
             case "pop3" -> reply.startsWith("+OK");
+            case "sieve" -> reply.startsWith("OK");
             default -> reply.startsWith("235 ");
         };
     }
@@ -298,6 +333,7 @@ class PasswordsNeverLoggedTest {
         return reply != null && switch (protocol) {
             case "imap" -> reply.startsWith("t NO");
             case "pop3" -> reply.startsWith("-ERR");
+            case "sieve" -> reply.startsWith("NO") || reply.startsWith("BYE");
             default -> reply.startsWith("535 ");
         };
     }
@@ -317,6 +353,10 @@ class PasswordsNeverLoggedTest {
                 c.line("PASS " + password);
                 c.expect("+OK");
             }
+            case "sieve" -> {
+                c.line("AUTHENTICATE \"PLAIN\" \"" + b64("\0" + user + "\0" + password) + "\"");
+                c.readLine(); // the backend's answer
+            }
             default -> {
                 c.line("AUTH PLAIN " + b64("\0" + user + "\0" + password));
                 c.readLine(); // 235 or 535: the backend's business
@@ -325,7 +365,11 @@ class PasswordsNeverLoggedTest {
     }
 
     private static void logout(RawClient c, String protocol) throws IOException {
-        c.line(protocol.equals("imap") ? "z LOGOUT" : "QUIT");
+        c.line(switch (protocol) {
+            case "imap" -> "z LOGOUT";
+            case "sieve" -> "LOGOUT";
+            default -> "QUIT";
+        });
         c.readToEnd();
     }
 

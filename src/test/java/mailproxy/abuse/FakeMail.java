@@ -101,7 +101,9 @@ final class FakeMail implements AutoCloseable {
                 c.send("+OK fake signing off\r\n");
                 return;
             }
-            if (!in && upper.startsWith("USER ")) {
+            if (upper.equals("CAPA")) { // RFC 2449: asked for a token login; no SASL line, so USER/PASS
+                c.send("+OK\r\nUSER\r\n.\r\n");
+            } else if (!in && upper.startsWith("USER ")) {
                 user = line.substring(5);
                 c.send("+OK\r\n");
             } else if (!in && upper.startsWith("PASS ")) {

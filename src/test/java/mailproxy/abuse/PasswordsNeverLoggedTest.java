@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +25,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * No password reaches the log, at any level: the proxy runs as its own process with debug
- * logging, every password mechanism of every protocol logs in (wrong, then right) through a
- * static router and through auth_http (which hands a different backend password back), and
- * the whole log is searched for each password, its base64, and the base64 of the whole
- * PLAIN message. Once more with the protocol trace on every listener ({@code trace = true},
+ * logging, every password and token mechanism of every protocol that has a login (IMAP,
+ * POP3, SMTP, ManageSieve; {@link Logins}) logs in (wrong, then right) through a static
+ * router and through auth_http (which hands a different backend password back), and the
+ * whole log is searched for each password, its base64, and the base64 of the whole PLAIN,
+ * OAUTHBEARER and XOAUTH2 messages. Once more with the protocol trace on every listener ({@code trace = true},
  * {@code trace-relay-bytes}), so that the audit lines, the debug lines and the trace of
  * both legs are searched together, and each session logs in a second time inside the
  * relay, where only the trace's redactor stands between the password and the log
@@ -37,12 +37,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(120)
 class PasswordsNeverLoggedTest {
-    /** protocol → mechanisms of the client side; each gets its own user and passwords. */
-    private static final Map<String, List<String>> MECHANISMS = Map.of(
-            "imap", List.of("login-atom", "login-quoted", "login-literal", "plain-ir", "plain", "login"),
-            "pop3", List.of("user-pass", "plain-ir", "plain", "login"),
-            "smtp", List.of("plain-ir", "plain", "login", "login-ir"),
-            "sieve", List.of("plain-quoted", "plain-literal", "plain", "login"));
     private static final List<String> PROTOCOLS = List.of("imap", "pop3", "smtp", "sieve");
     /** What auth_http hands the proxy for the backend instead of the client's password. */
     private static final String BACKEND_PASSWORD = "Backend-Only-Pw-9c1eQ";
@@ -55,7 +49,7 @@ class PasswordsNeverLoggedTest {
         List<Case> cases = new ArrayList<>();
         Map<String, String> users = new LinkedHashMap<>();
         for (String protocol : PROTOCOLS) {
-            for (String m : MECHANISMS.get(protocol)) {
+            for (String m : Logins.MECHANISMS.get(protocol)) {
                 int n = cases.size();
                 Case c = new Case(protocol, m, "user" + n, "Pw" + n + "-" + protocol + "-" + m + "-Zq8x", "Wrong" + n + "-guess-Kp3v");
                 cases.add(c);
@@ -80,20 +74,20 @@ class PasswordsNeverLoggedTest {
                 for (InetSocketAddress a : List.of(stat.get("imap"), http.get("imap"))) awaitListening(a, proxy);
                 for (Case c : cases) {
                     // static: the backend refuses, the client retries on the same connection
-                    try (RawClient client = open(c.protocol(), stat.get(c.protocol()))) {
-                        assertTrue(refused(c.protocol(), login(client, c, c.user(), c.wrong())), c + " wrong");
-                        assertTrue(success(c.protocol(), login(client, c, c.user(), c.password())), c + " right");
-                        if (traced) loginInTheRelay(client, c.protocol(), c.user(), c.password());
-                        logout(client, c.protocol());
+                    try (RawClient client = Logins.open(c.protocol(), stat.get(c.protocol()))) {
+                        assertTrue(Logins.refused(c.protocol(), login(client, c, c.user(), c.wrong())), c + " wrong");
+                        assertTrue(Logins.success(c.protocol(), login(client, c, c.user(), c.password())), c + " right");
+                        if (traced) Logins.loginInTheRelay(client, c.protocol(), c.user(), c.password());
+                        Logins.logout(client, c.protocol());
                     }
                     // auth_http: refused by the auth server (and closed), then let in with a backend password
-                    try (RawClient client = open(c.protocol(), http.get(c.protocol()))) {
-                        assertTrue(refused(c.protocol(), login(client, c, "httpuser", c.wrong())), c + " wrong via auth_http");
+                    try (RawClient client = Logins.open(c.protocol(), http.get(c.protocol()))) {
+                        assertTrue(Logins.refused(c.protocol(), login(client, c, "httpuser", c.wrong())), c + " wrong via auth_http");
                     }
-                    try (RawClient client = open(c.protocol(), http.get(c.protocol()))) {
-                        assertTrue(success(c.protocol(), login(client, c, "httpuser", c.password())), c + " right via auth_http");
-                        if (traced) loginInTheRelay(client, c.protocol(), "httpuser", c.password());
-                        logout(client, c.protocol());
+                    try (RawClient client = Logins.open(c.protocol(), http.get(c.protocol()))) {
+                        assertTrue(Logins.success(c.protocol(), login(client, c, "httpuser", c.password())), c + " right via auth_http");
+                        if (traced) Logins.loginInTheRelay(client, c.protocol(), "httpuser", c.password());
+                        Logins.logout(client, c.protocol());
                     }
                 }
             } finally {
@@ -121,11 +115,18 @@ class PasswordsNeverLoggedTest {
         }
     }
 
-    /** A password as it may travel: itself, its base64 (LOGIN), the whole PLAIN message in base64. */
+    /** One login of the case's protocol and mechanism, as {@code user} with {@code secret}; the final reply line. */
+    private static String login(RawClient client, Case c, String user, String secret) throws IOException {
+        return Logins.login(client, c.protocol(), c.mechanism(), user, secret);
+    }
+
+    /**
+     * A password as it may travel: itself, its base64 (LOGIN), the whole PLAIN message in
+     * base64, and as a token the whole OAUTHBEARER and XOAUTH2 messages in base64.
+     */
     private static List<String> forms(String user, String password) {
-        Base64.Encoder b64 = Base64.getEncoder();
-        return List.of(password, b64.encodeToString(password.getBytes(StandardCharsets.UTF_8)),
-                b64.encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)));
+        return List.of(password, Logins.b64(password), Logins.b64("\0" + user + "\0" + password),
+                Logins.b64(Logins.oauthbearer(user, password)), Logins.b64(Logins.xoauth2(user, password)));
     }
 
     /** The auth server: a case's right password is let in, with the backend's own password. */
@@ -160,6 +161,7 @@ class PasswordsNeverLoggedTest {
                     h { type = auth-http, url = "%s", backend-options = b }
                   }
                   guard { auth-delay = 10ms, auth-max-delay = 20ms, block-after = 0, max-connections-per-ip = 0 }
+                  listener-defaults { auth = [plain, login, oauthbearer, xoauth2] }
                   listeners = [ %s ]
                 }
                 """.formatted(mail.backendConfig(), auth.url(), listeners);
@@ -192,188 +194,4 @@ class PasswordsNeverLoggedTest {
         }
     }
 
-    private static RawClient open(String protocol, InetSocketAddress a) throws IOException {
-        RawClient c = RawClient.connect(a);
-        c.readLine(); // greeting (ManageSieve: its first capability)
-        if (protocol.equals("imap")) { // logged at debug level
-            c.line("i ID (\"name\" \"password-test\")");
-            c.expect("* ID");
-            c.expect("i OK");
-        }
-        if (protocol.equals("smtp")) {
-            c.line("EHLO client.example");
-            while (!c.expect("250").startsWith("250 ")) {
-                // EHLO lines
-            }
-        }
-        if (protocol.equals("sieve")) {
-            for (String l = c.readLine(); !l.startsWith("OK"); l = c.readLine()) {
-                // the capabilities after the first line, up to the OK (RFC 5804 §1.7)
-            }
-        }
-        return c;
-    }
-
-    /** One login by the case's mechanism; the final reply line. */
-    private static String login(RawClient c, Case k, String user, String password) throws IOException {
-        String u64 = b64(user);
-        String p64 = b64(password);
-        String plain = b64("\0" + user + "\0" + password);
-        switch (k.protocol()) {
-            case "imap" -> {
-                switch (k.mechanism()) {
-                    case "login-atom" -> c.line("t LOGIN " + user + " " + password);
-                    case "login-quoted" -> c.line("t LOGIN \"" + user + "\" \"" + password + "\"");
-                    case "login-literal" -> {
-                        c.line("t LOGIN {" + user.length() + "}");
-                        c.expect("+");
-                        c.line(user + " {" + password.length() + "}");
-                        c.expect("+");
-                        c.line(password);
-                    }
-                    case "plain-ir" -> c.line("t AUTHENTICATE PLAIN " + plain);
-                    case "plain" -> {
-                        c.line("t AUTHENTICATE PLAIN");
-                        c.expect("+");
-                        c.line(plain);
-                    }
-                    default -> {
-                        c.line("t AUTHENTICATE LOGIN");
-                        c.expect("+");
-                        c.line(u64);
-                        c.expect("+");
-                        c.line(p64);
-                    }
-                }
-                String line;
-                do {
-                    line = c.readLine();
-                } while (line != null && !line.startsWith("t "));
-                return line;
-            }
-            case "pop3" -> {
-                switch (k.mechanism()) {
-                    case "user-pass" -> {
-                        c.line("USER " + user);
-                        c.expect("+OK");
-                        c.line("PASS " + password);
-                    }
-                    case "plain-ir" -> c.line("AUTH PLAIN " + plain);
-                    case "plain" -> {
-                        c.line("AUTH PLAIN");
-                        c.expect("+");
-                        c.line(plain);
-                    }
-                    default -> {
-                        c.line("AUTH LOGIN");
-                        c.expect("+");
-                        c.line(u64);
-                        c.expect("+");
-                        c.line(p64);
-                    }
-                }
-                return c.readLine();
-            }
-            case "sieve" -> {
-                // RFC 5804 §2.1: the initial response and the answers to challenges are strings
-                switch (k.mechanism()) {
-                    case "plain-quoted" -> c.line("AUTHENTICATE \"PLAIN\" \"" + plain + "\"");
-                    case "plain-literal" -> c.send("AUTHENTICATE \"PLAIN\" {" + plain.length() + "+}\r\n" + plain + "\r\n");
-                    case "plain" -> {
-                        c.line("AUTHENTICATE \"PLAIN\"");
-                        c.expect("\"");
-                        c.line("\"" + plain + "\"");
-                    }
-                    default -> {
-                        c.line("AUTHENTICATE \"LOGIN\"");
-                        c.expect("\"");
-                        c.line("\"" + u64 + "\"");
-                        c.expect("\"");
-                        c.line("\"" + p64 + "\"");
-                    }
-                }
-                return c.readLine();
-            }
-            default -> {
-                switch (k.mechanism()) {
-                    case "plain-ir" -> c.line("AUTH PLAIN " + plain);
-                    case "plain" -> {
-                        c.line("AUTH PLAIN");
-                        c.expect("334");
-                        c.line(plain);
-                    }
-                    case "login-ir" -> {
-                        c.line("AUTH LOGIN " + u64);
-                        c.expect("334");
-                        c.line(p64);
-                    }
-                    default -> {
-                        c.line("AUTH LOGIN");
-                        c.expect("334");
-                        c.line(u64);
-                        c.expect("334");
-                        c.line(p64);
-                    }
-                }
-                return c.readLine();
-            }
-        }
-    }
-
-    private static boolean success(String protocol, String reply) {
-        return reply != null && switch (protocol) {
-            case "imap" -> reply.startsWith("t OK");
-            case "pop3" -> reply.startsWith("+OK");
-            case "sieve" -> reply.startsWith("OK");
-            default -> reply.startsWith("235 ");
-        };
-    }
-
-    private static boolean refused(String protocol, String reply) {
-        return reply != null && switch (protocol) {
-            case "imap" -> reply.startsWith("t NO");
-            case "pop3" -> reply.startsWith("-ERR");
-            case "sieve" -> reply.startsWith("NO") || reply.startsWith("BYE");
-            default -> reply.startsWith("535 ");
-        };
-    }
-
-    /**
-     * The same password once more, now in the relayed stream (the backend answers it; a
-     * client may well log in twice): with trace-relay-bytes the trace shows the relay's
-     * first bytes, and its redactor must hide this one too.
-     */
-    private static void loginInTheRelay(RawClient c, String protocol, String user, String password) throws IOException {
-        switch (protocol) {
-            case "imap" -> {
-                c.line("r LOGIN " + user + " \"" + password + "\"");
-                c.expect("r ");
-            }
-            case "pop3" -> {
-                c.line("PASS " + password);
-                c.expect("+OK");
-            }
-            case "sieve" -> {
-                c.line("AUTHENTICATE \"PLAIN\" \"" + b64("\0" + user + "\0" + password) + "\"");
-                c.readLine(); // the backend's answer
-            }
-            default -> {
-                c.line("AUTH PLAIN " + b64("\0" + user + "\0" + password));
-                c.readLine(); // 235 or 535: the backend's business
-            }
-        }
-    }
-
-    private static void logout(RawClient c, String protocol) throws IOException {
-        c.line(switch (protocol) {
-            case "imap" -> "z LOGOUT";
-            case "sieve" -> "LOGOUT";
-            default -> "QUIT";
-        });
-        c.readToEnd();
-    }
-
-    private static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
 }

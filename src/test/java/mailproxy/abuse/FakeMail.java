@@ -13,11 +13,11 @@ import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 
 /**
- * Fake IMAP, POP3 and SMTP backends that take one password per user (the map) and
+ * Fake IMAP, POP3, SMTP and ManageSieve backends that take one password per user (the map) and
  * refuse everything else the way Dovecot and Postfix do; after a login they answer any
  * command with OK until LOGOUT/QUIT or the end of the stream. The proxy logs in to them
  * as configured by {@link #backendConfig()}: IMAP LOGIN with LITERAL+, POP3 USER/PASS,
- * SMTP AUTH PLAIN.
+ * SMTP AUTH PLAIN, ManageSieve AUTHENTICATE "PLAIN".
  */
 final class FakeMail implements AutoCloseable {
     private static final Pattern LITERAL_AT_END = Pattern.compile("\\{(\\d{1,9})\\+?}$");
@@ -26,18 +26,20 @@ final class FakeMail implements AutoCloseable {
     final ScriptedServer imap;
     final ScriptedServer pop3;
     final ScriptedServer smtp;
+    final ScriptedServer sieve;
 
     FakeMail(Map<String, String> users) throws Exception {
         this.users = Map.copyOf(users);
         this.imap = new ScriptedServer(peer -> quietly(peer, this::imapSession));
         this.pop3 = new ScriptedServer(peer -> quietly(peer, this::pop3Session));
         this.smtp = new ScriptedServer(peer -> quietly(peer, this::smtpSession));
+        this.sieve = new ScriptedServer(peer -> quietly(peer, this::sieveSession));
     }
 
-    /** A backend named {@code b} that serves all three protocols from these fakes. */
+    /** A backend named {@code b} that serves all four protocols from these fakes. */
     String backendConfig() {
-        return "backends { b { host = \"127.0.0.1\", imap { port = %d }, pop3 { port = %d }, smtp { port = %d, auth = plain } } }"
-                .formatted(imap.port(), pop3.port(), smtp.port());
+        return ("backends { b { host = \"127.0.0.1\", imap { port = %d }, pop3 { port = %d }, smtp { port = %d, auth = plain },"
+                + " sieve { port = %d } } }").formatted(imap.port(), pop3.port(), smtp.port(), sieve.port());
     }
 
     private boolean good(String user, String password) {
@@ -99,7 +101,9 @@ final class FakeMail implements AutoCloseable {
                 c.send("+OK fake signing off\r\n");
                 return;
             }
-            if (!in && upper.startsWith("USER ")) {
+            if (upper.equals("CAPA")) { // RFC 2449: asked for a token login; no SASL line, so USER/PASS
+                c.send("+OK\r\nUSER\r\n.\r\n");
+            } else if (!in && upper.startsWith("USER ")) {
                 user = line.substring(5);
                 c.send("+OK\r\n");
             } else if (!in && upper.startsWith("PASS ")) {
@@ -143,6 +147,30 @@ final class FakeMail implements AutoCloseable {
         }
     }
 
+    /** RFC 5804: the proxy's AUTHENTICATE "PLAIN" with a quoted string, or a literal {n+} when longer. */
+    private void sieveSession(RawClient c) throws Exception {
+        c.send("\"IMPLEMENTATION\" \"fake\"\r\n\"SASL\" \"PLAIN\"\r\n\"VERSION\" \"1.0\"\r\nOK \"fake sieve ready\"\r\n");
+        boolean in = false;
+        String line;
+        while ((line = c.readLine()) != null) {
+            String upper = line.toUpperCase(Locale.ROOT);
+            if (upper.equals("LOGOUT")) {
+                c.send("OK \"Logout completed.\"\r\n");
+                return;
+            }
+            if (!in && upper.startsWith("AUTHENTICATE \"PLAIN\" ")) {
+                String arg = line.substring(21);
+                Matcher literal = LITERAL_AT_END.matcher(arg);
+                String response = literal.find() ? literals(c, arg).get(0) : arg.replace("\"", "");
+                String[] parts = decode(response).split("\0", -1);
+                in = parts.length == 3 && good(parts[1], parts[2]);
+                c.send(in ? "OK \"Logged in.\"\r\n" : "NO \"Authentication failed.\"\r\n");
+            } else {
+                c.send("OK \"done\"\r\n");
+            }
+        }
+    }
+
     private static String decode(String base64) {
         try {
             return new String(Base64.getDecoder().decode(base64.trim()), StandardCharsets.UTF_8);
@@ -153,7 +181,7 @@ final class FakeMail implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        try (ScriptedServer a = imap; ScriptedServer b = pop3; ScriptedServer c = smtp) {
+        try (ScriptedServer a = imap; ScriptedServer b = pop3; ScriptedServer c = smtp; ScriptedServer d = sieve) {
             // closed in reverse order; a script's failure is rethrown
         }
     }

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,35 +18,38 @@ import java.util.concurrent.TimeUnit;
 import mailproxy.route.AuthServer;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * No password reaches the log, at any level: the proxy runs as its own process with debug
- * logging, every password mechanism of every protocol logs in (wrong, then right) through a
- * static router and through auth_http (which hands a different backend password back), and
- * the whole log is searched for each password, its base64, and the base64 of the whole
- * PLAIN message.
+ * logging, every password and token mechanism of every protocol that has a login (IMAP,
+ * POP3, SMTP, ManageSieve; {@link Logins}) logs in (wrong, then right) through a static
+ * router and through auth_http (which hands a different backend password back), and the
+ * whole log is searched for each password, its base64, and the base64 of the whole PLAIN,
+ * OAUTHBEARER and XOAUTH2 messages. Once more with the protocol trace on every listener ({@code trace = true},
+ * {@code trace-relay-bytes}), so that the audit lines, the debug lines and the trace of
+ * both legs are searched together, and each session logs in a second time inside the
+ * relay, where only the trace's redactor stands between the password and the log
+ * (docs/SECURITY.md, "Credentials never reach a log").
  */
 @Timeout(120)
 class PasswordsNeverLoggedTest {
-    /** protocol → mechanisms of the client side; each gets its own user and passwords. */
-    private static final Map<String, List<String>> MECHANISMS = Map.of(
-            "imap", List.of("login-atom", "login-quoted", "login-literal", "plain-ir", "plain", "login"),
-            "pop3", List.of("user-pass", "plain-ir", "plain", "login"),
-            "smtp", List.of("plain-ir", "plain", "login", "login-ir"));
+    private static final List<String> PROTOCOLS = List.of("imap", "pop3", "smtp", "sieve");
     /** What auth_http hands the proxy for the backend instead of the client's password. */
     private static final String BACKEND_PASSWORD = "Backend-Only-Pw-9c1eQ";
 
     private record Case(String protocol, String mechanism, String user, String password, String wrong) {}
 
-    @Test
-    void noPasswordInAnyLogLine(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "trace = {0}")
+    @ValueSource(booleans = {false, true})
+    void noPasswordInAnyLogLine(boolean traced, @TempDir Path dir) throws Exception {
         List<Case> cases = new ArrayList<>();
         Map<String, String> users = new LinkedHashMap<>();
-        for (String protocol : List.of("imap", "pop3", "smtp")) {
-            for (String m : MECHANISMS.get(protocol)) {
+        for (String protocol : PROTOCOLS) {
+            for (String m : Logins.MECHANISMS.get(protocol)) {
                 int n = cases.size();
                 Case c = new Case(protocol, m, "user" + n, "Pw" + n + "-" + protocol + "-" + m + "-Zq8x", "Wrong" + n + "-guess-Kp3v");
                 cases.add(c);
@@ -57,27 +59,35 @@ class PasswordsNeverLoggedTest {
         users.put("httpuser", BACKEND_PASSWORD);
         try (FakeMail mail = new FakeMail(users);
              AuthServer auth = AuthServer.start(r -> authAnswer(r, cases, mail))) {
-            int[] ports = FreePorts.allocate(6);
+            int n = PROTOCOLS.size();
+            int[] ports = FreePorts.allocate(2 * n);
             Path log = dir.resolve("proxy.log");
-            Process proxy = startProxy(dir, log, config(mail, auth, ports));
+            Process proxy = startProxy(dir, log, config(mail, auth, ports, traced));
             try {
-                Map<String, InetSocketAddress> stat = Map.of("imap", local(ports[0]), "pop3", local(ports[1]), "smtp", local(ports[2]));
-                Map<String, InetSocketAddress> http = Map.of("imap", local(ports[3]), "pop3", local(ports[4]), "smtp", local(ports[5]));
-                for (InetSocketAddress a : List.of(local(ports[0]), local(ports[3]))) awaitListening(a, proxy);
+                // the static router's listeners first, then auth_http's, each in PROTOCOLS order
+                Map<String, InetSocketAddress> stat = new LinkedHashMap<>();
+                Map<String, InetSocketAddress> http = new LinkedHashMap<>();
+                for (int i = 0; i < n; i++) {
+                    stat.put(PROTOCOLS.get(i), local(ports[i]));
+                    http.put(PROTOCOLS.get(i), local(ports[n + i]));
+                }
+                for (InetSocketAddress a : List.of(stat.get("imap"), http.get("imap"))) awaitListening(a, proxy);
                 for (Case c : cases) {
                     // static: the backend refuses, the client retries on the same connection
-                    try (RawClient client = open(c.protocol(), stat.get(c.protocol()))) {
-                        assertTrue(refused(c.protocol(), login(client, c, c.user(), c.wrong())), c + " wrong");
-                        assertTrue(success(c.protocol(), login(client, c, c.user(), c.password())), c + " right");
-                        logout(client, c.protocol());
+                    try (RawClient client = Logins.open(c.protocol(), stat.get(c.protocol()))) {
+                        assertTrue(Logins.refused(c.protocol(), login(client, c, c.user(), c.wrong())), c + " wrong");
+                        assertTrue(Logins.success(c.protocol(), login(client, c, c.user(), c.password())), c + " right");
+                        if (traced) Logins.loginInTheRelay(client, c.protocol(), c.user(), c.password());
+                        Logins.logout(client, c.protocol());
                     }
                     // auth_http: refused by the auth server (and closed), then let in with a backend password
-                    try (RawClient client = open(c.protocol(), http.get(c.protocol()))) {
-                        assertTrue(refused(c.protocol(), login(client, c, "httpuser", c.wrong())), c + " wrong via auth_http");
+                    try (RawClient client = Logins.open(c.protocol(), http.get(c.protocol()))) {
+                        assertTrue(Logins.refused(c.protocol(), login(client, c, "httpuser", c.wrong())), c + " wrong via auth_http");
                     }
-                    try (RawClient client = open(c.protocol(), http.get(c.protocol()))) {
-                        assertTrue(success(c.protocol(), login(client, c, "httpuser", c.password())), c + " right via auth_http");
-                        logout(client, c.protocol());
+                    try (RawClient client = Logins.open(c.protocol(), http.get(c.protocol()))) {
+                        assertTrue(Logins.success(c.protocol(), login(client, c, "httpuser", c.password())), c + " right via auth_http");
+                        if (traced) Logins.loginInTheRelay(client, c.protocol(), "httpuser", c.password());
+                        Logins.logout(client, c.protocol());
                     }
                 }
             } finally {
@@ -87,6 +97,11 @@ class PasswordsNeverLoggedTest {
             String text = Files.readString(log, StandardCharsets.ISO_8859_1);
             assertTrue(text.contains("DEBUG ImapSession - client ID"), "the proxy logged at debug level:\n" + text);
             assertTrue(Probes.count(text, "user=httpuser") >= cases.size(), "the logins happened:\n" + text);
+            assertTrue(text.contains(" audit - "), "the audit lines are in the log:\n" + text);
+            if (traced) {
+                assertTrue(Probes.count(text, " trace - ") > 20 * cases.size(), "the sessions were traced:\n" + text);
+                assertTrue(text.contains("relay -- relaying; showing the first"), "the trace went on into the relay:\n" + text);
+            }
             List<String> found = new ArrayList<>();
             for (Case c : cases) {
                 for (String secret : List.of(c.password(), c.wrong())) {
@@ -100,11 +115,18 @@ class PasswordsNeverLoggedTest {
         }
     }
 
-    /** A password as it may travel: itself, its base64 (LOGIN), the whole PLAIN message in base64. */
+    /** One login of the case's protocol and mechanism, as {@code user} with {@code secret}; the final reply line. */
+    private static String login(RawClient client, Case c, String user, String secret) throws IOException {
+        return Logins.login(client, c.protocol(), c.mechanism(), user, secret);
+    }
+
+    /**
+     * A password as it may travel: itself, its base64 (LOGIN), the whole PLAIN message in
+     * base64, and as a token the whole OAUTHBEARER and XOAUTH2 messages in base64.
+     */
     private static List<String> forms(String user, String password) {
-        Base64.Encoder b64 = Base64.getEncoder();
-        return List.of(password, b64.encodeToString(password.getBytes(StandardCharsets.UTF_8)),
-                b64.encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)));
+        return List.of(password, Logins.b64(password), Logins.b64("\0" + user + "\0" + password),
+                Logins.b64(Logins.oauthbearer(user, password)), Logins.b64(Logins.xoauth2(user, password)));
     }
 
     /** The auth server: a case's right password is let in, with the backend's own password. */
@@ -116,17 +138,19 @@ class PasswordsNeverLoggedTest {
         int port = switch (protocol) {
             case "imap" -> mail.imap.port();
             case "pop3" -> mail.pop3.port();
+            case "sieve" -> mail.sieve.port();
             default -> mail.smtp.port();
         };
         return AuthServer.ok("127.0.0.1", port).with("Auth-Pass", BACKEND_PASSWORD);
     }
 
-    private static String config(FakeMail mail, AuthServer auth, int[] ports) {
+    private static String config(FakeMail mail, AuthServer auth, int[] ports, boolean traced) {
         StringBuilder listeners = new StringBuilder();
-        String[] protocols = {"imap", "pop3", "smtp"};
-        for (int i = 0; i < 6; i++) {
-            listeners.append(i == 0 ? "" : ",\n").append("{ name = l").append(i).append(", protocol = ").append(protocols[i % 3])
-                    .append(", listen = \"127.0.0.1:").append(ports[i]).append("\", router = ").append(i < 3 ? "s" : "h").append(" }");
+        int n = PROTOCOLS.size();
+        for (int i = 0; i < 2 * n; i++) {
+            listeners.append(i == 0 ? "" : ",\n").append("{ name = l").append(i).append(", protocol = ").append(PROTOCOLS.get(i % n))
+                    .append(", listen = \"127.0.0.1:").append(ports[i]).append("\", router = ").append(i < n ? "s" : "h")
+                    .append(traced ? ", trace = true, trace-relay-bytes = 2k" : "").append(" }");
         }
         return """
                 mailproxy {
@@ -137,6 +161,7 @@ class PasswordsNeverLoggedTest {
                     h { type = auth-http, url = "%s", backend-options = b }
                   }
                   guard { auth-delay = 10ms, auth-max-delay = 20ms, block-after = 0, max-connections-per-ip = 0 }
+                  listener-defaults { auth = [plain, login, oauthbearer, xoauth2] }
                   listeners = [ %s ]
                 }
                 """.formatted(mail.backendConfig(), auth.url(), listeners);
@@ -169,131 +194,4 @@ class PasswordsNeverLoggedTest {
         }
     }
 
-    private static RawClient open(String protocol, InetSocketAddress a) throws IOException {
-        RawClient c = RawClient.connect(a);
-        c.readLine(); // greeting
-        if (protocol.equals("imap")) { // logged at debug level
-            c.line("i ID (\"name\" \"password-test\")");
-            c.expect("* ID");
-            c.expect("i OK");
-        }
-        if (protocol.equals("smtp")) {
-            c.line("EHLO client.example");
-            while (!c.expect("250").startsWith("250 ")) {
-                // EHLO lines
-            }
-        }
-        return c;
-    }
-
-    /** One login by the case's mechanism; the final reply line. */
-    private static String login(RawClient c, Case k, String user, String password) throws IOException {
-        String u64 = b64(user);
-        String p64 = b64(password);
-        String plain = b64("\0" + user + "\0" + password);
-        switch (k.protocol()) {
-            case "imap" -> {
-                switch (k.mechanism()) {
-                    case "login-atom" -> c.line("t LOGIN " + user + " " + password);
-                    case "login-quoted" -> c.line("t LOGIN \"" + user + "\" \"" + password + "\"");
-                    case "login-literal" -> {
-                        c.line("t LOGIN {" + user.length() + "}");
-                        c.expect("+");
-                        c.line(user + " {" + password.length() + "}");
-                        c.expect("+");
-                        c.line(password);
-                    }
-                    case "plain-ir" -> c.line("t AUTHENTICATE PLAIN " + plain);
-                    case "plain" -> {
-                        c.line("t AUTHENTICATE PLAIN");
-                        c.expect("+");
-                        c.line(plain);
-                    }
-                    default -> {
-                        c.line("t AUTHENTICATE LOGIN");
-                        c.expect("+");
-                        c.line(u64);
-                        c.expect("+");
-                        c.line(p64);
-                    }
-                }
-                String line;
-                do {
-                    line = c.readLine();
-                } while (line != null && !line.startsWith("t "));
-                return line;
-            }
-            case "pop3" -> {
-                switch (k.mechanism()) {
-                    case "user-pass" -> {
-                        c.line("USER " + user);
-                        c.expect("+OK");
-                        c.line("PASS " + password);
-                    }
-                    case "plain-ir" -> c.line("AUTH PLAIN " + plain);
-                    case "plain" -> {
-                        c.line("AUTH PLAIN");
-                        c.expect("+");
-                        c.line(plain);
-                    }
-                    default -> {
-                        c.line("AUTH LOGIN");
-                        c.expect("+");
-                        c.line(u64);
-                        c.expect("+");
-                        c.line(p64);
-                    }
-                }
-                return c.readLine();
-            }
-            default -> {
-                switch (k.mechanism()) {
-                    case "plain-ir" -> c.line("AUTH PLAIN " + plain);
-                    case "plain" -> {
-                        c.line("AUTH PLAIN");
-                        c.expect("334");
-                        c.line(plain);
-                    }
-                    case "login-ir" -> {
-                        c.line("AUTH LOGIN " + u64);
-                        c.expect("334");
-                        c.line(p64);
-                    }
-                    default -> {
-                        c.line("AUTH LOGIN");
-                        c.expect("334");
-                        c.line(u64);
-                        c.expect("334");
-                        c.line(p64);
-                    }
-                }
-                return c.readLine();
-            }
-        }
-    }
-
-    private static boolean success(String protocol, String reply) {
-        return reply != null && switch (protocol) {
-            case "imap" -> reply.startsWith("t OK");
-            case "pop3" -> reply.startsWith("+OK");
-            default -> reply.startsWith("235 ");
-        };
-    }
-
-    private static boolean refused(String protocol, String reply) {
-        return reply != null && switch (protocol) {
-            case "imap" -> reply.startsWith("t NO");
-            case "pop3" -> reply.startsWith("-ERR");
-            default -> reply.startsWith("535 ");
-        };
-    }
-
-    private static void logout(RawClient c, String protocol) throws IOException {
-        c.line(protocol.equals("imap") ? "z LOGOUT" : "QUIT");
-        c.readToEnd();
-    }
-
-    private static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
 }

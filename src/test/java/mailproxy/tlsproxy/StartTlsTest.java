@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * STARTTLS (IMAP RFC 9051 §6.2.1, SMTP RFC 3207) and STLS (POP3 RFC 2595 §4) with
  * starttls = on and only: what is offered before and after, no login before TLS with only,
- * fresh capabilities after the upgrade, and the CVE-2014-3556 check for each protocol: a
- * command pipelined in plaintext behind STARTTLS is thrown away, never executed.
+ * fresh capabilities after the upgrade, and the CVE-2014-3556 check for each protocol
+ * (ManageSieve's STARTTLS, RFC 5804 §2.2, and LMTP's too): a command pipelined in plaintext behind
+ * STARTTLS is thrown away, never executed.
  */
 @Timeout(30)
 class StartTlsTest {
@@ -37,9 +38,11 @@ class StartTlsTest {
                 limits { timeout = 10s }
                 listeners = [
                 %s%s  { name = imap-off, protocol = imap, listen = "127.0.0.1:0" }
+                  { name = sieve-on, protocol = sieve, listen = "127.0.0.1:0", starttls = on, %s }
+                  { name = lmtp-on, protocol = lmtp, listen = "127.0.0.1:0", starttls = on, %s }
                 ]
                 """.formatted(TlsFixture.perProtocol("%s-on", "starttls = on, " + tls),
-                TlsFixture.perProtocol("%s-only", "starttls = only, " + tls));
+                TlsFixture.perProtocol("%s-only", "starttls = only, " + tls), tls, tls);
     });
 
     @BeforeEach
@@ -332,7 +335,40 @@ class StartTlsTest {
                                     C: QUIT
                                     S: 221...
                                     """);
-                        }));
+                        }),
+                arguments("sieveAuthenticatePipelinedBehindStartTlsIsDiscarded", "sieve",
+                        (Script) plain -> {
+                            for (String l = plain.readLine(); !l.startsWith("OK"); l = plain.readLine()) {
+                                // the capabilities
+                            }
+                        },
+                        "STARTTLS\r\nAUTHENTICATE \"PLAIN\" \"" + Sasl.plain("bob", "injected") + "\"\r\n",
+                        "OK \"Begin TLS",
+                        (Script) c -> {
+                            // RFC 5804 §2.2: the capabilities again, first thing in TLS
+                            String l = c.readLine();
+                            for (; l.startsWith("\""); l = c.readLine()) assertFalse(l.equals("\"STARTTLS\""), l);
+                            assertEquals("OK \"TLS negotiation successful.\"", l);
+                            c.transcript("""
+                                    C: NOOP "probe"
+                                    # NOOP's answer comes next: nothing answers (or ran) the AUTHENTICATE
+                                    S: OK (TAG "probe") "Done"
+                                    C: LOGOUT
+                                    S: OK...
+                                    """);
+                        }),
+                arguments("lmtpTransactionPipelinedBehindStartTlsIsDiscarded", "lmtp",
+                        (Script) plain -> plain.expect("220 "),
+                        "STARTTLS\r\nLHLO evil.example\r\nMAIL FROM:<evil@example.test>\r\nRCPT TO:<bob@example.test>\r\n",
+                        "220 2.0.0",
+                        (Script) c -> c.transcript("""
+                                C: MAIL FROM:<postmaster@example.test>
+                                # this MAIL's answer comes first, and RFC 3207 §4.2 forgot the LHLO:
+                                # the injected LHLO, MAIL and RCPT did not run
+                                S: 503 5.5.1 Error: send LHLO first
+                                C: QUIT
+                                S: 221...
+                                """)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -340,14 +376,14 @@ class StartTlsTest {
     void commandsPipelinedBehindStartTlsAreDiscarded(String name, String protocol, Script beforeTls, String injection,
             String goAhead, Script inTls) {
         assertAll(name, () -> { // a failure names its case
-            int before = f.backend(protocol).accepted();
+            int before = f.accepted(protocol);
             try (RawClient plain = RawClient.connect(f.port(protocol + "-on"))) {
                 beforeTls.run(plain);
                 plain.send(injection);
                 plain.expect(goAhead);
                 inTls.run(upgrade(plain, client()));
             }
-            assertEquals(before, f.backend(protocol).accepted(), "the injection reached a backend");
+            assertEquals(before, f.accepted(protocol), "the injection reached a backend");
             f.assertNoLogins();
         });
     }

@@ -93,7 +93,7 @@ final class Delivery {
             return;
         }
         if (m.sinkFailure() != null) {
-            leg.broke("sending the message: " + m.sinkFailure());
+            leg.brokeOnClientInput("sending the message: " + m.sinkFailure());
             fill(leg, Reply.of(LmtpReplies.BACKEND_FAILED));
             return;
         }
@@ -131,7 +131,7 @@ final class Delivery {
                     failure = e;
                 }
                 if (failure != null) {
-                    leg.broke("sending the message: " + failure);
+                    leg.brokeOnClientInput("sending the message: " + failure);
                     fill(leg, Reply.of(LmtpReplies.BACKEND_FAILED));
                     continue;
                 }
@@ -176,7 +176,7 @@ final class Delivery {
             leg.connection().write(MessageReader.END);
             for (; i < leg.recipients.size(); i++) replies[leg.recipients.get(i)] = Reply.read(leg.connection(), maxLine);
         } catch (IOException e) {
-            leg.broke("after the message: " + e);
+            leg.brokeOnClientInput("after the message: " + e);
             for (; i < leg.recipients.size(); i++) replies[leg.recipients.get(i)] = Reply.of(LmtpReplies.BACKEND_FAILED);
         }
     }

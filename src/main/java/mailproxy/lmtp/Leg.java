@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import mailproxy.session.Backends;
 import mailproxy.wire.Connection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One backend's part of a transaction (RFC 2033 §4.2: the proxy is the backend's LMTP
@@ -12,6 +14,8 @@ import mailproxy.wire.Connection;
  * as indexes into the transaction's accepted list, in RCPT order.
  */
 final class Leg {
+    private static final Logger log = LoggerFactory.getLogger(Leg.class);
+
     final Backends.Opened backend;
     /** Indexes into {@link Transaction#accepted()} of the recipients this backend took. */
     final List<Integer> recipients = new ArrayList<>();
@@ -35,6 +39,19 @@ final class Leg {
         if (broken != null) return;
         broken = reason;
         backend.failed(reason);
+        backend.close();
+    }
+
+    /**
+     * The connection failed on what the client sent (a recipient address, the message):
+     * closed and logged, but not counted against the server. A backend that hangs up on one
+     * sender's bytes has answered that delivery; a sender must not be able to take servers
+     * out of their pool (docs/SECURITY.md, "Backends and pools").
+     */
+    void brokeOnClientInput(String reason) {
+        if (broken != null) return;
+        broken = reason;
+        log.info("backend {} failed on what the client sent: {}", name(), reason);
         backend.close();
     }
 

@@ -81,7 +81,7 @@ final class Transaction implements AutoCloseable {
         try {
             reply = Reply.send(leg.connection(), r.line(), session.limits().backendLineLength());
         } catch (IOException e) {
-            leg.broke("RCPT: " + e);
+            leg.brokeOnClientInput("RCPT: " + e);
             return LmtpReplies.line(LmtpReplies.BACKEND_FAILED);
         }
         if (reply.positive()) {

@@ -2,7 +2,6 @@ package mailproxy.abuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mailproxy.route.AuthServer;
+import mailproxy.testing.Await;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class PasswordsNeverLoggedTest {
             }
         }
         users.put("httpuser", BACKEND_PASSWORD);
-        try (FakeMail mail = new FakeMail(users);
+        try (FakeBackends.Trio mail = FakeBackends.trio(users);
              AuthServer auth = AuthServer.start(r -> authAnswer(r, cases, mail))) {
             int[] ports = FreePorts.allocate(6);
             Path log = dir.resolve("proxy.log");
@@ -108,20 +109,20 @@ class PasswordsNeverLoggedTest {
     }
 
     /** The auth server: a case's right password is let in, with the backend's own password. */
-    private static AuthServer.Answer authAnswer(AuthServer.Request r, List<Case> cases, FakeMail mail) {
+    private static AuthServer.Answer authAnswer(AuthServer.Request r, List<Case> cases, FakeBackends.Trio mail) {
         String pass = new String(r.unescaped("Auth-Pass"), StandardCharsets.UTF_8);
         String protocol = r.header("Auth-Protocol");
         boolean right = cases.stream().anyMatch(c -> c.password().equals(pass));
         if (!right) return AuthServer.error("Invalid login or password");
         int port = switch (protocol) {
-            case "imap" -> mail.imap.port();
-            case "pop3" -> mail.pop3.port();
-            default -> mail.smtp.port();
+            case "imap" -> mail.imap().port();
+            case "pop3" -> mail.pop3().port();
+            default -> mail.smtp().port();
         };
         return AuthServer.ok("127.0.0.1", port).with("Auth-Pass", BACKEND_PASSWORD);
     }
 
-    private static String config(FakeMail mail, AuthServer auth, int[] ports) {
+    private static String config(FakeBackends.Trio mail, AuthServer auth, int[] ports) {
         StringBuilder listeners = new StringBuilder();
         String[] protocols = {"imap", "pop3", "smtp"};
         for (int i = 0; i < 6; i++) {
@@ -156,17 +157,12 @@ class PasswordsNeverLoggedTest {
     }
 
     private static void awaitListening(InetSocketAddress a, Process proxy) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            if (!proxy.isAlive()) fail("the proxy exited with " + proxy.exitValue());
+        Await.retrying(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+            if (!proxy.isAlive()) throw new IllegalStateException("the proxy exited with " + proxy.exitValue());
             try (RawClient c = RawClient.connect(a)) {
-                c.expect("* OK");
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) throw e;
-                Thread.sleep(100);
+                return c.expect("* OK");
             }
-        }
+        });
     }
 
     private static RawClient open(String protocol, InetSocketAddress a) throws IOException {

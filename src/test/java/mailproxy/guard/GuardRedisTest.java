@@ -148,12 +148,10 @@ class GuardRedisTest {
             assertFalse(log.contains("pw1") || log.contains("pw2"), log);
 
             r.restart();
-            boolean back = false;
-            for (int i = 0; i < 100 && !back; i++) { // bounded: 100 x 50 ms
+            boolean back = Await.until(Duration.ofSeconds(5), () -> {
                 a.blocked(client);
-                back = captured.toString(StandardCharsets.UTF_8).contains("reachable again");
-                if (!back) Thread.sleep(50);
-            }
+                return captured.toString(StandardCharsets.UTF_8).contains("reachable again");
+            });
             assertTrue(back, captured.toString(StandardCharsets.UTF_8));
             Guard b = guard(r, p, "max-sessions-per-user = 1", "");
             assertTrue(a.admitUser(client, "dave").ok());
@@ -175,11 +173,7 @@ class GuardRedisTest {
             assertFalse(a.available(), "logins get the temporary failure");
             assertFalse(a.blocked(ip("198.51.100.7")), "the rest works on local state");
             r.restart();
-            boolean back = false;
-            for (int i = 0; i < 100 && !back; i++) { // bounded: 100 x 50 ms
-                back = a.available();
-                if (!back) Thread.sleep(50);
-            }
+            boolean back = Await.until(Duration.ofSeconds(5), a::available);
             assertTrue(back, "available again once Redis answers");
         }
     }

@@ -48,10 +48,7 @@ class ImapIdOptionalTest {
 
     private static void login(TestProxy p) throws Exception {
         try (RawClient c = ImapFixtures.connect(p)) {
-            c.line("a LOGIN bob secret");
-            c.expect("a OK Logged in");
-            c.line("b LOGOUT");
-            c.expect("b OK");
+            c.exchange("a LOGIN bob secret", "a OK Logged in", "b LOGOUT", "b OK");
         }
     }
 

@@ -152,10 +152,7 @@ class OAuthDovecotTest {
         long mark = dovecot.logMark();
         try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
             c.expect("+OK");
-            c.line("AUTH OAUTHBEARER " + oauthbearer(RealDovecot.CAROL, token));
-            c.expect("+OK");
-            c.line("STAT");
-            c.expect("+OK ");
+            c.exchange("AUTH OAUTHBEARER " + oauthbearer(RealDovecot.CAROL, token), "+OK", "STAT", "+OK ");
             c.line("QUIT");
         }
         dovecot.awaitLog(mark, "Login: user=<carol>, method=OAUTHBEARER", Duration.ofSeconds(10));
@@ -192,12 +189,7 @@ class OAuthDovecotTest {
             c.expect("535 ");
             c.line("AUTH OAUTHBEARER " + oauthbearer(RealDovecot.BOB, token));
             assertEquals("235 2.7.0 Authentication successful", c.readLine());
-            c.line("MAIL FROM:<bob@example.test>");
-            c.expect("250 ");
-            c.line("RCPT TO:<bob@example.test>");
-            c.expect("250 ");
-            c.line("DATA");
-            c.expect("354 ");
+            c.exchange("MAIL FROM:<bob@example.test>", "250 ", "RCPT TO:<bob@example.test>", "250 ", "DATA", "354 ");
             c.send("Subject: oauth\r\n\r\nsent with a token\r\n.\r\n");
             c.expect("250 ");
             c.line("QUIT");

@@ -70,11 +70,16 @@ class GuardRedisTest {
         return InetAddress.getByName(literal);
     }
 
+    /** The guards of two proxies sharing one Redis (the same key prefix), with these guard keys. */
+    private Guard[] twoProxies(String keys) throws Exception {
+        String p = prefix();
+        return new Guard[] {guard(redis, p, keys, ""), guard(redis, p, keys, "")};
+    }
+
     @Test
     void failuresOnOneProxyCountOnTheOther() throws Exception {
-        String p = prefix();
-        Guard a = guard(redis, p, "block-after = 4", "");
-        Guard b = guard(redis, p, "block-after = 4", "");
+        Guard[] ab = twoProxies("block-after = 4");
+        Guard a = ab[0], b = ab[1];
         InetAddress client = ip("198.51.100.7");
         assertEquals(2, a.delayBeforeFailureReply(client, "bob", "pw1").toSeconds());
         assertEquals(4, b.delayBeforeFailureReply(client, "bob", "pw2").toSeconds());
@@ -89,9 +94,8 @@ class GuardRedisTest {
 
     @Test
     void aUsersSessionLimitHoldsAcrossProxies() throws Exception {
-        String p = prefix();
-        Guard a = guard(redis, p, "max-sessions-per-user = 2, max-connections-per-ip = 3", "");
-        Guard b = guard(redis, p, "max-sessions-per-user = 2, max-connections-per-ip = 3", "");
+        Guard[] ab = twoProxies("max-sessions-per-user = 2, max-connections-per-ip = 3");
+        Guard a = ab[0], b = ab[1];
         InetAddress client = ip("198.51.100.7");
         Guard.Permit s1 = a.admitUser(client, "bob");
         Guard.Permit s2 = b.admitUser(client, "Bob");

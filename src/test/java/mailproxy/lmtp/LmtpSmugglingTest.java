@@ -24,6 +24,14 @@ class LmtpSmugglingTest {
             + "Subject: wire the money\r\n\r\nforged\r\n";
     static final String BARE_LF = "550 5.5.2 Error: bare <LF> or <CR> received";
 
+    /** A client that said LHLO, opened a transaction to {@code recipients} and sent {@code data} as its message. */
+    static RawClient probe(LmtpFixture f, String data, String... recipients) throws Exception {
+        RawClient c = f.lhlo();
+        LmtpFixture.envelope(c, "mta@example", recipients);
+        c.send(data);
+        return c;
+    }
+
     /**
      * The backend saw only the client's own transactions ({@code n} MAILs of the client's
      * sender) and nothing of the smuggled envelope. The proxy waits for the backend's reply
@@ -49,10 +57,8 @@ class LmtpSmugglingTest {
     @Test
     void lfDotLfDoesNotEndDataAndStartsNoSecondTransaction() throws Exception {
         try (LmtpFixture f = LmtpFixture.start("")) {
-            RawClient c = f.lhlo();
-            LmtpFixture.envelope(c, "mta@example", "a@one.test");
             // C: hello<LF>.<LF>MAIL FROM:<ceo@bank.test>... <CRLF>.<CRLF>
-            c.send("hello\n.\n" + SMUGGLED + ".\r\n");
+            RawClient c = probe(f, "hello\n.\n" + SMUGGLED + ".\r\n", "a@one.test");
             // S: one reply for the one accepted recipient, for the whole data
             assertEquals(BARE_LF, c.readLine());
             c.line("NOOP");
@@ -69,9 +75,7 @@ class LmtpSmugglingTest {
     void everyOtherLineEndBeforeTheDotIsRefusedToo() throws Exception {
         for (String probe : List.of("hello\n.\r\n", "hello\r\n.\n", "hello\r.\r\n", "hello\r\n.\r\r\n")) {
             try (LmtpFixture f = LmtpFixture.start("")) {
-                RawClient c = f.lhlo();
-                LmtpFixture.envelope(c, "mta@example", "a@one.test");
-                c.send(probe + SMUGGLED + ".\r\n");
+                RawClient c = probe(f, probe + SMUGGLED + ".\r\n", "a@one.test");
                 assertEquals(BARE_LF, c.readLine(), "probe " + probe.replace("\r", "<CR>").replace("\n", "<LF>"));
                 c.line("QUIT");
                 assertEquals("221 2.0.0 Bye", c.readLine());
@@ -85,9 +89,7 @@ class LmtpSmugglingTest {
     @Test
     void aSpooledMessageWithABareLfReachesNoBackend() throws Exception {
         try (LmtpFixture f = LmtpFixture.start("")) {
-            RawClient c = f.lhlo();
-            LmtpFixture.envelope(c, "mta@example", "a@one.test", "b@two.test");
-            c.send("hello\n.\n" + SMUGGLED + ".\r\n");
+            RawClient c = probe(f, "hello\n.\n" + SMUGGLED + ".\r\n", "a@one.test", "b@two.test");
             assertEquals(BARE_LF, c.readLine());
             assertEquals(BARE_LF, c.readLine());
             c.line("QUIT");
@@ -102,9 +104,7 @@ class LmtpSmugglingTest {
     @Test
     void normalizeDeliversOneMessageWithTheDotStuffed() throws Exception {
         try (LmtpFixture f = LmtpFixture.start(", lmtp-bare-newline = normalize")) {
-            RawClient c = f.lhlo();
-            LmtpFixture.envelope(c, "mta@example", "a@one.test");
-            c.send("hello\n.\n.x\r" + SMUGGLED + ".\r\n");
+            RawClient c = probe(f, "hello\n.\n.x\r" + SMUGGLED + ".\r\n", "a@one.test");
             assertEquals("250 2.0.0 <a@one.test> saved by one", c.readLine());
             c.line("QUIT");
             assertEquals("221 2.0.0 Bye", c.readLine());

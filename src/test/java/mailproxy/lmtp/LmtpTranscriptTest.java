@@ -55,6 +55,12 @@ class LmtpTranscriptTest {
         c.send(".\r\n");
     }
 
+    /** The message and its final "."; then each reply, exactly. */
+    static void deliver(RawClient c, String message, String... replies) throws Exception {
+        send(c, message);
+        for (String reply : replies) assertEquals(reply, c.readLine());
+    }
+
     @Test
     void recipientsOnTwoBackendsGetTheirRepliesInRcptOrder() throws Exception {
         RawClient c = start("");
@@ -113,8 +119,7 @@ class LmtpTranscriptTest {
         // the session goes on: the retry of the failed ones reaches a fresh connection
         f.two().failure(FakeBackends.LmtpFailure.NONE);
         LmtpFixture.envelope(c, "", "b2@two.test");
-        send(c, MESSAGE);
-        c.transcript("S: 250 2.0.0 <b2@two.test> saved by two");
+        deliver(c, MESSAGE, "250 2.0.0 <b2@two.test> saved by two");
         assertEquals(2, f.two().rawMessages().size());
     }
 
@@ -160,8 +165,7 @@ class LmtpTranscriptTest {
                 C: DATA
                 S: 354 ...
                 """);
-        send(c, MESSAGE);
-        c.transcript("S: 250 2.0.0 <a@one.test> saved by one");
+        deliver(c, MESSAGE, "250 2.0.0 <a@one.test> saved by one");
     }
 
     @Test

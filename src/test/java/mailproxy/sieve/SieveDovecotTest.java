@@ -146,18 +146,20 @@ class SieveDovecotTest {
     @Test
     void beforeLoginTheProxyAnswers() throws Exception {
         try (RawClient c = greeted()) {
-            c.line("NOOP \"sync-1\"");
-            assertEquals("OK (TAG \"sync-1\") \"Done\"", c.readLine());
-            c.line("LISTSCRIPTS");
-            assertEquals("NO \"Authenticate first.\"", c.readLine());
-            c.line("AUTHENTICATE \"DIGEST-MD5\"");
-            assertEquals("NO \"Unsupported authentication mechanism.\"", c.readLine());
-            c.line("AUTHENTICATE \"PLAIN\"");
-            assertEquals("\"\"", c.readLine());
-            c.line("\"*\"");
-            assertEquals("NO \"Authentication cancelled.\"", c.readLine());
-            c.line("LOGOUT");
-            assertEquals("OK \"Logout completed.\"", c.readLine());
+            c.transcript("""
+                    C: NOOP "sync-1"
+                    S: OK (TAG "sync-1") "Done"
+                    C: LISTSCRIPTS
+                    S: NO "Authenticate first."
+                    C: AUTHENTICATE "DIGEST-MD5"
+                    S: NO "Unsupported authentication mechanism."
+                    C: AUTHENTICATE "PLAIN"
+                    S: ""
+                    C: "*"
+                    S: NO "Authentication cancelled."
+                    C: LOGOUT
+                    S: OK "Logout completed."
+                    """);
             assertTrue(c.closedByPeer());
         }
         try (RawClient c = greeted()) {

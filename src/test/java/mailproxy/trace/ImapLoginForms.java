@@ -2,6 +2,7 @@ package mailproxy.trace;
 
 import static mailproxy.trace.LoginForms.lit;
 import static mailproxy.trace.LoginForms.litPlus;
+import static mailproxy.trace.LoginForms.greeted;
 import static mailproxy.trace.LoginForms.oauthbearer;
 import static mailproxy.trace.LoginForms.xoauth2;
 
@@ -20,53 +21,29 @@ final class ImapLoginForms {
         for (String l : List.of("imap-a", "imap-b")) {
             out.add(new Case(l, "LOGIN atoms", (c, u, p) -> imapLogin(c, "a1 LOGIN " + u + " " + p)));
             out.add(new Case(l, "login quoted, lowercase", (c, u, p) -> imapLogin(c, "a1 login \"" + u + "\" \"" + p + "\"")));
-            out.add(new Case(l, "tabs and double spaces", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange(
-                        "a0 LOGIN\t" + u + "\t" + p, "a0 BAD",
-                        "a1 LOGIN  " + u + "  " + p, "a1 BAD",
-                        "a2 LOGIN " + u + " " + p, "a2 OK");
-            }));
-            out.add(new Case(l, "user literal, password atom on the continuation line", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange("a1 LOGIN " + lit(u), "+ ", u + " " + p, "a1 OK");
-            }));
+            out.add(new Case(l, "tabs and double spaces", (c, u, p) -> greeted(c, "* OK",
+                    "a0 LOGIN\t" + u + "\t" + p, "a0 BAD",
+                    "a1 LOGIN  " + u + "  " + p, "a1 BAD",
+                    "a2 LOGIN " + u + " " + p, "a2 OK")));
+            out.add(new Case(l, "user literal, password atom on the continuation line", (c, u, p) -> greeted(c, "* OK", "a1 LOGIN " + lit(u), "+ ", u + " " + p, "a1 OK")));
             out.add(new Case(l, "user literal+, password quoted on the continuation line", (c, u, p) -> {
                 c.expect("* OK");
                 c.send("a1 LOGIN " + litPlus(u) + "\r\n" + u + " \"" + p + "\"\r\n");
                 c.expect("a1 OK");
             }));
-            out.add(new Case(l, "both synchronizing literals", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange("a1 LOGIN " + lit(u), "+ ", u + " " + lit(p), "+ ", p, "a1 OK");
-            }));
+            out.add(new Case(l, "both synchronizing literals", (c, u, p) -> greeted(c, "* OK", "a1 LOGIN " + lit(u), "+ ", u + " " + lit(p), "+ ", p, "a1 OK")));
             out.add(new Case(l, "both literal+, lowercase", (c, u, p) -> {
                 c.expect("* OK");
                 c.send("a1 login " + litPlus(u) + "\r\n" + u + " " + litPlus(p) + "\r\n" + p + "\r\n");
                 c.expect("a1 OK");
             }));
-            out.add(new Case(l, "atom user, literal password", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange("a1 LOGIN " + u + " " + lit(p), "+ ", p, "a1 OK");
-            }));
+            out.add(new Case(l, "atom user, literal password", (c, u, p) -> greeted(c, "* OK", "a1 LOGIN " + u + " " + lit(p), "+ ", p, "a1 OK")));
             out.add(new Case(l, "AUTHENTICATE PLAIN, SASL-IR", (c, u, p) -> imapLogin(c, "a1 AUTHENTICATE PLAIN " + Sasl.plain(u, p))));
-            out.add(new Case(l, "authenticate plain, continuation", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange("a1 authenticate plain", "+", Sasl.plain(u, p), "a1 OK");
-            }));
-            out.add(new Case(l, "AUTHENTICATE LOGIN", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange("a1 AUTHENTICATE LOGIN", "+", Sasl.b64(u), "+", Sasl.b64(p), "a1 OK");
-            }));
+            out.add(new Case(l, "authenticate plain, continuation", (c, u, p) -> greeted(c, "* OK", "a1 authenticate plain", "+", Sasl.plain(u, p), "a1 OK")));
+            out.add(new Case(l, "AUTHENTICATE LOGIN", (c, u, p) -> greeted(c, "* OK", "a1 AUTHENTICATE LOGIN", "+", Sasl.b64(u), "+", Sasl.b64(p), "a1 OK")));
             out.add(new Case(l, "AUTHENTICATE XOAUTH2, SASL-IR", (c, u, p) -> imapLogin(c, "a1 AUTHENTICATE XOAUTH2 " + xoauth2(u, p))));
-            out.add(new Case(l, "AUTHENTICATE OAUTHBEARER, continuation", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange("a1 AUTHENTICATE OAUTHBEARER", "+", oauthbearer(u, p), "a1 OK");
-            }));
-            out.add(new Case(l, "cancelled with *, then LOGIN", (c, u, p) -> {
-                c.expect("* OK");
-                c.exchange("a1 AUTHENTICATE PLAIN", "+", "*", "a1 BAD", "a2 LOGIN " + u + " " + p, "a2 OK");
-            }));
+            out.add(new Case(l, "AUTHENTICATE OAUTHBEARER, continuation", (c, u, p) -> greeted(c, "* OK", "a1 AUTHENTICATE OAUTHBEARER", "+", oauthbearer(u, p), "a1 OK")));
+            out.add(new Case(l, "cancelled with *, then LOGIN", (c, u, p) -> greeted(c, "* OK", "a1 AUTHENTICATE PLAIN", "+", "*", "a1 BAD", "a2 LOGIN " + u + " " + p, "a2 OK")));
             out.add(new Case(l, "in the relay: LOGIN, literals, AUTHENTICATE, a refused literal", (c, u, p) -> {
                 imapLogin(c, "a1 LOGIN " + u + " " + p);
                 c.line("r1 login " + u + " " + p);

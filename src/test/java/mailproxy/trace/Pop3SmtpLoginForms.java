@@ -1,5 +1,6 @@
 package mailproxy.trace;
 
+import static mailproxy.trace.LoginForms.greeted;
 import static mailproxy.trace.LoginForms.oauthbearer;
 import static mailproxy.trace.LoginForms.xoauth2;
 
@@ -18,24 +19,12 @@ final class Pop3SmtpLoginForms {
         for (String l : List.of("pop3-a", "pop3-b")) {
             out.add(new Case(l, "USER, PASS", (c, u, p) -> pop3(c, "USER " + u, "PASS " + p)));
             out.add(new Case(l, "user, pass lowercase", (c, u, p) -> pop3(c, "user " + u, "pass " + p)));
-            out.add(new Case(l, "PASS with a tab, then right", (c, u, p) -> {
-                c.expect("+OK");
-                c.exchange("USER " + u, "+OK", "PASS\t" + p, "-ERR", "USER " + u, "+OK", "PASS " + p, "+OK");
-            }));
+            out.add(new Case(l, "PASS with a tab, then right", (c, u, p) -> greeted(c, "+OK", "USER " + u, "+OK", "PASS\t" + p, "-ERR", "USER " + u, "+OK", "PASS " + p, "+OK")));
             out.add(new Case(l, "AUTH PLAIN with initial response", (c, u, p) -> pop3(c, "AUTH PLAIN " + Sasl.plain(u, p))));
-            out.add(new Case(l, "auth plain without initial response", (c, u, p) -> {
-                c.expect("+OK");
-                c.exchange("auth plain", "+", Sasl.plain(u, p), "+OK");
-            }));
-            out.add(new Case(l, "AUTH LOGIN", (c, u, p) -> {
-                c.expect("+OK");
-                c.exchange("AUTH LOGIN", "+", Sasl.b64(u), "+", Sasl.b64(p), "+OK");
-            }));
+            out.add(new Case(l, "auth plain without initial response", (c, u, p) -> greeted(c, "+OK", "auth plain", "+", Sasl.plain(u, p), "+OK")));
+            out.add(new Case(l, "AUTH LOGIN", (c, u, p) -> greeted(c, "+OK", "AUTH LOGIN", "+", Sasl.b64(u), "+", Sasl.b64(p), "+OK")));
             out.add(new Case(l, "AUTH XOAUTH2", (c, u, p) -> pop3(c, "AUTH XOAUTH2 " + xoauth2(u, p))));
-            out.add(new Case(l, "AUTH OAUTHBEARER, continuation", (c, u, p) -> {
-                c.expect("+OK");
-                c.exchange("AUTH OAUTHBEARER", "+", oauthbearer(u, p), "+OK");
-            }));
+            out.add(new Case(l, "AUTH OAUTHBEARER, continuation", (c, u, p) -> greeted(c, "+OK", "AUTH OAUTHBEARER", "+", oauthbearer(u, p), "+OK")));
             out.add(new Case(l, "cancelled with *, AUTH PLAIN =, APOP, then PASS", (c, u, p) -> {
                 c.expect("+OK");
                 c.exchange("AUTH PLAIN", "+", "*", "-ERR");

@@ -131,7 +131,7 @@ public final class FakeBackend implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
     }
 }

@@ -95,7 +95,7 @@ public final class FakeBackends {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             try (FakeBackend a = imap; FakeBackend b = pop3; FakeBackend c = smtp) {
                 // closed in reverse order; a script's failure is rethrown
             }

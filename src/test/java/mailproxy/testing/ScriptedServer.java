@@ -67,7 +67,7 @@ public final class ScriptedServer implements AutoCloseable {
     public List<Throwable> failures() { return failures; }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
         // let scripts that are finishing (reading the peer's close) end on their own first
         Await.until(java.time.Duration.ofSeconds(1), () -> running.get() == 0);

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.config.ConfigLoader;
 import mailproxy.server.ProxyServer;
+import mailproxy.testing.Await;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
@@ -109,17 +110,17 @@ class ReloadTest {
                 }
             }, r -> Thread.ofVirtual().start(r));
 
-            Thread.sleep(300);
+            loadRuns(ok, failed);
             Files.writeString(file, config(pop3, imap, server(one) + ", " + server(two), ""));
             assertTrue(Reloader.reload(file, proxy, "test"), "a server added");
-            Thread.sleep(300);
+            loadRuns(ok, failed);
             Files.writeString(file, config(pop3, imap, server(two), ""));
             assertTrue(Reloader.reload(file, proxy, "test"), "a server removed");
-            Thread.sleep(300);
+            loadRuns(ok, failed);
             Files.writeString(file, config(pop3, imap, server(two), "").replace("drain-timeout", "drain-timeuot"));
             assertFalse(Reloader.reload(file, proxy, "test"), "a broken file is refused");
             log.awaitLine(Duration.ofSeconds(5), "reload refused", file + ":", "mailproxy.drain-timeuot");
-            Thread.sleep(300);
+            loadRuns(ok, failed);
             done.set(true);
             load.get(60, TimeUnit.SECONDS);
 
@@ -128,7 +129,7 @@ class ReloadTest {
             // after the removal, new sessions only go to the server that is left
             int mark = log.text().length();
             assertTrue(popLogin(pop3));
-            for (int i = 0; i < 250 && !log.text().substring(mark).contains("pop3 id="); i++) Thread.sleep(20);
+            Await.until(Duration.ofSeconds(5), () -> log.text().substring(mark).contains("pop3 id="));
             String newest = log.text().substring(mark);
             assertTrue(newest.contains("backend=127.0.0.1:" + two.pop3Port()), newest);
             // the session relayed since before the first reload still works, on its server
@@ -141,16 +142,20 @@ class ReloadTest {
         }
     }
 
+    /** Waits (bounded) until the load has made a few more logins: each stage of the reloads sees some. */
+    private static void loadRuns(AtomicInteger ok, AtomicInteger failed) {
+        int before = ok.get() + failed.get();
+        Await.until(Duration.ofSeconds(10), () -> ok.get() + failed.get() >= before + 3);
+    }
+
     private static boolean refusedWithin(int port, Duration d) throws InterruptedException {
-        long deadline = System.nanoTime() + d.toNanos();
-        while (System.nanoTime() < deadline) {
+        return Await.until(d, () -> {
             try (RawClient c = RawClient.connect(port)) {
-                Thread.sleep(20);
+                return false;
             } catch (IOException refused) {
                 return true;
             }
-        }
-        return false;
+        });
     }
 
     @Test

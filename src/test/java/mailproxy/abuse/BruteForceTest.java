@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Map;
+import mailproxy.testing.Await;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.TestProxy;
@@ -38,7 +40,7 @@ class BruteForceTest {
 
     @Test
     void failedLoginsGetSlowerThenTheAddressIsBlockedWhileAnotherLogsIn() throws Exception {
-        try (FakeMail mail = new FakeMail(USERS); LogCapture log = new LogCapture(); TestProxy p = Probes.proxy(mail, THROTTLE)) {
+        try (FakeBackends.Trio mail = FakeBackends.trio(USERS); LogCapture log = new LogCapture(); TestProxy p = Probes.proxy(mail, THROTTLE)) {
             long[] expected = {200, 400, 800, 1000, 1000, 1000};
             try (Dialogue attacker = Dialogue.open("pop3", "127.0.0.2", p.address("pop3"))) {
                 for (int i = 0; i < expected.length; i++) {
@@ -68,7 +70,7 @@ class BruteForceTest {
 
     @Test
     void theSameWrongPasswordRetriedCountsOnce() throws Exception {
-        try (FakeMail mail = new FakeMail(USERS); TestProxy p = Probes.proxy(mail, THROTTLE)) {
+        try (FakeBackends.Trio mail = FakeBackends.trio(USERS); TestProxy p = Probes.proxy(mail, THROTTLE)) {
             try (Dialogue stale = Dialogue.open("imap", "127.0.0.4", p.address("imap"))) {
                 long total = 0;
                 // more tries than block-after: a phone retrying an old password is not an attacker
@@ -94,7 +96,7 @@ class BruteForceTest {
                 guard { auth-delay = 200ms, auth-max-delay = 1s, block-after = 3, window = 1m, block-time = 1m,
                         max-connections-per-ip = 1, trusted-networks = ["127.0.0.5"] }
                 """;
-        try (FakeMail mail = new FakeMail(USERS); TestProxy p = Probes.proxy(mail, keys)) {
+        try (FakeBackends.Trio mail = FakeBackends.trio(USERS); TestProxy p = Probes.proxy(mail, keys)) {
             try (Dialogue webmail = Dialogue.open("smtp", "127.0.0.5", p.address("smtp"));
                  Dialogue second = Dialogue.open("smtp", "127.0.0.5", p.address("smtp"))) {
                 long total = 0;
@@ -122,7 +124,7 @@ class BruteForceTest {
                 limits { max-errors = 30 }
                 guard { auth-delay = 0s, block-after = 3, window = 1m, block-time = 1m, max-connections-per-ip = 0 }
                 """;
-        try (FakeMail mail = new FakeMail(USERS); TestProxy p = Probes.proxy(mail, keys)) {
+        try (FakeBackends.Trio mail = FakeBackends.trio(USERS); TestProxy p = Probes.proxy(mail, keys)) {
             try (Dialogue d = Dialogue.open(protocol, "127.0.0.2", p.address(protocol))) {
                 for (int i = 0; i < 3; i++) d.assertRefused("bob", "guess-" + i);
                 d.assertBlocked("bob", "secret");
@@ -142,7 +144,7 @@ class BruteForceTest {
             case "pop3" -> "-ERR [IN-USE] Too many connections from your address";
             default -> "421 4.7.0 localhost Too many connections from your address";
         };
-        try (FakeMail mail = new FakeMail(USERS); TestProxy p = Probes.proxy(mail, keys)) {
+        try (FakeBackends.Trio mail = FakeBackends.trio(USERS); TestProxy p = Probes.proxy(mail, keys)) {
             try (Dialogue first = Dialogue.open(protocol, "127.0.0.7", p.address(protocol))) {
                 try (Dialogue second = Dialogue.open(protocol, "127.0.0.7", p.address(protocol));
                      RawClient third = Probes.connectFrom("127.0.0.7", p.address(protocol))) {
@@ -162,8 +164,7 @@ class BruteForceTest {
     }
 
     private static void awaitSessionsAtMost(TestProxy p, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (p.activeSessions() > n && System.nanoTime() < deadline) Thread.sleep(10);
+        Await.until(Duration.ofSeconds(10), () -> p.activeSessions() <= n);
         assertTrue(p.activeSessions() <= n, "sessions " + p.activeSessions());
     }
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
 
 /**
@@ -89,9 +90,9 @@ final class Dialogue implements AutoCloseable {
     /** The protocol's ordinary "wrong password" reply from the fake backends (the client may retry). */
     static String refused(String protocol) {
         return switch (protocol) {
-            case "imap" -> "NO [AUTHENTICATIONFAILED] Authentication failed.";
-            case "pop3" -> "-ERR [AUTH] Authentication failed.";
-            default -> "535 5.7.8 Error: authentication failed";
+            case "imap" -> FakeBackends.IMAP_REFUSED;
+            case "pop3" -> FakeBackends.POP3_REFUSED;
+            default -> FakeBackends.SMTP_REFUSED;
         };
     }
 

@@ -3,21 +3,14 @@ package mailproxy.abuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import mailproxy.lmtp.FakeLmtpBackend;
+import java.util.Map;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FuzzInputs;
 import mailproxy.testing.LogCapture;
-import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.SiteCertificates;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Timeout;
@@ -39,8 +32,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LmtpSieveFuzzTest {
     static final long SEED = FuzzInputs.seed();
     private static final int PER_PROTOCOL = 300;
-    private static final int AT_ONCE = 8;
-    private static final Duration SESSION_END = Duration.ofSeconds(20);
 
     @TempDir
     Path spool;
@@ -49,46 +40,19 @@ class LmtpSieveFuzzTest {
     @ValueSource(strings = {"lmtp", "sieve"})
     void everyInputEndsItsSessionWithoutABug(String protocol) throws Exception {
         SiteCertificates certs = SiteCertificates.shared();
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             ScriptedServer sieve = new ScriptedServer(LmtpSieveFuzzTest::sieveRefusingEveryLogin);
+        try (FakeBackend one = FakeBackends.lmtp("one").start(); FakeBackend two = FakeBackends.lmtp("two").start();
+             FakeBackend sieve = FakeBackends.sieve().accounts(Map.of()).start(); // refuses every login
              LogCapture log = new LogCapture();
              TestProxy p = TestProxy.start(config(one.port(), two.port(), sieve.port(), "starttls = on, " + certs.listenerTls()))) {
-            InetSocketAddress address = p.address(protocol);
-            for (int i = 0; i < 20; i++) PreAuthFuzzTest.exchange(address, FuzzInputs.input(protocol, new Random(i)));
-            Probes.awaitNoSessions(p, SESSION_END);
-            long fds = Probes.openFds();
-            int threads = Probes.platformThreads();
-
-            List<String> failures = run(address, protocol);
-            assertEquals(List.of(), failures, "seed " + SEED + ": inputs whose session did not end");
-            Probes.awaitNoSessions(p, SESSION_END);
-            Probes.awaitSessionLines(log, protocol, 20 + PER_PROTOCOL, SESSION_END);
-            assertEquals(List.of(), Probes.bugLines(log.text()), "seed " + SEED + ": the log shows a bug");
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (Probes.openFds() > fds + 10 && System.nanoTime() < deadline) Thread.sleep(50);
-            assertTrue(Probes.openFds() <= fds + 10, "open descriptors before " + fds + ", after " + Probes.openFds());
-            int after = Probes.platformThreads();
-            assertTrue(after <= threads + 4, "platform threads before " + threads + ", after " + after);
+            Probes.fuzz(p, log, protocol, SEED, PER_PROTOCOL, Probes.SESSION_END);
             // the inputs reach deep: some whole transactions are delivered, so the message reader was fuzzed too
             if (protocol.equals("lmtp")) assertTrue(log.text().contains(" delivered "), "no input got past DATA");
-            for (FakeLmtpBackend b : List.of(one, two)) {
-                for (byte[] m : b.messages) assertTrue(crlfOnly(m), "a backend got a bare CR or LF: " + Probes.hex(m, 200));
+            for (FakeBackend b : List.of(one, two)) {
+                for (byte[] m : b.rawMessages()) assertTrue(crlfOnly(m), "a backend got a bare CR or LF: " + Probes.hex(m, 200));
             }
             try (var left = Files.list(spool)) {
                 assertEquals(List.of(), left.filter(f -> f.getFileName().toString().endsWith(".msg")).toList());
             }
-        }
-    }
-
-    /** A ManageSieve backend (RFC 5804 §1.7 greeting) that answers every AUTHENTICATE with NO. */
-    private static void sieveRefusingEveryLogin(RawClient peer) throws Exception {
-        peer.send("\"IMPLEMENTATION\" \"fake\"\r\n\"SASL\" \"PLAIN\"\r\n\"SIEVE\" \"fileinto\"\r\nOK \"ready\"\r\n");
-        for (String line = peer.readLine(); line != null; line = peer.readLine()) {
-            if (line.startsWith("LOGOUT")) {
-                peer.line("OK \"bye\"");
-                return;
-            }
-            peer.line(line.startsWith("AUTHENTICATE") ? "NO \"Authentication failed.\"" : "NO \"what?\"");
         }
     }
 
@@ -108,29 +72,6 @@ class LmtpSieveFuzzTest {
                     { name = sieve, protocol = sieve, listen = "127.0.0.1:0", %s } ]
                 }
                 """.formatted(one, sieve, two, spool, listenerKeys, listenerKeys);
-    }
-
-    /** All inputs of one protocol, {@link #AT_ONCE} connections at a time; the failures. */
-    private static List<String> run(InetSocketAddress address, String protocol) throws InterruptedException {
-        AtomicInteger next = new AtomicInteger();
-        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        List<Thread> workers = new ArrayList<>();
-        for (int w = 0; w < AT_ONCE; w++) {
-            workers.add(Thread.ofVirtual().start(() -> {
-                for (int i = next.getAndIncrement(); i < PER_PROTOCOL; i = next.getAndIncrement()) {
-                    long seed = FuzzInputs.seed(SEED, i);
-                    byte[] input = FuzzInputs.input(protocol, new Random(seed));
-                    try {
-                        String problem = PreAuthFuzzTest.exchange(address, input);
-                        if (problem != null) failures.add("input seed " + seed + ": " + problem + ": " + Probes.hex(input, 120));
-                    } catch (IOException e) {
-                        failures.add("input seed " + seed + ": " + e + ": " + Probes.hex(input, 120));
-                    }
-                }
-            }));
-        }
-        for (Thread t : workers) t.join(Duration.ofMinutes(1));
-        return new ArrayList<>(failures);
     }
 
     /** Every CR is followed by LF and every LF preceded by CR (RFC 5321 §2.3.8). */

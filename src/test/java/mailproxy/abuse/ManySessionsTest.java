@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class ManySessionsTest {
         String keys = """
                 guard { max-connections-per-ip = 50, max-sessions-per-user = 20, auth-delay = 0s, block-after = 0 }
                 """;
-        try (FakeMail mail = new FakeMail(Map.of("bob", "secret"));
+        try (FakeBackends.Trio mail = FakeBackends.trio(Map.of("bob", "secret"));
              LogCapture log = new LogCapture();
              TestProxy p = Probes.proxy(mail, keys)) {
             for (int i = 0; i < WARM_UP; i++) session(p, i);
@@ -41,10 +42,7 @@ class ManySessionsTest {
             for (int i = 0; i < SESSIONS; i++) session(p, i);
 
             Probes.awaitNoSessions(p, Duration.ofSeconds(20));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (Probes.openFds() > fds + 10 && System.nanoTime() < deadline) Thread.sleep(50);
-            long fdsAfter = Probes.openFds();
-            assertTrue(fdsAfter <= fds + 10, "open descriptors before " + fds + ", after " + fdsAfter);
+            Probes.awaitFdsAtMost(fds + 10, fds, Duration.ofSeconds(10));
             int threadsAfter = Probes.platformThreads();
             assertTrue(threadsAfter <= threads + 4, "platform threads before " + threads + ", after " + threadsAfter);
             int total = 0;

@@ -2,7 +2,6 @@ package mailproxy.abuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mailproxy.route.AuthServer;
+import mailproxy.testing.Await;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import org.junit.jupiter.api.Timeout;
@@ -181,17 +181,12 @@ class PasswordsNeverLoggedTest {
     }
 
     private static void awaitListening(InetSocketAddress a, Process proxy) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            if (!proxy.isAlive()) fail("the proxy exited with " + proxy.exitValue());
+        Await.retrying(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+            if (!proxy.isAlive()) throw new IllegalStateException("the proxy exited with " + proxy.exitValue());
             try (RawClient c = RawClient.connect(a)) {
-                c.expect("* OK");
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) throw e;
-                Thread.sleep(100);
+                return c.expect("* OK");
             }
-        }
+        });
     }
 
 }

@@ -1,17 +1,20 @@
 package mailproxy.abuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
+import mailproxy.testing.Await;
+import mailproxy.testing.FakeBackends;
+import mailproxy.testing.FuzzInputs;
+import mailproxy.testing.FuzzRun;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.TestProxy;
@@ -28,12 +31,12 @@ final class Probes {
     private static final List<String> BUG_MARKERS = List.of("a bug", "Exception", "internal-error", "\tat ", "Error:");
 
     /** The proxy with three listeners (names imap, pop3, smtp) on the fake backends, under {@code keys}. */
-    static TestProxy proxy(FakeMail mail, String keys) throws Exception {
+    static TestProxy proxy(FakeBackends.Trio mail, String keys) throws Exception {
         return TestProxy.start(config(mail, keys, ""));
     }
 
     /** The config of {@link #proxy}; {@code listenerKeys} are added to every listener. */
-    static String config(FakeMail mail, String keys, String listenerKeys) {
+    static String config(FakeBackends.Trio mail, String keys, String listenerKeys) {
         String extra = listenerKeys.isEmpty() ? "" : ", " + listenerKeys;
         return """
                 mailproxy {
@@ -49,21 +52,44 @@ final class Probes {
                 """.formatted(mail.backendConfig(), extra, extra, extra, keys);
     }
 
+    /** How long a fuzzed session may take to end by itself. */
+    static final Duration SESSION_END = Duration.ofSeconds(20);
+
     static long openFds() {
-        String[] fds = new File("/proc/self/fd").list();
-        if (fds == null) fail("/proc/self/fd is not readable");
-        return fds.length;
+        return FuzzRun.openFds();
     }
 
-    /** Live platform threads (the JVM's own, carriers, pools); virtual threads are not among them. */
     static int platformThreads() {
-        return ManagementFactory.getThreadMXBean().getThreadCount();
+        return FuzzRun.platformThreads();
+    }
+
+    /**
+     * The fuzz rules of {@link PreAuthFuzzTest} for one protocol's listener: {@code count}
+     * inputs, each on its own connection, then the client's half-close; every session ends
+     * by itself within {@code end}, none logs a bug, and afterwards the proxy holds no more
+     * descriptors or platform threads than before (20 inputs warm it up first).
+     */
+    static void fuzz(TestProxy p, LogCapture log, String protocol, long seed, int count, Duration end) throws Exception {
+        InetSocketAddress address = p.address(protocol);
+        // warm up: class loading, the first TLS context use, carrier threads
+        for (int i = 0; i < 20; i++) FuzzRun.exchange(address, FuzzInputs.input(protocol, new Random(i)), end);
+        awaitNoSessions(p, end);
+        long fds = openFds();
+        int threads = platformThreads();
+
+        List<String> failures = FuzzRun.all(address, seed, count, end, r -> FuzzInputs.input(protocol, r));
+        assertEquals(List.of(), failures, "seed " + seed + ": inputs whose session did not end");
+        awaitNoSessions(p, end);
+        awaitSessionLines(log, protocol, 20 + count, end);
+        assertEquals(List.of(), bugLines(log.text()), "seed " + seed + ": the log shows a bug");
+        awaitFdsAtMost(fds + 10, fds, Duration.ofSeconds(5));
+        int after = platformThreads();
+        assertTrue(after <= threads + 4, "platform threads before " + threads + ", after " + after);
     }
 
     /** Waits (bounded) until the proxy has no live session; fails with the count if it keeps one. */
     static void awaitNoSessions(TestProxy p, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (p.activeSessions() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+        p.noSessionsWithin(within);
         assertEquals(0, p.activeSessions(), "sessions still open after " + within);
     }
 
@@ -77,8 +103,7 @@ final class Probes {
 
     /** Waits (bounded) until the log holds {@code expected} session lines of {@code protocol}; a session line comes after its permit is back. */
     static void awaitSessionLines(LogCapture log, String protocol, int expected, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (sessionLines(log.text(), protocol) < expected && System.nanoTime() < deadline) Thread.sleep(20);
+        Await.until(within, () -> sessionLines(log.text(), protocol) >= expected);
         assertEquals(expected, sessionLines(log.text(), protocol), protocol + " session lines, one per connection");
     }
 
@@ -111,14 +136,19 @@ final class Probes {
     }
 
     static String hex(byte[] b, int max) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < Math.min(b.length, max); i++) s.append(String.format("%02x", b[i] & 0xff));
-        return s + (b.length > max ? "... (" + b.length + " bytes)" : "");
+        return FuzzRun.hex(b, max);
+    }
+
+    /** Waits (bounded) until the process holds at most {@code limit} descriptors: they close a moment after the sockets' last reads. */
+    static void awaitFdsAtMost(long limit, long before, Duration within) {
+        Await.until(within, () -> openFds() <= limit);
+        long after = openFds();
+        assertTrue(after <= limit, "open descriptors before " + before + ", after " + after);
     }
 
     static void sleep(Duration d) {
         try {
-            Thread.sleep(d);
+            Await.pause(d);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

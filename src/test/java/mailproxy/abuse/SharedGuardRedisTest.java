@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import mailproxy.testing.Await;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RealRedis;
 import mailproxy.testing.TestProxy;
@@ -30,12 +32,12 @@ class SharedGuardRedisTest {
     @TempDir
     static Path dir;
     static RealRedis redis;
-    static FakeMail mail;
+    static FakeBackends.Trio mail;
 
     @BeforeAll
     static void start() throws Exception {
         redis = RealRedis.start(dir);
-        mail = new FakeMail(USERS);
+        mail = FakeBackends.trio(USERS);
     }
 
     @AfterAll
@@ -126,12 +128,12 @@ class SharedGuardRedisTest {
             assertEquals(2, Probes.count(log.text(), "unreachable"), "one warning per proxy:\n" + log.text());
 
             r.restart();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (Probes.count(log.text(), "reachable again") < 2 && System.nanoTime() < deadline) {
+            Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
+                if (Probes.count(log.text(), "reachable again") >= 2) return true;
                 loginOk(a, "127.0.0.3");
                 loginOk(b, "127.0.0.3");
-                Thread.sleep(100);
-            }
+                return null;
+            });
             assertEquals(2, Probes.count(log.text(), "reachable again"), "one line per proxy:\n" + log.text());
             assertEquals(2, Probes.count(log.text(), "unreachable"), "no further warning:\n" + log.text());
 
@@ -163,15 +165,14 @@ class SharedGuardRedisTest {
                 assertTrue(d.client.closedByPeer());
             }
             r.restart();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            String reply = null;
-            while (System.nanoTime() < deadline) {
+            String[] last = {null};
+            Await.value(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
                 try (Dialogue d = Dialogue.open("pop3", "127.0.0.2", p.address("pop3"))) {
-                    reply = d.login("bob", "secret");
+                    last[0] = d.login("bob", "secret");
                 }
-                if (Dialogue.success("pop3", reply)) break;
-                Thread.sleep(100);
-            }
+                return Dialogue.success("pop3", last[0]) ? last[0] : null;
+            });
+            String reply = last[0];
             assertTrue(Dialogue.success("pop3", reply), "logins served again once Redis is back: " + reply);
         }
     }

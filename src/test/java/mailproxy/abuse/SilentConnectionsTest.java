@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import mailproxy.testing.Await;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.TestProxy;
@@ -38,7 +39,7 @@ class SilentConnectionsTest {
                 guard { max-connections-per-ip = 0, max-sessions-per-user = 0, auth-delay = 0s, block-after = 0 }
                 """.formatted(SILENT);
         List<Socket> silent = new ArrayList<>(SILENT);
-        try (FakeMail mail = new FakeMail(Map.of("bob", "secret"));
+        try (FakeBackends.Trio mail = FakeBackends.trio(Map.of("bob", "secret"));
              LogCapture log = new LogCapture();
              TestProxy p = Probes.proxy(mail, keys)) {
             long fds = Probes.openFds();
@@ -109,8 +110,7 @@ class SilentConnectionsTest {
      * logged as ended); true if all {@code n} are running at once.
      */
     private static boolean awaitAccepted(TestProxy p, LogCapture log, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (p.activeSessions() + ended(log) < n && System.nanoTime() < deadline) Thread.sleep(10);
+        Await.until(Duration.ofSeconds(10), () -> p.activeSessions() + ended(log) >= n);
         return p.activeSessions() >= n;
     }
 

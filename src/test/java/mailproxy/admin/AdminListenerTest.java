@@ -16,10 +16,11 @@ import java.util.regex.Pattern;
 import mailproxy.config.AdminConfig;
 import mailproxy.config.ConfigLoader;
 import mailproxy.server.ProxyServer;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.Await;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 
@@ -92,8 +93,8 @@ class AdminListenerTest {
     @Test
     void countersHoldTheValuesOfAScriptedRun() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer imap = FakeMail.imap("secret");
-             ScriptedServer pop3 = FakeMail.pop3("secret");
+             FakeBackend imap = FakeBackends.imap().password("secret").start();
+             FakeBackend pop3 = FakeBackends.pop3().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), pop3.port(), "1s"));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
             imapSession(proxy.port("imap"), "alice", "secret");
@@ -105,7 +106,7 @@ class AdminListenerTest {
                 c.line("PASS secret");
                 c.expect("+OK");
                 c.line("STAT");
-                c.expect("+OK STAT done");
+                c.expect("+OK echo STAT");
                 c.line("QUIT");
                 c.expect("+OK");
             }
@@ -156,22 +157,22 @@ class AdminListenerTest {
     }
 
     private static List<String> awaitSessionLines(LogCapture log, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            List<String> lines = new ArrayList<>();
-            for (String l : log.text().split("\n")) if (l.contains(" session - ") && l.contains(" outcome=")) lines.add(l);
-            if (lines.size() >= n || System.nanoTime() > deadline) {
-                assertEquals(n, lines.size(), log.text());
-                return lines;
-            }
-            Thread.sleep(20);
-        }
+        Await.until(Duration.ofSeconds(10), () -> sessionLines(log).size() >= n);
+        List<String> lines = sessionLines(log);
+        assertEquals(n, lines.size(), log.text());
+        return lines;
+    }
+
+    private static List<String> sessionLines(LogCapture log) {
+        List<String> lines = new ArrayList<>();
+        for (String l : log.text().split("\n")) if (l.contains(" session - ") && l.contains(" outcome=")) lines.add(l);
+        return lines;
     }
 
     @Test
     void readyOnlyWithListenersUpALivePoolAndNotWhileStopping() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
-             ScriptedServer pop3 = FakeMail.pop3("secret")) {
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
+             FakeBackend pop3 = FakeBackends.pop3().password("secret").start()) {
             ProxyServer[] running = new ProxyServer[1];
             String text = config(imap.port(), pop3.port(), "10s");
             AdminConfig ac = ConfigLoader.parse(text, "t.conf").admin();
@@ -220,18 +221,18 @@ class AdminListenerTest {
     }
 
     private static Reply awaitStatus(AdminServer admin, int status) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
-            Reply r = call(admin, "GET", "/health/ready");
-            if (r.status() == status || System.nanoTime() > deadline) return r;
-            Thread.sleep(20);
-        }
+        Reply[] last = {null};
+        Await.value(Duration.ofSeconds(5), Duration.ofMillis(20), () -> {
+            last[0] = call(admin, "GET", "/health/ready");
+            return last[0].status() == status ? last[0] : null;
+        });
+        return last[0];
     }
 
     @Test
     void sessionsAreListedAndAUsersSessionsClosed() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
-             ScriptedServer pop3 = FakeMail.pop3("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
+             FakeBackend pop3 = FakeBackends.pop3().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), pop3.port(), "1s"));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true);
              RawClient c = RawClient.connect(proxy.port("imap"))) {
@@ -253,8 +254,8 @@ class AdminListenerTest {
 
     @Test
     void traceSwitchesAndWrongRequests() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
-             ScriptedServer pop3 = FakeMail.pop3("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
+             FakeBackend pop3 = FakeBackends.pop3().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), pop3.port(), "1s"));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> false)) {
             assertEquals(new Reply(200, "user carol (admin)\n"), call(admin, "POST", "/trace?user=Carol"));

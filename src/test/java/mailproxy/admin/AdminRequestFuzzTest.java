@@ -3,10 +3,7 @@ package mailproxy.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -16,21 +13,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.config.AdminConfig;
 import mailproxy.testing.Await;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FuzzInputs;
+import mailproxy.testing.FuzzRun;
 import mailproxy.testing.LogCapture;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,7 +49,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AdminRequestFuzzTest {
     static final long SEED = FuzzInputs.seed();
     private static final int INPUTS = 800;
-    private static final int AT_ONCE = 8;
     private static final Duration CONNECTION_END = Duration.ofSeconds(20);
     /** Distinctive, so scan-test-output.sh finds it should it ever be printed. */
     private static final String TOKEN = "adm1n-T0ken-Wq8zR3vN5kLp";
@@ -134,7 +127,7 @@ class AdminRequestFuzzTest {
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
             adminKeys = ", token-file = \"" + f + "\"";
         }
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              LogCapture log = new LogCapture();
              TestProxy proxy = TestProxy.start("""
                      mailproxy {
@@ -147,19 +140,19 @@ class AdminRequestFuzzTest {
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", admin.address().getPort());
             // warm up: class loading, the JDK server's first exchanges, carrier threads
-            for (int i = 0; i < 20; i++) exchange(address, VALID.get(i % VALID.size()).getBytes(StandardCharsets.ISO_8859_1));
-            long fds = openFds();
-            int threads = platformThreads();
+            for (int i = 0; i < 20; i++) FuzzRun.exchange(address, VALID.get(i % VALID.size()).getBytes(StandardCharsets.ISO_8859_1), CONNECTION_END);
+            long fds = FuzzRun.openFds();
+            int threads = FuzzRun.platformThreads();
 
-            List<String> failures = run(address);
+            List<String> failures = FuzzRun.all(address, SEED, INPUTS, CONNECTION_END, r -> FuzzInputs.input(VALID, NASTY, r));
             assertEquals(List.of(), failures, "seed " + SEED + ": inputs whose connection did not end");
             assertEquals(List.of(), bugLines(log.text()), "seed " + SEED + ": the log shows a bug");
-            assertTrue(Await.until(Duration.ofSeconds(5), () -> openFds() <= fds + 10),
-                    "open descriptors before " + fds + ", after " + openFds());
-            int after = platformThreads();
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> FuzzRun.openFds() <= fds + 10),
+                    "open descriptors before " + fds + ", after " + FuzzRun.openFds());
+            int after = FuzzRun.platformThreads();
             assertTrue(after <= threads + 4, "platform threads before " + threads + ", after " + after);
             // and it still answers
-            assertEquals(null, exchange(address, VALID.get(0).getBytes(StandardCharsets.ISO_8859_1)));
+            assertEquals(null, FuzzRun.exchange(address, VALID.get(0).getBytes(StandardCharsets.ISO_8859_1), CONNECTION_END));
             assertEquals(200, AdminCurl.call(admin, "GET", "/health/live").status());
         }
     }
@@ -229,55 +222,6 @@ class AdminRequestFuzzTest {
         }
     }
 
-    /** All inputs, {@link #AT_ONCE} connections at a time; the failures. */
-    private static List<String> run(InetSocketAddress address) throws InterruptedException {
-        AtomicInteger next = new AtomicInteger();
-        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        List<Thread> workers = new ArrayList<>();
-        for (int w = 0; w < AT_ONCE; w++) {
-            workers.add(Thread.ofVirtual().start(() -> {
-                for (int i = next.getAndIncrement(); i < INPUTS; i = next.getAndIncrement()) {
-                    long seed = FuzzInputs.seed(SEED, i);
-                    byte[] input = FuzzInputs.input(VALID, NASTY, new Random(seed));
-                    try {
-                        String problem = exchange(address, input);
-                        if (problem != null) failures.add("input seed " + seed + ": " + problem + ": " + hex(input));
-                    } catch (IOException e) {
-                        failures.add("input seed " + seed + ": " + e + ": " + hex(input));
-                    }
-                }
-            }));
-        }
-        for (Thread t : workers) t.join(Duration.ofMinutes(3));
-        return new ArrayList<>(failures);
-    }
-
-    /** Sends the input, half-closes, reads until the listener closes; null when it did, else what went wrong. */
-    private static String exchange(InetSocketAddress address, byte[] input) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(address, 5000);
-            s.setSoTimeout((int) CONNECTION_END.toMillis());
-            try {
-                s.getOutputStream().write(input);
-                s.shutdownOutput();
-            } catch (IOException closedEarly) {
-                // the listener closed before reading it all (a limit): fine
-            }
-            InputStream in = s.getInputStream();
-            byte[] sink = new byte[8192];
-            try {
-                while (in.read(sink) >= 0) {
-                    // the answers: only the end matters here
-                }
-            } catch (SocketTimeoutException e) {
-                return "the listener did not close within " + CONNECTION_END;
-            } catch (IOException reset) {
-                // a reset is a close too
-            }
-            return null;
-        }
-    }
-
     private static final List<String> BUG_MARKERS = List.of("a bug", "Exception", "\tat ", "WARNING", "SEVERE", TOKEN);
 
     private static List<String> bugLines(String log) {
@@ -286,18 +230,5 @@ class AdminRequestFuzzTest {
             if (BUG_MARKERS.stream().anyMatch(line::contains)) bad.add(line);
         }
         return bad;
-    }
-
-    private static long openFds() {
-        String[] fds = new File("/proc/self/fd").list();
-        return fds == null ? -1 : fds.length;
-    }
-
-    private static int platformThreads() {
-        return ManagementFactory.getThreadMXBean().getThreadCount();
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b, 0, Math.min(b.length, 120));
     }
 }

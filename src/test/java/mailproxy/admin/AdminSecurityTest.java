@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import mailproxy.admin.AdminCurl.Answer;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +65,7 @@ class AdminSecurityTest {
     @MethodSource("crossSiteRequests")
     void aCrossSiteOrRebindingPostIsRefusedAndChangesNothing(String attack, List<String> args) throws Exception {
         AtomicInteger reloads = new AtomicInteger();
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), ""));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> reloads.incrementAndGet() > 0);
              RawClient alice = RawClient.connect(proxy.port("imap"))) {
@@ -89,7 +89,7 @@ class AdminSecurityTest {
 
     @Test
     void aRebindingPageCannotReadWhatTheListenerServes() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), ""));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true);
              RawClient alice = RawClient.connect(proxy.port("imap"))) {
@@ -108,7 +108,7 @@ class AdminSecurityTest {
 
     @Test
     void aCorsPreflightIsRefusedAndGrantsNothing() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), ""));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
             Answer r = call(admin, "OPTIONS", "/trace?client=0.0.0.0/0", "-H", "Origin: " + ATTACKER,
@@ -124,7 +124,7 @@ class AdminSecurityTest {
 
     @Test
     void theOperatorsOwnRequestsStillWorkAndGetNeverChangesState() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), ", hosts = [\"Admin.Example.ORG\"]"));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
             int port = admin.address().getPort();
@@ -168,7 +168,7 @@ class AdminSecurityTest {
         String bearer = "Authorization: Bearer " + TOKEN;
         String wrong = "Authorization: Bearer " + TOKEN.substring(0, TOKEN.length() - 1) + "x";
         try (LogCapture log = new LogCapture();
-             ScriptedServer imap = FakeMail.imap("secret");
+             FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), ", token-file = \"" + file + "\""));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
             assertFalse(proxy.config().admin().toString().contains(TOKEN), "the config's text hides the token");

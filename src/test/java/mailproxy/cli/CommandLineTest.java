@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.Await;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import org.junit.jupiter.api.Test;
@@ -81,7 +83,7 @@ class CommandLineTest {
             RawClient c = connectWhenUp(port, proxy);
             c.expect("+OK");
             proxy.destroy(); // SIGTERM
-            Thread.sleep(500);
+            Await.pause(Duration.ofMillis(500)); // a while in which a proxy that did not drain would exit
             assertTrue(proxy.isAlive(), "still draining");
             c.line("NOOP");
             c.expect("+OK"); // the open session is still served
@@ -104,15 +106,9 @@ class CommandLineTest {
     }
 
     private static RawClient connectWhenUp(int port, Process p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            assertTrue(p.isAlive(), "proxy died");
-            try {
-                return RawClient.connect(port);
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) throw e;
-                Thread.sleep(100);
-            }
-        }
+        return Await.retrying(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+            if (!p.isAlive()) throw new IllegalStateException("proxy died");
+            return RawClient.connect(port);
+        });
     }
 }

@@ -42,10 +42,16 @@ class ImportNginxCommandLineTest {
             }
             """;
 
+    /** nginx.conf in {@code dir}: the mail block with {@code directives} in its server. */
+    private static Path mailConf(Path dir, String directives) throws Exception {
+        Path nginx = dir.resolve("nginx.conf");
+        Files.writeString(nginx, MAIL.formatted(directives));
+        return nginx;
+    }
+
     @Test
     void everythingTranslatedExitsZeroAndTheOutputChecksValid(@TempDir Path dir) throws Exception {
-        Path nginx = dir.resolve("nginx.conf");
-        Files.writeString(nginx, MAIL.formatted(""));
+        Path nginx = mailConf(dir, "");
         Run r = run(dir, "--import-nginx", nginx.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals("", r.err());
@@ -58,8 +64,7 @@ class ImportNginxCommandLineTest {
 
     @Test
     void somethingUntranslatedExitsThreeNamingItOnStderrAndOnTop(@TempDir Path dir) throws Exception {
-        Path nginx = dir.resolve("nginx.conf");
-        Files.writeString(nginx, MAIL.formatted("ssl_ciphers HIGH:!aNULL;"));
+        Path nginx = mailConf(dir, "ssl_ciphers HIGH:!aNULL;");
         Run r = run(dir, "--import-nginx", nginx.toString());
         assertEquals(3, r.exit());
         assertTrue(r.err().startsWith("mailproxy: not translated: " + nginx + ":4: ssl_ciphers HIGH:!aNULL: "), r.err());
@@ -69,8 +74,7 @@ class ImportNginxCommandLineTest {
 
     @Test
     void anUnparsableFileExitsOneWithFileAndLine(@TempDir Path dir) throws Exception {
-        Path nginx = dir.resolve("nginx.conf");
-        Files.writeString(nginx, MAIL.formatted("timeout 5s }"));
+        Path nginx = mailConf(dir, "timeout 5s }");
         Run r = run(dir, "--import-nginx", nginx.toString());
         assertEquals(1, r.exit());
         assertEquals("", r.out());

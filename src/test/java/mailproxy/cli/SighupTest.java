@@ -2,11 +2,12 @@ package mailproxy.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.Await;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import org.junit.jupiter.api.Test;
@@ -29,15 +30,12 @@ class SighupTest {
     }
 
     private static String greeting(int port, Process p) throws Exception {
-        for (int i = 0; i < 300; i++) {
+        return Await.retrying(Duration.ofSeconds(15), Duration.ofMillis(50), () -> {
+            if (!p.isAlive()) throw new IllegalStateException("mailproxy exited");
             try (RawClient c = RawClient.connect(port)) {
                 return c.expect("+OK");
-            } catch (IOException e) {
-                assertTrue(p.isAlive(), "mailproxy exited");
-                Thread.sleep(50);
             }
-        }
-        throw new AssertionError("no greeting on port " + port);
+        });
     }
 
     private static void hangup(Process p) throws Exception {
@@ -45,11 +43,7 @@ class SighupTest {
     }
 
     private static boolean awaitLog(Path log, String needle) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            if (Files.readString(log).contains(needle)) return true;
-            Thread.sleep(50);
-        }
-        return false;
+        return Await.value(Duration.ofSeconds(10), Duration.ofMillis(50), () -> Files.readString(log).contains(needle) ? true : null) != null;
     }
 
     @Test

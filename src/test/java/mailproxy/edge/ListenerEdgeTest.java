@@ -32,10 +32,7 @@ class ListenerEdgeTest {
             }
             try (RawClient strict = RawClient.connect(p.port("strict"))) {
                 strict.expect("+OK");
-                strict.line("FOO");
-                strict.expect("-ERR");
-                strict.line("BAR");
-                strict.expect("-ERR");
+                strict.exchange("FOO", "-ERR", "BAR", "-ERR");
                 assertTrue(strict.closedByPeer(), "max-errors = 2 on this listener");
             }
             try (RawClient lax = RawClient.connect(p.port("lax")).timeout(2500)) {
@@ -62,17 +59,16 @@ class ListenerEdgeTest {
              RawClient c = RawClient.connect(p.port("pop3"))) {
             c.send(ProxyHeaderWriter.v2(new InetSocketAddress("198.51.100.7", 50122), new InetSocketAddress("203.0.113.1", 110)));
             c.expect("+OK");
-            c.line("USER bob");
-            c.expect("+OK");
-            c.line("PASS pw");
-            c.expect("-ERR");
+            c.exchange("USER bob", "+OK", "PASS pw", "-ERR");
             AuthServer.Request r = auth.last();
-            assertEquals("198.51.100.7", r.header("Client-IP"));
-            assertEquals("50122", r.header("Client-Port"));
-            assertEquals("198.51.100.7", r.header("Proxy-Protocol-Addr"));
-            assertEquals("50122", r.header("Proxy-Protocol-Port"));
-            assertEquals("203.0.113.1", r.header("Proxy-Protocol-Server-Addr"));
-            assertEquals("110", r.header("Proxy-Protocol-Server-Port"));
+            r.assertHeaders("""
+                    Client-IP: 198.51.100.7
+                    Client-Port: 50122
+                    Proxy-Protocol-Addr: 198.51.100.7
+                    Proxy-Protocol-Port: 50122
+                    Proxy-Protocol-Server-Addr: 203.0.113.1
+                    Proxy-Protocol-Server-Port: 110
+                    """);
         }
     }
 }

@@ -70,11 +70,16 @@ class GuardRedisTest {
         return InetAddress.getByName(literal);
     }
 
+    /** The guards of two proxies sharing one Redis (the same key prefix), with these guard keys. */
+    private Guard[] twoProxies(String keys) throws Exception {
+        String p = prefix();
+        return new Guard[] {guard(redis, p, keys, ""), guard(redis, p, keys, "")};
+    }
+
     @Test
     void failuresOnOneProxyCountOnTheOther() throws Exception {
-        String p = prefix();
-        Guard a = guard(redis, p, "block-after = 4", "");
-        Guard b = guard(redis, p, "block-after = 4", "");
+        Guard[] ab = twoProxies("block-after = 4");
+        Guard a = ab[0], b = ab[1];
         InetAddress client = ip("198.51.100.7");
         assertEquals(2, a.delayBeforeFailureReply(client, "bob", "pw1").toSeconds());
         assertEquals(4, b.delayBeforeFailureReply(client, "bob", "pw2").toSeconds());
@@ -89,9 +94,8 @@ class GuardRedisTest {
 
     @Test
     void aUsersSessionLimitHoldsAcrossProxies() throws Exception {
-        String p = prefix();
-        Guard a = guard(redis, p, "max-sessions-per-user = 2, max-connections-per-ip = 3", "");
-        Guard b = guard(redis, p, "max-sessions-per-user = 2, max-connections-per-ip = 3", "");
+        Guard[] ab = twoProxies("max-sessions-per-user = 2, max-connections-per-ip = 3");
+        Guard a = ab[0], b = ab[1];
         InetAddress client = ip("198.51.100.7");
         Guard.Permit s1 = a.admitUser(client, "bob");
         Guard.Permit s2 = b.admitUser(client, "Bob");
@@ -148,12 +152,10 @@ class GuardRedisTest {
             assertFalse(log.contains("pw1") || log.contains("pw2"), log);
 
             r.restart();
-            boolean back = false;
-            for (int i = 0; i < 100 && !back; i++) { // bounded: 100 x 50 ms
+            boolean back = Await.until(Duration.ofSeconds(5), () -> {
                 a.blocked(client);
-                back = captured.toString(StandardCharsets.UTF_8).contains("reachable again");
-                if (!back) Thread.sleep(50);
-            }
+                return captured.toString(StandardCharsets.UTF_8).contains("reachable again");
+            });
             assertTrue(back, captured.toString(StandardCharsets.UTF_8));
             Guard b = guard(r, p, "max-sessions-per-user = 1", "");
             assertTrue(a.admitUser(client, "dave").ok());
@@ -175,11 +177,7 @@ class GuardRedisTest {
             assertFalse(a.available(), "logins get the temporary failure");
             assertFalse(a.blocked(ip("198.51.100.7")), "the rest works on local state");
             r.restart();
-            boolean back = false;
-            for (int i = 0; i < 100 && !back; i++) { // bounded: 100 x 50 ms
-                back = a.available();
-                if (!back) Thread.sleep(50);
-            }
+            boolean back = Await.until(Duration.ofSeconds(5), a::available);
             assertTrue(back, "available again once Redis answers");
         }
     }

@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.testing.Await;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealRedis;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,12 +37,12 @@ class RedisStallTest {
     @TempDir
     static Path dir;
     static RealRedis redis;
-    static ScriptedServer pop3;
+    static FakeBackend pop3;
 
     @BeforeAll
     static void start() throws Exception {
         redis = RealRedis.start(dir);
-        pop3 = FakeMail.pop3("secret");
+        pop3 = FakeBackends.pop3().password("secret").start();
     }
 
     @AfterAll
@@ -102,7 +102,7 @@ class RedisStallTest {
             List<RawClient> two = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 RawClient c = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"));
-                login(c, "+OK fake logged in");
+                login(c, "+OK Logged in.");
                 two.add(c);
             }
             try (RawClient third = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"))) {
@@ -118,7 +118,7 @@ class RedisStallTest {
             assertTrue(Await.until(Duration.ofSeconds(10), () -> countInRedis(prefix, "sess:") == 0),
                     "the Redis counter is back to 0 within seconds: " + countInRedis(prefix, "sess:"));
             try (RawClient next = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"))) {
-                login(next, "+OK fake logged in");
+                login(next, "+OK Logged in.");
             }
         }
     }

@@ -3,9 +3,9 @@ package mailproxy.guard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import mailproxy.route.AuthServer;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +20,7 @@ class SessionLimitPerRoutedUserTest {
 
     @Test
     void twoAliasesOfOneUserShareItsSessionLimit() throws Exception {
-        try (ScriptedServer pop3 = FakeMail.pop3("secret");
+        try (FakeBackend pop3 = FakeBackends.pop3().password("secret").start();
              AuthServer auth = AuthServer.start(r -> AuthServer.ok("127.0.0.1", pop3.port())
                      .with("Auth-User", "bob@example.test"));
              TestProxy proxy = TestProxy.start("""
@@ -38,7 +38,7 @@ class SessionLimitPerRoutedUserTest {
                     C: USER bob
                     S: +OK
                     C: PASS secret
-                    S: +OK fake logged in
+                    S: +OK Logged in.
                     """);
             second.transcript("""
                     S: +OK ...

@@ -47,6 +47,12 @@ class ImapBackendLoginTest {
         return user + "/" + pass;
     }
 
+    /** The backend's greeting, then the proxy's LOGIN with synchronizing literals; "user/password" as received. */
+    private static String greetAndTakeLogin(RawClient peer) throws Exception {
+        peer.line(GREETING);
+        return syncLogin(peer, "mp1");
+    }
+
     /** What a scripted backend does with one connection; it hands what it saw to {@code seen}. */
     @FunctionalInterface
     private interface Backend {
@@ -87,8 +93,7 @@ class ImapBackendLoginTest {
     @Test
     void loginGoesAsSynchronizingLiteralsAndTheAnswerCarriesTheClientTag() throws Exception {
         try (Harness h = harness("", "", (peer, seen) -> {
-            peer.line(GREETING);
-            seen.add(syncLogin(peer, "mp1"));
+            seen.add(greetAndTakeLogin(peer));
             peer.line("* CAPABILITY IMAP4rev1 IDLE MOVE");
             peer.line("mp1 OK [CAPABILITY IMAP4rev1 IDLE MOVE] Logged in");
             assertEquals("b SELECT INBOX", peer.readLine());
@@ -139,8 +144,7 @@ class ImapBackendLoginTest {
     @Test
     void pipelinedCommandsBehindLoginReachTheBackendInOrder() throws Exception {
         try (Harness h = harness("", "", (peer, seen) -> {
-            peer.line(GREETING);
-            seen.add(syncLogin(peer, "mp1"));
+            seen.add(greetAndTakeLogin(peer));
             peer.line("mp1 OK Logged in");
             seen.add(peer.readLine());
             peer.line("b OK NOOP done");

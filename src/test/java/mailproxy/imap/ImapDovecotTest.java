@@ -129,10 +129,7 @@ class ImapDovecotTest {
         String wire = new String(RealDovecot.ALICE_PASSWORD.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
         try (RawClient c = ImapFixtures.connect(proxy)) {
             // synchronizing literals
-            c.line("a LOGIN {5}");
-            c.expect("+ ");
-            c.line("alice {" + wire.length() + "}");
-            c.expect("+ ");
+            c.exchange("a LOGIN {5}", "+ ", "alice {" + wire.length() + "}", "+ ");
             c.send(wire + "\r\n");
             assertTrue(last(until(c, "a")).startsWith("a OK "));
             c.line("b LOGOUT");

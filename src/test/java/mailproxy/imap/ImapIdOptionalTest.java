@@ -48,32 +48,31 @@ class ImapIdOptionalTest {
 
     private static void login(TestProxy p) throws Exception {
         try (RawClient c = ImapFixtures.connect(p)) {
-            c.line("a LOGIN bob secret");
-            c.expect("a OK Logged in");
-            c.line("b LOGOUT");
-            c.expect("b OK");
+            c.exchange("a LOGIN bob secret", "a OK Logged in", "b LOGOUT", "b OK");
         }
+    }
+
+    /** A login with send-id = true through a backend that greets with {@code greeting}; the commands it saw, verb only. */
+    private static List<String> loginWithSendId(String greeting) throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (ScriptedServer b = backend(greeting, seen);
+             TestProxy p = TestProxy.start(ImapFixtures.config("127.0.0.1", b.port(), ", send-id = true", ""))) {
+            login(p);
+        }
+        return seen;
     }
 
     @Test
     void noIdToAServerWhoseCapabilitiesLackIt() throws Exception {
-        List<String> seen = new CopyOnWriteArrayList<>();
-        try (ScriptedServer b = backend("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready", seen);
-             TestProxy p = TestProxy.start(ImapFixtures.config("127.0.0.1", b.port(), ", send-id = true", ""))) {
-            login(p);
-            assertEquals("mp1 LOGIN", seen.get(0), seen.toString());
-        }
+        List<String> seen = loginWithSendId("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready");
+        assertEquals("mp1 LOGIN", seen.get(0), seen.toString());
     }
 
     @Test
     void aRefusedIdDoesNotStopTheLogin() throws Exception {
-        List<String> seen = new CopyOnWriteArrayList<>();
         // no capabilities in the greeting: the proxy cannot know, so it tries ID
-        try (ScriptedServer b = backend("* OK ready", seen);
-             TestProxy p = TestProxy.start(ImapFixtures.config("127.0.0.1", b.port(), ", send-id = true", ""))) {
-            login(p);
-            assertEquals(List.of("mp1 ID", "mp2 LOGIN"), seen.subList(0, 2), seen.toString());
-            assertTrue(seen.size() >= 2);
-        }
+        List<String> seen = loginWithSendId("* OK ready");
+        assertEquals(List.of("mp1 ID", "mp2 LOGIN"), seen.subList(0, 2), seen.toString());
+        assertTrue(seen.size() >= 2);
     }
 }

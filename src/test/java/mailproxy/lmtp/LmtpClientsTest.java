@@ -1,13 +1,11 @@
 package mailproxy.lmtp;
 
-import static mailproxy.lmtp.LmtpTranscriptTest.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,20 +21,18 @@ class LmtpClientsTest {
 
     @Test
     void anAddressOutsideLmtpClientsIsRefusedBeforeTheGreeting() throws Exception {
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             LogCapture log = new LogCapture();
-             TestProxy p = TestProxy.start(config(one.port(), two.port(), ", lmtp-clients = [\"127.0.0.1/32\"]"))) {
-            try (RawClient c = RawClient.connectFrom("127.0.0.2", p.port("lmtp"))) {
+        try (LogCapture log = new LogCapture(); LmtpFixture f = LmtpFixture.start(", lmtp-clients = [\"127.0.0.1/32\"]")) {
+            try (RawClient c = RawClient.connectFrom("127.0.0.2", f.proxy().port("lmtp"))) {
                 // S: 421 ... (no 220 first), then the close
                 assertEquals(REFUSED, c.readLine());
                 assertTrue(c.closedByPeer());
             }
             log.awaitLine(Duration.ofSeconds(5), "127.0.0.2", "not in lmtp-clients");
             log.awaitLine(Duration.ofSeconds(5), "lmtp id=", "client=127.0.0.2", "outcome=rejected");
-            try (RawClient c = RawClient.connectFrom("127.0.0.1", p.port("lmtp"))) {
+            try (RawClient c = RawClient.connectFrom("127.0.0.1", f.proxy().port("lmtp"))) {
                 assertEquals("220 proxy.test LMTP ready", c.readLine());
             }
-            assertEquals(0, one.connections() + two.connections());
+            assertEquals(0, f.one().accepted() + f.two().accepted());
         }
     }
 
@@ -44,14 +40,13 @@ class LmtpClientsTest {
     @Test
     void behindAProxyTheClientItSpeaksForCounts() throws Exception {
         String extra = ", proxy-protocol = true, trusted-proxies = [\"127.0.0.1\"]";
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             TestProxy p = TestProxy.start(config(one.port(), two.port(), extra))) {
-            try (RawClient c = RawClient.connect(p.port("lmtp"))) {
+        try (LmtpFixture f = LmtpFixture.start(extra)) {
+            try (RawClient c = RawClient.connect(f.proxy().port("lmtp"))) {
                 c.send("PROXY TCP4 203.0.113.5 127.0.0.1 40000 24\r\n");
                 assertEquals(REFUSED, c.readLine());
                 assertTrue(c.closedByPeer());
             }
-            try (RawClient c = RawClient.connect(p.port("lmtp"))) {
+            try (RawClient c = RawClient.connect(f.proxy().port("lmtp"))) {
                 c.send("PROXY TCP4 127.0.0.9 127.0.0.1 40000 24\r\n");
                 assertEquals("220 proxy.test LMTP ready", c.readLine());
             }

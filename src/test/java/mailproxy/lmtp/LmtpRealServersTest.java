@@ -111,14 +111,11 @@ class LmtpRealServersTest {
         try (RawClient c = RawClient.connect(postfix.smtpPort())) {
             c.timeout(10_000);
             c.expect("220 ");
-            c.line("HELO client.example");
-            c.expect("250 ");
-            c.line("MAIL FROM:<>");
-            c.expect("250 ");
-            c.line("RCPT TO:<lmtp-two@example.test>");
-            c.expect("250 ");
-            c.line("DATA");
-            c.expect("354 ");
+            c.exchange(
+                    "HELO client.example", "250 ",
+                    "MAIL FROM:<>", "250 ",
+                    "RCPT TO:<lmtp-two@example.test>", "250 ",
+                    "DATA", "354 ");
             c.send(body + ".\r\n");
             c.expect("250 ");
             c.line("QUIT");
@@ -141,21 +138,11 @@ class LmtpRealServersTest {
             c.expect("220 ");
             c.line("LHLO mta.example");
             for (String l = c.readLine(); !l.startsWith("250 "); l = c.readLine()) assertTrue(l.startsWith("250-"));
-            c.line("MAIL FROM:<mta@example.org>");
-            c.expect("250 ");
-            c.line("RCPT TO:<lmtp-three@example.test>");
-            c.expect("250 ");
-            c.line("DATA");
-            c.expect("354 ");
+            c.exchange("MAIL FROM:<mta@example.org>", "250 ", "RCPT TO:<lmtp-three@example.test>", "250 ", "DATA", "354 ");
             c.send("Subject: first\r\n\r\nhello\n.\nMAIL FROM:<ceo@bank.test>\r\nRCPT TO:<lmtp-three@example.test>\r\n"
                     + "DATA\r\nSubject: " + forged + "\r\n\r\nwire the money\r\n.\r\n");
             assertEquals("550 5.5.2 Error: bare <LF> or <CR> received", c.readLine());
-            c.line("MAIL FROM:<mta@example.org>");
-            c.expect("250 ");
-            c.line("RCPT TO:<lmtp-three@example.test>");
-            c.expect("250 ");
-            c.line("DATA");
-            c.expect("354 ");
+            c.exchange("MAIL FROM:<mta@example.org>", "250 ", "RCPT TO:<lmtp-three@example.test>", "250 ", "DATA", "354 ");
             c.send("Subject: " + clean + "\r\n\r\nclean\r\n.\r\n");
             c.expect("250 ");
             c.line("QUIT");

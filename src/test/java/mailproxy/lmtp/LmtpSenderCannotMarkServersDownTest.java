@@ -1,7 +1,5 @@
 package mailproxy.lmtp;
 
-import static mailproxy.lmtp.LmtpTranscriptTest.lhlo;
-
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
@@ -48,6 +46,19 @@ class LmtpSenderCannotMarkServersDownTest {
                 }
             }
         });
+    }
+
+    /** Greeted, and LHLO said (the listener's default capabilities). */
+    private static RawClient lhlo(TestProxy p) throws Exception {
+        return RawClient.connect(p.port("lmtp")).transcript("""
+                S: 220 proxy.test LMTP ready
+                C: LHLO mta.example
+                S: 250-proxy.test
+                S: 250-PIPELINING
+                S: 250-ENHANCEDSTATUSCODES
+                S: 250-8BITMIME
+                S: 250 SIZE 67108864
+                """);
     }
 
     @Test

@@ -1,13 +1,11 @@
 package mailproxy.lmtp;
 
-import static mailproxy.lmtp.LmtpTranscriptTest.config;
-import static mailproxy.lmtp.LmtpTranscriptTest.lhlo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import mailproxy.testing.FakeBackend;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,16 +24,12 @@ class LmtpSmugglingTest {
             + "Subject: wire the money\r\n\r\nforged\r\n";
     static final String BARE_LF = "550 5.5.2 Error: bare <LF> or <CR> received";
 
-    /** MAIL, the recipients, DATA and the 354: the probe follows. */
-    static void open(RawClient c, String... recipients) throws Exception {
-        c.line("MAIL FROM:<mta@example>");
-        assertEquals("250 2.1.0 Ok", c.readLine());
-        for (String r : recipients) {
-            c.line("RCPT TO:<" + r + ">");
-            assertEquals("250 2.1.5 Ok", c.readLine());
-        }
-        c.line("DATA");
-        assertEquals("354 End data with <CR><LF>.<CR><LF>", c.readLine());
+    /** A client that said LHLO, opened a transaction to {@code recipients} and sent {@code data} as its message. */
+    static RawClient probe(LmtpFixture f, String data, String... recipients) throws Exception {
+        RawClient c = f.lhlo();
+        LmtpFixture.envelope(c, "mta@example", recipients);
+        c.send(data);
+        return c;
     }
 
     /**
@@ -43,39 +37,36 @@ class LmtpSmugglingTest {
      * sender) and nothing of the smuggled envelope. The proxy waits for the backend's reply
      * to each MAIL and RCPT, so by the time the client has its reply the backend has its line.
      */
-    static void transactions(FakeLmtpBackend b, int n) {
-        List<String> mails = b.received.stream().filter(l -> l.startsWith("MAIL")).toList();
-        assertEquals(java.util.Collections.nCopies(n, "MAIL FROM:<mta@example>"), mails, "backend transactions: " + b.received);
-        assertEquals(List.of(), b.received.stream().filter(l -> l.contains("victim@") || l.contains("ceo@")).toList());
+    static void transactions(FakeBackend b, int n) {
+        List<String> mails = b.received().stream().filter(l -> l.startsWith("MAIL")).toList();
+        assertEquals(java.util.Collections.nCopies(n, "MAIL FROM:<mta@example>"), mails, "backend transactions: " + b.received());
+        assertEquals(List.of(), b.received().stream().filter(l -> l.contains("victim@") || l.contains("ceo@")).toList());
     }
 
     /** After a refusal the session goes on: a clean message is delivered as usual. */
-    static void stillDelivers(RawClient c, FakeLmtpBackend b, int before) throws Exception {
+    static void stillDelivers(RawClient c, FakeBackend b, int before) throws Exception {
         c.line("RSET");
         assertEquals("250 2.0.0 Ok", c.readLine());
-        open(c, "a@one.test");
+        LmtpFixture.envelope(c, "mta@example", "a@one.test");
         c.send("Subject: clean\r\n\r\nok\r\n.\r\n");
         assertEquals("250 2.0.0 <a@one.test> saved by one", c.readLine());
-        assertEquals(before + 1, b.messages.size());
-        assertEquals("Subject: clean\r\n\r\nok\r\n", new String(b.messages.get(before), StandardCharsets.ISO_8859_1));
+        assertEquals(before + 1, b.rawMessages().size());
+        assertEquals("Subject: clean\r\n\r\nok\r\n", new String(b.rawMessages().get(before), StandardCharsets.ISO_8859_1));
     }
 
     @Test
     void lfDotLfDoesNotEndDataAndStartsNoSecondTransaction() throws Exception {
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             TestProxy p = TestProxy.start(config(one.port(), two.port(), ""));
-             RawClient c = lhlo(p)) {
-            open(c, "a@one.test");
+        try (LmtpFixture f = LmtpFixture.start("")) {
             // C: hello<LF>.<LF>MAIL FROM:<ceo@bank.test>... <CRLF>.<CRLF>
-            c.send("hello\n.\n" + SMUGGLED + ".\r\n");
+            RawClient c = probe(f, "hello\n.\n" + SMUGGLED + ".\r\n", "a@one.test");
             // S: one reply for the one accepted recipient, for the whole data
             assertEquals(BARE_LF, c.readLine());
             c.line("NOOP");
             assertEquals("250 2.0.0 Ok", c.readLine());
-            assertEquals(0, one.messages.size(), "nothing delivered");
-            transactions(one, 1);
-            stillDelivers(c, one, 0);
-            transactions(one, 2);
+            assertEquals(0, f.one().rawMessages().size(), "nothing delivered");
+            transactions(f.one(), 1);
+            stillDelivers(c, f.one(), 0);
+            transactions(f.one(), 2);
         }
     }
 
@@ -83,16 +74,13 @@ class LmtpSmugglingTest {
     @Test
     void everyOtherLineEndBeforeTheDotIsRefusedToo() throws Exception {
         for (String probe : List.of("hello\n.\r\n", "hello\r\n.\n", "hello\r.\r\n", "hello\r\n.\r\r\n")) {
-            try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-                 TestProxy p = TestProxy.start(config(one.port(), two.port(), ""));
-                 RawClient c = lhlo(p)) {
-                open(c, "a@one.test");
-                c.send(probe + SMUGGLED + ".\r\n");
+            try (LmtpFixture f = LmtpFixture.start("")) {
+                RawClient c = probe(f, probe + SMUGGLED + ".\r\n", "a@one.test");
                 assertEquals(BARE_LF, c.readLine(), "probe " + probe.replace("\r", "<CR>").replace("\n", "<LF>"));
                 c.line("QUIT");
                 assertEquals("221 2.0.0 Bye", c.readLine());
-                assertEquals(0, one.messages.size());
-                transactions(one, 1);
+                assertEquals(0, f.one().rawMessages().size());
+                transactions(f.one(), 1);
             }
         }
     }
@@ -100,36 +88,30 @@ class LmtpSmugglingTest {
     /** Recipients on two backends: the message is kept first, then refused for both; neither gets it. */
     @Test
     void aSpooledMessageWithABareLfReachesNoBackend() throws Exception {
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             TestProxy p = TestProxy.start(config(one.port(), two.port(), ""));
-             RawClient c = lhlo(p)) {
-            open(c, "a@one.test", "b@two.test");
-            c.send("hello\n.\n" + SMUGGLED + ".\r\n");
+        try (LmtpFixture f = LmtpFixture.start("")) {
+            RawClient c = probe(f, "hello\n.\n" + SMUGGLED + ".\r\n", "a@one.test", "b@two.test");
             assertEquals(BARE_LF, c.readLine());
             assertEquals(BARE_LF, c.readLine());
             c.line("QUIT");
             assertEquals("221 2.0.0 Bye", c.readLine());
-            assertEquals(0, one.messages.size() + two.messages.size());
-            transactions(one, 1);
-            transactions(two, 1);
+            assertEquals(0, f.one().rawMessages().size() + f.two().rawMessages().size());
+            transactions(f.one(), 1);
+            transactions(f.two(), 1);
         }
     }
 
     /** lmtp-bare-newline = normalize: one message, every line end CRLF, the lone dot stuffed so no backend ends early. */
     @Test
     void normalizeDeliversOneMessageWithTheDotStuffed() throws Exception {
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             TestProxy p = TestProxy.start(config(one.port(), two.port(), ", lmtp-bare-newline = normalize"));
-             RawClient c = lhlo(p)) {
-            open(c, "a@one.test");
-            c.send("hello\n.\n.x\r" + SMUGGLED + ".\r\n");
+        try (LmtpFixture f = LmtpFixture.start(", lmtp-bare-newline = normalize")) {
+            RawClient c = probe(f, "hello\n.\n.x\r" + SMUGGLED + ".\r\n", "a@one.test");
             assertEquals("250 2.0.0 <a@one.test> saved by one", c.readLine());
             c.line("QUIT");
             assertEquals("221 2.0.0 Bye", c.readLine());
-            assertEquals(1, one.messages.size());
+            assertEquals(1, f.one().rawMessages().size());
             // as sent to the backend, dot-stuffed: it reads "hello", ".", ".x" and the rest as text
-            assertEquals("hello\r\n..\r\n..x\r\n" + SMUGGLED, new String(one.messages.get(0), StandardCharsets.ISO_8859_1));
-            transactions(one, 1);
+            assertEquals("hello\r\n..\r\n..x\r\n" + SMUGGLED, new String(f.one().rawMessages().get(0), StandardCharsets.ISO_8859_1));
+            transactions(f.one(), 1);
         }
     }
 
@@ -139,17 +121,15 @@ class LmtpSmugglingTest {
      */
     @Test
     void aBareLfCommandIsRefusedUnlessNormalized() throws Exception {
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             TestProxy p = TestProxy.start(config(one.port(), two.port(), ""));
-             RawClient c = lhlo(p)) {
+        try (LmtpFixture f = LmtpFixture.start("")) {
+            RawClient c = f.lhlo();
             c.send("MAIL FROM:<ceo@bank.test>\n");
             assertEquals("500 5.5.2 Error: bare <LF> received", c.readLine());
             c.line("RCPT TO:<a@one.test>");
             assertEquals("503 5.5.1 Error: need MAIL command", c.readLine());
         }
-        try (FakeLmtpBackend one = new FakeLmtpBackend("one"); FakeLmtpBackend two = new FakeLmtpBackend("two");
-             TestProxy p = TestProxy.start(config(one.port(), two.port(), ", lmtp-bare-newline = normalize"));
-             RawClient c = lhlo(p)) {
+        try (LmtpFixture f = LmtpFixture.start(", lmtp-bare-newline = normalize")) {
+            RawClient c = f.lhlo();
             c.send("NOOP\n");
             assertEquals("250 2.0.0 Ok", c.readLine());
         }

@@ -1,6 +1,5 @@
 package mailproxy.lmtp;
 
-import static mailproxy.lmtp.LmtpTranscriptTest.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class LmtpSpoolTest {
     static String withSpool(Path dir) throws Exception {
-        return config(FreePorts.closedPort(), FreePorts.closedPort(), ", lmtp-temp-dir = \"" + dir + "\"");
+        return LmtpFixture.config(FreePorts.closedPort(), FreePorts.closedPort(), ", lmtp-temp-dir = \"" + dir + "\"");
     }
 
     /** What a killed proxy leaves behind: a message file in its spool dir, which another user could look into. */
@@ -56,7 +55,7 @@ class LmtpSpoolTest {
             assertTrue(Files.isDirectory(dir));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
         }
-        String conf = config(FreePorts.closedPort(), FreePorts.closedPort(), "");
+        String conf = LmtpFixture.config(FreePorts.closedPort(), FreePorts.closedPort(), "");
         try (TestProxy p = TestProxy.start(conf)) {
             Path def = Path.of(System.getProperty("java.io.tmpdir"), "mailproxy-lmtp-spool");
             assertEquals(def, p.config().listeners().get(0).options(mailproxy.config.LmtpOptions.class).tempDir());

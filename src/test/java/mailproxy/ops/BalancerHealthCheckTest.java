@@ -14,7 +14,8 @@ import java.util.Set;
 import mailproxy.admin.AdminServer;
 import mailproxy.config.ConfigLoader;
 import mailproxy.testing.Await;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealHaproxy;
@@ -70,7 +71,7 @@ class BalancerHealthCheckTest {
     @Test
     void aProxyThatIsNotReadyGetsNoNewClients() throws Exception {
         int[] ports = FreePorts.allocate(2);
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy p0 = TestProxy.start(config("p0.test", imap.port(), ports[0]));
              TestProxy p1 = TestProxy.start(config("p1.test", imap.port(), ports[1]));
              AdminServer a0 = AdminServer.start(p0.config().admin(), p0::server, () -> true);

@@ -11,7 +11,8 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import mailproxy.config.ConfigLoader;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
@@ -65,7 +66,7 @@ class CertificateRenewalTest {
         Files.copy(before.key(), key);
         SSLContext trust = TestPki.clientContext(ca.cert(), null);
         int port = FreePorts.allocate(1)[0]; // fixed: a reload keeps the listener (port 0 would be bound anew)
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), port, cert, key));
              SSLSocket old = connect(trust, port);
              RawClient oldSession = new RawClient(old)) {

@@ -15,7 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import mailproxy.admin.AdminServer;
 import mailproxy.config.ConfigLoader;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
@@ -60,7 +61,7 @@ class MetricNamesTest {
 
     @Test
     void everyMetricTheDashboardAndTheAlertsQueryIsExported() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), 9000));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true);
              RawClient c = RawClient.connect(proxy.port("imap"))) {
@@ -86,7 +87,7 @@ class MetricNamesTest {
     /** MailproxyNearMaxConnections divides by it: it must follow the config in force. */
     @Test
     void maxConnectionsIsTheOneInForceAfterAReload() throws Exception {
-        try (ScriptedServer imap = FakeMail.imap("secret");
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), 123));
              AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
             assertEquals(123, maxConnections(scrape(admin)));

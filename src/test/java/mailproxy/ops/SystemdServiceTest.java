@@ -16,7 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mailproxy.testing.Await;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealServers;
 import mailproxy.testing.ScriptedServer;
@@ -140,7 +141,7 @@ class SystemdServiceTest {
         Files.createSymbolicLink(wants.resolve("mailproxy.service"), Path.of("/etc/systemd/system/mailproxy.service"));
         int port = ReadableProxy.lowPort();
         int added = ReadableProxy.lowPort(port);
-        try (ScriptedServer imap = FakeMail.imap("secret")) {
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start()) {
             writeReadable(etc.resolve("mailproxy.conf"), config(imap.port(), port));
             String machine = "mailproxy-test-" + ProcessHandle.current().pid();
             Path output = root.resolve("nspawn.out");

@@ -13,7 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mailproxy.testing.Await;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealServers;
 import mailproxy.testing.ScriptedServer;
@@ -87,7 +88,7 @@ class UnprivilegedLowPortTest {
     void withTheCapabilityAnUnprivilegedProxyServesALoginOnALowPort(@TempDir Path dir) throws Exception {
         String classPath = ReadableProxy.classPath(dir);
         int port = ReadableProxy.lowPort();
-        try (ScriptedServer imap = FakeMail.imap("secret")) {
+        try (FakeBackend imap = FakeBackends.imap().password("secret").start()) {
             Path config = dir.resolve("mailproxy.conf");
             Files.writeString(config, """
                     mailproxy {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import mailproxy.testing.Await;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
@@ -87,14 +88,9 @@ class PoolDovecotTest {
         int before = sessionLines(log).size();
         try (RawClient c = RawClient.connect(p.port("pop3"))) {
             c.expect("+OK");
-            c.line("USER " + user);
-            c.expect("+OK");
-            c.line("PASS " + password);
-            c.expect("+OK");
-            c.line("QUIT");
-            c.expect("+OK");
+            c.exchange("USER " + user, "+OK", "PASS " + password, "+OK", "QUIT", "+OK");
         }
-        for (int i = 0; i < 250 && sessionLines(log).size() <= before; i++) Thread.sleep(20);
+        Await.until(Duration.ofSeconds(5), () -> sessionLines(log).size() > before);
         List<String> lines = sessionLines(log);
         assertTrue(lines.size() > before, "no session line");
         return backendOf(lines.get(lines.size() - 1));
@@ -133,12 +129,12 @@ class PoolDovecotTest {
                 homeServer.restart();
             }
             // back: once its fail-timeout is over (or a health check saw it greet), bob returns
-            String now = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (!home.equals(now) && System.nanoTime() < deadline) {
-                now = login(p, log, RealDovecot.BOB, RealDovecot.BOB_PASSWORD);
-                if (!home.equals(now)) Thread.sleep(200);
-            }
+            String[] last = {null};
+            Await.value(Duration.ofSeconds(15), Duration.ofMillis(200), () -> {
+                last[0] = login(p, log, RealDovecot.BOB, RealDovecot.BOB_PASSWORD);
+                return home.equals(last[0]) ? last[0] : null;
+            });
+            String now = last[0];
             assertEquals(home, now, "bob is back on his server");
         }
     }

@@ -160,12 +160,7 @@ class AuthHttpClientTest {
             "HTTP/1.1 200 OK\r\nAuth-Status: no\r\nContent-Length: 999999\r\n\r\n",
         };
         for (String answer : answers) {
-            try (ScriptedServer s = new ScriptedServer(peer -> {
-                    readRequest(peer);
-                    peer.send(answer);
-                    peer.closedByPeer();
-                 });
-                 AuthHttpClient c = client(s.port(), 4)) {
+            try (ScriptedServer s = answering(answer); AuthHttpClient c = client(s.port(), 4)) {
                 assertEquals("no", c.get(HEADERS).header("auth-status"), answer);
                 assertEquals(0, c.idleCount(), answer);
             }
@@ -174,11 +169,7 @@ class AuthHttpClientTest {
 
     @Test
     void http10KeepAliveIsReused() throws Exception {
-        try (ScriptedServer s = new ScriptedServer(peer -> {
-                readRequest(peer);
-                peer.send("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nAuth-Status: no\r\nContent-Length: 2\r\n\r\nok");
-                readRequest(peer);
-             });
+        try (ScriptedServer s = answeringThenWaiting("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nAuth-Status: no\r\nContent-Length: 2\r\n\r\nok");
              AuthHttpClient c = client(s.port(), 4)) {
             c.get(HEADERS);
             assertEquals(1, c.idleCount());
@@ -187,11 +178,7 @@ class AuthHttpClientTest {
 
     @Test
     void interimResponsesAreSkipped() throws Exception {
-        try (ScriptedServer s = new ScriptedServer(peer -> {
-                readRequest(peer);
-                peer.send("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nAuth-Status: OK\r\nContent-Length: 0\r\n\r\n");
-                readRequest(peer);
-             });
+        try (ScriptedServer s = answeringThenWaiting("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nAuth-Status: OK\r\nContent-Length: 0\r\n\r\n");
              AuthHttpClient c = client(s.port(), 4)) {
             AuthHttpClient.Response r = c.get(HEADERS);
             assertEquals(200, r.status());
@@ -211,16 +198,29 @@ class AuthHttpClientTest {
             "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
         };
         for (String answer : answers) {
-            try (ScriptedServer s = new ScriptedServer(peer -> {
-                    readRequest(peer);
-                    peer.send(answer);
-                    peer.closedByPeer();
-                 });
-                 AuthHttpClient c = client(s.port(), 4)) {
+            try (ScriptedServer s = answering(answer); AuthHttpClient c = client(s.port(), 4)) {
                 assertThrows(AuthHttpClient.MalformedResponseException.class, () -> c.get(HEADERS),
                         answer.substring(0, Math.min(40, answer.length())));
             }
         }
+    }
+
+    /** An auth server that answers one request with {@code answer}, then waits for the close. */
+    private static ScriptedServer answering(String answer) throws IOException {
+        return new ScriptedServer(peer -> {
+            readRequest(peer);
+            peer.send(answer);
+            peer.closedByPeer();
+        });
+    }
+
+    /** An auth server that answers one request with {@code answer} and keeps the connection for the next one. */
+    private static ScriptedServer answeringThenWaiting(String answer) throws IOException {
+        return new ScriptedServer(peer -> {
+            readRequest(peer);
+            peer.send(answer);
+            readRequest(peer);
+        });
     }
 
     @Test

@@ -13,6 +13,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * after the test.
  */
 final class AuthHttpFixture implements BeforeEachCallback, AfterEachCallback {
+    /**
+     * The auth_http request of an SMTP MX-mode login (RFC 5321 envelope, no AUTH): method
+     * none, empty user and password, the HELO name and the MAIL and RCPT lines as sent.
+     */
+    static final String MX_HEADERS = """
+            Auth-Method: none
+            Auth-User:
+            Auth-Pass:
+            Auth-Protocol: smtp
+            Client-Host: [UNAVAILABLE]
+            Auth-SMTP-Helo: client.example
+            Auth-SMTP-From: MAIL FROM:<a@x.example> SIZE=100
+            Auth-SMTP-To: RCPT TO:<b@y.example>
+            """;
+
     /** The headers of a PLAIN login as alias@example.test with the password "any thing", from 127.0.0.1. */
     static final String ALIAS_LOGIN = """
             Auth-Method: plain

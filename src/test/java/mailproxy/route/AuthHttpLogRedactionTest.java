@@ -72,6 +72,6 @@ class AuthHttpLogRedactionTest {
     }
 
     private static void waitForNoSessions(TestProxy p) throws InterruptedException {
-        for (int i = 0; i < 200 && p.activeSessions() > 0; i++) Thread.sleep(25);
+        p.noSessionsWithin(java.time.Duration.ofSeconds(5));
     }
 }

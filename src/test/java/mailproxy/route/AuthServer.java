@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import mailproxy.testing.Await;
 import mailproxy.testing.Sasl;
 import org.junit.jupiter.api.function.Executable;
 
@@ -122,7 +124,7 @@ public final class AuthServer implements AutoCloseable {
             Answer a = script.apply(r);
             if (a.delayMillis() > 0) {
                 try {
-                    Thread.sleep(a.delayMillis());
+                    Await.pause(Duration.ofMillis(a.delayMillis())); // a slow auth server, on purpose
                 } catch (InterruptedException e) {
                     return;
                 }

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.Protocol;
+import mailproxy.testing.Await;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.Test;
@@ -38,8 +39,7 @@ class HealthCheckTlsTest {
             try {
                 PoolServer good = pools.get("s").servers().get(0);
                 PoolServer bad = pools.get("s").servers().get(1);
-                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                while ((greeted.get() < 3 || bad.up(Protocol.IMAP)) && System.nanoTime() < deadline) Thread.sleep(10);
+                Await.until(Duration.ofSeconds(15), () -> greeted.get() >= 3 && !bad.up(Protocol.IMAP));
                 assertTrue(greeted.get() >= 3, "LOGOUT after a TLS greeting: " + greeted.get());
                 assertTrue(good.up(Protocol.IMAP));
                 assertFalse(bad.up(Protocol.IMAP), "no TLS there: down");

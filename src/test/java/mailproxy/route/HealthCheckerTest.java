@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
+import mailproxy.testing.Await;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.ScriptedServer;
 import org.junit.jupiter.api.Test;
@@ -58,11 +59,7 @@ class HealthCheckerTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within " + WAIT + ": " + what);
-            Thread.sleep(10);
-        }
+        Await.until(WAIT, what, condition);
     }
 
     private static long schedulerThreads() {
@@ -103,7 +100,7 @@ class HealthCheckerTest {
             await("scheduler thread gone", () -> schedulerThreads() == 0);
             int done = pools.checker().completed();
             int accepted = good.accepted();
-            Thread.sleep(200);
+            Await.pause(Duration.ofMillis(200)); // a while in which a check would have run (interval 50 ms)
             assertEquals(done, pools.checker().completed(), "no checks after close");
             assertEquals(accepted, good.accepted());
         }

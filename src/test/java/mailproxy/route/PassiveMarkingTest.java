@@ -49,10 +49,7 @@ class PassiveMarkingTest {
         PoolServer s = server("");
         String log = logOf(() -> s.failed(Protocol.IMAP, "greeting timeout"));
         assertTrue(log.contains("pool stores server 10.0.0.1:143 imap down for 10s: 1 failure in 10s (greeting timeout)"), log);
-        clock.advance(Duration.ofMillis(9999));
-        assertFalse(s.up(Protocol.IMAP));
-        clock.advance(Duration.ofMillis(1));
-        assertTrue(s.up(Protocol.IMAP));
+        downFor(s, Duration.ofMillis(9999), Duration.ofMillis(1));
     }
 
     @Test
@@ -61,10 +58,7 @@ class PassiveMarkingTest {
         s.failed(Protocol.IMAP, "x");
         clock.advance(Duration.ofSeconds(8));
         s.failed(Protocol.IMAP, "tried as a last resort, failed again");
-        clock.advance(Duration.ofSeconds(8));
-        assertFalse(s.up(Protocol.IMAP));
-        clock.advance(Duration.ofSeconds(2));
-        assertTrue(s.up(Protocol.IMAP));
+        downFor(s, Duration.ofSeconds(8), Duration.ofSeconds(2));
     }
 
     @Test
@@ -84,6 +78,14 @@ class PassiveMarkingTest {
     void maxFailsZeroNeverMarks() {
         PoolServer s = server("max-fails = 0");
         for (int i = 0; i < 100; i++) s.failed(Protocol.IMAP, "x");
+        assertTrue(s.up(Protocol.IMAP));
+    }
+
+    /** Still down (IMAP) once {@code still} has passed, up again after {@code more}. */
+    private void downFor(PoolServer s, Duration still, Duration more) {
+        clock.advance(still);
+        assertFalse(s.up(Protocol.IMAP));
+        clock.advance(more);
         assertTrue(s.up(Protocol.IMAP));
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,20 @@ class OAuthDovecotTest {
         return b64("user=" + user + "\u0001auth=Bearer " + token + "\u0001\u0001");
     }
 
+    /**
+     * A token login refused the RFC 7628 §3.2.2 way: the error as a challenge after {@code
+     * prompt}, the client's dummy answer, then the protocol's failure.
+     */
+    static void refusedWithAnErrorChallenge(RawClient c, String auth, String prompt, String answer, String failure)
+            throws IOException {
+        c.line(auth);
+        String challenge = c.readLine();
+        assertTrue(challenge.startsWith(prompt), challenge);
+        assertErrorChallenge(challenge.substring(prompt.length()));
+        c.line(answer);
+        c.expect(failure);
+    }
+
     /** The RFC 7628 §3.2.2 error: base64 JSON with a status. */
     static void assertErrorChallenge(String b64) {
         String json = new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
@@ -131,12 +146,7 @@ class OAuthDovecotTest {
         String forged = "forged" + "A".repeat(TOKEN_LENGTH);
         try (LogCapture log = new LogCapture(); RawClient c = RawClient.connect(proxy.port("imap"))) {
             c.expect("* OK");
-            c.line("a AUTHENTICATE OAUTHBEARER " + oauthbearer(RealDovecot.BOB, forged));
-            String challenge = c.readLine();
-            assertTrue(challenge.startsWith("+ "), challenge);
-            assertErrorChallenge(challenge.substring(2));
-            c.line("AQ==");
-            c.expect("a NO");
+            refusedWithAnErrorChallenge(c, "a AUTHENTICATE OAUTHBEARER " + oauthbearer(RealDovecot.BOB, forged), "+ ", "AQ==", "a NO");
             // the session goes on: a good token now
             c.line("b AUTHENTICATE OAUTHBEARER " + oauthbearer(RealDovecot.BOB, introspection.issue(RealDovecot.BOB, 64)));
             String done = c.readLine();
@@ -152,21 +162,13 @@ class OAuthDovecotTest {
         long mark = dovecot.logMark();
         try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
             c.expect("+OK");
-            c.line("AUTH OAUTHBEARER " + oauthbearer(RealDovecot.CAROL, token));
-            c.expect("+OK");
-            c.line("STAT");
-            c.expect("+OK ");
+            c.exchange("AUTH OAUTHBEARER " + oauthbearer(RealDovecot.CAROL, token), "+OK", "STAT", "+OK ");
             c.line("QUIT");
         }
         dovecot.awaitLog(mark, "Login: user=<carol>, method=OAUTHBEARER", Duration.ofSeconds(10));
         try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
             c.expect("+OK");
-            c.line("AUTH XOAUTH2 " + xoauth2(RealDovecot.CAROL, "nope" + token));
-            String challenge = c.readLine();
-            assertTrue(challenge.startsWith("+ "), challenge);
-            assertErrorChallenge(challenge.substring(2));
-            c.line("");
-            c.expect("-ERR");
+            refusedWithAnErrorChallenge(c, "AUTH XOAUTH2 " + xoauth2(RealDovecot.CAROL, "nope" + token), "+ ", "", "-ERR");
         }
     }
 
@@ -184,20 +186,10 @@ class OAuthDovecotTest {
                 if (l.startsWith("250 ")) break;
             }
             assertEquals("AUTH PLAIN OAUTHBEARER XOAUTH2", auth.substring(4));
-            c.line("AUTH OAUTHBEARER " + oauthbearer(RealDovecot.BOB, "bad" + token));
-            String challenge = c.readLine();
-            assertTrue(challenge.startsWith("334 "), challenge);
-            assertErrorChallenge(challenge.substring(4));
-            c.line("AQ==");
-            c.expect("535 ");
+            refusedWithAnErrorChallenge(c, "AUTH OAUTHBEARER " + oauthbearer(RealDovecot.BOB, "bad" + token), "334 ", "AQ==", "535 ");
             c.line("AUTH OAUTHBEARER " + oauthbearer(RealDovecot.BOB, token));
             assertEquals("235 2.7.0 Authentication successful", c.readLine());
-            c.line("MAIL FROM:<bob@example.test>");
-            c.expect("250 ");
-            c.line("RCPT TO:<bob@example.test>");
-            c.expect("250 ");
-            c.line("DATA");
-            c.expect("354 ");
+            c.exchange("MAIL FROM:<bob@example.test>", "250 ", "RCPT TO:<bob@example.test>", "250 ", "DATA", "354 ");
             c.send("Subject: oauth\r\n\r\nsent with a token\r\n.\r\n");
             c.expect("250 ");
             c.line("QUIT");

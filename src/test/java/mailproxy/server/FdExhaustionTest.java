@@ -2,12 +2,13 @@ package mailproxy.server;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.Await;
 import mailproxy.testing.RawClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,7 +44,7 @@ class FdExhaustionTest {
             RawClient first = waitForGreeting(port, proxy);
             first.close();
             for (int i = 0; i < 200; i++) flood.add(RawClient.connect(port));
-            Thread.sleep(500);
+            Await.pause(Duration.ofMillis(500)); // the flood holds its connections a while
             for (RawClient c : flood) c.close();
             flood.clear();
             RawClient after = waitForGreeting(port, proxy);
@@ -61,17 +62,11 @@ class FdExhaustionTest {
     }
 
     private static RawClient waitForGreeting(int port, Process proxy) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            assertTrue(proxy.isAlive(), "proxy died");
-            try {
-                RawClient c = RawClient.connect(port);
-                c.expect("+OK");
-                return c;
-            } catch (IOException | AssertionError e) {
-                if (System.nanoTime() > deadline) throw e;
-                Thread.sleep(100);
-            }
-        }
+        return Await.retrying(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+            if (!proxy.isAlive()) throw new IllegalStateException("proxy died");
+            RawClient c = RawClient.connect(port);
+            c.expect("+OK");
+            return c;
+        });
     }
 }

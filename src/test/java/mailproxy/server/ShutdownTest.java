@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.Await;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
@@ -54,7 +55,7 @@ class ShutdownTest {
                 c.expect("+OK");
                 c.line("PASS wrong");
                 // the router said: wait 600 s, then tell the client; the session sleeps
-                for (int i = 0; i < 100 && auth.accepted() == 0; i++) Thread.sleep(20);
+                Await.until(java.time.Duration.ofSeconds(2), () -> auth.accepted() > 0);
                 Thread.sleep(200);
                 long start = System.nanoTime();
                 p.close();

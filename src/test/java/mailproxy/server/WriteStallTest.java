@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import mailproxy.testing.Await;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
@@ -58,8 +59,7 @@ class WriteStallTest {
     }
 
     private static void awaitSessions(TestProxy p, int count, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (p.activeSessions() != count && System.nanoTime() < deadline) Thread.sleep(20);
+        Await.until(within, () -> p.activeSessions() == count);
         assertEquals(count, p.activeSessions(), "active sessions");
     }
 

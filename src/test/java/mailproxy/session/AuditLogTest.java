@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +23,7 @@ class AuditLogTest {
     @Test
     void aFailedASuccessfulARejectedAndAMalformedAttempt() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("secret");
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start("""
                      mailproxy {
                        backends { store { host = "127.0.0.1", imap { port = %d } } }

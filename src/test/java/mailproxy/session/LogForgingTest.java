@@ -10,10 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +42,7 @@ class LogForgingTest {
     @Test
     void aForgedUserNameIsOneQuotedFieldInTheSessionAndAuditLines() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap(PASSWORD);
+             FakeBackend backend = FakeBackends.imap().password(PASSWORD).start();
              TestProxy proxy = TestProxy.start("""
                      mailproxy {
                        backends { store { host = "127.0.0.1", imap { port = %d } } }

@@ -10,11 +10,11 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,56 +68,50 @@ class LoginLifetimeTest {
         assertTrue(line.endsWith(" outcome=login-timeout"), line);
     }
 
+    /** What a client does between connecting and its first NOOP. */
+    @FunctionalInterface
+    private interface Greeted {
+        void await(RawClient c) throws Exception;
+    }
+
+    /** NOOP every half timeout keeps no session past the lifetime: the protocol's timeout reply, the close, the outcome. */
+    private static void noopIsCutAtTheLifetime(String protocol, Greeted greeted, String noop, String ok, String cut) throws Exception {
+        try (LogCapture log = new LogCapture();
+             TestProxy proxy = proxy(protocol, FreePorts.closedPort());
+             RawClient c = RawClient.connect(proxy.port("l"))) {
+            greeted.await(c);
+            assertEquals(cut, noopUntilCut(c, noop, ok));
+            assertTrue(c.closedByPeer());
+            assertLoggedOutcome(log, protocol);
+        }
+    }
+
     @Test
     void imapNoopEveryHalfTimeoutIsCutAtTheLifetime() throws Exception {
-        try (LogCapture log = new LogCapture();
-             TestProxy proxy = proxy("imap", FreePorts.closedPort());
-             RawClient c = RawClient.connect(proxy.port("l"))) {
-            c.expect("* OK");
-            assertEquals("* BYE Autologout; idle for too long", noopUntilCut(c, "a NOOP", "a OK"));
-            assertTrue(c.closedByPeer());
-            assertLoggedOutcome(log, "imap");
-        }
+        noopIsCutAtTheLifetime("imap", c -> c.expect("* OK"), "a NOOP", "a OK", "* BYE Autologout; idle for too long");
     }
 
     @Test
     void pop3NoopEveryHalfTimeoutIsCutAtTheLifetime() throws Exception {
-        try (LogCapture log = new LogCapture();
-             TestProxy proxy = proxy("pop3", FreePorts.closedPort());
-             RawClient c = RawClient.connect(proxy.port("l"))) {
-            c.expect("+OK");
-            assertEquals("-ERR Disconnected for inactivity.", noopUntilCut(c, "NOOP", "+OK"));
-            assertTrue(c.closedByPeer());
-            assertLoggedOutcome(log, "pop3");
-        }
+        noopIsCutAtTheLifetime("pop3", c -> c.expect("+OK"), "NOOP", "+OK", "-ERR Disconnected for inactivity.");
     }
 
     @Test
     void smtpNoopEveryHalfTimeoutIsCutAtTheLifetime() throws Exception {
-        try (LogCapture log = new LogCapture();
-             TestProxy proxy = proxy("smtp", FreePorts.closedPort());
-             RawClient c = RawClient.connect(proxy.port("l"))) {
+        noopIsCutAtTheLifetime("smtp", c -> {
             c.expect("220 ");
             c.line("EHLO client.test");
             c.smtpReply();
-            assertEquals("421 4.4.2 mx.test Error: timeout exceeded", noopUntilCut(c, "NOOP", "250 "));
-            assertTrue(c.closedByPeer());
-            assertLoggedOutcome(log, "smtp");
-        }
+        }, "NOOP", "250 ", "421 4.4.2 mx.test Error: timeout exceeded");
     }
 
     @Test
     void manageSieveNoopEveryHalfTimeoutIsCutAtTheLifetime() throws Exception {
-        try (LogCapture log = new LogCapture();
-             TestProxy proxy = proxy("sieve", FreePorts.closedPort());
-             RawClient c = RawClient.connect(proxy.port("l"))) {
+        noopIsCutAtTheLifetime("sieve", c -> {
             for (String l = c.readLine(); !l.startsWith("OK"); l = c.readLine()) {
                 // the capability lines of the greeting (RFC 5804 §1.7)
             }
-            assertEquals("BYE \"Disconnected for inactivity.\"", noopUntilCut(c, "NOOP", "OK"));
-            assertTrue(c.closedByPeer());
-            assertLoggedOutcome(log, "sieve");
-        }
+        }, "NOOP", "OK", "BYE \"Disconnected for inactivity.\"");
     }
 
     /**
@@ -157,17 +151,14 @@ class LoginLifetimeTest {
     @Test
     void aLoggedInSessionOutlivesTheLoginLifetime() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("inbox-pass");
+             FakeBackend backend = FakeBackends.imap().password("inbox-pass").start();
              TestProxy proxy = proxy("imap", backend.port());
              RawClient c = RawClient.connect(proxy.port("l"))) {
             c.expect("* OK");
             c.line("a LOGIN alice inbox-pass");
             c.expect("a OK");
             assertNull(c.lineWithin(4000), "nothing from either side for longer than the lifetime");
-            c.line("b NOOP");
-            c.expect("b OK");
-            c.line("c LOGOUT");
-            c.expect("* BYE");
+            c.exchange("b NOOP", "b OK", "c LOGOUT", "* BYE");
         }
     }
 }

@@ -2,23 +2,24 @@ package mailproxy.smtp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import mailproxy.testing.Pairs;
 import org.junit.jupiter.api.Test;
 
 /** RFC 3461 §4 xtext, as XCLIENT values need it. */
 class XtextTest {
     @Test
     void printableAsciiStaysExceptPlusAndEquals() {
-        assertEquals("client.example", Xtext.encode("client.example"));
-        assertEquals("[UNAVAILABLE]", Xtext.encode("[UNAVAILABLE]"));
-        assertEquals("IPV6:2001:db8::1", Xtext.encode("IPV6:2001:db8::1"));
-        assertEquals("a+2Bb+3Dc", Xtext.encode("a+b=c"));
+        Pairs.assertMaps(Xtext::encode, "client.example", "client.example",
+                "[UNAVAILABLE]", "[UNAVAILABLE]",
+                "IPV6:2001:db8::1", "IPV6:2001:db8::1",
+                "a+b=c", "a+2Bb+3Dc");
     }
 
     @Test
     void spaceControlsAndNonAsciiBecomeHex() {
-        assertEquals("a+20b+0D+0A+00+7F", Xtext.encode("a b\r\n\0\u007f"));
-        // UTF-8 "ö" is two bytes, carried as two ISO-8859-1 chars (wire.Connection)
-        assertEquals("w+C3+B6rd", Xtext.encode("w\u00c3\u00b6rd"));
+        Pairs.assertMaps(Xtext::encode, "a b\r\n\0\u007f", "a+20b+0D+0A+00+7F",
+                // UTF-8 "ö" is two bytes, carried as two ISO-8859-1 chars (wire.Connection)
+                "w\u00c3\u00b6rd", "w+C3+B6rd");
     }
 
     @Test

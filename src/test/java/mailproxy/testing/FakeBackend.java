@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -22,19 +23,22 @@ public final class FakeBackend implements AutoCloseable {
     private final BlockingQueue<String> logins = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> clientSubjects = new LinkedBlockingQueue<>();
     private final List<String> messages = new CopyOnWriteArrayList<>();
+    private final List<byte[]> rawMessages = new CopyOnWriteArrayList<>();
     private final Map<String, String> overrides = new ConcurrentHashMap<>();
-    private final String user;
-    private final String password;
+    private final BiPredicate<String, String> accounts;
     private final SSLContext tls;
+    private final String name;
+    private volatile FakeBackends.LmtpFailure lmtpFailure = FakeBackends.LmtpFailure.NONE;
     private final ScriptedServer server;
 
-    FakeBackend(FakeBackends.Conversation conversation, String user, String password, SSLContext tls)
+    FakeBackend(FakeBackends.Conversation conversation, BiPredicate<String, String> accounts, SSLContext tls, String name)
             throws IOException {
-        this.user = user;
-        this.password = password;
+        this.accounts = accounts;
         this.tls = tls;
+        this.name = name;
         this.server = new ScriptedServer(peer -> {
-            peer.timeout(10_000);
+            // long enough for a test that holds many idle sessions open
+            peer.timeout(30_000);
             try {
                 conversation.run(this, peer);
             } catch (SocketException gone) {
@@ -67,7 +71,13 @@ public final class FakeBackend implements AutoCloseable {
     /** SMTP: message texts received after DATA (dot-unstuffed, CRLF line ends). */
     public List<String> messages() { return messages; }
 
-    /** SMTP: answer {@code verb} (upper case; "GREETING" for the greeting) with {@code reply}, CRLFs inside. */
+    /** LMTP: each message exactly as the proxy sent it (still dot-stuffed), without the final ".\r\n". */
+    public List<byte[]> rawMessages() { return rawMessages; }
+
+    /**
+     * SMTP and LMTP: answer {@code verb} (upper case; "GREETING" for the greeting) with
+     * {@code reply}, CRLFs inside; in LMTP "RCPT address" answers one recipient.
+     */
     public FakeBackend override(String verb, String reply) {
         overrides.put(verb, reply);
         return this;
@@ -81,17 +91,30 @@ public final class FakeBackend implements AutoCloseable {
 
     String override(String verb) { return overrides.get(verb); }
 
+    /** LMTP: how the backend breaks off from now on. */
+    public FakeBackend failure(FakeBackends.LmtpFailure failure) {
+        this.lmtpFailure = failure;
+        return this;
+    }
+
+    FakeBackends.LmtpFailure failure() { return lmtpFailure; }
+
+    /** The name in its greeting and replies (LMTP: "saved by NAME"). */
+    String name() { return name; }
+
     boolean hasTls() { return tls != null; }
 
     /** Records the login attempt; whether it succeeds. */
     boolean login(String u, String p) {
         logins.add(u + " " + p);
-        return user == null || (user.equals(u) && password.equals(p));
+        return accounts.test(u, p);
     }
 
     void received(String line) { received.add(line); }
 
     void message(String text) { messages.add(text); }
+
+    void rawMessage(byte[] message) { rawMessages.add(message); }
 
     /** The server side of a TLS handshake over {@code peer}, client certificate required. */
     RawClient secure(RawClient peer) throws IOException {
@@ -108,7 +131,7 @@ public final class FakeBackend implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
     }
 }

@@ -1,90 +1,71 @@
 package mailproxy.testing;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** The IMAP side of {@link FakeBackends} (RFC 9051 LOGIN and AUTHENTICATE, RFC 7888 LITERAL+). */
+/**
+ * The IMAP side of {@link FakeBackends} (RFC 9051 LOGIN and AUTHENTICATE, RFC 2971 ID,
+ * RFC 7888 LITERAL+).
+ */
 final class FakeImap {
     /** A multiple of the pattern's period (78), so chunks join seamlessly. */
     private static final int CHUNK = 78 * 840;
-    private static final Pattern LITERAL = Pattern.compile("\\{(\\d+)(\\+?)}$");
 
     private FakeImap() {}
 
     static void converse(FakeBackend b, RawClient peer) throws Exception {
         RawClient c = b.hasTls() ? b.secure(peer) : peer;
-        c.line("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN] fake imap ready");
-        String line = c.readLine();
-        if (line == null) return;
-        b.received(line);
-        if (line.matches("\\S+ ID .*")) {
-            // the proxy's client-address fields (send-id, on by default): RFC 2971 answer
-            String idTag = line.substring(0, line.indexOf(' '));
-            c.send("* ID NIL\r\n" + idTag + " OK ID completed\r\n");
-            line = c.readLine();
-            if (line == null) return;
+        c.line(FakeBackends.IMAP_GREETING);
+        boolean in = false;
+        for (String line = c.readLine(); line != null; line = c.readLine()) {
             b.received(line);
-        }
-        String tag = line.substring(0, line.indexOf(' '));
-        String command = line.substring(tag.length() + 1);
-        List<String> credentials;
-        if (command.toUpperCase(Locale.ROOT).startsWith("LOGIN ")) {
-            credentials = literals(c, command.substring(6));
-        } else {
-            assertTrue(command.toUpperCase(Locale.ROOT).startsWith("AUTHENTICATE PLAIN "), "expected a login, got " + line);
-            credentials = Arrays.asList(Sasl.unb64(command.substring(19)).split("\0", -1)).subList(1, 3);
-        }
-        if (!b.login(credentials.get(0), credentials.get(1))) {
-            c.line(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.");
-            return;
-        }
-        c.line(tag + " OK [CAPABILITY IMAP4rev1 IDLE] fake logged in");
-        while ((line = c.readLine()) != null) {
-            b.received(line);
-            String[] w = line.split(" ");
+            String[] w = line.split(" ", 3);
+            String tag = w[0];
             String cmd = w.length > 1 ? w[1].toUpperCase(Locale.ROOT) : "";
+            String rest = w.length > 2 ? w[2] : "";
+            if (!in && (cmd.equals("LOGIN") || cmd.equals("AUTHENTICATE"))) {
+                List<String> credentials = cmd.equals("LOGIN") ? ImapArguments.read(c, rest, "+ go on") : plain(c, rest);
+                if (credentials == null) return;
+                in = credentials.size() == 2 && b.login(credentials.get(0), credentials.get(1));
+                c.line(tag + " " + (in ? FakeBackends.IMAP_LOGGED_IN : FakeBackends.IMAP_REFUSED));
+                continue;
+            }
             switch (cmd) {
+                // the proxy's client-address fields (send-id, on by default): RFC 2971 answer
+                case "ID" -> c.send("* ID NIL\r\n" + tag + " OK ID completed\r\n");
                 case "LOGOUT" -> {
-                    c.send("* BYE fake logging out\r\n" + w[0] + " OK LOGOUT completed\r\n");
+                    c.send("* BYE fake logging out\r\n" + tag + " OK LOGOUT completed\r\n");
                     return;
                 }
                 case "BIG" -> {
-                    if (!big(c, w[0], Integer.parseInt(w[2]))) return;
+                    if (!rest.matches("\\d{1,9}")) c.line(tag + " BAD BIG wants a size");
+                    else if (!big(c, tag, Integer.parseInt(rest))) return;
                 }
                 case "LATE" -> {
                     // answers once the proxy passed on the client's half-close
                     if (c.readLine() != null) throw new AssertionError("expected end of stream after LATE");
-                    c.line(w[0] + " OK late answer after your FIN");
+                    c.line(tag + " OK late answer after your FIN");
                     return;
                 }
-                default -> c.line(w[0] + " OK " + cmd + " completed");
+                default -> c.line(tag + " OK " + cmd + " completed");
             }
         }
     }
 
-    /**
-     * The proxy's LOGIN arguments, literals all: {@code {3+}\r\nbob {6+}\r\nsecret\r\n} or
-     * synchronizing ones, each answered with a continuation request.
-     */
-    private static List<String> literals(RawClient c, String rest) throws Exception {
-        List<String> values = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            Matcher m = LITERAL.matcher(rest);
-            if (!m.find()) break;
-            if (m.group(2).isEmpty()) c.line("+ go on");
-            values.add(new String(c.readBytes(Integer.parseInt(m.group(1))), StandardCharsets.ISO_8859_1));
-            rest = c.readLine();
+    /** AUTHENTICATE PLAIN with an initial response (RFC 4959) or after a "+ " challenge: user and password. */
+    private static List<String> plain(RawClient c, String rest) throws Exception {
+        String[] w = rest.split(" ");
+        if (!w[0].equalsIgnoreCase("PLAIN")) return List.of();
+        String response = w.length > 1 ? w[1] : null;
+        if (response == null) {
+            c.line("+ ");
+            response = c.readLine();
+            if (response == null) return null;
         }
-        assertTrue(values.size() == 2, "expected user and password as literals, got " + values);
-        return values;
+        String[] credentials = FakeBackends.plain(response);
+        return credentials == null ? List.of() : List.of(credentials);
     }
 
     /** A FETCH answer with an n-byte literal; false when the client went away meanwhile. */

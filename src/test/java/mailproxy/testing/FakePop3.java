@@ -17,8 +17,8 @@ final class FakePop3 {
                 c.line(loginReply(b, user, l.substring(5)));
             } else if (l.startsWith("AUTH PLAIN")) {
                 String response = l.length() > 11 ? l.substring(11) : challenge(c);
-                String[] parts = Sasl.unb64(response).split("\0", -1);
-                c.line(loginReply(b, parts[1], parts[2]));
+                String[] credentials = response == null ? null : FakeBackends.plain(response);
+                c.line(credentials == null ? FakeBackends.POP3_REFUSED : loginReply(b, credentials[0], credentials[1]));
             } else if (l.equals("QUIT")) {
                 c.line("+OK Logging out.");
                 return;
@@ -38,6 +38,6 @@ final class FakePop3 {
     }
 
     private static String loginReply(FakeBackend b, String user, String password) {
-        return b.login(user, password) ? "+OK Logged in." : "-ERR [AUTH] Authentication failed.";
+        return b.login(user, password) ? FakeBackends.POP3_LOGGED_IN : FakeBackends.POP3_REFUSED;
     }
 }

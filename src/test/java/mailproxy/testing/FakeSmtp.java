@@ -10,7 +10,7 @@ final class FakeSmtp {
     static final String EHLO_REPLY = "250-fake.backend\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
             + "250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME";
     static final String AUTH_OK = "235 2.7.0 Authentication successful";
-    static final String AUTH_FAILED = "535 5.7.8 Error: authentication failed: authentication failure";
+    static final String AUTH_FAILED = FakeBackends.SMTP_REFUSED;
 
     private FakeSmtp() {}
 
@@ -58,15 +58,14 @@ final class FakeSmtp {
     /** AUTH PLAIN with an initial response, or AUTH LOGIN's two challenges; the reply. */
     private static String auth(FakeBackend b, RawClient c, String line) throws Exception {
         String[] w = line.split(" ");
-        if (w[1].equalsIgnoreCase("LOGIN")) {
+        if (w.length == 2 && w[1].equalsIgnoreCase("LOGIN")) {
             c.line("334 VXNlcm5hbWU6");
-            String user = Sasl.unb64(received(b, c));
+            String user = FakeBackends.unb64(received(b, c));
             c.line("334 UGFzc3dvcmQ6");
-            return b.login(user, Sasl.unb64(received(b, c))) ? AUTH_OK : AUTH_FAILED;
+            return b.login(user, FakeBackends.unb64(received(b, c))) ? AUTH_OK : AUTH_FAILED;
         }
-        if (w.length != 3) return AUTH_FAILED;
-        String[] parts = Sasl.unb64(w[2]).split("\0", -1);
-        return parts.length == 3 && b.login(parts[1], parts[2]) ? AUTH_OK : AUTH_FAILED;
+        String[] credentials = w.length == 3 ? FakeBackends.plain(w[2]) : null;
+        return credentials != null && b.login(credentials[0], credentials[1]) ? AUTH_OK : AUTH_FAILED;
     }
 
     private static String received(FakeBackend b, RawClient c) throws Exception {

@@ -43,15 +43,14 @@ public final class ImapFetch {
     /** The messages containing {@code marker}, polling until at least one is there or {@code timeout}. */
     public static List<byte[]> containing(int port, String user, String password, String marker, Duration timeout)
             throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<byte[]> found = new ArrayList<>();
+        List<byte[]> found = Await.value(timeout, Duration.ofMillis(200), () -> {
+            List<byte[]> these = new ArrayList<>();
             for (byte[] m : inbox(port, user, password)) {
-                if (new String(m, StandardCharsets.ISO_8859_1).contains(marker)) found.add(m);
+                if (new String(m, StandardCharsets.ISO_8859_1).contains(marker)) these.add(m);
             }
-            if (!found.isEmpty() || System.nanoTime() - deadline > 0) return found;
-            Thread.sleep(200);
-        }
+            return these.isEmpty() ? null : these;
+        });
+        return found != null ? found : List.of();
     }
 
     private static String quote(String s) {

@@ -42,16 +42,23 @@ public final class LogCapture implements AutoCloseable {
 
     /** Waits until a line containing every one of {@code needles} has been logged; returns that line. */
     public String awaitLine(Duration timeout, String... needles) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            for (String line : text().split("\n")) {
-                boolean all = true;
-                for (String n : needles) all &= line.contains(n);
-                if (all) return line;
-            }
-            if (System.nanoTime() > deadline) fail("no log line with " + String.join(" and ", needles) + " in:\n" + text());
-            Thread.sleep(20);
+        String found;
+        try {
+            found = Await.value(timeout, Duration.ofMillis(20), () -> {
+                for (String line : text().split("\n")) {
+                    boolean all = true;
+                    for (String n : needles) all &= line.contains(n);
+                    if (all) return line;
+                }
+                return null;
+            });
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // reading the captured text throws nothing checked
         }
+        if (found == null) fail("no log line with " + String.join(" and ", needles) + " in:\n" + text());
+        return found;
     }
 
     @Override

@@ -96,19 +96,7 @@ public final class Procs {
 
     /** Polls until the process is gone or a zombie (PID 1 in a container may never reap). */
     static boolean awaitGone(long pid, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (isRunning(pid)) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return !isRunning(pid);
-            }
-        }
-        return true;
+        return Await.until(timeout, () -> !isRunning(pid));
     }
 
     static boolean isRunning(long pid) {

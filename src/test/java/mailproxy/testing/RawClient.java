@@ -1,5 +1,9 @@
 package mailproxy.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,10 +15,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A raw socket peer for C:/S: transcripts: byte-exact writes, line reads with a timeout.
@@ -82,6 +82,18 @@ public final class RawClient implements AutoCloseable {
 
     /** Reads a line without its CRLF; fails the test on timeout; null at end of stream. */
     public String readLine() throws IOException {
+        byte[] raw = readRawLine();
+        if (raw == null) return null;
+        String s = new String(raw, StandardCharsets.ISO_8859_1);
+        if (s.endsWith("\n")) s = s.substring(0, s.length() - 1);
+        return s.endsWith("\r") && raw[raw.length - 1] == '\n' ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /**
+     * Reads a line with its line end, byte for byte as sent (a bare CR stays in it); the
+     * rest when the stream ends without a LF; null at end of stream. Fails the test on timeout.
+     */
+    public byte[] readRawLine() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         while (true) {
             int c;
@@ -91,12 +103,9 @@ public final class RawClient implements AutoCloseable {
                 fail("no complete line within the timeout; got so far: '" + b.toString(StandardCharsets.ISO_8859_1) + "'");
                 return null;
             }
-            if (c < 0) return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
-            if (c == '\n') {
-                String s = b.toString(StandardCharsets.ISO_8859_1);
-                return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-            }
+            if (c < 0) return b.size() == 0 ? null : b.toByteArray();
             b.write(c);
+            if (c == '\n') return b.toByteArray();
         }
     }
 
@@ -132,6 +141,20 @@ public final class RawClient implements AutoCloseable {
             } else {
                 fail("not a transcript step: " + where);
             }
+        }
+        return this;
+    }
+
+    /**
+     * A short dialogue of built lines: sends each line and reads a reply that must begin as
+     * given, in turn (line, reply start, line, reply start, ...); {@link #transcript} is the
+     * form for a written one.
+     */
+    public RawClient exchange(String... lineThenReplyStart) throws IOException {
+        if (lineThenReplyStart.length % 2 != 0) throw new IllegalArgumentException("a reply for every line");
+        for (int i = 0; i < lineThenReplyStart.length; i += 2) {
+            line(lineThenReplyStart[i]);
+            expect(lineThenReplyStart[i + 1]);
         }
         return this;
     }

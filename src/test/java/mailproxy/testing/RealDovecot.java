@@ -151,21 +151,21 @@ public final class RealDovecot extends RealServer {
 
     /** Waits (bounded) until nothing listens on {@code port} any more, so it can be bound again. */
     private static void awaitFree(int port, Duration limit) throws IOException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (true) {
-            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-                probe.setReuseAddress(true);
-                probe.bind(new java.net.InetSocketAddress(HOST, port));
-                return;
-            } catch (IOException inUse) {
-                if (System.nanoTime() > deadline) throw new IOException("port " + port + " still in use after " + limit, inUse);
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
+        try {
+            Await.retrying(limit, Duration.ofMillis(50), () -> {
+                try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                    probe.setReuseAddress(true);
+                    probe.bind(new java.net.InetSocketAddress(HOST, port));
+                    return port;
                 }
-            }
+            });
+        } catch (IOException inUse) {
+            throw new IOException("port " + port + " still in use after " + limit, inUse);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (Exception e) {
+            throw new IOException(e);
         }
     }
 

@@ -63,18 +63,17 @@ public final class RealHaproxy implements AutoCloseable {
         Process p = new ProcessBuilder("/usr/sbin/haproxy", "-f", file.toString(), "-db")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
         RealHaproxy h = new RealHaproxy(p, dir, port);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return h;
-            } catch (IOException e) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    h.close();
-                    throw new IOException("haproxy did not start: " + Files.readString(dir.resolve("haproxy.log")), e);
+        try {
+            return Await.retrying(Duration.ofSeconds(10), Duration.ofMillis(50), () -> {
+                if (!p.isAlive()) throw new IllegalStateException("haproxy exited");
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                    return h;
                 }
-                Thread.sleep(50);
-            }
+            });
+        } catch (Exception e) {
+            h.close();
+            throw new IOException("haproxy did not start: " + Files.readString(dir.resolve("haproxy.log")), e);
         }
     }
 

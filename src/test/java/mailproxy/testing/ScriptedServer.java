@@ -67,10 +67,10 @@ public final class ScriptedServer implements AutoCloseable {
     public List<Throwable> failures() { return failures; }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
         // let scripts that are finishing (reading the peer's close) end on their own first
-        for (int i = 0; i < 100 && running.get() > 0; i++) Thread.sleep(10);
+        Await.until(java.time.Duration.ofSeconds(1), () -> running.get() == 0);
         closing = true;
         for (Socket s : sockets) s.close();
         if (!failures.isEmpty()) {

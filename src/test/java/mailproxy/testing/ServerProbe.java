@@ -81,7 +81,7 @@ final class ServerProbe {
             return;
         }
         try {
-            Thread.sleep(millis);
+            Await.pause(java.time.Duration.ofMillis(millis));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

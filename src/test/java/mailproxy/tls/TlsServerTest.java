@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLSocket;
+import mailproxy.testing.Await;
 import mailproxy.testing.KeyFormatCertificates;
 import mailproxy.testing.TestPki;
 import org.junit.jupiter.api.Test;
@@ -284,7 +285,7 @@ class TlsServerTest {
                 } catch (java.io.IOException closed) {
                     break;
                 }
-                Thread.sleep(50);
+                Await.pause(Duration.ofMillis(50));
             }
             Throwable e = Loopback.failure(accepted);
             assertTrue(e.getMessage().contains("not finished within 1500ms"), e.getMessage());

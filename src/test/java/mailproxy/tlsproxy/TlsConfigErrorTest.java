@@ -61,6 +61,11 @@ class TlsConfigErrorTest {
         for (String p : parts) assertTrue(message.contains(p), "'" + p + "' missing from: " + message);
     }
 
+    /** A TLS listener with {@code extraKeys} after its certificates fails to start, the error naming each of {@code mentions}. */
+    private static void assertListenerRefused(String extraKeys, String... mentions) throws Exception {
+        assertMentions(error(listener(certs.listenerTls() + extraKeys)), mentions);
+    }
+
     @Test
     void keyOfAnotherCertificate() throws Exception {
         String m = error(listener("tls-certificates = [ { certificate = \"" + certs.server.cert() + "\", key = \""
@@ -103,22 +108,19 @@ class TlsConfigErrorTest {
 
     @Test
     void oldProtocolIsRefusedNamingTheKey() throws Exception {
-        String m = error(listener(certs.listenerTls() + ", tls-protocols = [ \"TLSv1.1\" ]"));
-        assertMentions(m, "mailproxy.listeners[0].tls-protocols", "TLSv1.1");
+        assertListenerRefused(", tls-protocols = [ \"TLSv1.1\" ]", "mailproxy.listeners[0].tls-protocols", "TLSv1.1");
     }
 
     @Test
     void unknownCipherIsRefusedNamingTheKey() throws Exception {
-        String m = error(listener(certs.listenerTls() + ", tls-ciphers = [ \"ECDHE-RSA-AES128-GCM-SHA256\" ]"));
-        assertMentions(m, "mailproxy.listeners[0].tls-ciphers", "ECDHE-RSA-AES128-GCM-SHA256");
+        assertListenerRefused(", tls-ciphers = [ \"ECDHE-RSA-AES128-GCM-SHA256\" ]", "mailproxy.listeners[0].tls-ciphers", "ECDHE-RSA-AES128-GCM-SHA256");
     }
 
     @Test
     void clientAuthNeedsAReadableCa() throws Exception {
         assertMentions(error(listener(certs.listenerTls() + ", tls-client-auth = required")), "tls-client-ca");
         Path missing = dir.resolve("no-ca.pem");
-        String m = error(listener(certs.listenerTls() + ", tls-client-auth = optional, tls-client-ca = \"" + missing + "\""));
-        assertMentions(m, "mailproxy.listeners[0].tls-client-ca", missing.toString());
+        assertListenerRefused(", tls-client-auth = optional, tls-client-ca = \"" + missing + "\"", "mailproxy.listeners[0].tls-client-ca", missing.toString());
     }
 
     @Test
@@ -155,8 +157,7 @@ class TlsConfigErrorTest {
 
     @Test
     void tls13SuitesCannotBeChosenWithOpenssl() throws Exception {
-        String m = error(listener(certs.listenerTls() + ", tls-provider = openssl, tls-ciphers = [ \"TLS_AES_256_GCM_SHA384\" ]"));
-        assertMentions(m, "mailproxy.listeners[0].tls-ciphers", "cannot choose among the TLS 1.3 suites");
+        assertListenerRefused(", tls-provider = openssl, tls-ciphers = [ \"TLS_AES_256_GCM_SHA384\" ]", "mailproxy.listeners[0].tls-ciphers", "cannot choose among the TLS 1.3 suites");
     }
 
     /** The global key, and a listener's own tls-provider over it. */

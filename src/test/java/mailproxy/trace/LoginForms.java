@@ -17,6 +17,12 @@ final class LoginForms {
     /** A row of the table: the listener it runs on (protocol-backend), its name, its dialogue. */
     record Case(String listener, String name, Dialogue dialogue) {}
 
+    /** Waits for the greeting, then each line and the start of its reply ({@link RawClient#exchange}). */
+    static void greeted(RawClient c, String greeting, String... lineThenReply) throws Exception {
+        c.expect(greeting);
+        c.exchange(lineThenReply);
+    }
+
     /** The timestamp APOP digests are made with (the proxy offers no APOP here: the digest is refused, but traced). */
     static final String APOP_TIMESTAMP = "<1.2@trace.test>";
 

@@ -1,5 +1,6 @@
 package mailproxy.trace;
 
+import static mailproxy.trace.LoginForms.greeted;
 import static mailproxy.trace.LoginForms.oauthbearer;
 import static mailproxy.trace.LoginForms.xoauth2;
 
@@ -18,48 +19,15 @@ final class Pop3SmtpLoginForms {
         for (String l : List.of("pop3-a", "pop3-b")) {
             out.add(new Case(l, "USER, PASS", (c, u, p) -> pop3(c, "USER " + u, "PASS " + p)));
             out.add(new Case(l, "user, pass lowercase", (c, u, p) -> pop3(c, "user " + u, "pass " + p)));
-            out.add(new Case(l, "PASS with a tab, then right", (c, u, p) -> {
-                c.expect("+OK");
-                c.line("USER " + u);
-                c.expect("+OK");
-                c.line("PASS\t" + p);
-                c.expect("-ERR");
-                c.line("USER " + u);
-                c.expect("+OK");
-                c.line("PASS " + p);
-                c.expect("+OK");
-            }));
+            out.add(new Case(l, "PASS with a tab, then right", (c, u, p) -> greeted(c, "+OK", "USER " + u, "+OK", "PASS\t" + p, "-ERR", "USER " + u, "+OK", "PASS " + p, "+OK")));
             out.add(new Case(l, "AUTH PLAIN with initial response", (c, u, p) -> pop3(c, "AUTH PLAIN " + Sasl.plain(u, p))));
-            out.add(new Case(l, "auth plain without initial response", (c, u, p) -> {
-                c.expect("+OK");
-                c.line("auth plain");
-                c.expect("+");
-                c.line(Sasl.plain(u, p));
-                c.expect("+OK");
-            }));
-            out.add(new Case(l, "AUTH LOGIN", (c, u, p) -> {
-                c.expect("+OK");
-                c.line("AUTH LOGIN");
-                c.expect("+");
-                c.line(Sasl.b64(u));
-                c.expect("+");
-                c.line(Sasl.b64(p));
-                c.expect("+OK");
-            }));
+            out.add(new Case(l, "auth plain without initial response", (c, u, p) -> greeted(c, "+OK", "auth plain", "+", Sasl.plain(u, p), "+OK")));
+            out.add(new Case(l, "AUTH LOGIN", (c, u, p) -> greeted(c, "+OK", "AUTH LOGIN", "+", Sasl.b64(u), "+", Sasl.b64(p), "+OK")));
             out.add(new Case(l, "AUTH XOAUTH2", (c, u, p) -> pop3(c, "AUTH XOAUTH2 " + xoauth2(u, p))));
-            out.add(new Case(l, "AUTH OAUTHBEARER, continuation", (c, u, p) -> {
-                c.expect("+OK");
-                c.line("AUTH OAUTHBEARER");
-                c.expect("+");
-                c.line(oauthbearer(u, p));
-                c.expect("+OK");
-            }));
+            out.add(new Case(l, "AUTH OAUTHBEARER, continuation", (c, u, p) -> greeted(c, "+OK", "AUTH OAUTHBEARER", "+", oauthbearer(u, p), "+OK")));
             out.add(new Case(l, "cancelled with *, AUTH PLAIN =, APOP, then PASS", (c, u, p) -> {
                 c.expect("+OK");
-                c.line("AUTH PLAIN");
-                c.expect("+");
-                c.line("*");
-                c.expect("-ERR");
+                c.exchange("AUTH PLAIN", "+", "*", "-ERR");
                 c.line("AUTH PLAIN =");
                 String r = c.readLine();
                 if (r.startsWith("+")) {
@@ -67,25 +35,19 @@ final class Pop3SmtpLoginForms {
                     c.expect("+OK");
                     return;
                 }
-                c.line("APOP " + u + " " + Sasl.apopDigest(LoginForms.APOP_TIMESTAMP, p));
-                c.expect("-ERR");
-                c.line("USER " + u);
-                c.expect("+OK");
-                c.line("PASS " + p);
-                c.expect("+OK");
+                c.exchange(
+                        "APOP " + u + " " + Sasl.apopDigest(LoginForms.APOP_TIMESTAMP, p), "-ERR",
+                        "USER " + u, "+OK",
+                        "PASS " + p, "+OK");
             }));
             out.add(new Case(l, "in the relay: PASS, AUTH", (c, u, p) -> {
                 pop3(c, "USER " + u, "PASS " + p);
-                c.line("PASS " + p);
-                c.expect("+OK");
-                c.line("AUTH PLAIN " + Sasl.plain(u, p));
-                c.expect("+OK");
-                c.line("AUTH PLAIN");
-                c.expect("+");
-                c.line(Sasl.plain(u, p));
-                c.expect("+OK");
-                c.line("QUIT");
-                c.expect("+OK");
+                c.exchange(
+                        "PASS " + p, "+OK",
+                        "AUTH PLAIN " + Sasl.plain(u, p), "+OK",
+                        "AUTH PLAIN", "+",
+                        Sasl.plain(u, p), "+OK",
+                        "QUIT", "+OK");
             }));
         }
         return out;
@@ -105,10 +67,7 @@ final class Pop3SmtpLoginForms {
             out.add(new Case(l, "AUTH PLAIN with initial response", (c, u, p) -> smtpAuth(c, "AUTH PLAIN " + Sasl.plain(u, p))));
             out.add(new Case(l, "auth plain, 334, response", (c, u, p) -> {
                 smtpEhlo(c);
-                c.line("auth plain");
-                c.expect("334");
-                c.line(Sasl.plain(u, p));
-                c.expect("235");
+                c.exchange("auth plain", "334", Sasl.plain(u, p), "235");
             }));
             out.add(new Case(l, "AUTH LOGIN on 334 continuations", (c, u, p) -> {
                 smtpEhlo(c);
@@ -116,10 +75,7 @@ final class Pop3SmtpLoginForms {
             }));
             out.add(new Case(l, "AUTH LOGIN with the user as initial response", (c, u, p) -> {
                 smtpEhlo(c);
-                c.line("AUTH LOGIN " + Sasl.b64(u));
-                c.expect("334");
-                c.line(Sasl.b64(p));
-                c.expect("235");
+                c.exchange("AUTH LOGIN " + Sasl.b64(u), "334", Sasl.b64(p), "235");
             }));
             out.add(new Case(l, "AUTH XOAUTH2", (c, u, p) -> smtpAuth(c, "AUTH XOAUTH2 " + xoauth2(u, p))));
             out.add(new Case(l, "auth with tabs and double spaces, then right", (c, u, p) -> {
@@ -133,17 +89,11 @@ final class Pop3SmtpLoginForms {
             }));
             out.add(new Case(l, "AUTH OAUTHBEARER, 334, response", (c, u, p) -> {
                 smtpEhlo(c);
-                c.line("AUTH OAUTHBEARER");
-                c.expect("334");
-                c.line(oauthbearer(u, p));
-                c.expect("235");
+                c.exchange("AUTH OAUTHBEARER", "334", oauthbearer(u, p), "235");
             }));
             out.add(new Case(l, "cancelled with *, AUTH PLAIN =, then right", (c, u, p) -> {
                 smtpEhlo(c);
-                c.line("AUTH PLAIN");
-                c.expect("334");
-                c.line("*");
-                c.expect("501");
+                c.exchange("AUTH PLAIN", "334", "*", "501");
                 c.line("AUTH PLAIN =");
                 String r = c.readLine();
                 if (r.startsWith("334")) {
@@ -155,16 +105,12 @@ final class Pop3SmtpLoginForms {
             }));
             out.add(new Case(l, "in the relay: AUTH PLAIN, AUTH LOGIN", (c, u, p) -> {
                 smtpAuth(c, "AUTH PLAIN " + Sasl.plain(u, p));
-                c.line("AUTH PLAIN " + Sasl.plain(u, p));
-                c.expect("235");
-                c.line("AUTH LOGIN");
-                c.expect("334");
-                c.line(Sasl.b64(u));
-                c.expect("334");
-                c.line(Sasl.b64(p));
-                c.expect("235");
-                c.line("QUIT");
-                c.expect("221");
+                c.exchange(
+                        "AUTH PLAIN " + Sasl.plain(u, p), "235",
+                        "AUTH LOGIN", "334",
+                        Sasl.b64(u), "334",
+                        Sasl.b64(p), "235",
+                        "QUIT", "221");
             }));
         }
         return out;

@@ -2,8 +2,7 @@ package mailproxy.trace;
 
 import java.io.IOException;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import mailproxy.testing.ImapArguments;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 
@@ -17,8 +16,6 @@ import mailproxy.testing.ScriptedServer;
  * a line would come back as a tag).
  */
 final class QuietBackends {
-    private static final Pattern LITERAL = Pattern.compile("\\{(\\d+)(\\+?)}$");
-
     private QuietBackends() {}
 
     /** IMAP (RFC 9051) with LITERAL+, SASL-IR and the token mechanisms. */
@@ -34,7 +31,7 @@ final class QuietBackends {
                     c.line(tag + " NO [OVERQUOTA] no room for it");
                     continue;
                 }
-                if (!literals(c, first, "+ go on")) return;
+                if (ImapArguments.read(c, first, "+ go on") == null) return;
                 switch (verb) {
                     case "AUTHENTICATE" -> {
                         if (w.length < 4) {
@@ -114,7 +111,7 @@ final class QuietBackends {
             c.send("\"IMPLEMENTATION\" \"quiet\"\r\n\"SASL\" \"PLAIN LOGIN XOAUTH2 OAUTHBEARER\"\r\n"
                     + "\"SIEVE\" \"fileinto\"\r\n\"VERSION\" \"1.0\"\r\nOK \"quiet sieve\"\r\n");
             for (String first = c.readLine(); first != null; first = c.readLine()) {
-                if (!literals(c, first, null)) return;
+                if (ImapArguments.read(c, first, null) == null) return;
                 String verb = first.split(" ")[0].toUpperCase(Locale.ROOT);
                 switch (verb) {
                     case "AUTHENTICATE" -> {
@@ -122,7 +119,7 @@ final class QuietBackends {
                         if (first.split(" ").length < 3) {
                             c.line("\"\"");
                             String r = c.readLine();
-                            if (r == null || !literals(c, r, null)) return;
+                            if (r == null || ImapArguments.read(c, r, null) == null) return;
                             cancelled = r.equals("\"*\"");
                         }
                         c.line(cancelled ? "NO \"cancelled\"" : "OK \"authenticated\"");
@@ -142,20 +139,5 @@ final class QuietBackends {
         c.line(challenge);
         String r = c.readLine();
         return r == null || r.equals("*");
-    }
-
-    /**
-     * Reads the literals a command line announces and the lines that follow them;
-     * {@code go} answers a synchronizing one (null: ManageSieve, where they are all taken
-     * at once). False at end of stream.
-     */
-    private static boolean literals(RawClient c, String line, String go) throws IOException {
-        for (Matcher m = LITERAL.matcher(line); m.find(); m = LITERAL.matcher(line)) {
-            if (m.group(2).isEmpty() && go != null) c.line(go);
-            c.readBytes(Integer.parseInt(m.group(1)));
-            line = c.readLine();
-            if (line == null) return false;
-        }
-        return true;
     }
 }

@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import mailproxy.testing.Await;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +41,7 @@ class TracePendingBoundsTest {
     void linesKeptUntilTheLoginAreBoundedPerSessionAndInTotal() throws Exception {
         List<RawClient> clients = new ArrayList<>();
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("secret");
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(backend.port()))) {
             TraceSwitch trace = proxy.server().trace();
             try {

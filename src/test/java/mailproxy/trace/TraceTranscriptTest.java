@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import mailproxy.testing.FakeMail;
+import mailproxy.testing.FakeBackend;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 
@@ -56,18 +56,11 @@ class TraceTranscriptTest {
     @Test
     void imapLoginWithALiteralPasswordARetryAndLogout() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("secret");
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true"));
              RawClient c = RawClient.connect(proxy.port("imap"))) {
             c.expect("* OK");
-            c.line("a0 LOGIN alice wrongpw");
-            c.expect("a0 NO");
-            c.line("a1 LOGIN alice {6}");
-            c.expect("+ ");
-            c.line("secret");
-            c.expect("a1 OK");
-            c.line("a2 LOGOUT");
-            c.expect("* BYE");
+            c.exchange("a0 LOGIN alice wrongpw", "a0 NO", "a1 LOGIN alice {6}", "+ ", "secret", "a1 OK", "a2 LOGOUT", "* BYE");
             c.expect("a2 OK");
             log.awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
             List<String> expected = List.of(
@@ -76,24 +69,24 @@ class TraceTranscriptTest {
                     "client S: * OK [CAPABILITY IMAP4rev1 LITERAL+ ID SASL-IR AUTH=PLAIN AUTH=LOGIN] trace.test IMAP proxy ready",
                     "client C: a0 LOGIN alice ***",
                     "backend -- connecting to 127.0.0.1:PORT",
-                    "backend S: " + FakeMail.IMAP_GREETING,
+                    "backend S: " + FakeBackends.IMAP_GREETING,
                     "backend C: mp1 LOGIN {5+}",
                     "backend C: *** {7+}",
                     "backend C: ***",
-                    "backend S: mp1 NO [AUTHENTICATIONFAILED] fake says no",
+                    "backend S: mp1 " + FakeBackends.IMAP_REFUSED,
                     "backend -- login refused",
-                    "client S: a0 NO [AUTHENTICATIONFAILED] fake says no",
+                    "client S: a0 " + FakeBackends.IMAP_REFUSED,
                     "client C: a1 LOGIN alice {6}",
                     "client S: + Ready for literal data",
                     "client C: ***",
                     "backend -- connecting to 127.0.0.1:PORT",
-                    "backend S: " + FakeMail.IMAP_GREETING,
+                    "backend S: " + FakeBackends.IMAP_GREETING,
                     "backend C: mp1 LOGIN {5+}",
                     "backend C: *** {6+}",
                     "backend C: ***",
-                    "backend S: mp1 OK [CAPABILITY IMAP4rev1] fake logged in",
+                    "backend S: mp1 " + FakeBackends.IMAP_LOGGED_IN,
                     "backend -- login accepted",
-                    "client S: a1 OK [CAPABILITY IMAP4rev1] fake logged in",
+                    "client S: a1 " + FakeBackends.IMAP_LOGGED_IN,
                     "relay -- relaying; the trace ends here (trace-relay-bytes = 0)");
             assertEquals(String.join("\n", expected), String.join("\n", trace(log.text(), "imap session")));
             assertFalse(log.text().contains("secret"), "a password in the log:\n" + log.text());
@@ -105,18 +98,11 @@ class TraceTranscriptTest {
     void saslIrAndAContinuationAreHiddenAndTheRelayShowsItsFirstBytes() throws Exception {
         String plain = java.util.Base64.getEncoder().encodeToString("\0alice\0secret".getBytes());
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("secret");
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true, trace-relay-bytes = 9"));
              RawClient c = RawClient.connect(proxy.port("imap"))) {
             c.expect("* OK");
-            c.line("a1 AUTHENTICATE PLAIN");
-            c.expect("+");
-            c.line(plain);
-            c.expect("a1 OK");
-            c.line("a2 NOOP");
-            c.expect("a2 OK");
-            c.line("a3 LOGOUT");
-            c.expect("* BYE");
+            c.exchange("a1 AUTHENTICATE PLAIN", "+", plain, "a1 OK", "a2 NOOP", "a2 OK", "a3 LOGOUT", "* BYE");
             log.awaitLine(Duration.ofSeconds(5), "session ended");
             log.awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
             List<String> t = trace(log.text(), "imap session");
@@ -138,7 +124,7 @@ class TraceTranscriptTest {
     @Test
     void aWatchedUserIsTracedFromTheFirstLineOthersNot() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("secret");
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(backend.port(), "") + "mailproxy.trace.users = [Alice]\n")) {
             for (String user : List.of("bob", "alice")) {
                 try (RawClient c = RawClient.connect(proxy.port("imap"))) {
@@ -146,10 +132,7 @@ class TraceTranscriptTest {
                     c.line("a1 CAPABILITY");
                     c.expect("* CAPABILITY");
                     c.expect("a1 OK");
-                    c.line("a2 LOGIN " + user + " secret");
-                    c.expect("a2 OK");
-                    c.line("a3 LOGOUT");
-                    c.expect("* BYE");
+                    c.exchange("a2 LOGIN " + user + " secret", "a2 OK", "a3 LOGOUT", "* BYE");
                 }
                 log.awaitLine(Duration.ofSeconds(5), "user=" + user, "outcome=");
             }
@@ -164,7 +147,7 @@ class TraceTranscriptTest {
     @Test
     void aClientRangeSwitchedOnAtRunTime() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("secret");
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(backend.port(), ""))) {
             proxy.server().trace().client("127.0.0.0/8", true);
             assertEquals("client 127.0.0.0/8 (admin)\n", proxy.server().trace().describe());
@@ -187,7 +170,7 @@ class TraceTranscriptTest {
     @Test
     void c1AndBidiBytesOfAClientAreEscapedInTheTrace() throws Exception {
         try (LogCapture log = new LogCapture();
-             ScriptedServer backend = FakeMail.imap("secret");
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true"));
              RawClient c = RawClient.connect(proxy.port("imap"))) {
             c.expect("* OK");

@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import mailproxy.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,7 +127,7 @@ class ConnectionTest {
             try {
                 for (int i = 0; i < 20; i++) { // 20 bytes, one each 150 ms: each read is quick, the line is not
                     send("x");
-                    Thread.sleep(150);
+                    Await.pause(Duration.ofMillis(150));
                 }
             } catch (Exception ignored) {
                 // the connection closes under us at the end of the test

@@ -3,6 +3,7 @@ package mailproxy.wire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import mailproxy.testing.Pairs;
 import org.junit.jupiter.api.Test;
 
 /** What a client-chosen value looks like on a log line: printable ASCII, quoted where a parser could be fooled. */
@@ -10,17 +11,17 @@ class LogSafeTest {
 
     @Test
     void plainValuesStayBare() {
-        assertEquals("alice@example.org", LogSafe.value("alice@example.org"));
         assertEquals("-", LogSafe.value(null));
-        assertEquals("\"\"", LogSafe.value(""));
+        Pairs.assertMaps(LogSafe::value, "alice@example.org", "alice@example.org",
+                "", "\"\"");
     }
 
     @Test
     void aSpaceAQuoteAnEqualsOrABackslashIsQuoted() {
-        assertEquals("\"x outcome=LOGOUT\"", LogSafe.value("x outcome=LOGOUT"));
-        assertEquals("\"a=b\"", LogSafe.value("a=b"));
-        assertEquals("\"say \\\"hi\\\"\"", LogSafe.value("say \"hi\""));
-        assertEquals("\"a\\\\b\"", LogSafe.value("a\\b"));
+        Pairs.assertMaps(LogSafe::value, "x outcome=LOGOUT", "\"x outcome=LOGOUT\"",
+                "a=b", "\"a=b\"",
+                "say \"hi\"", "\"say \\\"hi\\\"\"",
+                "a\\b", "\"a\\\\b\"");
     }
 
     @Test

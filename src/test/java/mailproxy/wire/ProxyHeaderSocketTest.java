@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import mailproxy.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class ProxyHeaderSocketTest {
                 for (byte b : "PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n".getBytes(StandardCharsets.US_ASCII)) {
                     out.write(b);
                     out.flush();
-                    Thread.sleep(100);
+                    Await.pause(Duration.ofMillis(100));
                 }
             } catch (IOException | InterruptedException e) {
                 // the reader gave up and the test closed the socket

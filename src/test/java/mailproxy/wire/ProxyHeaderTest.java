@@ -54,15 +54,21 @@ class ProxyHeaderTest {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /** {@code header} after checking that it reads back as PROXY over {@code transport} from src to dst. */
+    private static byte[] readsBack(byte[] header, Transport transport, InetSocketAddress src, InetSocketAddress dst)
+            throws IOException {
+        assertEquals(new ProxyHeader(Command.PROXY, transport, src, dst), readBeforeHello(header));
+        return header;
+    }
+
     // ------------------------------------------------------------------ v1
 
     @Test
     void v1Tcp4IsByteExactAndRoundTrips() throws IOException {
         InetSocketAddress src = at("192.168.0.1", 56324);
         InetSocketAddress dst = at("192.168.0.11", 443);
-        byte[] line = ProxyHeaderWriter.v1(src, dst);
+        byte[] line = readsBack(ProxyHeaderWriter.v1(src, dst), Transport.TCP4, src, dst);
         assertEquals("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n", new String(line, StandardCharsets.US_ASCII));
-        assertEquals(new ProxyHeader(Command.PROXY, Transport.TCP4, src, dst), readBeforeHello(line));
     }
 
     @Test
@@ -158,19 +164,17 @@ class ProxyHeaderTest {
     void v2Tcp4IsByteExactAndRoundTrips() throws IOException {
         InetSocketAddress src = at("192.168.0.1", 56324);
         InetSocketAddress dst = at("192.168.0.11", 443);
-        byte[] h = ProxyHeaderWriter.v2(src, dst);
+        byte[] h = readsBack(ProxyHeaderWriter.v2(src, dst), Transport.TCP4, src, dst);
         assertEquals(SIG + "21" + "11" + "000c" + "c0a80001" + "c0a8000b" + "dc04" + "01bb", HEX.formatHex(h));
-        assertEquals(new ProxyHeader(Command.PROXY, Transport.TCP4, src, dst), readBeforeHello(h));
     }
 
     @Test
     void v2Tcp6IsByteExactAndRoundTrips() throws IOException {
         InetSocketAddress src = at("2001:db8::1", 1);
         InetSocketAddress dst = at("::1", 993);
-        byte[] h = ProxyHeaderWriter.v2(src, dst);
+        byte[] h = readsBack(ProxyHeaderWriter.v2(src, dst), Transport.TCP6, src, dst);
         assertEquals(SIG + "21" + "21" + "0024" + "20010db8000000000000000000000001" + "00000000000000000000000000000001"
                 + "0001" + "03e1", HEX.formatHex(h));
-        assertEquals(new ProxyHeader(Command.PROXY, Transport.TCP6, src, dst), readBeforeHello(h));
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import mailproxy.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,8 +91,7 @@ class RelayTest {
         // the client pipelined a command behind its login: it sits in the proxy's buffer
         clientEnd.getOutputStream().write("LOGIN\r\nSELECT INBOX\r\n".getBytes(StandardCharsets.ISO_8859_1));
         assertEquals("LOGIN", client.readLine(100));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!client.hasBuffered() && System.nanoTime() < deadline) Thread.sleep(5);
+        Await.until(Duration.ofSeconds(5), client::hasBuffered);
         CompletableFuture<Relay.Result> done = relay(Duration.ofMinutes(1));
         assertEquals("SELECT INBOX\r\n", new String(readAll(backendEnd, 14), StandardCharsets.ISO_8859_1));
         backendEnd.close();
@@ -123,7 +123,7 @@ class RelayTest {
         for (int i = 0; i < 8; i++) {
             backendEnd.getOutputStream().write("* 1 EXISTS\r\n".getBytes(StandardCharsets.ISO_8859_1));
             readAll(clientEnd, 12);
-            Thread.sleep(150);
+            Await.pause(Duration.ofMillis(150));
         }
         backendEnd.close();
         assertEquals(Relay.End.BACKEND_CLOSED, done.get(10, TimeUnit.SECONDS).end());

@@ -1,36 +1,28 @@
-package mailproxy.smtp;
+package mailproxy.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import mailproxy.testing.RawClient;
 
 /** Reads mail back over POP3 (through the proxy) as exact bytes, for end-to-end checks. */
-final class Pop3Fetch {
+public final class Pop3Fetch {
     private Pop3Fetch() {}
 
     /**
      * The newest message containing {@code marker}, dot-unstuffed with CRLF line ends;
      * polls (delivery is asynchronous) until {@code timeout}.
      */
-    static byte[] containing(int port, String user, String password, String marker, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            byte[] found = once(port, user, password, marker);
-            if (found != null) return found;
-            if (System.nanoTime() - deadline > 0) throw new AssertionError("no message with " + marker + " in " + user + "'s mailbox");
-            Thread.sleep(200);
-        }
+    public static byte[] containing(int port, String user, String password, String marker, Duration timeout) throws Exception {
+        byte[] found = Await.value(timeout, Duration.ofMillis(200), () -> once(port, user, password, marker));
+        if (found == null) throw new AssertionError("no message with " + marker + " in " + user + "'s mailbox");
+        return found;
     }
 
     private static byte[] once(int port, String user, String password, String marker) throws Exception {
         try (RawClient c = RawClient.connect(port)) {
             c.timeout(10_000);
             c.expect("+OK");
-            c.line("USER " + user);
-            c.expect("+OK");
-            c.line("PASS " + password);
-            c.expect("+OK");
+            c.exchange("USER " + user, "+OK", "PASS " + password, "+OK");
             c.line("STAT");
             int count = Integer.parseInt(c.expect("+OK ").split(" ")[1]);
             for (int n = count; n >= 1 && n > count - 20; n--) {

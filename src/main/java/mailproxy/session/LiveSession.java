@@ -11,7 +11,6 @@ import javax.net.ssl.SSLSocket;
 import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ListenerTls;
-import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
 import mailproxy.guard.Guard;
 import mailproxy.route.LoginRequest;
@@ -112,8 +111,9 @@ public final class LiveSession implements Session {
         try {
             client.watchWrites(watchdog, limits.timeout());
             // limits.login-lifetime: from accept to a finished login, however busy the client
-            // keeps itself; LMTP has no login (its commands are each bounded by limits.timeout)
-            if (!limits.loginLifetime().isZero() && listener.protocol() != Protocol.LMTP) {
+            // keeps itself; a protocol without a login (LMTP: its commands are each bounded
+            // by limits.timeout) has none to bound
+            if (!limits.loginLifetime().isZero() && listener.protocol().spec().login()) {
                 client.lifetimeEnds(startNanos + limits.loginLifetime().toNanos());
             }
             if (listener.proxyProtocol() && !proxyHeader()) return;

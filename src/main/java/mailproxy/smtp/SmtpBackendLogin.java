@@ -20,11 +20,12 @@ import mailproxy.wire.Connection;
 import mailproxy.wire.LogSafe;
 
 /**
- * Opens the backend session for one client (docs/ARCHITECTURE.md, "SMTP"): {@code 220}; {@code EHLO
- * <server-name>}; when enabled {@code XCLIENT} with the client's address, then EHLO again
- * (XCLIENT resets the session and Postfix greets anew); when enabled {@code AUTH PLAIN} or
- * {@code AUTH LOGIN}; then either {@code 235} to the client (submission) or, in MX mode,
- * the client's MAIL and RCPT replayed, the backend's RCPT answer going to the client.
+ * Opens the backend session for one client (README.md, "SMTP": the backend sequence):
+ * {@code 220}; {@code EHLO <server-name>}; when enabled {@code XCLIENT} with the client's
+ * address, then EHLO again (XCLIENT resets the session and Postfix greets anew); when
+ * enabled {@code AUTH PLAIN} or {@code AUTH LOGIN}; then either {@code 235} to the client
+ * (submission) or, in MX mode, the client's MAIL and RCPT replayed, the backend's RCPT
+ * answer going to the client.
  *
  * <p>One instance per login attempt: it carries that attempt's HELO name and envelope.
  */

@@ -3,7 +3,8 @@
  * TLS and STARTTLS/STLS), the client side towards backends, and the session facts that
  * routing, auth_http and the log line need. The JDK's TLS (JSSE) everywhere; for the
  * listeners, optionally BoringSSL through netty's {@code SSLEngine} ({@link mailproxy.tls.TlsProvider},
- * {@code OpenSslServer}, {@code EngineSocket}).
+ * {@code OpenSslServer}, {@code EngineSocket}). It imports nothing of ours, only netty-handler's
+ * ssl package (docs/ARCHITECTURE.md, "Packages").
  *
  * <h2>Public API</h2>
  * <ul>

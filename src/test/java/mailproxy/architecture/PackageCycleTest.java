@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +17,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import mailproxy.config.Protocol;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,10 +42,18 @@ class PackageCycleTest {
 
     @Test
     void theSeamDoesNotKnowTheServerOrAnyProtocol() throws IOException {
-        Set<String> seam = dependencies().get("mailproxy.session");
-        for (String p : List.of("mailproxy.server", "mailproxy.imap", "mailproxy.pop3", "mailproxy.smtp")) {
+        Map<String, Set<String>> graph = dependencies();
+        Set<String> seam = graph.get("mailproxy.session");
+        assertTrue(!seam.contains("mailproxy.server"), "mailproxy.session depends on mailproxy.server");
+        for (String p : protocolPackages()) {
+            assertTrue(graph.containsKey(p), "no package " + p + " for the protocol of that name");
             assertTrue(!seam.contains(p), "mailproxy.session depends on " + p);
         }
+    }
+
+    /** mailproxy.&lt;id&gt; for every value of config.Protocol: each protocol is a package of its own. */
+    static List<String> protocolPackages() {
+        return Arrays.stream(Protocol.values()).map(p -> "mailproxy." + p.id()).toList();
     }
 
     @Test
@@ -54,28 +64,68 @@ class PackageCycleTest {
 
     static Map<String, Set<String>> dependencies() throws IOException {
         Map<String, Set<String>> graph = new TreeMap<>();
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(MAIN)) {
-            files = s.filter(p -> p.toString().endsWith(".java")).toList();
-        }
-        for (Path f : files) {
-            String src = Files.readString(f);
-            Matcher pm = PACKAGE.matcher(src);
-            if (!pm.find()) continue;
-            String pkg = pm.group(1);
-            Set<String> deps = graph.computeIfAbsent(pkg, k -> new TreeSet<>());
-            Matcher rm = REFERENCE.matcher(withoutComments(src.substring(pm.end())));
-            while (rm.find()) {
-                String target = "mailproxy" + rm.group(1);
-                if (!target.equals(pkg)) deps.add(target);
-            }
+        for (Reference r : references()) {
+            Set<String> deps = graph.computeIfAbsent(r.from(), k -> new TreeSet<>());
+            if (r.to() != null) deps.add(r.to());
         }
         return graph;
     }
 
-    /** Comments may name other packages ({@link ...}); only code counts. */
+    /**
+     * Where a file of src/main names a package of ours other than its own.
+     *
+     * @param to   null for the one entry every file gets, so a package that names no other is a node too
+     * @param text the name as written (mailproxy.tls.TlsClient)
+     */
+    record Reference(String from, String to, Path file, int line, String text) {
+        @Override public String toString() {
+            return file + ":" + line + " names " + text;
+        }
+    }
+
+    static List<Reference> references() throws IOException {
+        List<Reference> out = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(MAIN)) {
+            files = s.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+        }
+        for (Path f : files) {
+            String src = withoutComments(Files.readString(f));
+            Matcher pm = PACKAGE.matcher(src);
+            if (!pm.find()) continue;
+            String pkg = pm.group(1);
+            out.add(new Reference(pkg, null, f, 0, ""));
+            Matcher rm = REFERENCE.matcher(src);
+            rm.region(pm.end(), src.length());
+            while (rm.find()) {
+                String target = "mailproxy" + rm.group(1);
+                int line = 1 + (int) src.substring(0, rm.start()).chars().filter(c -> c == '\n').count();
+                String text = src.substring(rm.start(), nameEnd(src, rm.end()));
+                if (!target.equals(pkg)) out.add(new Reference(pkg, target, f, line, text));
+            }
+        }
+        return out;
+    }
+
+    /** The end of the type name that begins just before {@code from}. */
+    private static int nameEnd(String src, int from) {
+        int i = from;
+        while (i < src.length() && (Character.isJavaIdentifierPart(src.charAt(i)) || src.charAt(i) == '.')) i++;
+        return i;
+    }
+
+    /** A string literal (text blocks first), or a comment. */
+    private static final Pattern LITERAL_OR_COMMENT =
+            Pattern.compile("(?s)\"\"\".*?\"\"\"|\"(?:\\\\.|[^\"\\\\\\n])*\"|'(?:\\\\.|[^'\\\\])+'|/\\*.*?\\*/|//[^\\n]*");
+
+    /**
+     * Comments may name other packages ({@link ...}); only code counts. A comment becomes
+     * its line ends, so the line numbers of the code stay as they are; string literals stay
+     * (a "/*" in one, "/health/*", opens no comment).
+     */
     private static String withoutComments(String src) {
-        return src.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\\n]*", "");
+        return LITERAL_OR_COMMENT.matcher(src).replaceAll(m -> m.group().startsWith("/")
+                ? m.group().replaceAll("[^\\n]", "") : Matcher.quoteReplacement(m.group()));
     }
 
     /** Tarjan's strongly connected components; every component of more than one node is a cycle. */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Several proxies behind a real HAProxy (send-proxy-v2), as docs/ARCHITECTURE.md "Running
+ * Several proxies behind a real HAProxy (send-proxy-v2), as README.md, "Running
  * more than one" describes: the client's own address survives the balancer and the proxy
  * and reaches Dovecot (PROXY protocol out, logged as rip=) and Postfix (XCLIENT).
  */

@@ -1,0 +1,9 @@
+/**
+ * The admin HTTP listener on the JDK's HTTP server: {@code /metrics}, {@code /health/*},
+ * {@code /sessions}, {@code /pools} and the actions ({@code /close}, {@code /drain},
+ * {@code /trace}, {@code /reload}), every request passing {@code RequestCheck} first
+ * (Host, Origin, Sec-Fetch-Site, the bearer token; docs/SECURITY.md). It may import
+ * server, session ({@code SessionInfo}), metrics, trace, config and wire
+ * (docs/ARCHITECTURE.md, "Packages").
+ */
+package mailproxy.admin;

@@ -348,7 +348,7 @@ public final class LiveSession implements Session {
     /**
      * The session's one log line (never a password). Every value a client or a router chose
      * goes through LogSafe.value: quoted and escaped, so no field can be forged
-     * (docs/SECURITY.md, "Log lines").
+     * (docs/SECURITY.md, "Log lines cannot be forged").
      */
     public String logLine() {
         return listener.protocol().id() + " id=" + sessionId() + " client=" + Addresses.hostPort(clientAddress)

@@ -1,7 +1,7 @@
 package mailproxy.wire;
 
 /**
- * Makes client-supplied text safe for one log line (docs/SECURITY.md, "Log lines"): bounded
+ * Makes client-supplied text safe for one log line (docs/SECURITY.md, "Log lines cannot be forged"): bounded
  * length, and nothing but printable ASCII, so that no byte a client sent can end the line,
  * look like another field, or reorder what a terminal shows.
  *

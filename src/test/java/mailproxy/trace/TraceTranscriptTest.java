@@ -165,7 +165,7 @@ class TraceTranscriptTest {
     /**
      * A client's NEL (U+0085), line separator (U+2028) and right-to-left override (U+202E),
      * as the UTF-8 bytes it sends, reach the trace as \xNN escapes: no log viewer breaks
-     * the line there or shows the rest reversed (docs/SECURITY.md, "Log lines").
+     * the line there or shows the rest reversed (docs/SECURITY.md, "Log lines cannot be forged").
      */
     @Test
     void c1AndBidiBytesOfAClientAreEscapedInTheTrace() throws Exception {

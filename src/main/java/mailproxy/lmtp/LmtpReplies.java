@@ -1,6 +1,7 @@
 package mailproxy.lmtp;
 
 import java.util.List;
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.session.Replies;
 
 /**
@@ -13,27 +14,14 @@ import mailproxy.session.Replies;
 final class LmtpReplies {
     private LmtpReplies() {}
 
-    /**
-     * One reply as go-smtp's writeResponse makes it: Reply-code SP enhanced status code
-     * (RFC 3463 §2) SP text; without CRLF ({@link #line} adds it).
-     */
-    static String reply(int code, String enhanced, String text) {
-        return code + " " + enhanced + " " + text;
-    }
+    /** Reply-code SP enhanced code SP text, without CRLF (envelope.SmtpFamilyReplies, the shared writer). */
+    static String reply(int code, String enhanced, String text) { return SmtpFamilyReplies.reply(code, enhanced, text); }
 
-    /** RFC 5321 §4.2: Reply-code [ SP textstring ] CRLF. */
-    static String line(String reply) {
-        return reply + Replies.CRLF;
-    }
+    /** RFC 5321 §4.2: the reply as a wire line, CRLF ended. */
+    static String line(String reply) { return SmtpFamilyReplies.line(reply); }
 
-    /** RFC 5321 §4.2.1: "code-text" on every line but the last, which has "code SP text". */
-    static String multiLine(int code, List<String> texts) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < texts.size(); i++) {
-            b.append(code).append(i == texts.size() - 1 ? ' ' : '-').append(texts.get(i)).append(Replies.CRLF);
-        }
-        return b.toString();
-    }
+    /** RFC 5321 §4.2.1: a multiline reply. */
+    static String multiLine(int code, List<String> texts) { return SmtpFamilyReplies.multiLine(code, texts); }
 
     /** LMTP's texts for the endings the session handles: 421 and close (RFC 5321 §3.8). */
     static Replies endings(String serverName) {

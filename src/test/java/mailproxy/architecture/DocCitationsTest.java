@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every section a comment cites by name, {@code docs/ARCHITECTURE.md, "The login"},
- * {@code docs/SECURITY.md, "Log lines cannot be forged"} or {@code README.md, "SMTP"} (in src/main and
+ * {@code docs/SECURITY.md, "Log lines"} or {@code README.md, "SMTP"} (in src/main and
  * src/test, across a comment's line break too), is a heading of that file: a section renamed
  * or never written shows here, not to the next reader as a pointer to nowhere. A citation
  * may shorten a heading to its first words ("Log lines" for "Log lines cannot be forged").
@@ -53,7 +53,7 @@ class DocCitationsTest {
                 /**
                  * The login (docs/ARCHITECTURE.md,
                  * "The login"); the guard (docs/SECURITY.md, "Password
-                 * guessing"); forgery (docs/SECURITY.md, "Log lines cannot be forged"); nothing (docs/ARCHITECTURE.md, "SMTP").
+                 * guessing"); forgery (docs/SECURITY.md, "Log lines"); nothing (docs/ARCHITECTURE.md, "SMTP").
                  */
                 """;
         List<Citation> found = citations(Path.of("X.java"), source);

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mailproxy.route.AuthServer;
 import mailproxy.testing.Await;
+import mailproxy.testing.FakeBackends;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.RawClient;
 import org.junit.jupiter.api.Timeout;
@@ -57,7 +58,7 @@ class PasswordsNeverLoggedTest {
             }
         }
         users.put("httpuser", BACKEND_PASSWORD);
-        try (FakeMail mail = new FakeMail(users);
+        try (FakeBackends.Trio mail = FakeBackends.trio(users);
              AuthServer auth = AuthServer.start(r -> authAnswer(r, cases, mail))) {
             int n = PROTOCOLS.size();
             int[] ports = FreePorts.allocate(2 * n);
@@ -130,21 +131,15 @@ class PasswordsNeverLoggedTest {
     }
 
     /** The auth server: a case's right password is let in, with the backend's own password. */
-    private static AuthServer.Answer authAnswer(AuthServer.Request r, List<Case> cases, FakeMail mail) {
+    private static AuthServer.Answer authAnswer(AuthServer.Request r, List<Case> cases, FakeBackends.Trio mail) {
         String pass = new String(r.unescaped("Auth-Pass"), StandardCharsets.UTF_8);
         String protocol = r.header("Auth-Protocol");
         boolean right = cases.stream().anyMatch(c -> c.password().equals(pass));
         if (!right) return AuthServer.error("Invalid login or password");
-        int port = switch (protocol) {
-            case "imap" -> mail.imap.port();
-            case "pop3" -> mail.pop3.port();
-            case "sieve" -> mail.sieve.port();
-            default -> mail.smtp.port();
-        };
-        return AuthServer.ok("127.0.0.1", port).with("Auth-Pass", BACKEND_PASSWORD);
+        return AuthServer.ok("127.0.0.1", mail.of(protocol).port()).with("Auth-Pass", BACKEND_PASSWORD);
     }
 
-    private static String config(FakeMail mail, AuthServer auth, int[] ports, boolean traced) {
+    private static String config(FakeBackends.Trio mail, AuthServer auth, int[] ports, boolean traced) {
         StringBuilder listeners = new StringBuilder();
         int n = PROTOCOLS.size();
         for (int i = 0; i < 2 * n; i++) {

@@ -21,9 +21,10 @@ import javax.net.ssl.SSLContext;
  * Builder#accept}, {@link Builder#accounts} or {@link Builder#password} say whom), records
  * it as "user password", and answers the way Dovecot or Postfix does:
  * <ul>
- *   <li>POP3: XCLIENT, USER/PASS and AUTH PLAIN, a refused login may be tried again; then
- *       "+OK echo CMD" to any command, QUIT ends the session, CLOSE-NOW hangs up without a
- *       word.</li>
+ *   <li>POP3: CAPA (USER and SASL PLAIN, no token mechanism), XCLIENT, USER/PASS and AUTH
+ *       PLAIN, a refused login may be tried again; then "+OK" to a login command (never
+ *       repeating it) and "+OK echo CMD" to any other, QUIT ends the session, CLOSE-NOW
+ *       hangs up without a word.</li>
  *   <li>IMAP: ID, LOGIN with literals (synchronizing or LITERAL+) or quoted strings and
  *       AUTHENTICATE PLAIN, a refused login may be tried again; then "tag OK CMD
  *       completed" to any command, LOGOUT ends the session, {@code t BIG n} answers with
@@ -79,24 +80,37 @@ public final class FakeBackends {
     }
 
     /**
-     * IMAP, POP3 and SMTP fakes that take one password per user, as one backend {@code b}
-     * of the proxy's config ({@link #backendConfig()}); closing closes all three.
+     * IMAP, POP3 and SMTP fakes, and a ManageSieve one, that take one password per user:
+     * every protocol with a login, as one backend {@code b} of the proxy's config ({@link
+     * Trio#backendConfig()}); closing closes them all.
      */
     public static Trio trio(Map<String, String> users) throws IOException {
-        return new Trio(imap().accounts(users).start(), pop3().accounts(users).start(), smtp().accounts(users).start());
+        return new Trio(imap().accounts(users).start(), pop3().accounts(users).start(), smtp().accounts(users).start(),
+                sieve().accounts(users).start());
     }
 
-    /** The three fakes of {@link #trio}. */
-    public record Trio(FakeBackend imap, FakeBackend pop3, FakeBackend smtp) implements AutoCloseable {
-        /** A backend named {@code b} that serves all three protocols from these fakes, SMTP with AUTH PLAIN. */
+    /** The fakes of {@link #trio}: the three mail protocols, and ManageSieve beside them. */
+    public record Trio(FakeBackend imap, FakeBackend pop3, FakeBackend smtp, FakeBackend sieve) implements AutoCloseable {
+        /** A backend named {@code b} that serves all four protocols from these fakes, SMTP with AUTH PLAIN. */
         public String backendConfig() {
-            return "backends { b { host = \"127.0.0.1\", imap { port = %d }, pop3 { port = %d }, smtp { port = %d, auth = plain } } }"
-                    .formatted(imap.port(), pop3.port(), smtp.port());
+            return ("backends { b { host = \"127.0.0.1\", imap { port = %d }, pop3 { port = %d }, smtp { port = %d, auth = plain },"
+                    + " sieve { port = %d } } }").formatted(imap.port(), pop3.port(), smtp.port(), sieve.port());
+        }
+
+        /** The fake that speaks {@code protocol} (a listener's protocol: imap, pop3, smtp or sieve). */
+        public FakeBackend of(String protocol) {
+            return switch (protocol) {
+                case "imap" -> imap;
+                case "pop3" -> pop3;
+                case "smtp" -> smtp;
+                case "sieve" -> sieve;
+                default -> throw new IllegalArgumentException("no fake for " + protocol);
+            };
         }
 
         @Override
         public void close() throws IOException {
-            try (FakeBackend a = imap; FakeBackend b = pop3; FakeBackend c = smtp) {
+            try (FakeBackend a = imap; FakeBackend b = pop3; FakeBackend c = smtp; FakeBackend d = sieve) {
                 // closed in reverse order; a script's failure is rethrown
             }
         }

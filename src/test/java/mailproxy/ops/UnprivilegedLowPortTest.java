@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import mailproxy.testing.Await;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
-import mailproxy.testing.RawClient;
 import mailproxy.testing.RealServers;
 import mailproxy.testing.ScriptedServer;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,16 +107,7 @@ class UnprivilegedLowPortTest {
                 assertTrue(p.isAlive(), read(output));
                 assertEquals("65534\t65534\t65534\t65534", status(p.pid(), "Uid"), "runs as " + USER + ", not root");
                 assertEquals(NET_BIND_SERVICE_MASK, Long.parseLong(status(p.pid(), "CapEff"), 16), "CAP_NET_BIND_SERVICE and nothing else");
-                try (RawClient c = RawClient.connect(port)) {
-                    c.transcript("""
-                            S: * OK ...
-                            C: a LOGIN alice secret
-                            S: a OK ...
-                            C: b LOGOUT
-                            S: * BYE fake logging out
-                            S: b OK LOGOUT completed
-                            """);
-                }
+                AliceLogin.loginAndLogout(port);
             } finally {
                 stop(p);
             }

@@ -2,6 +2,7 @@ package mailproxy.pool;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import mailproxy.testing.DecoyPool;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.Sasl;
 import mailproxy.testing.ScriptedServer;
@@ -47,17 +48,11 @@ class SieveClientCannotMarkServersDownTest {
              TestProxy proxy = TestProxy.start("""
                      mailproxy {
                        backends {
-                         sieves {
-                           servers = [ { host = "127.0.0.1", sieve-port = %d, weight = 1000 },
-                                       { host = "127.0.0.1", sieve-port = %d, weight = 1 } ]
-                           sieve { port = 4190, balance = round-robin }
-                           health { interval = 0s }
-                           max-fails = 1, fail-timeout = 10m
-                         }
+                         sieves { %s }
                        }
                        routers { r { type = static, default = sieves } }
                        listeners = [ { name = sieve, protocol = sieve, listen = "127.0.0.1:0", router = r } ]
-                     }""".formatted(real.port(), decoy.port()))) {
+                     }""".formatted(DecoyPool.body("sieve", real.port(), decoy.port(), "port = 4190")))) {
             try (RawClient attacker = RawClient.connect(proxy.port("sieve"))) {
                 greeting(attacker);
                 attacker.line("AUTHENTICATE \"PLAIN\" \"" + Sasl.plain("attacker", "x") + "\"");

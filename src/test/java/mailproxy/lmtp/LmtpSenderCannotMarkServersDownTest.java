@@ -53,15 +53,7 @@ class LmtpSenderCannotMarkServersDownTest {
     void aRecipientTheBackendHangsUpOnLeavesTheServerInThePool() throws Exception {
         try (ScriptedServer real = lmtp(line -> line.contains("evil") ? null : "250 2.1.5 Ok");
              ScriptedServer decoy = lmtp(line -> "550 5.1.1 the decoy");
-             TestProxy p = TestProxy.start("""
-                     mailproxy {
-                       server-name = "proxy.test"
-                       backends {
-                         stores { %s }
-                       }
-                       routers { r { type = static, default = stores } }
-                       listeners = [ { name = lmtp, protocol = lmtp, listen = "127.0.0.1:0", router = r } ]
-                     }""".formatted(DecoyPool.body("lmtp", real.port(), decoy.port(), "port = 24")))) {
+             TestProxy p = TestProxy.start(DecoyPool.config("lmtp", real.port(), decoy.port(), "port = 24"))) {
             try (RawClient mta = LmtpFixture.lhlo(RawClient.connect(p.port("lmtp")))) {
                 mta.transcript("""
                         C: MAIL FROM:<spammer@attacker.example>

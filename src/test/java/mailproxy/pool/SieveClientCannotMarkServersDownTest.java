@@ -45,14 +45,7 @@ class SieveClientCannotMarkServersDownTest {
     void aLoginTheBackendHangsUpOnLeavesTheServerInThePool() throws Exception {
         try (ScriptedServer real = sieve(plain -> plain.contains("attacker") ? null : "OK \"Logged in\"");
              ScriptedServer decoy = sieve(plain -> "NO \"the decoy\"");
-             TestProxy proxy = TestProxy.start("""
-                     mailproxy {
-                       backends {
-                         sieves { %s }
-                       }
-                       routers { r { type = static, default = sieves } }
-                       listeners = [ { name = sieve, protocol = sieve, listen = "127.0.0.1:0", router = r } ]
-                     }""".formatted(DecoyPool.body("sieve", real.port(), decoy.port(), "port = 4190")))) {
+             TestProxy proxy = TestProxy.start(DecoyPool.config("sieve", real.port(), decoy.port(), "port = 4190"))) {
             try (RawClient attacker = RawClient.connect(proxy.port("sieve"))) {
                 greeting(attacker);
                 attacker.line("AUTHENTICATE \"PLAIN\" \"" + Sasl.plain("attacker", "x") + "\"");

@@ -23,4 +23,19 @@ public final class DecoyPool {
                 max-fails = 1, fail-timeout = 10m
                 """.formatted(protocol, realPort, decoyPort, protocolKeys);
     }
+
+    /**
+     * A proxy named proxy.test with that pool ({@link #body}) behind one listener of
+     * {@code protocol}, named after it.
+     */
+    public static String config(String protocol, int realPort, int decoyPort, String protocolKeys) {
+        return """
+                mailproxy {
+                  server-name = "proxy.test"
+                  backends { pool { %2$s } }
+                  routers { r { type = static, default = pool } }
+                  listeners = [ { name = %1$s, protocol = %1$s, listen = "127.0.0.1:0", router = r } ]
+                }
+                """.formatted(protocol, body(protocol, realPort, decoyPort, protocolKeys));
+    }
 }

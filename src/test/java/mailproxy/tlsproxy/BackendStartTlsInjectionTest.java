@@ -144,18 +144,29 @@ class BackendStartTlsInjectionTest {
 
     // ---------------------------------------------------------------- SMTP
 
+    /**
+     * SMTP and LMTP alike (RFC 3207): greets, reads the client's {@code hello} (EHLO, LHLO),
+     * answers it with {@code offer} (which offers STARTTLS), reads STARTTLS, writes the
+     * go-ahead and {@code injected} in one write, does the handshake and reads the hello
+     * again inside TLS (RFC 3207 §4.2). The connection inside TLS.
+     */
+    private static RawClient startTlsAfterHello(RawClient peer, String greeting, String hello, String offer,
+                                                String injected) throws Exception {
+        peer.line(greeting);
+        assertTrue(peer.readLine().startsWith(hello + " "));
+        peer.transcript(offer + "S: STARTTLS\n");
+        peer.send("220 2.0.0 go ahead\r\n" + injected);
+        RawClient tls = secure(peer);
+        assertTrue(tls.readLine().startsWith(hello + " "), "RFC 3207 §4.2: " + hello + " again inside TLS");
+        return tls;
+    }
+
     static void smtpBackend(RawClient peer) throws Exception {
-        peer.line("220 fake ESMTP");
-        assertTrue(peer.readLine().startsWith("EHLO "));
-        peer.transcript("""
+        RawClient tls = startTlsAfterHello(peer, "220 fake ESMTP", "EHLO", """
                 C: 250-fake
                 C: 250-STARTTLS
                 C: 250 AUTH PLAIN
-                S: STARTTLS
-                """);
-        peer.send("220 2.0.0 go ahead\r\n250-fake\r\n250 AUTH PLAIN\r\n235 2.7.0 injected: authenticated\r\n");
-        RawClient tls = secure(peer);
-        assertTrue(tls.readLine().startsWith("EHLO "), "RFC 3207 §4.2: EHLO again inside TLS");
+                """, "250-fake\r\n250 AUTH PLAIN\r\n235 2.7.0 injected: authenticated\r\n");
         tls.transcript("""
                 C: 250-fake
                 C: 250 AUTH PLAIN
@@ -211,17 +222,10 @@ class BackendStartTlsInjectionTest {
     // ---------------------------------------------------------------- LMTP
 
     static void lmtpBackend(RawClient peer) throws Exception {
-        peer.line("220 fake LMTP");
-        assertTrue(peer.readLine().startsWith("LHLO "));
-        peer.transcript("""
+        RawClient tls = startTlsAfterHello(peer, "220 fake LMTP", "LHLO", """
                 C: 250-fake
                 C: 250 STARTTLS
-                S: STARTTLS
-                """);
-        peer.send("220 2.0.0 go ahead\r\n250-fake\r\n250 PIPELINING\r\n"
-                + "250 2.1.0 injected: sender ok\r\n250 2.1.5 injected: recipient ok\r\n");
-        RawClient tls = secure(peer);
-        assertTrue(tls.readLine().startsWith("LHLO "), "RFC 3207 §4.2: LHLO again inside TLS");
+                """, "250-fake\r\n250 PIPELINING\r\n250 2.1.0 injected: sender ok\r\n250 2.1.5 injected: recipient ok\r\n");
         tls.line("250 fake");
         assertTrue(tls.readLine().startsWith("MAIL FROM:<sender@example.test>"));
         tls.transcript("""
@@ -239,8 +243,6 @@ class BackendStartTlsInjectionTest {
     @Test
     void lmtpInjectedRecipientAnswerAfterStartTlsIsDiscarded() throws Exception {
         int before = backends.play("lmtp", """
-                C: MAIL FROM:<sender@example.test>
-                S: 250...
                 C: RCPT TO:<bob@example.test>
                 S: 550 5.1.1 refused inside TLS
                 C: QUIT

@@ -126,8 +126,6 @@ class BackendStartTlsRefusedTest {
     @Test
     void lmtpRecipientIsDeferred() throws Exception {
         int before = backends.play("lmtp", """
-                C: MAIL FROM:<sender@example.test>
-                S: 250...
                 C: RCPT TO:<bob@example.test>
                 S: 451 4.4.1...
                 C: QUIT

@@ -55,7 +55,8 @@ final class StartTlsBackends implements AutoCloseable {
     /**
      * Plays {@code transcript} on a new client of {@code protocol}'s listener, after what
      * comes before a login: nothing for IMAP and POP3 (the transcript has the greeting),
-     * the greeting and EHLO (LHLO) for SMTP (LMTP), the capabilities for ManageSieve.
+     * the greeting and EHLO for SMTP, the capabilities for ManageSieve; for LMTP, whose
+     * recipients are its logins, the greeting, LHLO and the sender, MAIL FROM:<sender@example.test>.
      * Returns how many connections the protocol's backend had taken before.
      */
     int play(String protocol, String transcript) throws IOException {
@@ -63,7 +64,13 @@ final class StartTlsBackends implements AutoCloseable {
         try (RawClient c = RawClient.connect(proxy.port(protocol))) {
             switch (protocol) {
                 case "smtp" -> hello(c, "EHLO client.example");
-                case "lmtp" -> hello(c, "LHLO mta.example.test");
+                case "lmtp" -> {
+                    hello(c, "LHLO mta.example.test");
+                    c.transcript("""
+                            C: MAIL FROM:<sender@example.test>
+                            S: 250...
+                            """);
+                }
                 case "sieve" -> {
                     for (String l = c.readLine(); !l.startsWith("OK"); l = c.readLine()) {
                         // the proxy's capabilities

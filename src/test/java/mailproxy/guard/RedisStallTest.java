@@ -82,13 +82,7 @@ class RedisStallTest {
             }
             assertEquals(3, countInRedis(prefix, "conn:"), "the three places are taken in Redis");
 
-            pause(PAUSE);
-            for (RawClient c : three) c.close();
-            assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(10)), "the three sessions ended during the pause");
-            assertTrue(Await.until(PAUSE.plusSeconds(10), redis::pings), "redis answers again");
-
-            assertTrue(Await.until(Duration.ofSeconds(10), () -> countInRedis(prefix, "conn:") == 0),
-                    "the Redis counter is back to 0 within seconds: " + countInRedis(prefix, "conn:"));
+            closeDuringAPause(proxy, three, "the three sessions ended during the pause", prefix, "conn:");
             try (RawClient next = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"))) {
                 next.expect("+OK");
             }
@@ -110,17 +104,27 @@ class RedisStallTest {
             }
             assertEquals(2, countInRedis(prefix, "sess:"), "bob's two places are taken in Redis");
 
-            pause(PAUSE);
-            for (RawClient c : two) c.close();
-            assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(10)), "bob's sessions ended during the pause");
-            assertTrue(Await.until(PAUSE.plusSeconds(10), redis::pings), "redis answers again");
-
-            assertTrue(Await.until(Duration.ofSeconds(10), () -> countInRedis(prefix, "sess:") == 0),
-                    "the Redis counter is back to 0 within seconds: " + countInRedis(prefix, "sess:"));
+            closeDuringAPause(proxy, two, "bob's sessions ended during the pause", prefix, "sess:");
             try (RawClient next = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"))) {
                 login(next, "+OK Logged in.");
             }
         }
+    }
+
+    /**
+     * Pauses redis-server, closes {@code sessions} while it is paused ({@code ended}: that
+     * they ended), then waits for redis to answer again and for the counter {@code kind}
+     * under {@code prefix} to be back to 0: the places were given back.
+     */
+    private static void closeDuringAPause(TestProxy proxy, List<RawClient> sessions, String ended, String prefix, String kind)
+            throws Exception {
+        pause(PAUSE);
+        for (RawClient c : sessions) c.close();
+        assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(10)), ended);
+        assertTrue(Await.until(PAUSE.plusSeconds(10), redis::pings), "redis answers again");
+
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> countInRedis(prefix, kind) == 0),
+                "the Redis counter is back to 0 within seconds: " + countInRedis(prefix, kind));
     }
 
     private static void login(RawClient c, String answer) throws IOException {

@@ -79,7 +79,12 @@ final class LmtpFixture implements AutoCloseable {
 
     /** A client that has been greeted and said LHLO (the default listener's capabilities). */
     RawClient lhlo() throws IOException {
-        return connect().transcript("""
+        return lhlo(connect());
+    }
+
+    /** {@code c}, greeted by a proxy named proxy.test, and LHLO said (the default listener's capabilities). */
+    static RawClient lhlo(RawClient c) throws IOException {
+        return c.transcript("""
                 S: 220 proxy.test LMTP ready
                 C: LHLO mta.example
                 S: 250-proxy.test

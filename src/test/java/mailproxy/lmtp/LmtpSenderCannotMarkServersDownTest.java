@@ -1,5 +1,6 @@
 package mailproxy.lmtp;
 
+import mailproxy.testing.DecoyPool;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
@@ -48,39 +49,12 @@ class LmtpSenderCannotMarkServersDownTest {
         });
     }
 
-    /** Greeted, and LHLO said (the listener's default capabilities). */
-    private static RawClient lhlo(TestProxy p) throws Exception {
-        return RawClient.connect(p.port("lmtp")).transcript("""
-                S: 220 proxy.test LMTP ready
-                C: LHLO mta.example
-                S: 250-proxy.test
-                S: 250-PIPELINING
-                S: 250-ENHANCEDSTATUSCODES
-                S: 250-8BITMIME
-                S: 250 SIZE 67108864
-                """);
-    }
-
     @Test
     void aRecipientTheBackendHangsUpOnLeavesTheServerInThePool() throws Exception {
         try (ScriptedServer real = lmtp(line -> line.contains("evil") ? null : "250 2.1.5 Ok");
              ScriptedServer decoy = lmtp(line -> "550 5.1.1 the decoy");
-             TestProxy p = TestProxy.start("""
-                     mailproxy {
-                       server-name = "proxy.test"
-                       backends {
-                         stores {
-                           servers = [ { host = "127.0.0.1", lmtp-port = %d, weight = 1000 },
-                                       { host = "127.0.0.1", lmtp-port = %d, weight = 1 } ]
-                           lmtp { port = 24, balance = round-robin }
-                           health { interval = 0s }
-                           max-fails = 1, fail-timeout = 10m
-                         }
-                       }
-                       routers { r { type = static, default = stores } }
-                       listeners = [ { name = lmtp, protocol = lmtp, listen = "127.0.0.1:0", router = r } ]
-                     }""".formatted(real.port(), decoy.port()))) {
-            try (RawClient mta = lhlo(p)) {
+             TestProxy p = TestProxy.start(DecoyPool.config("lmtp", real.port(), decoy.port(), "port = 24"))) {
+            try (RawClient mta = LmtpFixture.lhlo(RawClient.connect(p.port("lmtp")))) {
                 mta.transcript("""
                         C: MAIL FROM:<spammer@attacker.example>
                         S: 250...
@@ -91,7 +65,7 @@ class LmtpSenderCannotMarkServersDownTest {
                         S: 221...
                         """);
             }
-            try (RawClient mta = lhlo(p)) {
+            try (RawClient mta = LmtpFixture.lhlo(RawClient.connect(p.port("lmtp")))) {
                 mta.transcript("""
                         C: MAIL FROM:<alice@sender.example>
                         S: 250...

@@ -1,7 +1,5 @@
 package mailproxy.lmtp;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import mailproxy.session.Outcome;
 import mailproxy.testing.FakeSession;
 import org.junit.jupiter.api.Test;
@@ -18,51 +16,42 @@ class LmtpSessionTest {
 
     @Test
     void greetingBadCommandsThen421AtMaxErrors() throws Exception {
-        try (FakeSession s = FakeSession.start("lmtp", CLIENTS, LmtpSession::new)) {
-            s.peer().transcript("""
-                    S: 220 proxy.test LMTP ready
-                    C: NOOP
-                    S: 250 2.0.0 Ok
-                    C: EHLO client.test
-                    S: 500 5.5.1 Error: this is LMTP, use LHLO
-                    C: MAIL FROM:<a@b.test>
-                    S: 503 5.5.1 Error: send LHLO first
-                    C: FROB
-                    S: 500 5.5.2 Error: command not recognized
-                    S: 421 4.7.0 proxy.test Error: too many errors
-                    S closes
-                    """);
-            assertEquals(Outcome.TOO_MANY_ERRORS, s.ended());
-        }
+        FakeSession.dialogue("lmtp", CLIENTS, LmtpSession::new, """
+                S: 220 proxy.test LMTP ready
+                C: NOOP
+                S: 250 2.0.0 Ok
+                C: EHLO client.test
+                S: 500 5.5.1 Error: this is LMTP, use LHLO
+                C: MAIL FROM:<a@b.test>
+                S: 503 5.5.1 Error: send LHLO first
+                C: FROB
+                S: 500 5.5.2 Error: command not recognized
+                S: 421 4.7.0 proxy.test Error: too many errors
+                S closes
+                """, Outcome.TOO_MANY_ERRORS);
     }
 
     @Test
     void aClientOutsideLmtpClientsGets421InsteadOfTheGreeting() throws Exception {
-        try (FakeSession s = FakeSession.start("lmtp", ", lmtp-clients = [\"192.0.2.0/24\"]", LmtpSession::new)) {
-            s.peer().transcript("""
-                    S: 421 4.7.1 proxy.test Error: this address may not deliver here
-                    S closes
-                    """);
-            assertEquals(Outcome.REJECTED, s.ended());
-        }
+        FakeSession.dialogue("lmtp", ", lmtp-clients = [\"192.0.2.0/24\"]", LmtpSession::new, """
+                S: 421 4.7.1 proxy.test Error: this address may not deliver here
+                S closes
+                """, Outcome.REJECTED);
     }
 
     @Test
     void quitAfterLhlo() throws Exception {
-        try (FakeSession s = FakeSession.start("lmtp", CLIENTS, LmtpSession::new)) {
-            s.peer().transcript("""
-                    S: 220 proxy.test LMTP ready
-                    C: LHLO client.test
-                    S: 250-proxy.test
-                    S: 250-PIPELINING
-                    S: 250-ENHANCEDSTATUSCODES
-                    S: 250-8BITMIME
-                    S: 250 SIZE ...
-                    C: QUIT
-                    S: 221 2.0.0 Bye
-                    S closes
-                    """);
-            assertEquals(Outcome.QUIT, s.ended());
-        }
+        FakeSession.dialogue("lmtp", CLIENTS, LmtpSession::new, """
+                S: 220 proxy.test LMTP ready
+                C: LHLO client.test
+                S: 250-proxy.test
+                S: 250-PIPELINING
+                S: 250-ENHANCEDSTATUSCODES
+                S: 250-8BITMIME
+                S: 250 SIZE ...
+                C: QUIT
+                S: 221 2.0.0 Bye
+                S closes
+                """, Outcome.QUIT);
     }
 }

@@ -71,11 +71,7 @@ class CertificateRenewalTest {
              SSLSocket old = connect(trust, port);
              RawClient oldSession = new RawClient(old)) {
             assertEquals(BigInteger.valueOf(1001), serial(old));
-            oldSession.transcript("""
-                    S: * OK ...
-                    C: a LOGIN alice secret
-                    S: a OK ...
-                    """);
+            oldSession.transcript(AliceLogin.LOGIN);
 
             // the deploy hook: new files at the same paths, then the reload
             Files.copy(after.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
@@ -85,22 +81,12 @@ class CertificateRenewalTest {
             // a new client context: nothing to resume, a full handshake
             try (SSLSocket renewed = connect(TestPki.clientContext(ca.cert(), null), port); RawClient c = new RawClient(renewed)) {
                 assertEquals(BigInteger.valueOf(1002), serial(renewed));
-                c.transcript("""
-                        S: * OK ...
-                        C: a LOGIN alice secret
-                        S: a OK ...
-                        C: b LOGOUT
-                        S: * BYE fake logging out
-                        S: b OK LOGOUT completed
-                        """);
+                AliceLogin.loginAndLogout(c);
             }
             oldSession.transcript("""
                     C: n NOOP
                     S: n OK NOOP completed
-                    C: b LOGOUT
-                    S: * BYE fake logging out
-                    S: b OK LOGOUT completed
-                    """);
+                    """ + AliceLogin.LOGOUT);
         }
     }
 }

@@ -17,7 +17,6 @@ import mailproxy.admin.AdminServer;
 import mailproxy.config.ConfigLoader;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
-import mailproxy.testing.RawClient;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
@@ -63,17 +62,9 @@ class MetricNamesTest {
     void everyMetricTheDashboardAndTheAlertsQueryIsExported() throws Exception {
         try (FakeBackend imap = FakeBackends.imap().password("secret").start();
              TestProxy proxy = TestProxy.start(config(imap.port(), 9000));
-             AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true);
-             RawClient c = RawClient.connect(proxy.port("imap"))) {
+             AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
             // one login, so that the router and backend histograms have samples
-            c.transcript("""
-                    S: * OK ...
-                    C: a LOGIN alice secret
-                    S: a OK ...
-                    C: b LOGOUT
-                    S: * BYE fake logging out
-                    S: b OK LOGOUT completed
-                    """);
+            AliceLogin.loginAndLogout(proxy.port("imap"));
             Set<String> exported = sampleNames(scrape(admin));
             Set<String> queried = new TreeSet<>(OpsFiles.metricNames(Files.readString(OpsFiles.config("prometheus/mailproxy-alerts.yml"))));
             queried.addAll(OpsFiles.metricNames(Files.readString(GrafanaDashboardTest.DASHBOARD)));

@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import mailproxy.testing.Await;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
-import mailproxy.testing.RawClient;
 import mailproxy.testing.RealServers;
 import mailproxy.testing.ScriptedServer;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,19 +75,6 @@ class SystemdServiceTest {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void login(int port) throws IOException {
-        try (RawClient c = RawClient.connect(port)) {
-            c.transcript("""
-                    S: * OK ...
-                    C: a LOGIN alice secret
-                    S: a OK ...
-                    C: b LOGOUT
-                    S: * BYE fake logging out
-                    S: b OK LOGOUT completed
-                    """);
         }
     }
 
@@ -162,7 +148,7 @@ class SystemdServiceTest {
                 Container c = new Container(nspawn, init(nspawn), root);
                 boolean up = Await.until(Duration.ofSeconds(90), () -> accepts(port) || !nspawn.isAlive());
                 assertTrue(up && nspawn.isAlive(), () -> "the unit did not start the proxy:\n" + c.journalOr(output));
-                login(port);
+                AliceLogin.loginAndLogout(port);
 
                 // the JVM as systemd started it, seen from the host
                 long java = ProcessHandle.of(c.init()).orElseThrow().descendants()
@@ -180,7 +166,7 @@ class SystemdServiceTest {
                 OpsFiles.Run reload = c.run("systemctl", "reload", "mailproxy");
                 assertEquals(0, reload.exit(), reload + c.journal());
                 assertTrue(Await.until(Duration.ofSeconds(30), () -> accepts(added)), c.journal());
-                login(added);
+                AliceLogin.loginAndLogout(added);
 
                 // a broken file: the reload fails, says why, and the proxy goes on as it was
                 writeReadable(etc.resolve("mailproxy.conf"), "mailproxy { no-such-key = 1 }\n");
@@ -188,7 +174,7 @@ class SystemdServiceTest {
                 assertNotEquals(0, broken.exit(), broken + c.journal());
                 assertTrue(c.journal().contains("no-such-key"), c.journal());
                 assertEquals("active", c.run("systemctl", "is-active", "mailproxy").output().strip());
-                login(port);
+                AliceLogin.loginAndLogout(port);
 
                 // stop: SIGTERM, the drain, exit 143, which the unit counts as a success
                 OpsFiles.Run stop = c.run("systemctl", "stop", "mailproxy");

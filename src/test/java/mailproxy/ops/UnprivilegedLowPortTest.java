@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 import mailproxy.testing.Await;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
-import mailproxy.testing.RawClient;
 import mailproxy.testing.RealServers;
 import mailproxy.testing.ScriptedServer;
+import mailproxy.testing.SimpleConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,14 +90,9 @@ class UnprivilegedLowPortTest {
         int port = ReadableProxy.lowPort();
         try (FakeBackend imap = FakeBackends.imap().password("secret").start()) {
             Path config = dir.resolve("mailproxy.conf");
-            Files.writeString(config, """
-                    mailproxy {
-                      guard { max-connections-per-ip = 0, max-sessions-per-user = 0, auth-delay = 0s, block-after = 0 }
-                      backends { store { host = "127.0.0.1", imap { port = %d } } }
-                      routers { r { type = static, default = store } }
-                      listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:%d" } ]
-                    }
-                    """.formatted(imap.port(), port));
+            Files.writeString(config, SimpleConfig.oneListener("imap", imap.port(), port) + """
+                    mailproxy.guard { max-connections-per-ip = 0, max-sessions-per-user = 0, auth-delay = 0s, block-after = 0 }
+                    """);
             Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
             Path output = dir.resolve("proxy.out");
             Process p = start(dir, classPath, CAPABILITY, config, output);
@@ -108,16 +103,7 @@ class UnprivilegedLowPortTest {
                 assertTrue(p.isAlive(), read(output));
                 assertEquals("65534\t65534\t65534\t65534", status(p.pid(), "Uid"), "runs as " + USER + ", not root");
                 assertEquals(NET_BIND_SERVICE_MASK, Long.parseLong(status(p.pid(), "CapEff"), 16), "CAP_NET_BIND_SERVICE and nothing else");
-                try (RawClient c = RawClient.connect(port)) {
-                    c.transcript("""
-                            S: * OK ...
-                            C: a LOGIN alice secret
-                            S: a OK ...
-                            C: b LOGOUT
-                            S: * BYE fake logging out
-                            S: b OK LOGOUT completed
-                            """);
-                }
+                AliceLogin.loginAndLogout(port);
             } finally {
                 stop(p);
             }
@@ -129,13 +115,7 @@ class UnprivilegedLowPortTest {
         String classPath = ReadableProxy.classPath(dir);
         int port = ReadableProxy.lowPort();
         Path config = dir.resolve("mailproxy.conf");
-        Files.writeString(config, """
-                mailproxy {
-                  backends { store { host = "127.0.0.1", imap { port = 9 } } }
-                  routers { r { type = static, default = store } }
-                  listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:%d" } ]
-                }
-                """.formatted(port));
+        Files.writeString(config, SimpleConfig.oneListener("imap", 9, port));
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         Path output = dir.resolve("proxy.out");
         Process p = start(dir, classPath, List.of("--bounding-set=-all"), config, output);

@@ -1,5 +1,6 @@
 package mailproxy.pool;
 
+import mailproxy.testing.DecoyPool;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
@@ -42,20 +43,8 @@ class ClientCannotMarkServersDownTest {
         proxy = TestProxy.start("""
                 mailproxy {
                   backends {
-                    dovecots {
-                      servers = [ { host = "127.0.0.1", imap-port = %d, weight = 1000 },
-                                  { host = "127.0.0.1", imap-port = %d, weight = 1 } ]
-                      imap { port = 143, balance = round-robin }
-                      health { interval = 0s }
-                      max-fails = 1, fail-timeout = 10m
-                    }
-                    postfixes {
-                      servers = [ { host = "127.0.0.1", smtp-port = %d, weight = 1000 },
-                                  { host = "127.0.0.1", smtp-port = %d, weight = 1 } ]
-                      smtp { port = 25, xclient = true, balance = round-robin }
-                      health { interval = 0s }
-                      max-fails = 1, fail-timeout = 10m
-                    }
+                    dovecots { %s }
+                    postfixes { %s }
                   }
                   routers {
                     imap { type = static, default = dovecots }
@@ -65,7 +54,8 @@ class ClientCannotMarkServersDownTest {
                     { name = imap, protocol = imap, listen = "127.0.0.1:0", router = imap }
                     { name = mx, protocol = smtp, listen = "127.0.0.1:0", router = mx, smtp-mode = mx }
                   ]
-                }""".formatted(dovecot.imapPort(), imapDecoy.port(), postfix.smtpPort(), smtpDecoy.port()));
+                }""".formatted(DecoyPool.body("imap", dovecot.imapPort(), imapDecoy.port(), "port = 143"),
+                            DecoyPool.body("smtp", postfix.smtpPort(), smtpDecoy.port(), "port = 25, xclient = true")));
     }
 
     @AfterAll

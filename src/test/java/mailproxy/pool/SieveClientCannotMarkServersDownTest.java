@@ -2,6 +2,7 @@ package mailproxy.pool;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import mailproxy.testing.DecoyPool;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.Sasl;
 import mailproxy.testing.ScriptedServer;
@@ -44,20 +45,7 @@ class SieveClientCannotMarkServersDownTest {
     void aLoginTheBackendHangsUpOnLeavesTheServerInThePool() throws Exception {
         try (ScriptedServer real = sieve(plain -> plain.contains("attacker") ? null : "OK \"Logged in\"");
              ScriptedServer decoy = sieve(plain -> "NO \"the decoy\"");
-             TestProxy proxy = TestProxy.start("""
-                     mailproxy {
-                       backends {
-                         sieves {
-                           servers = [ { host = "127.0.0.1", sieve-port = %d, weight = 1000 },
-                                       { host = "127.0.0.1", sieve-port = %d, weight = 1 } ]
-                           sieve { port = 4190, balance = round-robin }
-                           health { interval = 0s }
-                           max-fails = 1, fail-timeout = 10m
-                         }
-                       }
-                       routers { r { type = static, default = sieves } }
-                       listeners = [ { name = sieve, protocol = sieve, listen = "127.0.0.1:0", router = r } ]
-                     }""".formatted(real.port(), decoy.port()))) {
+             TestProxy proxy = TestProxy.start(DecoyPool.config("sieve", real.port(), decoy.port(), "port = 4190"))) {
             try (RawClient attacker = RawClient.connect(proxy.port("sieve"))) {
                 greeting(attacker);
                 attacker.line("AUTHENTICATE \"PLAIN\" \"" + Sasl.plain("attacker", "x") + "\"");

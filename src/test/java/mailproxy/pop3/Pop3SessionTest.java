@@ -18,61 +18,51 @@ class Pop3SessionTest {
 
     @Test
     void greetingBadCommandsThenSilentCloseAtMaxErrors() throws Exception {
-        try (FakeSession s = FakeSession.start("pop3", "", Pop3Session::new)) {
-            s.peer().transcript("""
-                    S: +OK proxy.test POP3 ready
-                    C: NOOP
-                    S: +OK
-                    C: STAT
-                    S: -ERR Unknown command or not allowed before login
-                    C: PASS x
-                    S: -ERR USER first
-                    C: FROB
-                    S: -ERR Unknown command or not allowed before login
-                    S closes
-                    """);
-            assertEquals(Outcome.TOO_MANY_ERRORS, s.ended());
-        }
+        FakeSession.dialogue("pop3", "", Pop3Session::new, """
+                S: +OK proxy.test POP3 ready
+                C: NOOP
+                S: +OK
+                C: STAT
+                S: -ERR Unknown command or not allowed before login
+                C: PASS x
+                S: -ERR USER first
+                C: FROB
+                S: -ERR Unknown command or not allowed before login
+                S closes
+                """, Outcome.TOO_MANY_ERRORS);
     }
 
     @Test
     void userPassAndAuthAreHandedToTheSessionAndRefusalsCount() throws Exception {
-        try (FakeSession s = FakeSession.start("pop3", ", auth = [plain]", Pop3Session::new)) {
-            s.peer().transcript("""
-                    S: +OK proxy.test POP3 ready
-                    C: USER bob
-                    S: +OK
-                    C: PASS wrong1
-                    S: -ERR Invalid login or password
-                    C: AUTH PLAIN
-                    S: +\s
-                    C: %s
-                    S: -ERR Invalid login or password
-                    C: AUTH PLAIN *
-                    S: -ERR Invalid authentication data
-                    S closes
-                    """.formatted(Sasl.plain("bob", "wrong2")));
-            assertEquals(Outcome.TOO_MANY_ERRORS, s.ended());
-            List<FakeSession.LoginCall> logins = s.logins();
-            assertEquals(2, logins.size());
-            assertAll(
-                    () -> assertEquals("wrong1", logins.get(0).credentials().secret()),
-                    () -> assertEquals("wrong2", logins.get(1).credentials().secret()),
-                    () -> assertNotNull(logins.get(1).challenger()),
-                    () -> assertInstanceOf(Pop3BackendLogin.class, logins.get(1).backend()));
-        }
+        List<FakeSession.LoginCall> logins = FakeSession.dialogue("pop3", ", auth = [plain]", Pop3Session::new, """
+                S: +OK proxy.test POP3 ready
+                C: USER bob
+                S: +OK
+                C: PASS wrong1
+                S: -ERR Invalid login or password
+                C: AUTH PLAIN
+                S: +\s
+                C: %s
+                S: -ERR Invalid login or password
+                C: AUTH PLAIN *
+                S: -ERR Invalid authentication data
+                S closes
+                """.formatted(Sasl.plain("bob", "wrong2")), Outcome.TOO_MANY_ERRORS);
+        assertEquals(2, logins.size());
+        assertAll(
+                () -> assertEquals("wrong1", logins.get(0).credentials().secret()),
+                () -> assertEquals("wrong2", logins.get(1).credentials().secret()),
+                () -> assertNotNull(logins.get(1).challenger()),
+                () -> assertInstanceOf(Pop3BackendLogin.class, logins.get(1).backend()));
     }
 
     @Test
     void quitEndsTheSession() throws Exception {
-        try (FakeSession s = FakeSession.start("pop3", "", Pop3Session::new)) {
-            s.peer().transcript("""
-                    S: +OK proxy.test POP3 ready
-                    C: QUIT
-                    S: +OK proxy.test POP3 signing off
-                    S closes
-                    """);
-            assertEquals(Outcome.QUIT, s.ended());
-        }
+        FakeSession.dialogue("pop3", "", Pop3Session::new, """
+                S: +OK proxy.test POP3 ready
+                C: QUIT
+                S: +OK proxy.test POP3 signing off
+                S closes
+                """, Outcome.QUIT);
     }
 }

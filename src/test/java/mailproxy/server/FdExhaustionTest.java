@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mailproxy.testing.Await;
 import mailproxy.testing.RawClient;
+import mailproxy.testing.SimpleConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,12 +29,7 @@ class FdExhaustionTest {
             port = probe.getLocalPort();
         }
         Path conf = dir.resolve("p.conf");
-        Files.writeString(conf, """
-                mailproxy {
-                  backends { b { host = "127.0.0.1", pop3 { port = 9 } } }
-                  routers { r { type = static, default = b } }
-                  listeners = [ { name = pop3, protocol = pop3, listen = "127.0.0.1:%d" } ]
-                }""".formatted(port));
+        Files.writeString(conf, SimpleConfig.oneListener("pop3", 9, port));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder("prlimit", "--nofile=120:120", java,
                 "-cp", System.getProperty("java.class.path"), "mailproxy.Main", "--config", conf.toString())

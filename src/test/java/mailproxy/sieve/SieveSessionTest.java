@@ -25,42 +25,35 @@ class SieveSessionTest {
 
     @Test
     void greetingBadCommandsThenByeAtMaxErrors() throws Exception {
-        try (FakeSession s = FakeSession.start("sieve", ", auth = [plain]", SieveSession::new)) {
-            s.peer().transcript(GREETING + """
-                    C: NOOP
-                    S: OK "NOOP completed."
-                    C: FROB
-                    S: NO "Unknown command."
-                    C: LISTSCRIPTS
-                    S: NO "Authenticate first."
-                    C: CAPABILITY extra
-                    S: NO "CAPABILITY takes no arguments."
-                    S: BYE "Too many invalid commands."
-                    S closes
-                    """);
-            assertEquals(Outcome.TOO_MANY_ERRORS, s.ended());
-        }
+        FakeSession.dialogue("sieve", ", auth = [plain]", SieveSession::new, GREETING + """
+                C: NOOP
+                S: OK "NOOP completed."
+                C: FROB
+                S: NO "Unknown command."
+                C: LISTSCRIPTS
+                S: NO "Authenticate first."
+                C: CAPABILITY extra
+                S: NO "CAPABILITY takes no arguments."
+                S: BYE "Too many invalid commands."
+                S closes
+                """, Outcome.TOO_MANY_ERRORS);
     }
 
     @Test
     void authenticateIsHandedToTheSessionAndRefusalsCount() throws Exception {
-        try (FakeSession s = FakeSession.start("sieve", ", auth = [plain]", SieveSession::new)) {
-            s.peer().transcript(GREETING + """
-                    C: AUTHENTICATE "PLAIN" "%1$s"
-                    S: NO "Invalid login or password"
-                    C: AUTHENTICATE "PLAIN" "%1$s"
-                    S: NO "Invalid login or password"
-                    C: AUTHENTICATE "CRAM-MD5"
-                    S: NO "Unsupported authentication mechanism."
-                    S: BYE "Too many invalid commands."
-                    S closes
-                    """.formatted(Sasl.plain("bob", "wrong1")));
-            assertEquals(Outcome.TOO_MANY_ERRORS, s.ended());
-            List<FakeSession.LoginCall> logins = s.logins();
-            assertEquals(2, logins.size());
-            assertAll(
-                    () -> assertEquals("wrong1", logins.get(0).credentials().secret()),
-                    () -> assertInstanceOf(SieveBackendLogin.class, logins.get(0).backend()));
-        }
+        List<FakeSession.LoginCall> logins = FakeSession.dialogue("sieve", ", auth = [plain]", SieveSession::new, GREETING + """
+                C: AUTHENTICATE "PLAIN" "%1$s"
+                S: NO "Invalid login or password"
+                C: AUTHENTICATE "PLAIN" "%1$s"
+                S: NO "Invalid login or password"
+                C: AUTHENTICATE "CRAM-MD5"
+                S: NO "Unsupported authentication mechanism."
+                S: BYE "Too many invalid commands."
+                S closes
+                """.formatted(Sasl.plain("bob", "wrong1")), Outcome.TOO_MANY_ERRORS);
+        assertEquals(2, logins.size());
+        assertAll(
+                () -> assertEquals("wrong1", logins.get(0).credentials().secret()),
+                () -> assertInstanceOf(SieveBackendLogin.class, logins.get(0).backend()));
     }
 }

@@ -1,5 +1,7 @@
 package mailproxy.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -96,6 +98,21 @@ public final class FakeSession implements Session, AutoCloseable {
             Socket peer = new Socket(ss.getInetAddress(), ss.getLocalPort());
             Socket server = ss.accept();
             return new FakeSession(config, server, peer, protocol);
+        }
+    }
+
+    /**
+     * Plays one whole dialogue: starts {@code protocol} as {@link #start} does, plays
+     * {@code transcript} on the client's end (it ends with the session closing), and asserts
+     * that the session ended with {@code outcome}. The logins it handed over, in order.
+     */
+    public static List<LoginCall> dialogue(String protocolId, String listenerKeys,
+                                           Function<Session, ProtocolSession> protocol,
+                                           String transcript, Outcome outcome) throws Exception {
+        try (FakeSession s = start(protocolId, listenerKeys, protocol)) {
+            s.peer().transcript(transcript);
+            assertEquals(outcome, s.ended());
+            return s.logins();
         }
     }
 

@@ -68,10 +68,8 @@ class RealServersTest {
         // commons-net hands back text lines; the exact bytes need a literal-aware reader.
         try (Line c = Line.connect(d.host(), d.imapPort())) {
             c.read();
-            c.send("a1 LOGIN bob secret");
-            assertTrue(c.readUntilTagged("a1").startsWith("a1 OK"));
-            c.send("a2 SELECT INBOX");
-            assertTrue(c.readUntilTagged("a2").startsWith("a2 OK"));
+            c.ok("a1 LOGIN bob secret");
+            c.ok("a2 SELECT INBOX");
             for (int n = 1; n <= RealDovecot.seededMessageCount(); n++) {
                 c.send("a3 FETCH " + n + " BODY.PEEK[]");
                 assertArrayEquals(RealDovecot.seededMessage(n), c.fetchLiteral(), "message " + n);
@@ -96,8 +94,7 @@ class RealServersTest {
         try (Line c = Line.connect(d.host(), d.imapPort())) {
             c.read();
             String quoted = RealDovecot.ALICE_PASSWORD.replace("\\", "\\\\").replace("\"", "\\\"");
-            c.send("a1 LOGIN alice \"" + quoted + "\"");
-            assertTrue(c.readUntilTagged("a1").startsWith("a1 OK"));
+            c.ok("a1 LOGIN alice \"" + quoted + "\"");
         }
         try (Line c = Line.connect(d.host(), d.pop3Port())) {
             c.read();
@@ -118,10 +115,8 @@ class RealServersTest {
         RealDovecot d = RealServers.dovecot();
         try (Line c = Line.connect(d.host(), d.imapPort())) {
             c.read();
-            c.send("a0 ID (\"x-originating-ip\" \"198.51.100.7\")");
-            assertTrue(c.readUntilTagged("a0").startsWith("a0 OK"));
-            c.send("a1 LOGIN carol carol-pass");
-            assertTrue(c.readUntilTagged("a1").startsWith("a1 OK"));
+            c.ok("a0 ID (\"x-originating-ip\" \"198.51.100.7\")");
+            c.ok("a1 LOGIN carol carol-pass");
         }
         assertTrue(d.awaitLog("rip=198.51.100.7", WAIT).contains("user=<carol>"));
         try (Line c = Line.connect(d.host(), d.pop3Port())) {
@@ -195,8 +190,7 @@ class RealServersTest {
         }
         try (Line c = Line.connect(d.host(), d.imapPort())) {
             c.read();
-            c.send("a1 LOGIN " + user + " pw-" + user);
-            assertTrue(c.readUntilTagged("a1").startsWith("a1 OK"));
+            c.ok("a1 LOGIN " + user + " pw-" + user);
             c.send("a2 SELECT INBOX");
             assertTrue(c.readUntilTagged("a2").contains("[READ-WRITE]"));
             c.send("a3 FETCH 3 BODY.PEEK[]");
@@ -231,8 +225,7 @@ class RealServersTest {
                 Line c = new Line(s)) {
             s.setSoTimeout(SOCKET_TIMEOUT_MS);
             assertTrue(c.read().startsWith("* OK"));
-            c.send("a1 LOGIN bob secret");
-            assertTrue(c.readUntilTagged("a1").startsWith("a1 OK"));
+            c.ok("a1 LOGIN bob secret");
         }
         // The Login line says TLS; a loopback client without TLS would show "secured" instead.
         assertTrue(t.awaitLog(mark, "Login: user=<bob>", WAIT).contains(", TLS"));
@@ -317,6 +310,13 @@ class RealServersTest {
             }
             String s = line.toString(StandardCharsets.UTF_8);
             return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+        }
+
+        /** Sends {@code command} (a tag, a space, the rest) and asserts that its tagged reply is OK. */
+        void ok(String command) throws IOException {
+            String tag = command.substring(0, command.indexOf(' '));
+            send(command);
+            assertTrue(readUntilTagged(tag).startsWith(tag + " OK"), command);
         }
 
         /** Reads lines up to and including the tagged one (at most 1000 lines). */

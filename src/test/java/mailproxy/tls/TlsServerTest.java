@@ -176,10 +176,19 @@ class TlsServerTest {
         assertTrue(noCa.contains("needs a CA file"), noCa);
     }
 
+    /** A server that asks clients for a certificate as {@code auth} says, trusting the test CA. */
+    private TlsServer askingForCertificates(ServerTlsSettings.ClientAuth auth) throws TlsConfigException {
+        return create(ServerTlsSettings.of(rsa).withClientAuth(auth, pki.ca.cert()));
+    }
+
+    /** A handshake with {@code server} in which the client presents {@code certificate}. */
+    private static TlsFacts presenting(TlsServer server, TestPki.Pair certificate) throws Exception {
+        return connect(server, client(null, new CertificateSource.Pem(certificate.cert(), certificate.key())), null);
+    }
+
     @Test
     void requiredClientCertificateMissingFailsTheHandshake() throws Exception {
-        TlsServer server = create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.ca.cert()));
+        TlsServer server = askingForCertificates(ServerTlsSettings.ClientAuth.REQUIRED);
         try (Loopback lo = new Loopback()) {
             CompletableFuture<SSLSocket> accepted = lo.acceptTls(server, HANDSHAKE);
             Socket plain = lo.connect();
@@ -200,18 +209,16 @@ class TlsServerTest {
 
     @Test
     void requiredClientCertificatePresentAndVerified() throws Exception {
-        TlsServer server = create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.ca.cert()));
-        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.client.cert(), pki.client.key())), null);
+        TlsServer server = askingForCertificates(ServerTlsSettings.ClientAuth.REQUIRED);
+        TlsFacts f = presenting(server, pki.client);
         assertEquals(TlsFacts.SUCCESS, f.verify());
         assertEquals(List.of("alice"), f.identity().stream().toList());
     }
 
     @Test
     void optionalWithCertificateFillsTheFacts() throws Exception {
-        TlsServer server = create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.ca.cert()));
-        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.client.cert(), pki.client.key())), null);
+        TlsServer server = askingForCertificates(ServerTlsSettings.ClientAuth.OPTIONAL);
+        TlsFacts f = presenting(server, pki.client);
         assertEquals(TlsFacts.SUCCESS, f.verify());
         TlsFacts.ClientCertificate cc = f.clientCertificate().orElseThrow();
         assertEquals("CN=alice,O=Example", cc.subject());
@@ -224,7 +231,7 @@ class TlsServerTest {
         assertEquals("alice", f.identity().orElseThrow());
         assertTrue(f.toString().length() < 400, "fit for a log line: " + f);
 
-        TlsFacts noCn = connect(server, client(null, new CertificateSource.Pem(pki.noCn.cert(), pki.noCn.key())), null);
+        TlsFacts noCn = presenting(server, pki.noCn);
         assertEquals("bob@example.org", noCn.identity().orElseThrow(), "SAN email when there is no CN");
         assertEquals("02", noCn.clientCertificate().orElseThrow().serial());
 
@@ -234,9 +241,8 @@ class TlsServerTest {
 
     @Test
     void optionalWithUntrustedCertificateIsReportedNotTrusted() throws Exception {
-        TlsServer server = create(ServerTlsSettings.of(rsa)
-                .withClientAuth(ServerTlsSettings.ClientAuth.OPTIONAL, pki.ca.cert()));
-        TlsFacts f = connect(server, client(null, new CertificateSource.Pem(pki.rogue.cert(), pki.rogue.key())), null);
+        TlsServer server = askingForCertificates(ServerTlsSettings.ClientAuth.OPTIONAL);
+        TlsFacts f = presenting(server, pki.rogue);
         assertTrue(f.verify().startsWith("FAILED:"), f.verify());
         assertFalse(f.verified());
         assertEquals("CN=mallory", f.clientCertificate().orElseThrow().subject());

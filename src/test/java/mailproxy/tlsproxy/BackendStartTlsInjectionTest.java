@@ -11,7 +11,6 @@ import mailproxy.testing.RawClient;
 import mailproxy.testing.Sasl;
 import mailproxy.testing.ScriptedServer;
 import mailproxy.testing.SiteCertificates;
-import mailproxy.testing.TestProxy;
 import mailproxy.tls.TlsServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,52 +37,21 @@ class BackendStartTlsInjectionTest {
     static final SiteCertificates certs = SiteCertificates.shared();
     /** The backends' side of the handshake: the site's server certificate. */
     static final SSLContext backendTls = certs.clientContext(certs.serverP12);
-    static ScriptedServer imap;
-    static ScriptedServer pop3;
-    static ScriptedServer smtp;
-    static ScriptedServer sieve;
-    static ScriptedServer lmtp;
-    static TestProxy proxy;
+    static StartTlsBackends backends;
 
     @BeforeAll
     static void start() throws Exception {
-        imap = new ScriptedServer(BackendStartTlsInjectionTest::imapBackend);
-        pop3 = new ScriptedServer(BackendStartTlsInjectionTest::pop3Backend);
-        smtp = new ScriptedServer(BackendStartTlsInjectionTest::smtpBackend);
-        sieve = new ScriptedServer(BackendStartTlsInjectionTest::sieveBackend);
-        lmtp = new ScriptedServer(BackendStartTlsInjectionTest::lmtpBackend);
-        String tls = "host = \"127.0.0.1\", tls-ca = \"" + certs.caCert + "\", tls-server-name = localhost";
-        proxy = TestProxy.start("""
-                mailproxy {
-                  backends {
-                    bimap  { %s, imap  { port = %d, tls = starttls } }
-                    bpop3  { %s, pop3  { port = %d, tls = starttls } }
-                    bsmtp  { %s, smtp  { port = %d, tls = starttls, auth = plain } }
-                    bsieve { %s, sieve { port = %d, tls = starttls } }
-                    blmtp  { %s, lmtp  { port = %d, tls = starttls } }
-                  }
-                  routers {
-                    rimap { type = static, default = bimap }
-                    rpop3 { type = static, default = bpop3 }
-                    rsmtp { type = static, default = bsmtp }
-                    rsieve { type = static, default = bsieve }
-                    rlmtp { type = static, default = blmtp }
-                  }
-                  listeners = [
-                    { name = imap, protocol = imap, listen = "127.0.0.1:0", router = rimap }
-                    { name = pop3, protocol = pop3, listen = "127.0.0.1:0", router = rpop3 }
-                    { name = smtp, protocol = smtp, listen = "127.0.0.1:0", router = rsmtp }
-                    { name = sieve, protocol = sieve, listen = "127.0.0.1:0", router = rsieve }
-                    { name = lmtp, protocol = lmtp, listen = "127.0.0.1:0", router = rlmtp }
-                  ]
-                }
-                """.formatted(tls, imap.port(), tls, pop3.port(), tls, smtp.port(), tls, sieve.port(), tls, lmtp.port()));
+        backends = StartTlsBackends.start(
+                new ScriptedServer(BackendStartTlsInjectionTest::imapBackend),
+                new ScriptedServer(BackendStartTlsInjectionTest::pop3Backend),
+                new ScriptedServer(BackendStartTlsInjectionTest::smtpBackend),
+                new ScriptedServer(BackendStartTlsInjectionTest::sieveBackend),
+                new ScriptedServer(BackendStartTlsInjectionTest::lmtpBackend));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) proxy.close();
-        for (ScriptedServer s : new ScriptedServer[] {imap, pop3, smtp, sieve, lmtp}) if (s != null) s.close();
+        if (backends != null) backends.close();
     }
 
     /** The server side of the TLS handshake over a backend's plaintext connection. */
@@ -97,7 +65,8 @@ class BackendStartTlsInjectionTest {
     }
 
     /** Asserts that the backend's script ran to its end without a failure, and only once. */
-    private static void backendDid(ScriptedServer backend, int accepted) {
+    private static void backendDid(String protocol, int accepted) {
+        ScriptedServer backend = backends.backend(protocol);
         assertEquals(List.of(), backend.failures(), "the backend's script failed");
         assertEquals(accepted, backend.accepted(), "connections to the backend");
     }
@@ -132,18 +101,15 @@ class BackendStartTlsInjectionTest {
 
     @Test
     void imapInjectedLoginAnswerAfterStartTlsIsDiscarded() throws Exception {
-        int before = imap.accepted();
-        try (RawClient c = RawClient.connect(proxy.port("imap"))) {
-            c.transcript("""
-                    S: * OK...
-                    C: a LOGIN bob imap-Inj4Tls
-                    # not the injected "* CAPABILITY" nor "OK ... logged in": the answer from inside TLS
-                    S: a NO [AUTHENTICATIONFAILED] refused inside TLS
-                    C: b LOGOUT
-                    S: * BYE...
-                    """);
-        }
-        backendDid(imap, before + 1);
+        int before = backends.play("imap", """
+                S: * OK...
+                C: a LOGIN bob imap-Inj4Tls
+                # not the injected "* CAPABILITY" nor "OK ... logged in": the answer from inside TLS
+                S: a NO [AUTHENTICATIONFAILED] refused inside TLS
+                C: b LOGOUT
+                S: * BYE...
+                """);
+        backendDid("imap", before + 1);
     }
 
     // ---------------------------------------------------------------- POP3
@@ -164,35 +130,43 @@ class BackendStartTlsInjectionTest {
 
     @Test
     void pop3InjectedLoginAnswerAfterStlsIsDiscarded() throws Exception {
-        int before = pop3.accepted();
-        try (RawClient c = RawClient.connect(proxy.port("pop3"))) {
-            c.transcript("""
-                    S: +OK...
-                    C: USER bob
-                    S: +OK...
-                    C: PASS pop3-Inj4Tls
-                    S: -ERR [AUTH] refused inside TLS
-                    C: QUIT
-                    S: +OK...
-                    """);
-        }
-        backendDid(pop3, before + 1);
+        int before = backends.play("pop3", """
+                S: +OK...
+                C: USER bob
+                S: +OK...
+                C: PASS pop3-Inj4Tls
+                S: -ERR [AUTH] refused inside TLS
+                C: QUIT
+                S: +OK...
+                """);
+        backendDid("pop3", before + 1);
     }
 
     // ---------------------------------------------------------------- SMTP
 
+    /**
+     * SMTP and LMTP alike (RFC 3207): greets, reads the client's {@code hello} (EHLO, LHLO),
+     * answers it with {@code offer} (which offers STARTTLS), reads STARTTLS, writes the
+     * go-ahead and {@code injected} in one write, does the handshake and reads the hello
+     * again inside TLS (RFC 3207 §4.2). The connection inside TLS.
+     */
+    private static RawClient startTlsAfterHello(RawClient peer, String greeting, String hello, String offer,
+                                                String injected) throws Exception {
+        peer.line(greeting);
+        assertTrue(peer.readLine().startsWith(hello + " "));
+        peer.transcript(offer + "S: STARTTLS\n");
+        peer.send("220 2.0.0 go ahead\r\n" + injected);
+        RawClient tls = secure(peer);
+        assertTrue(tls.readLine().startsWith(hello + " "), "RFC 3207 §4.2: " + hello + " again inside TLS");
+        return tls;
+    }
+
     static void smtpBackend(RawClient peer) throws Exception {
-        peer.line("220 fake ESMTP");
-        assertTrue(peer.readLine().startsWith("EHLO "));
-        peer.transcript("""
+        RawClient tls = startTlsAfterHello(peer, "220 fake ESMTP", "EHLO", """
                 C: 250-fake
                 C: 250-STARTTLS
                 C: 250 AUTH PLAIN
-                S: STARTTLS
-                """);
-        peer.send("220 2.0.0 go ahead\r\n250-fake\r\n250 AUTH PLAIN\r\n235 2.7.0 injected: authenticated\r\n");
-        RawClient tls = secure(peer);
-        assertTrue(tls.readLine().startsWith("EHLO "), "RFC 3207 §4.2: EHLO again inside TLS");
+                """, "250-fake\r\n250 AUTH PLAIN\r\n235 2.7.0 injected: authenticated\r\n");
         tls.transcript("""
                 C: 250-fake
                 C: 250 AUTH PLAIN
@@ -203,19 +177,13 @@ class BackendStartTlsInjectionTest {
 
     @Test
     void smtpInjectedAuthAnswerAfterStartTlsIsDiscarded() throws Exception {
-        int before = smtp.accepted();
-        try (RawClient c = RawClient.connect(proxy.port("smtp"))) {
-            c.expect("220 ");
-            c.line("EHLO client.example");
-            c.smtpReply();
-            c.transcript("""
-                    C: AUTH PLAIN %s
-                    S: 535 5.7.8 refused inside TLS
-                    C: QUIT
-                    S: 221...
-                    """.formatted(Sasl.plain("bob", "smtp-Inj4Tls")));
-        }
-        backendDid(smtp, before + 1);
+        int before = backends.play("smtp", """
+                C: AUTH PLAIN %s
+                S: 535 5.7.8 refused inside TLS
+                C: QUIT
+                S: 221...
+                """.formatted(Sasl.plain("bob", "smtp-Inj4Tls")));
+        backendDid("smtp", before + 1);
     }
 
     // ---------------------------------------------------------------- ManageSieve
@@ -242,35 +210,22 @@ class BackendStartTlsInjectionTest {
 
     @Test
     void sieveInjectedLoginAnswerAfterStartTlsIsDiscarded() throws Exception {
-        int before = sieve.accepted();
-        try (RawClient c = RawClient.connect(proxy.port("sieve"))) {
-            for (String l = c.readLine(); !l.startsWith("OK"); l = c.readLine()) {
-                // the proxy's capabilities
-            }
-            c.transcript("""
-                    C: AUTHENTICATE "PLAIN" "%s"
-                    S: NO "refused inside TLS"
-                    C: LOGOUT
-                    S: OK...
-                    """.formatted(Sasl.plain("bob", "sieve-Inj4Tls")));
-        }
-        backendDid(sieve, before + 1);
+        int before = backends.play("sieve", """
+                C: AUTHENTICATE "PLAIN" "%s"
+                S: NO "refused inside TLS"
+                C: LOGOUT
+                S: OK...
+                """.formatted(Sasl.plain("bob", "sieve-Inj4Tls")));
+        backendDid("sieve", before + 1);
     }
 
     // ---------------------------------------------------------------- LMTP
 
     static void lmtpBackend(RawClient peer) throws Exception {
-        peer.line("220 fake LMTP");
-        assertTrue(peer.readLine().startsWith("LHLO "));
-        peer.transcript("""
+        RawClient tls = startTlsAfterHello(peer, "220 fake LMTP", "LHLO", """
                 C: 250-fake
                 C: 250 STARTTLS
-                S: STARTTLS
-                """);
-        peer.send("220 2.0.0 go ahead\r\n250-fake\r\n250 PIPELINING\r\n"
-                + "250 2.1.0 injected: sender ok\r\n250 2.1.5 injected: recipient ok\r\n");
-        RawClient tls = secure(peer);
-        assertTrue(tls.readLine().startsWith("LHLO "), "RFC 3207 §4.2: LHLO again inside TLS");
+                """, "250-fake\r\n250 PIPELINING\r\n250 2.1.0 injected: sender ok\r\n250 2.1.5 injected: recipient ok\r\n");
         tls.line("250 fake");
         assertTrue(tls.readLine().startsWith("MAIL FROM:<sender@example.test>"));
         tls.transcript("""
@@ -287,20 +242,12 @@ class BackendStartTlsInjectionTest {
 
     @Test
     void lmtpInjectedRecipientAnswerAfterStartTlsIsDiscarded() throws Exception {
-        int before = lmtp.accepted();
-        try (RawClient c = RawClient.connect(proxy.port("lmtp"))) {
-            c.expect("220 ");
-            c.line("LHLO mta.example.test");
-            c.smtpReply();
-            c.transcript("""
-                    C: MAIL FROM:<sender@example.test>
-                    S: 250...
-                    C: RCPT TO:<bob@example.test>
-                    S: 550 5.1.1 refused inside TLS
-                    C: QUIT
-                    S: 221...
-                    """);
-        }
-        backendDid(lmtp, before + 1);
+        int before = backends.play("lmtp", """
+                C: RCPT TO:<bob@example.test>
+                S: 550 5.1.1 refused inside TLS
+                C: QUIT
+                S: 221...
+                """);
+        backendDid("lmtp", before + 1);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,37 @@ class TraceTranscriptTest {
                 """.formatted(backend, extra);
     }
 
+    /** The log, a fake IMAP backend (alice's password: secret) and a proxy in front of it ({@link #config}). */
+    private record Traced(LogCapture log, FakeBackend backend, TestProxy proxy) implements AutoCloseable {
+        /** {@code extra}: more keys of the imap listener, each after a comma; {@code more}: config text after it all. */
+        static Traced start(String extra, String more) throws Exception {
+            LogCapture log = new LogCapture();
+            FakeBackend backend = null;
+            try {
+                backend = FakeBackends.imap().password("secret").start();
+                return new Traced(log, backend, TestProxy.start(config(backend.port(), extra) + more));
+            } catch (Exception e) {
+                try (LogCapture l = log; FakeBackend b = backend) {
+                    throw e;
+                }
+            }
+        }
+
+        /** A client of the imap listener, greeted. */
+        RawClient client() throws IOException {
+            RawClient c = RawClient.connect(proxy.port("imap"));
+            c.expect("* OK");
+            return c;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (LogCapture l = log; FakeBackend b = backend) {
+                proxy.close();
+            }
+        }
+    }
+
     /** The trace lines of the session whose trace mentions {@code needle}, without id and time, ports as PORT. */
     static List<String> trace(String log, String needle) {
         List<String> all = new ArrayList<>();
@@ -55,14 +87,10 @@ class TraceTranscriptTest {
 
     @Test
     void imapLoginWithALiteralPasswordARetryAndLogout() throws Exception {
-        try (LogCapture log = new LogCapture();
-             FakeBackend backend = FakeBackends.imap().password("secret").start();
-             TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true"));
-             RawClient c = RawClient.connect(proxy.port("imap"))) {
-            c.expect("* OK");
+        try (Traced stage = Traced.start(", trace = true", ""); RawClient c = stage.client()) {
             c.exchange("a0 LOGIN alice wrongpw", "a0 NO", "a1 LOGIN alice {6}", "+ ", "secret", "a1 OK", "a2 LOGOUT", "* BYE");
             c.expect("a2 OK");
-            log.awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
+            stage.log().awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
             List<String> expected = List.of(
                     "client -- imap session on listener imap (traced: listener imap)",
                     "client -- from 127.0.0.1:PORT",
@@ -88,24 +116,20 @@ class TraceTranscriptTest {
                     "backend -- login accepted",
                     "client S: a1 " + FakeBackends.IMAP_LOGGED_IN,
                     "relay -- relaying; the trace ends here (trace-relay-bytes = 0)");
-            assertEquals(String.join("\n", expected), String.join("\n", trace(log.text(), "imap session")));
-            assertFalse(log.text().contains("secret"), "a password in the log:\n" + log.text());
-            assertFalse(log.text().contains("wrongpw"), "a password in the log:\n" + log.text());
+            assertEquals(String.join("\n", expected), String.join("\n", trace(stage.log().text(), "imap session")));
+            assertFalse(stage.log().text().contains("secret"), "a password in the log:\n" + stage.log().text());
+            assertFalse(stage.log().text().contains("wrongpw"), "a password in the log:\n" + stage.log().text());
         }
     }
 
     @Test
     void saslIrAndAContinuationAreHiddenAndTheRelayShowsItsFirstBytes() throws Exception {
         String plain = java.util.Base64.getEncoder().encodeToString("\0alice\0secret".getBytes());
-        try (LogCapture log = new LogCapture();
-             FakeBackend backend = FakeBackends.imap().password("secret").start();
-             TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true, trace-relay-bytes = 9"));
-             RawClient c = RawClient.connect(proxy.port("imap"))) {
-            c.expect("* OK");
+        try (Traced stage = Traced.start(", trace = true, trace-relay-bytes = 9", ""); RawClient c = stage.client()) {
             c.exchange("a1 AUTHENTICATE PLAIN", "+", plain, "a1 OK", "a2 NOOP", "a2 OK", "a3 LOGOUT", "* BYE");
-            log.awaitLine(Duration.ofSeconds(5), "session ended");
-            log.awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
-            List<String> t = trace(log.text(), "imap session");
+            stage.log().awaitLine(Duration.ofSeconds(5), "session ended");
+            stage.log().awaitLine(Duration.ofSeconds(5), "user=alice", "outcome=");
+            List<String> t = trace(stage.log().text(), "imap session");
             int auth = t.indexOf("client C: a1 AUTHENTICATE PLAIN");
             assertTrue(auth > 0, String.join("\n", t));
             assertEquals(List.of("client C: a1 AUTHENTICATE PLAIN", "client S: + ", "client C: ***"), t.subList(auth, auth + 3));
@@ -116,49 +140,43 @@ class TraceTranscriptTest {
                     "relay -- backend side: trace-relay-bytes shown"), t.subList(relay + 1, t.size() - 1));
             // who closes first after LOGOUT is a race
             assertTrue(t.get(t.size() - 1).matches("client -- session ended, outcome=(backend|client)-closed"), t.toString());
-            assertFalse(log.text().contains(plain), "the AUTH payload in the log");
-            assertFalse(log.text().contains("secret"), "a password in the log");
+            assertFalse(stage.log().text().contains(plain), "the AUTH payload in the log");
+            assertFalse(stage.log().text().contains("secret"), "a password in the log");
         }
     }
 
     @Test
     void aWatchedUserIsTracedFromTheFirstLineOthersNot() throws Exception {
-        try (LogCapture log = new LogCapture();
-             FakeBackend backend = FakeBackends.imap().password("secret").start();
-             TestProxy proxy = TestProxy.start(config(backend.port(), "") + "mailproxy.trace.users = [Alice]\n")) {
+        try (Traced stage = Traced.start("", "mailproxy.trace.users = [Alice]\n")) {
             for (String user : List.of("bob", "alice")) {
-                try (RawClient c = RawClient.connect(proxy.port("imap"))) {
-                    c.expect("* OK");
+                try (RawClient c = stage.client()) {
                     c.line("a1 CAPABILITY");
                     c.expect("* CAPABILITY");
                     c.expect("a1 OK");
                     c.exchange("a2 LOGIN " + user + " secret", "a2 OK", "a3 LOGOUT", "* BYE");
                 }
-                log.awaitLine(Duration.ofSeconds(5), "user=" + user, "outcome=");
+                stage.log().awaitLine(Duration.ofSeconds(5), "user=" + user, "outcome=");
             }
-            List<String> alice = trace(log.text(), "LOGIN alice");
+            List<String> alice = trace(stage.log().text(), "LOGIN alice");
             assertEquals("client -- imap session on listener imap", alice.get(0));
             assertTrue(alice.contains("client C: a1 CAPABILITY"), "the lines before the login are kept: " + alice);
             assertTrue(alice.contains("client C: a2 LOGIN alice ***"), alice.toString());
-            assertTrue(trace(log.text(), "LOGIN bob").isEmpty(), "bob is not traced:\n" + log.text());
+            assertTrue(trace(stage.log().text(), "LOGIN bob").isEmpty(), "bob is not traced:\n" + stage.log().text());
         }
     }
 
     @Test
     void aClientRangeSwitchedOnAtRunTime() throws Exception {
-        try (LogCapture log = new LogCapture();
-             FakeBackend backend = FakeBackends.imap().password("secret").start();
-             TestProxy proxy = TestProxy.start(config(backend.port(), ""))) {
-            proxy.server().trace().client("127.0.0.0/8", true);
-            assertEquals("client 127.0.0.0/8 (admin)\n", proxy.server().trace().describe());
-            try (RawClient c = RawClient.connect(proxy.port("imap"))) {
-                c.expect("* OK");
+        try (Traced stage = Traced.start("", "")) {
+            stage.proxy().server().trace().client("127.0.0.0/8", true);
+            assertEquals("client 127.0.0.0/8 (admin)\n", stage.proxy().server().trace().describe());
+            try (RawClient c = stage.client()) {
                 c.line("a1 LOGOUT");
                 c.expect("* BYE");
             }
-            log.awaitLine(Duration.ofSeconds(5), "traced: client switched on by the admin");
-            proxy.server().trace().client("127.0.0.0/8", false);
-            assertEquals("", proxy.server().trace().describe());
+            stage.log().awaitLine(Duration.ofSeconds(5), "traced: client switched on by the admin");
+            stage.proxy().server().trace().client("127.0.0.0/8", false);
+            assertEquals("", stage.proxy().server().trace().describe());
         }
     }
 
@@ -169,11 +187,7 @@ class TraceTranscriptTest {
      */
     @Test
     void c1AndBidiBytesOfAClientAreEscapedInTheTrace() throws Exception {
-        try (LogCapture log = new LogCapture();
-             FakeBackend backend = FakeBackends.imap().password("secret").start();
-             TestProxy proxy = TestProxy.start(config(backend.port(), ", trace = true"));
-             RawClient c = RawClient.connect(proxy.port("imap"))) {
-            c.expect("* OK");
+        try (Traced stage = Traced.start(", trace = true", ""); RawClient c = stage.client()) {
             byte[] nel = {(byte) 0xc2, (byte) 0x85};
             byte[] ls = {(byte) 0xe2, (byte) 0x80, (byte) 0xa8};
             byte[] rlo = {(byte) 0xe2, (byte) 0x80, (byte) 0xae};
@@ -187,7 +201,7 @@ class TraceTranscriptTest {
             c.expect("a1 ");
             c.line("a2 LOGOUT");
             c.expect("* BYE");
-            String traced = log.awaitLine(Duration.ofSeconds(5), "client C: a1 NOOP");
+            String traced = stage.log().awaitLine(Duration.ofSeconds(5), "client C: a1 NOOP");
             assertTrue(traced.contains("a1 NOOP x\\xc2\\x85\\xe2\\x80\\xa8\\xe2\\x80\\xaey"), traced);
             for (char ch : traced.toCharArray()) assertTrue(ch >= 0x20 && ch < 0x7f, "not printable ASCII: " + traced);
         }

@@ -38,6 +38,7 @@ final class Draw {
             "direct", new Color(0x9e9e9e), "mailproxy", new Color(0x1f77b4),
             "nginx", new Color(0x2ca02c), "nginx-64k", new Color(0x98df8a));
     private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
+    private static final Font NOTE = new Font(Font.SANS_SERIF, Font.ITALIC, 11);
     private static final Color GRID = new Color(0xdddddd);
 
     private Draw() {}
@@ -66,7 +67,7 @@ final class Draw {
 
     static JFreeChart bars(Chart chart, DefaultCategoryDataset ds, String subtitle) {
         JFreeChart c = new JFreeChart(chart.title(), JFreeChart.DEFAULT_TITLE_FONT, plot(chart, ds), true);
-        return styled(c, subtitle);
+        return styled(c, subtitle, chart.note());
     }
 
     /** Two panels over the same groups, p50 above p99, each with its own scale; one legend. */
@@ -81,7 +82,7 @@ final class Draw {
         LegendItemCollection legend = upper.getLegendItems();
         both.setFixedLegendItems(legend);
         JFreeChart c = new JFreeChart(top.title(), JFreeChart.DEFAULT_TITLE_FONT, both, true);
-        return styled(c, subtitle);
+        return styled(c, subtitle, top.note());
     }
 
     private static CategoryPlot plot(Chart chart, DefaultCategoryDataset ds) {
@@ -118,9 +119,11 @@ final class Draw {
         return a;
     }
 
-    private static JFreeChart styled(JFreeChart c, String subtitle) {
+    /** The note and the run's facts under the title, the legend under them. */
+    private static JFreeChart styled(JFreeChart c, String subtitle, String note) {
         c.setBackgroundPaint(Color.WHITE);
-        if (!subtitle.isEmpty()) c.addSubtitle(new TextTitle(subtitle, LABEL));
+        c.addSubtitle(0, new TextTitle(note, NOTE));
+        if (!subtitle.isEmpty()) c.addSubtitle(1, new TextTitle(subtitle, LABEL));
         LegendTitle legend = c.getLegend();
         legend.setPosition(RectangleEdge.TOP);
         legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);

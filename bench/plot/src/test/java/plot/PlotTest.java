@@ -67,6 +67,7 @@ class PlotTest {
         String cpu = svg("cpu-per-session.svg");
         assertTrue(cpu.contains(">1.59</text>") && cpu.contains(">0.59</text>"), "CPU ms on the bars");
         assertFalse(cpu.contains(">direct</text>"), "direct has no proxy CPU (-1): no bar, not in the legend");
+        assertTrue(cpu.contains("JIT compiler threads"), "what the figure is, under the title");
 
         String latency = svg("latency.svg");
         assertTrue(latency.contains(">p50 ms</text>") && latency.contains(">p99 ms</text>"), "two panels");

@@ -8,7 +8,8 @@
 #
 # Builds the jar, installs what is missing (Debian, as root), starts Dovecot, smtp-sink,
 # mailproxy and nginx on loopback with their own configs in a temp folder, runs the
-# scenarios with a progress line, prints the table and stops everything it started.
+# scenarios with a progress line, prints the table, writes SVG charts beside it (bench/plot)
+# and stops everything it started.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -145,6 +146,11 @@ fi
 [ -f "$JAR" ] || die "$JAR missing (build it, or drop --no-build)"
 rm -rf "$BUILD" && mkdir -p "$BUILD"
 "$JDK/bin/javac" -d "$BUILD" "$BENCH"/loadgen/*.java || die "load generator does not compile"
+# The chart writer is a Maven project of its own (JFreeChart, JFreeSVG): built before the run,
+# so a failure shows now and not after the measurements.
+log "building the chart writer (bench/plot: mvn -q package) ..."
+(cd "$BENCH/plot" && JAVA_HOME=$JDK mvn -q package) >"$OUT/plot-build.log" 2>&1 ||
+  die "the chart writer does not build, see $OUT/plot-build.log"
 
 LG_OPTS=(-Xmx3g -XX:+UseParallelGC -Djdk.tls.namedGroups=x25519,secp256r1)
 lg() { "$JDK/bin/java" "${LG_OPTS[@]}" -cp "$BUILD" loadgen.LoadGen "$@"; }
@@ -335,9 +341,14 @@ done
 # ---------- report ----------
 [ -s "$OUT/results.tsv" ] || die "no results"
 lg report "$OUT/results.tsv" "$OUT/table.md" >/dev/null
+# SVG charts of the same results.tsv beside report.md, and charts.md that shows them
+rm -f "$OUT"/*.svg "$OUT/charts.md"
+"$JDK/bin/java" -Djava.awt.headless=true -jar "$BENCH/plot/target/bench-plot.jar" "$OUT/results.tsv" "$OUT" \
+  >>"$OUT/run.log" 2>&1 || log "  (the charts failed, see $OUT/run.log)"
 { cat "$OUT/machine.md"; echo; cat "$OUT/table.md"; } >"$OUT/report.md"
+if [ -f "$OUT/charts.md" ]; then { echo; cat "$OUT/charts.md"; } >>"$OUT/report.md"; fi
 echo
-cat "$OUT/report.md"
+cat "$OUT/machine.md" "$OUT/table.md"
 echo
-say "results: $OUT/report.md (raw: results.tsv, log: run.log)"
+say "results: $OUT/report.md (raw: results.tsv, charts: $(cd "$OUT" && ls -- *.svg 2>/dev/null | paste -sd' ' - || true), log: run.log)"
 if [ "$KEEP" = yes ]; then cp -r "$W/mailproxy/mailproxy.conf" "$OUT/" 2>/dev/null || true; fi

@@ -10,7 +10,7 @@ import mailproxy.session.SessionInfo;
 
 /**
  * GET /status: what the status page shows, in one JSON document (README, "Admin
- * listener"): version, config file and when it was read, the pools with each server's
+ * listener: metrics, health, sessions"): version, config file and when it was read, the pools with each server's
  * health, the open sessions counted by protocol and listener, and the sessions
  * themselves (never a password: {@link SessionInfo} has none). Login and guard counters
  * the page reads from /metrics, where Prometheus reads them.

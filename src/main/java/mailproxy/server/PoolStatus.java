@@ -8,7 +8,7 @@ import mailproxy.route.Pool;
 import mailproxy.route.PoolServer;
 
 /**
- * One pool as the admin's status page shows it (README, "Admin listener"): a snapshot
+ * One pool as the admin's status page shows it (README, "Admin listener: metrics, health, sessions"): a snapshot
  * taken per request, so the admin package needs no route type.
  */
 public record PoolStatus(String name, List<Server> servers) {

@@ -32,7 +32,7 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 
 /**
- * The status page (README, "Admin listener") in a real browser: Debian's chromium, headless,
+ * The status page (README, "Admin listener: metrics, health, sessions") in a real browser: Debian's chromium, headless,
  * through its own chromedriver (installed with the servers by src/test/sh/install-servers.sh;
  * named here, so Selenium Manager downloads nothing), against a proxy with a pool of two real
  * Dovecots. The page shows both up, a killed one down within its health checks, its drain

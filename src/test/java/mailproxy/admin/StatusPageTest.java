@@ -11,7 +11,7 @@ import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 
 /**
- * The status page's files and its JSON as curl sees them (README, "Admin listener"): a CSP
+ * The status page's files and its JSON as curl sees them (README, "Admin listener: metrics, health, sessions"): a CSP
  * that allows no inline script, nosniff, markup from a user name escaped in /status, and
  * /undrain guarded as every action is (docs/SECURITY.md).
  */

@@ -1,4 +1,4 @@
-// The admin status page (README, "Admin listener"). Every value from the server is put on
+// The admin status page (README, "Admin listener: metrics, health, sessions"). Every value from the server is put on
 // the page as text (textContent, never innerHTML): user names and reasons are chosen by
 // clients and backends. The POSTs carry X-Mailproxy-Admin: 1, which the admin listener
 // wants on every action (docs/SECURITY.md); this page is same-origin, so it may send it.

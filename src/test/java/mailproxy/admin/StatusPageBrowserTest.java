@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -74,9 +75,22 @@ class StatusPageBrowserTest {
         return new ChromeDriver(driver, o);
     }
 
+    /** Read in one script: the page replaces its tables on every refresh, so an element found before may be gone. */
     private static String rowState(ChromeDriver b, String server) {
-        List<WebElement> rows = b.findElements(By.cssSelector("#pools tr[data-server='" + server + "'][data-protocol='imap']"));
-        return rows.isEmpty() ? null : rows.get(0).getDomAttribute("data-state");
+        return (String) b.executeScript("const r = document.querySelector(arguments[0]); return r ? r.dataset.state : null;",
+                "#pools tr[data-server='" + server + "'][data-protocol='imap']");
+    }
+
+    /** Clicks that server's drain/undrain button, again if a refresh replaced it between finding and clicking. */
+    private static void clickButtonOf(ChromeDriver b, String server) {
+        Await.until(Duration.ofSeconds(10), "the button of " + server, () -> {
+            try {
+                b.findElement(By.cssSelector("#pools button[data-server='" + server + "']")).click();
+                return true;
+            } catch (StaleElementReferenceException | NoSuchElementException e) {
+                return false;
+            }
+        });
     }
 
     @Test
@@ -115,8 +129,8 @@ class StatusPageBrowserTest {
 
                 // the user name is text in the sessions table; nothing of it ran
                 Await.until(Duration.ofSeconds(10), "the session on the page",
-                        () -> b.findElements(By.cssSelector("#sessions tbody td")).stream()
-                                .anyMatch(td -> td.getText().equals(EVIL_USER)));
+                        () -> (Boolean) b.executeScript("return [...document.querySelectorAll('#sessions tbody td')]"
+                                + ".some(td => td.textContent === arguments[0]);", EVIL_USER));
                 assertEquals(null, ((JavascriptExecutor) b).executeScript("return window.pwned === undefined ? null : window.pwned"));
                 assertTrue(b.findElements(By.cssSelector("#sessions img, #sessions script")).isEmpty(), "markup from a user name");
 
@@ -126,18 +140,18 @@ class StatusPageBrowserTest {
                 assertEquals("up", rowState(b, idTwo));
 
                 // the drain button drains it, as /pools says; the same button then undrains it
-                b.findElement(By.cssSelector("#pools button[data-server='" + idOne + "']")).click();
+                clickButtonOf(b, idOne);
                 Await.until(Duration.ofSeconds(10), "drained in /pools", () -> pools(admin).contains(one.imapPort() + " DOWN imap DRAINING"));
                 Await.until(Duration.ofSeconds(10), "draining on the page", () -> "draining".equals(rowState(b, idOne)));
-                b.findElement(By.cssSelector("#pools button[data-server='" + idOne + "']")).click();
+                clickButtonOf(b, idOne);
                 Await.until(Duration.ofSeconds(10), "undrained in /pools", () -> !pools(admin).contains("DRAINING"));
 
                 // close the user's sessions from the page
                 b.findElement(By.id("close-user")).sendKeys(EVIL_USER);
                 b.findElement(By.cssSelector("#close-form button")).click();
                 Await.until(Duration.ofSeconds(10), "the user's session closed", () -> proxy.activeSessions() == 0);
-                Await.until(Duration.ofSeconds(10), "the page says so",
-                        () -> b.findElement(By.id("action")).getText().equals("200: closed 1 sessions"));
+                Await.until(Duration.ofSeconds(10), "the page says so", () -> "200: closed 1 sessions".equals(
+                        b.executeScript("return document.getElementById('action').textContent;")));
 
                 Path shot = Path.of("target", "status-page.png");
                 Files.createDirectories(shot.getParent());

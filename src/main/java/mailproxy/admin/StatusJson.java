@@ -10,7 +10,7 @@ import mailproxy.session.SessionInfo;
 
 /**
  * GET /status: what the status page shows, in one JSON document (README, "Admin
- * listener: metrics, health, sessions"): version, config file and when it was read, the pools with each server's
+ * listener: metrics, health, sessions"): version, config file, when it was read and the last reload's result, the pools with each server's
  * health, the open sessions counted by protocol and listener, and the sessions
  * themselves (never a password: {@link SessionInfo} has none). Login and guard counters
  * the page reads from /metrics, where Prometheus reads them.
@@ -27,6 +27,10 @@ final class StatusJson {
         j.member("now", Instant.now());
         j.member("config", server.config().source());
         j.member("configLoadedAt", server.configLoadedAt());
+        ProxyServer.ReloadResult r = server.lastReload();
+        j.name("lastReload");
+        if (r == null) j.value((String) null);
+        else j.open().member("at", r.at()).member("ok", r.ok()).member("message", r.message()).close();
         String notReady = server.notReady();
         j.member("ready", notReady == null).member("notReady", notReady);
         pools(j, server.poolStatus());

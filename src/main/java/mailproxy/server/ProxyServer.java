@@ -152,6 +152,7 @@ public final class ProxyServer implements AutoCloseable {
             trace.config(config.trace());
             current = next;
             loadedAt = java.time.Instant.now();
+            lastReload = new ReloadResult(loadedAt, true, "reloaded " + config.source());
             previous.close(next);
             log.info("reloaded {}: {} listeners, {} backends, {} routers", config.source(), config.listeners().size(),
                     config.backends().size(), config.routers().size());
@@ -183,6 +184,19 @@ public final class ProxyServer implements AutoCloseable {
     public java.time.Instant configLoadedAt() { return loadedAt; }
 
     private volatile java.time.Instant loadedAt = java.time.Instant.now();
+
+    /** How the last reload went, for the status page: when, whether it took, and its message (the refusal's reason). */
+    public record ReloadResult(java.time.Instant at, boolean ok, String message) {}
+
+    private volatile ReloadResult lastReload;
+
+    /** The last reload's result, null when there was none since start. */
+    public ReloadResult lastReload() { return lastReload; }
+
+    /** A reload refused before or during {@link #reload}: the running config stays (mailproxy.Reloader says why). */
+    public void reloadRefused(String why) {
+        lastReload = new ReloadResult(java.time.Instant.now(), false, why);
+    }
 
     /** The configuration in force. */
     public ProxyConfig config() { return current.config(); }

@@ -66,6 +66,20 @@ class StatusPageTest {
     }
 
     @Test
+    void statusSaysHowTheLastReloadWent() throws Exception {
+        try (FakeBackend imap = FakeBackends.imap().start(); TestProxy p = proxy(imap);
+             AdminServer admin = AdminServer.start(p.config().admin(), p::server, () -> true)) {
+            assertTrue(AdminCurl.call(admin, "GET", "/status").body().contains("\"lastReload\":null"));
+            p.server().reload(p.config());
+            assertTrue(AdminCurl.call(admin, "GET", "/status").body()
+                    .matches("(?s).*\"lastReload\":\\{\"at\":\"[^\"]+\",\"ok\":true,\"message\":\"reloaded test.conf\"}.*"));
+            p.server().reloadRefused("config error in test.conf:3: <oops>");
+            assertTrue(AdminCurl.call(admin, "GET", "/status").body()
+                    .contains("\"ok\":false,\"message\":\"config error in test.conf:3: \\u003coops\\u003e\"}"));
+        }
+    }
+
+    @Test
     void undrainIsAnActionLikeDrain() throws Exception {
         try (FakeBackend imap = FakeBackends.imap().start(); TestProxy p = proxy(imap);
              AdminServer admin = AdminServer.start(p.config().admin(), p::server, () -> true)) {

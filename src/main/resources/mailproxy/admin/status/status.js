@@ -121,6 +121,10 @@ function showStatus(st) {
   ready.className = 'badge ' + (st.ready ? 'ready' : 'not-ready');
   document.getElementById('config').textContent = st.config;
   document.getElementById('loaded').textContent = ago(st.configLoadedAt);
+  const reload = document.getElementById('reload');
+  const r = st.lastReload;
+  reload.textContent = !r ? 'none since start' : (r.ok ? 'ok, ' : 'refused, ') + ago(r.at) + ': ' + r.message;
+  reload.className = r && !r.ok ? 'error' : '';
   showPools(st.pools);
   fill('sessions-by', st.sessionsBy.map(s => [s.protocol, s.listener, s.count]));
   document.getElementById('session-count').textContent = '(' + st.sessionCount + ')';

@@ -48,6 +48,12 @@ class StatusPageBrowserTest {
     private static final String EVIL_USER = "<script>window.pwned=1</script><img src=x onerror=window.pwned=2>";
     private static final String EVIL_PASSWORD = "status-page-pw";
 
+    /**
+     * Selenium looks for a DevTools module matching the browser and warns when there is none;
+     * the test uses WebDriver only. Held here, since java.util.logging keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger CDP_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium.devtools");
+
     private static RealDovecot one;
     private static RealDovecot two;
 
@@ -64,6 +70,7 @@ class StatusPageBrowserTest {
     }
 
     private static ChromeDriver browser(Path profile) {
+        CDP_LOG.setLevel(Level.SEVERE);
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM);
         o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",

@@ -4,7 +4,8 @@
 # root-owned mail, see docs/ARCHITECTURE.md, "Real servers in tests"); and for the tests of
 # config/ (src/test/java/mailproxy/ops): promtool (Prometheus rules), systemd-analyze (the
 # unit checked), systemd-nspawn and nsenter (the unit run by a systemd of its own in a
-# container), setpriv (the proxy as an unprivileged user with one capability).
+# container), setpriv (the proxy as an unprivileged user with one capability); and for the
+# admin status page (src/test/java/mailproxy/admin): chromium and its chromedriver.
 #
 # Idempotent and non-interactive: does nothing when everything is present; otherwise it
 # must run as root on Debian 12. RealServers runs it from the test JVM when needed; CI may
@@ -31,7 +32,9 @@ NEEDS="/usr/sbin/dovecot dovecot-core
 /usr/bin/systemd-analyze systemd
 /usr/bin/systemd-nspawn systemd-container
 /usr/bin/setpriv util-linux
-/usr/bin/nsenter util-linux"
+/usr/bin/nsenter util-linux
+/usr/bin/chromium chromium
+/usr/bin/chromedriver chromium-driver"
 
 missing_packages() {
     echo "$NEEDS" | while read -r binary package; do

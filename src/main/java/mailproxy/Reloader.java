@@ -52,8 +52,10 @@ final class Reloader {
             return true;
         } catch (ConfigException e) {
             log.error("reload refused, the running config stays: {}", e.getMessage());
+            server.reloadRefused(e.getMessage());
         } catch (IOException e) {
             log.error("reload refused, the running config stays: {}", e.getMessage());
+            server.reloadRefused(e.getMessage());
         } finally {
             ONE_AT_A_TIME.unlock();
         }

@@ -13,6 +13,7 @@ import mailproxy.wire.LogSafe;
 /** What each admin path answers (see mailproxy.admin in reference.conf). */
 final class Routes {
     static final String TEXT = "text/plain; charset=utf-8";
+    static final String JSON = "application/json";
 
     /** An answer: text in {@code body}, or {@code bytes} (metrics). */
     record Answer(int status, String body, String contentType, byte[] bytes) {
@@ -27,8 +28,13 @@ final class Routes {
         boolean get = method.equals("GET") || method.equals("HEAD");
         boolean post = method.equals("POST");
         if (path.equals("/health/live")) return get ? ok("live\n") : notAllowed("GET");
+        StaticFiles.File file = StaticFiles.at(path);
+        if (file != null) return get ? new Answer(200, null, file.contentType(), file.bytes()) : notAllowed("GET");
         if (server == null) return new Answer(503, "starting\n", TEXT);
         switch (path) {
+            case "/status" -> {
+                return get ? new Answer(200, StatusJson.of(server), JSON) : notAllowed("GET");
+            }
             case "/health/ready" -> {
                 if (!get) return notAllowed("GET");
                 String why = server.notReady();
@@ -61,6 +67,13 @@ final class Routes {
                 List<String> drained = server.drain(s);
                 return drained.isEmpty() ? new Answer(404, "no pool server " + LogSafe.text(s) + "\n", TEXT)
                         : ok("draining " + String.join(", ", drained) + " (until the next reload)\n");
+            }
+            case "/undrain" -> {
+                if (!post) return notAllowed("POST");
+                String s = q.required("server");
+                List<String> back = server.undrain(s);
+                return back.isEmpty() ? new Answer(404, "no pool server " + LogSafe.text(s) + "\n", TEXT)
+                        : ok("no longer draining " + String.join(", ", back) + "\n");
             }
             case "/close" -> {
                 if (!post) return notAllowed("POST");

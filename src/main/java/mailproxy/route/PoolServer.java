@@ -1,6 +1,7 @@
 package mailproxy.route;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import mailproxy.config.Backend;
@@ -98,7 +99,36 @@ public final class PoolServer {
     /** No new sessions from now on; open ones go on (reload, admin). */
     public void drain() { draining = true; }
 
+    /** New sessions may come again (admin); a reload also ends a drain. */
+    public void undrain() { draining = false; }
+
     public boolean draining() { return draining; }
+
+    /**
+     * What the admin's status page shows of one protocol of this server.
+     *
+     * @param since when up/down last changed, null when it never did
+     * @param why what changed it, null when it never did
+     * @param lastCheck the last active check: "ok" or why it failed; null before the first
+     */
+    public record Health(boolean up, Instant since, String why, Instant lastCheckAt, String lastCheck) {}
+
+    public Health health(Protocol p) {
+        boolean up = up(p);
+        ServerState s = states[p.ordinal()];
+        s.lock.lock();
+        try {
+            return new Health(up, s.changedAt, s.changeReason, s.lastCheckAt, s.lastCheck);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Called under s.lock when up/down changes. */
+    private static void changed(ServerState s, String why) {
+        s.changedAt = Instant.now();
+        s.changeReason = why;
+    }
 
     /** Up for a protocol: not down by active checks nor by passive marking. */
     public boolean up(Protocol p) {
@@ -112,6 +142,7 @@ public final class PoolServer {
                 s.passiveDown = false;
                 s.failures.clear();
                 back = true;
+                changed(s, "fail-timeout " + human(pooling.failTimeout()) + " over");
             }
             up = s.checkedUp && !s.passiveDown;
         } finally {
@@ -144,6 +175,7 @@ public final class PoolServer {
                 s.passiveDown = true;
                 s.downUntil = now + pooling.failTimeout().toNanos();
                 s.failures.clear();
+                changed(s, n + " failure" + (n == 1 ? "" : "s") + " in " + human(pooling.failWindow()) + " (" + reason + ")");
             }
         } finally {
             s.lock.unlock();
@@ -163,6 +195,7 @@ public final class PoolServer {
             s.failures.clear();
             lifted = s.passiveDown;
             s.passiveDown = false;
+            if (lifted) changed(s, "login succeeded");
         } finally {
             s.lock.unlock();
         }
@@ -176,6 +209,8 @@ public final class PoolServer {
         boolean changed = false;
         s.lock.lock();
         try {
+            s.lastCheckAt = Instant.now();
+            s.lastCheck = ok ? "ok" : reason;
             if (ok) {
                 s.bad = 0;
                 if (!s.checkedUp && ++s.good >= h.rise()) {
@@ -190,6 +225,10 @@ public final class PoolServer {
                     s.bad = 0;
                     changed = true;
                 }
+            }
+            if (changed) {
+                int n = ok ? h.rise() : h.fall();
+                changed(s, reason + " (" + n + " check" + (n == 1 ? "" : "s") + ")");
             }
         } finally {
             s.lock.unlock();

@@ -1,5 +1,6 @@
 package mailproxy.route;
 
+import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** Up/down of one server for one protocol; fields guarded by {@link #lock}. */
@@ -13,6 +14,12 @@ final class ServerState {
     boolean passiveDown;
     long downUntil;
     final Failures failures = new Failures();
+    /** For the admin's status page: when up/down last changed and why (null: never, up since start). */
+    Instant changedAt;
+    String changeReason;
+    /** The last active check: its result and when (null: none yet). */
+    Instant lastCheckAt;
+    String lastCheck;
 
     /** Times of recent failures, oldest first; at most max-fails are kept. */
     static final class Failures {

@@ -151,6 +151,8 @@ public final class ProxyServer implements AutoCloseable {
             sessions.watchdog().period(Sessions.periodFor(allLimits(config)));
             trace.config(config.trace());
             current = next;
+            loadedAt = java.time.Instant.now();
+            lastReload = new ReloadResult(loadedAt, true, "reloaded " + config.source());
             previous.close(next);
             log.info("reloaded {}: {} listeners, {} backends, {} routers", config.source(), config.listeners().size(),
                     config.backends().size(), config.routers().size());
@@ -177,6 +179,24 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public int activeSessions() { return sessions.count(); }
+
+    /** When the configuration in force was read (start or the last reload that took), for the status page. */
+    public java.time.Instant configLoadedAt() { return loadedAt; }
+
+    private volatile java.time.Instant loadedAt = java.time.Instant.now();
+
+    /** How the last reload went, for the status page: when, whether it took, and its message (the refusal's reason). */
+    public record ReloadResult(java.time.Instant at, boolean ok, String message) {}
+
+    private volatile ReloadResult lastReload;
+
+    /** The last reload's result, null when there was none since start. */
+    public ReloadResult lastReload() { return lastReload; }
+
+    /** A reload refused before or during {@link #reload}: the running config stays (mailproxy.Reloader says why). */
+    public void reloadRefused(String why) {
+        lastReload = new ReloadResult(java.time.Instant.now(), false, why);
+    }
 
     /** The configuration in force. */
     public ProxyConfig config() { return current.config(); }
@@ -242,9 +262,22 @@ public final class ProxyServer implements AutoCloseable {
      * servers ("pool host:port"); empty when none matched.
      */
     public List<String> drain(String hostPort) {
+        List<String> drained = matching(hostPort, true);
+        if (!drained.isEmpty()) log.info("draining {} (admin)", drained);
+        return drained;
+    }
+
+    /** Ends the admin's drain of the pool servers at {@code hostPort}; their names, empty when none matched. */
+    public List<String> undrain(String hostPort) {
+        List<String> back = matching(hostPort, false);
+        if (!back.isEmpty()) log.info("no longer draining {} (admin)", back);
+        return back;
+    }
+
+    private List<String> matching(String hostPort, boolean drain) {
         Generation g = current;
         if (g == null) return List.of();
-        List<String> drained = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Pool pool : g.pools().all()) {
             for (PoolServer s : pool.servers()) {
                 boolean match = s.id().equalsIgnoreCase(hostPort);
@@ -252,13 +285,19 @@ public final class ProxyServer implements AutoCloseable {
                     if (s.serves(p) && s.target(p).toString().equalsIgnoreCase(hostPort)) match = true;
                 }
                 if (match) {
-                    s.drain();
-                    drained.add(pool.name() + " " + s.id());
+                    if (drain) s.drain();
+                    else s.undrain();
+                    names.add(pool.name() + " " + s.id());
                 }
             }
         }
-        if (!drained.isEmpty()) log.info("draining {} (admin)", drained);
-        return drained;
+        return names;
+    }
+
+    /** The pools in force with their servers' health, for the admin's status page; empty while stopping. */
+    public List<PoolStatus> poolStatus() {
+        Generation g = current;
+        return g == null ? List.of() : g.pools().all().stream().map(PoolStatus::of).toList();
     }
 
     /** The pools as --check describes them, with live state (down, draining, sessions). */

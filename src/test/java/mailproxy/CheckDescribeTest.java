@@ -43,4 +43,31 @@ class CheckDescribeTest {
         assertTrue(text.contains("pool single: pop3 user-hash; max-tries 3; down for 10s after 1 failure in 10s; no health checks\n"
                 + "  server 10.0.0.9 weight 1 pop3 110\n"), text);
     }
+
+    /** A pool where one server leaves POP3 out (servers[i].protocols): valid, and each server shows what it serves. */
+    @Test
+    void checkAcceptsAPoolWithPop3OnOneServer(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("pools.conf");
+        Files.writeString(conf, """
+                mailproxy {
+                  backends {
+                    stores {
+                      servers = [ { host = "127.0.0.1", imap-port = 10143, protocols = [imap] },
+                                  { host = "127.0.0.1", imap-port = 20143 } ]
+                      imap { port = 143 }
+                      pop3 { port = 20110 }
+                    }
+                  }
+                  routers { r { type = static, default = stores } }
+                }
+                """);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = Main.run(new String[] {"--check", "--config", conf.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+        assertTrue(text.contains("  server 127.0.0.1 weight 1 imap 10143\n"), text);
+        assertTrue(text.contains("  server 127.0.0.1 weight 1 imap 20143 pop3 20110\n"), text);
+    }
 }

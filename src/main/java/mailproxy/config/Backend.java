@@ -3,8 +3,10 @@ package mailproxy.config;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import mailproxy.tls.TlsClient;
 
 /**
@@ -117,13 +119,25 @@ public record Backend(String name, String host, Map<Protocol, Section> sections,
     /**
      * One server of the pool (mailproxy.backends.NAME.servers[i]).
      *
-     * @param ports its own port for a protocol (imap-port, pop3-port, ...); a protocol not
-     *              there uses the section's port
+     * @param ports     its own port for a protocol (imap-port, pop3-port, ...); a protocol not
+     *                  there uses the section's port
+     * @param protocols the protocols it serves (servers[i].protocols), of those the backend
+     *                  has a section for: a pool where only some servers run POP3 (README
+     *                  "Backend pools")
      */
-    public record Server(String host, int weight, Map<Protocol, Integer> ports, TlsClient tlsClient) {
+    public record Server(String host, int weight, Map<Protocol, Integer> ports, TlsClient tlsClient, Set<Protocol> protocols) {
         public Server {
             ports = ports.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(ports));
+            protocols = protocols.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(protocols));
         }
+
+        /** A server of every protocol its backend serves (no servers[i].protocols). */
+        public Server(String host, int weight, Map<Protocol, Integer> ports, TlsClient tlsClient) {
+            this(host, weight, ports, tlsClient, EnumSet.allOf(Protocol.class));
+        }
+
+        /** Whether this server serves {@code p}, when its backend has a section for it. */
+        public boolean serves(Protocol p) { return protocols.contains(p); }
     }
 
     /**
@@ -188,11 +202,16 @@ public record Backend(String name, String host, Map<Protocol, Section> sections,
         return s == null ? -1 : s.port();
     }
 
-    /** A server's port for a protocol: its own (imap-port, pop3-port, ...), else the section's; -1 when not served. */
+    /**
+     * A server's port for a protocol: its own (imap-port, pop3-port, ...), else the
+     * section's; -1 when the backend does not serve it, or this server does not (its
+     * {@code protocols} leave it out): then the pool neither offers it nor checks it for
+     * that protocol.
+     */
     public int port(Server s, Protocol p) {
         int own = s.ports().getOrDefault(p, 0);
         int section = port(p);
-        return section < 0 ? -1 : own > 0 ? own : section;
+        return section < 0 || !s.serves(p) ? -1 : own > 0 ? own : section;
     }
 
     public boolean serves(Protocol p) { return port(p) > 0; }

@@ -110,7 +110,8 @@ public final class ConfigLoader {
                 s.duration("greeting-timeout", Duration.ofMillis(100)),
                 s.duration("backend-timeout", Duration.ofMillis(100)),
                 (int) s.bytes("backend-line-length", 512, 1 << 24),
-                s.duration("login-lifetime", Duration.ZERO));
+                s.duration("login-lifetime", Duration.ZERO),
+                s.duration("proxy-header-timeout", Duration.ofMillis(10)));
         if (!l.loginLifetime().isZero() && l.loginLifetime().compareTo(Duration.ofSeconds(1)) < 0) {
             throw s.error("login-lifetime", "expected 0s (no bound) or at least 1s, got " + l.loginLifetime());
         }

@@ -10,10 +10,14 @@ import java.util.List;
  * where their counters live (this process, or Redis shared by several proxies).
  *
  * @param maxConnectionsPerIp   connections at once from one client address (IPv6: one
- *                              {@code ipv6Prefix} network); 0 = no limit
+ *                              {@code ipv6Prefix} network), before login; 0 = no limit
  * @param ipv6Prefix            IPv6 addresses are counted per network of this prefix length
  * @param maxSessionsPerUser    logged-in sessions at once per user, over all proxies sharing
  *                              the state; 0 = no limit
+ * @param maxSessionsPerUserIp  logged-in sessions at once of one user from one client address
+ *                              (its network, as above) in one protocol, over all proxies
+ *                              sharing the state (Dovecot's mail_max_userip_connections);
+ *                              0 = no limit
  * @param sessionCountTtl       a connection or session counter in Redis untouched this long
  *                              disappears; live sessions refresh it (a crashed proxy's share
  *                              goes sooner, with its {@link State#instanceLease})
@@ -32,6 +36,7 @@ public record GuardConfig(
         int maxConnectionsPerIp,
         int ipv6Prefix,
         int maxSessionsPerUser,
+        int maxSessionsPerUserIp,
         Duration sessionCountTtl,
         Duration authDelay,
         Duration authMaxDelay,

@@ -24,6 +24,7 @@ final class GuardReader {
                 g.integer("max-connections-per-ip", 0, 1_000_000),
                 g.integer("ipv6-prefix", 1, 128),
                 g.integer("max-sessions-per-user", 0, 1_000_000),
+                g.integer("max-sessions-per-user-ip", 0, 1_000_000),
                 g.duration("session-count-ttl", Duration.ofMinutes(1)),
                 g.duration("auth-delay", Duration.ZERO),
                 g.duration("auth-max-delay", Duration.ZERO),

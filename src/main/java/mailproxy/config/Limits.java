@@ -9,6 +9,10 @@ import java.time.Duration;
  *                        byte before the next server of its pool is tried
  * @param loginLifetime   how long a session may take from accept until its login is done,
  *                        however busy it keeps itself (NOOP every so often); zero = no bound
+ * @param proxyHeaderTimeout how long a connection to a proxy-protocol listener may take to
+ *                        send its PROXY header: a balancer sends it at once, so a client
+ *                        that connected past the balancer is cut soon (README "Limits and
+ *                        throttles")
  */
 public record Limits(
         int lineLength,
@@ -21,7 +25,8 @@ public record Limits(
         Duration greetingTimeout,
         Duration backendTimeout,
         int backendLineLength,
-        Duration loginLifetime) {
+        Duration loginLifetime,
+        Duration proxyHeaderTimeout) {
 
     /**
      * These limits with a listener's own values (nginx's timeout, max_errors, proxy_timeout
@@ -39,6 +44,7 @@ public record Limits(
                 greetingTimeout,
                 backendTimeout,
                 backendLineLength,
-                loginLifetime);
+                loginLifetime,
+                proxyHeaderTimeout);
     }
 }

@@ -3,10 +3,15 @@ package mailproxy.config;
 import com.typesafe.config.ConfigObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import mailproxy.tls.TlsClient;
 
 /** The pool keys of a backend: servers, passive marking, active health checks, max-tries. */
@@ -44,8 +49,11 @@ final class PoolReader {
         return new Backend.Pooling(maxFails, failWindow, failTimeout, maxTries, h);
     }
 
-    /** servers = [ { host, weight, &lt;protocol&gt;-port for each protocol served (imap-port, ...) }, ... ] */
-    static List<Backend.Server> servers(Section b, java.util.Set<Protocol> served, boolean usesTls) {
+    /**
+     * servers = [ { host, weight, protocols, &lt;protocol&gt;-port for each protocol served
+     * (imap-port, ...) }, ... ]; every protocol section must have a server that serves it.
+     */
+    static List<Backend.Server> servers(Section b, Set<Protocol> served, boolean usesTls) {
         List<? extends ConfigObject> objects = b.objects("servers");
         if (objects.isEmpty()) throw b.error("servers", "expected at least one { host = \"...\" }");
         Map<String, TlsClient> tlsByHost = new HashMap<>();
@@ -55,25 +63,51 @@ final class PoolReader {
             String host = s.string("host");
             if (host.isBlank()) throw s.error("host", "expected a host name or address, got an empty string");
             int weight = s.has("weight") ? s.integer("weight", 1, 1000) : 1;
+            Set<Protocol> protocols = s.has("protocols") ? protocols(s, served) : served;
             Map<Protocol, Integer> ports = new EnumMap<>(Protocol.class);
             for (Protocol p : Protocol.values()) {
-                int port = ownPort(s, p.id(), served.contains(p));
+                int port = ownPort(s, p, served, protocols);
                 if (port > 0) ports.put(p, port);
             }
             s.rejectUnknownKeys();
             // each server its own TLS client: the host is the name sent as SNI and verified
             // (unless tls-server-name says otherwise); read once per host
             TlsClient tls = tlsByHost.computeIfAbsent(host, h -> TlsReader.backend(b, h, usesTls));
-            out.add(new Backend.Server(host, weight, ports, tls));
+            out.add(new Backend.Server(host, weight, ports, tls, protocols));
+        }
+        for (Protocol p : served) {
+            if (out.stream().noneMatch(server -> server.serves(p))) {
+                throw b.error("servers", "no server serves " + p.id() + ": add " + p.id()
+                        + " to a server's protocols, or remove the " + p.id() + " { } section");
+            }
         }
         return List.copyOf(out);
     }
 
-    private static int ownPort(Section s, String protocol, boolean served) {
-        String key = protocol + "-port";
+    /** servers[i].protocols = [imap, pop3]: each one the backend has a section for. */
+    private static Set<Protocol> protocols(Section s, Set<Protocol> served) {
+        List<String> names = s.strings("protocols");
+        if (names.isEmpty()) throw s.error("protocols", "expected at least one of " + ids(served) + " (leave the key out for all)");
+        Set<Protocol> out = EnumSet.noneOf(Protocol.class);
+        for (String name : names) {
+            Protocol p = Arrays.stream(Protocol.values()).filter(q -> q.id().equals(name.trim().toLowerCase(Locale.ROOT)))
+                    .findFirst().orElseThrow(() -> s.error("protocols", "expected one of " + ids(served) + ", got '" + name + "'"));
+            if (!served.contains(p)) throw s.error("protocols", "the backend has no " + p.id() + " { } section");
+            out.add(p);
+        }
+        return out;
+    }
+
+    private static String ids(Set<Protocol> ps) {
+        return ps.stream().map(Protocol::id).collect(Collectors.joining(", "));
+    }
+
+    private static int ownPort(Section s, Protocol p, Set<Protocol> served, Set<Protocol> protocols) {
+        String key = p.id() + "-port";
         if (!s.has(key)) return 0;
         int port = s.integer(key, 1, 65535);
-        if (!served) throw s.error(key, "the backend has no " + protocol + " { } section");
+        if (!served.contains(p)) throw s.error(key, "the backend has no " + p.id() + " { } section");
+        if (!protocols.contains(p)) throw s.error(key, "this server's protocols leave out " + p.id());
         return port;
     }
 
@@ -84,11 +118,13 @@ final class PoolReader {
             Map<String, Integer> seen = new HashMap<>();
             List<Backend.Server> servers = backend.servers();
             for (int i = 0; i < servers.size(); i++) {
-                String id = servers.get(i).host().toLowerCase(java.util.Locale.ROOT) + ":" + backend.port(servers.get(i), p);
+                if (!servers.get(i).serves(p)) continue;
+                String id = servers.get(i).host().toLowerCase(Locale.ROOT) + ":" + backend.port(servers.get(i), p);
                 Integer before = seen.putIfAbsent(id, i);
                 if (before != null) {
                     throw b.error("servers", "servers[" + before + "] and servers[" + i + "] are both " + id
-                            + " for " + p.id() + ": give one its own " + p.id() + "-port");
+                            + " for " + p.id() + ": give one its own " + p.id() + "-port, or, if only one of them serves "
+                            + p.id() + ", list the other's protocols without it (protocols = [...])");
                 }
             }
         }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import mailproxy.config.GuardConfig;
+import mailproxy.config.Protocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,13 +44,14 @@ public final class Guard implements AutoCloseable {
      */
     public static final class Permit implements AutoCloseable {
         private final Guard guard;
-        private final String key;
+        /** The counters this permit holds a place under: none, one, or (a session) the user's and the user-and-address's. */
+        private final List<String> keys;
         private final boolean ok;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        private Permit(Guard guard, String key, boolean ok) {
+        private Permit(Guard guard, List<String> keys, boolean ok) {
             this.guard = guard;
-            this.key = key;
+            this.keys = keys;
             this.ok = ok;
         }
 
@@ -64,13 +66,13 @@ public final class Guard implements AutoCloseable {
 
         @Override
         public void close() {
-            if (ok && key != null && released.compareAndSet(false, true)) guard.places.giveBack(key);
+            if (ok && released.compareAndSet(false, true)) for (String key : keys) guard.places.giveBack(key);
         }
     }
 
-    private final Permit unlimited = new Permit(this, null, true);
-    private final Permit refused = new Permit(this, null, false);
-    private final Permit tableFull = new Permit(this, null, false);
+    private final Permit unlimited = new Permit(this, List.of(), true);
+    private final Permit refused = new Permit(this, List.of(), false);
+    private final Permit tableFull = new Permit(this, List.of(), false);
 
     /** The guard the config asks for: local state, or Redis with the local table as fallback. */
     public static Guard start(GuardConfig config) {
@@ -114,14 +116,36 @@ public final class Guard implements AutoCloseable {
         return take("conn:" + network(client), config.maxConnectionsPerIp());
     }
 
-    /** A logged-in session of {@code user}: refused past {@code max-sessions-per-user}, over all proxies. */
-    public Permit admitUser(InetAddress client, String user) {
-        if (config.maxSessionsPerUser() == 0 || trusted(client)) return unlimited;
-        return take("sess:" + userKey(user), config.maxSessionsPerUser());
+    /**
+     * A logged-in session of {@code user} from {@code client} in {@code protocol}: refused
+     * past {@code max-sessions-per-user} (all addresses, all protocols), or past
+     * {@code max-sessions-per-user-ip} (this address's network, this protocol: Dovecot's
+     * mail_max_userip_connections, counted per protocol as Dovecot does), over all proxies.
+     * Both are shares in {@link Places}, so they hold with Redis and outlive a Redis stall
+     * as the connection count does (docs/ARCHITECTURE.md, "The guard").
+     */
+    public Permit admitUser(InetAddress client, String user, Protocol protocol) {
+        if (trusted(client)) return unlimited;
+        List<String> held = new ArrayList<>(2);
+        String u = userKey(user);
+        if (config.maxSessionsPerUser() > 0) {
+            String key = "sess:" + u;
+            if (!places.take(key, config.maxSessionsPerUser())) return refused;
+            held.add(key);
+        }
+        if (config.maxSessionsPerUserIp() > 0) {
+            String key = "userip:" + protocol.id() + ":" + network(client) + ":" + u;
+            if (!places.take(key, config.maxSessionsPerUserIp())) {
+                for (String taken : held) places.giveBack(taken);
+                return refused;
+            }
+            held.add(key);
+        }
+        return held.isEmpty() ? unlimited : new Permit(this, List.copyOf(held), true);
     }
 
     private Permit take(String key, int max) {
-        return places.take(key, max) ? new Permit(this, key, true) : refused;
+        return places.take(key, max) ? new Permit(this, List.of(key), true) : refused;
     }
 
     /** Refreshes the expiry of every counter this proxy holds places on (a session may last days). */

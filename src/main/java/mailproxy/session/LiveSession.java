@@ -177,7 +177,7 @@ public final class LiveSession implements Session {
 
     /** False when the connection must be closed without a word (see {@link ProxyHeaderStep}). */
     private boolean proxyHeader() {
-        ProxyHeaderStep.Result r = ProxyHeaderStep.read(client, listener, limits.timeout());
+        ProxyHeaderStep.Result r = ProxyHeaderStep.read(client, listener, limits.proxyHeaderTimeout());
         if (r.refused() != null) {
             outcome = r.refused();
             return false;

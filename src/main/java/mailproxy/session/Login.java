@@ -207,8 +207,9 @@ final class Login {
                     InetAddress ip = session.clientAddress().getAddress();
                     guard.loginSucceeded(ip, failed.user());
                     // counted under the user the router resolved (auth_http's Auth-User), not the
-                    // name typed: aliases of one mailbox share its max-sessions-per-user
-                    Guard.Permit place = guard.admitUser(ip, ok.user());
+                    // name typed: aliases of one mailbox share its max-sessions-per-user (and
+                    // max-sessions-per-user-ip, per protocol)
+                    Guard.Permit place = guard.admitUser(ip, ok.user(), session.listener().protocol());
                     if (!place.ok()) {
                         session.meters().guard[SessionMeters.TOO_MANY_SESSIONS].inc();
                         audit(Audit.OK, SessionMeters.FAILED, Outcome.TOO_MANY_SESSIONS, null);

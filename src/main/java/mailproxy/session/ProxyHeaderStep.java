@@ -24,6 +24,11 @@ final class ProxyHeaderStep {
 
     private ProxyHeaderStep() {}
 
+    /**
+     * @param timeout limits.proxy-header-timeout, not limits.timeout: a balancer sends its
+     *                header at once, and a client that reached this port past the balancer
+     *                sends none and waits for a greeting; it is cut after this short bound
+     */
     static Result read(Connection client, ListenerConfig listener, Duration timeout) {
         InetSocketAddress peer = client.remote();
         if (!listener.trustedProxies().contains(peer.getAddress())) {

@@ -115,6 +115,12 @@ class PoolConfigTest {
             unknown server key  | servers = [ { host = a, wieght = 2 } ], imap { }                    | stores.servers[0].wieght           | unknown key
             port for no section | servers = [ { host = a, smtp-port = 2525 } ], imap { }              | stores.servers[0].smtp-port        | no smtp { } section
             duplicate server    | servers = [ { host = a }, { host = A } ], imap { }                  | mailproxy.backends.stores.servers  | both a:143 for imap
+            pop3 on one only    | servers = [ { host = a }, { host = a, pop3-port = 1110 } ], imap { port = 1143 }, pop3 { port = 1110 } | mailproxy.backends.stores.servers | list the other's protocols without it (protocols = [...])
+            unknown protocol    | servers = [ { host = a, protocols = [imap, imap4] } ], imap { }     | stores.servers[0].protocols        | expected one of imap, got 'imap4'
+            protocol no section | servers = [ { host = a, protocols = [pop3] } ], imap { }            | stores.servers[0].protocols        | no pop3 { } section
+            no protocols        | servers = [ { host = a, protocols = [] } ], imap { }                | stores.servers[0].protocols        | at least one of imap
+            port left out       | servers = [ { host = a, protocols = [imap], pop3-port = 1 } ], imap { }, pop3 { } | stores.servers[0].pop3-port | protocols leave out pop3
+            nobody serves pop3  | servers = [ { host = a, protocols = [imap] } ], imap { }, pop3 { }  | mailproxy.backends.stores.servers  | no server serves pop3
             weight on one host  | host = a, weight = 2, imap { }                                      | mailproxy.backends.stores.weight   | unknown key
             bad rise            | servers = [ { host = a } ], imap { }, health { rise = 0 }           | stores.health.rise                 | from 1 to 100
             tiny interval       | servers = [ { host = a } ], imap { }, health { interval = 1ms }     | stores.health.interval             | at least 10ms
@@ -126,6 +132,18 @@ class PoolConfigTest {
         assertTrue(m.contains(key), m);
         assertTrue(m.contains(says), m);
         assertTrue(m.contains("pools.conf"), m);
+    }
+
+    @Test
+    void aServerServesTheProtocolsItListsAndByDefaultAllOfTheBackends() {
+        Backend b = backend("servers = [ { host = a, protocols = [imap] }, { host = b, pop3-port = 1110 } ]\nimap { }\npop3 { }");
+        Backend.Server a = b.servers().get(0);
+        Backend.Server other = b.servers().get(1);
+        assertEquals(143, b.port(a, Protocol.IMAP));
+        assertEquals(-1, b.port(a, Protocol.POP3), "a leaves POP3 out");
+        assertEquals(143, b.port(other, Protocol.IMAP));
+        assertEquals(1110, b.port(other, Protocol.POP3));
+        assertEquals(-1, b.port(other, Protocol.SMTP), "no smtp { } section");
     }
 
     @Test

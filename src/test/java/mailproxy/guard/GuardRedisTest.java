@@ -35,6 +35,8 @@ import redis.clients.jedis.RedisClient;
 @Timeout(60)
 class GuardRedisTest {
     private static final AtomicInteger PREFIXES = new AtomicInteger();
+    /** The protocol of the sessions counted here (jedis has a Protocol of its own). */
+    private static final mailproxy.config.Protocol IMAP = mailproxy.config.Protocol.IMAP;
     @TempDir
     static Path dir;
     static RealRedis redis;
@@ -97,13 +99,13 @@ class GuardRedisTest {
         Guard[] ab = twoProxies("max-sessions-per-user = 2, max-connections-per-ip = 3");
         Guard a = ab[0], b = ab[1];
         InetAddress client = ip("198.51.100.7");
-        Guard.Permit s1 = a.admitUser(client, "bob");
-        Guard.Permit s2 = b.admitUser(client, "Bob");
+        Guard.Permit s1 = a.admitUser(client, "bob", IMAP);
+        Guard.Permit s2 = b.admitUser(client, "Bob", IMAP);
         assertTrue(s1.ok() && s2.ok());
-        assertFalse(a.admitUser(client, "bob").ok());
-        assertFalse(b.admitUser(client, "bob").ok());
+        assertFalse(a.admitUser(client, "bob", IMAP).ok());
+        assertFalse(b.admitUser(client, "bob", IMAP).ok());
         s2.close();
-        assertTrue(a.admitUser(client, "bob").ok(), "given back on B, free on A");
+        assertTrue(a.admitUser(client, "bob", IMAP).ok(), "given back on B, free on A");
         for (int i = 0; i < 3; i++) assertTrue((i % 2 == 0 ? a : b).admit(client).ok());
         assertFalse(a.admit(client).ok(), "per-address limit over both proxies");
     }
@@ -116,13 +118,14 @@ class GuardRedisTest {
         a.delayBeforeFailureReply(client, "bob", "hunter2-secret");
         a.delayBeforeFailureReply(client, "bob", "hunter2-secret");
         a.admit(client);
-        a.admitUser(client, "bob");
+        a.admitUser(client, "bob", IMAP);
         for (int i = 0; i < 20; i++) a.delayBeforeFailureReply(client, "user" + i, "x");
         try (RedisClient raw = RedisClient.create("127.0.0.1", redis.port())) {
             Set<String> keys = raw.keys(p + "*");
             assertTrue(keys.contains(p + "block:2001:db8:1:2:0:0:0:0/64"), keys.toString());
             assertTrue(keys.contains(p + "conn:2001:db8:1:2:0:0:0:0/64"), keys.toString());
             assertTrue(keys.contains(p + "sess:bob"), keys.toString());
+            assertTrue(keys.contains(p + "userip:imap:2001:db8:1:2:0:0:0:0/64:bob"), keys.toString());
             for (String k : keys) {
                 long ttl = raw.pttl(k);
                 assertTrue(ttl > 0, k + " has no expiry: " + ttl);
@@ -158,8 +161,8 @@ class GuardRedisTest {
             });
             assertTrue(back, captured.toString(StandardCharsets.UTF_8));
             Guard b = guard(r, p, "max-sessions-per-user = 1", "");
-            assertTrue(a.admitUser(client, "dave").ok());
-            assertFalse(b.admitUser(client, "dave").ok(), "shared again");
+            assertTrue(a.admitUser(client, "dave", IMAP).ok());
+            assertFalse(b.admitUser(client, "dave", IMAP).ok(), "shared again");
             log = captured.toString(StandardCharsets.UTF_8);
             assertEquals(1, count(log, "unreachable"), log);
             assertEquals(1, count(log, "reachable again"), log);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import mailproxy.config.GuardConfig;
+import mailproxy.config.Protocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,8 +43,9 @@ class GuardTest {
     @Test
     void defaultsAreTheDocumentedOnes() {
         GuardConfig c = GuardConfigs.of("");
-        assertEquals(50, c.maxConnectionsPerIp());
+        assertEquals(1000, c.maxConnectionsPerIp());
         assertEquals(20, c.maxSessionsPerUser());
+        assertEquals(10, c.maxSessionsPerUserIp());
         assertEquals(64, c.ipv6Prefix());
         assertEquals(Duration.ofSeconds(2), c.authDelay());
         assertEquals(Duration.ofSeconds(15), c.authMaxDelay());
@@ -139,7 +141,7 @@ class GuardTest {
             for (int i = 0; i < 5; i++) {
                 assertEquals(Duration.ZERO, g.delayBeforeFailureReply(a, "bob", "pw" + i));
                 assertTrue(g.admit(a).ok());
-                assertTrue(g.admitUser(a, "webmail").ok());
+                assertTrue(g.admitUser(a, "webmail", Protocol.IMAP).ok());
             }
             assertFalse(g.blocked(a), t);
         }
@@ -190,22 +192,47 @@ class GuardTest {
     void perUserSessionLimitIsCaseInsensitive() throws Exception {
         Guard g = guard("max-sessions-per-user = 2");
         InetAddress a = ip("198.51.100.7");
-        Guard.Permit s1 = g.admitUser(a, "bob@example.org");
-        Guard.Permit s2 = g.admitUser(ip("192.0.2.1"), "Bob@Example.org");
+        Guard.Permit s1 = g.admitUser(a, "bob@example.org", Protocol.IMAP);
+        Guard.Permit s2 = g.admitUser(ip("192.0.2.1"), "Bob@Example.org", Protocol.IMAP);
         assertTrue(s1.ok() && s2.ok());
-        assertFalse(g.admitUser(a, "BOB@example.org").ok());
-        assertTrue(g.admitUser(a, "alice@example.org").ok(), "other users are not affected");
+        assertFalse(g.admitUser(a, "BOB@example.org", Protocol.IMAP).ok());
+        assertTrue(g.admitUser(a, "alice@example.org", Protocol.IMAP).ok(), "other users are not affected");
         s2.close();
-        assertTrue(g.admitUser(a, "bob@example.org").ok());
+        assertTrue(g.admitUser(a, "bob@example.org", Protocol.IMAP).ok());
+    }
+
+    @Test
+    void tenSessionsOfOneUserFromOneAddressPerProtocolByDefault() throws Exception {
+        Guard g = guard("");
+        InetAddress office = ip("198.51.100.7");
+        List<Guard.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 10; i++) held.add(g.admitUser(office, "bob", Protocol.IMAP));
+        assertTrue(held.stream().allMatch(Guard.Permit::ok));
+        assertFalse(g.admitUser(office, "Bob", Protocol.IMAP).ok(), "the eleventh, as Dovecot's mail_max_userip_connections");
+        assertTrue(g.admitUser(office, "bob", Protocol.POP3).ok(), "counted per protocol");
+        assertTrue(g.admitUser(office, "alice", Protocol.IMAP).ok(), "another user behind the same address");
+        for (int i = 0; i < 9; i++) assertTrue(g.admitUser(ip("192.0.2." + (i + 1)), "bob", Protocol.IMAP).ok());
+        assertFalse(g.admitUser(ip("192.0.2.99"), "bob", Protocol.IMAP).ok(),
+                "max-sessions-per-user = 20: the refused eleventh took no place under it");
+        held.remove(0).close();
+        assertTrue(g.admitUser(office, "bob", Protocol.IMAP).ok(), "a place given back under both limits");
+    }
+
+    @Test
+    void thePerAddressLimitIsHighEnoughForAnOfficeByDefault() throws Exception {
+        Guard g = guard("");
+        InetAddress office = ip("198.51.100.7");
+        for (int i = 0; i < 1000; i++) assertTrue(g.admit(office).ok());
+        assertFalse(g.admit(office).ok(), "1000: one host still cannot take all of max-connections");
     }
 
     @Test
     void zeroMeansNoLimit() throws Exception {
-        Guard g = guard("max-connections-per-ip = 0, max-sessions-per-user = 0, block-after = 0");
+        Guard g = guard("max-connections-per-ip = 0, max-sessions-per-user = 0, max-sessions-per-user-ip = 0, block-after = 0");
         InetAddress a = ip("198.51.100.7");
         for (int i = 0; i < 100; i++) {
             assertTrue(g.admit(a).ok());
-            assertTrue(g.admitUser(a, "bob").ok());
+            assertTrue(g.admitUser(a, "bob", Protocol.IMAP).ok());
             g.delayBeforeFailureReply(a, "bob", "pw" + i);
         }
         assertFalse(g.blocked(a));
@@ -215,12 +242,12 @@ class GuardTest {
     void heldCountersAreRefreshedWhileTheSessionsLast() throws Exception {
         Guard g = guard("max-sessions-per-user = 1, session-count-ttl = 1h");
         InetAddress a = ip("198.51.100.7");
-        assertTrue(g.admitUser(a, "bob").ok());
+        assertTrue(g.admitUser(a, "bob", Protocol.IMAP).ok());
         for (int i = 0; i < 5; i++) {
             clock.advance(Duration.ofMinutes(50));
             g.refreshHeld();
         }
-        assertFalse(g.admitUser(a, "bob").ok(), "a session of four hours still counts");
+        assertFalse(g.admitUser(a, "bob", Protocol.IMAP).ok(), "a session of four hours still counts");
     }
 
     @Test

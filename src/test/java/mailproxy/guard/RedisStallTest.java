@@ -19,6 +19,8 @@ import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Protocol;
@@ -89,10 +91,15 @@ class RedisStallTest {
         }
     }
 
-    @Test
-    void sessionsEndedWhileRedisIsPausedGiveTheirUserPlacesBack() throws Exception {
+    /** Per user (sess:), and per user and address (userip:, max-sessions-per-user-ip): both are shares in guard.Places. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            max-sessions-per-user = 2                                | sess:
+            max-sessions-per-user = 0, max-sessions-per-user-ip = 2  | userip:
+            """)
+    void sessionsEndedWhileRedisIsPausedGiveTheirUserPlacesBack(String limit, String counter) throws Exception {
         String prefix = "stall" + PREFIXES.incrementAndGet() + ":";
-        try (TestProxy proxy = proxy(prefix, "max-connections-per-ip = 0, max-sessions-per-user = 2")) {
+        try (TestProxy proxy = proxy(prefix, "max-connections-per-ip = 0, " + limit)) {
             List<RawClient> two = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 RawClient c = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"));
@@ -102,9 +109,9 @@ class RedisStallTest {
             try (RawClient third = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"))) {
                 login(third, "-ERR [IN-USE] Too many sessions for this user");
             }
-            assertEquals(2, countInRedis(prefix, "sess:"), "bob's two places are taken in Redis");
+            assertEquals(2, countInRedis(prefix, counter), "bob's two places are taken in Redis");
 
-            closeDuringAPause(proxy, two, "bob's sessions ended during the pause", prefix, "sess:");
+            closeDuringAPause(proxy, two, "bob's sessions ended during the pause", prefix, counter);
             try (RawClient next = RawClient.connectFrom("127.0.0.2", proxy.port("pop3"))) {
                 login(next, "+OK Logged in.");
             }

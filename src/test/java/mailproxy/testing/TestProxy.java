@@ -24,7 +24,7 @@ public final class TestProxy implements AutoCloseable {
      */
     static final String TEST_DEFAULTS = """
             mailproxy.drain-timeout = 1s
-            mailproxy.guard { max-connections-per-ip = 0, max-sessions-per-user = 0, auth-delay = 0s, block-after = 0 }
+            mailproxy.guard { max-connections-per-ip = 0, max-sessions-per-user = 0, max-sessions-per-user-ip = 0, auth-delay = 0s, block-after = 0 }
             """;
 
     /**

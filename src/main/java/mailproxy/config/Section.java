@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException.BadValue;
 import com.typesafe.config.ConfigException.WrongType;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
@@ -41,9 +42,10 @@ final class Section {
     ConfigException error(String key, String expected) {
         String where = file;
         if (key != null && config.hasPath(quote(key))) {
-            int line = config.getValue(quote(key)).origin().lineNumber();
-            if (line > 0 && !"reference.conf".equals(config.getValue(quote(key)).origin().resource())) {
-                where = file + ":" + line;
+            ConfigOrigin origin = config.getValue(quote(key)).origin();
+            if (origin.lineNumber() > 0 && !"reference.conf".equals(origin.resource())) {
+                // the file the key is in: an included file names itself, not the main file
+                where = (origin.filename() != null ? origin.filename() : file) + ":" + origin.lineNumber();
             }
         }
         String full = key == null ? path : join(key);

@@ -25,6 +25,8 @@ final class Section {
     private final String path;
     private final String file;
     private final Set<String> read = new HashSet<>();
+    /** Every key looked at, present or not: the reader's vocabulary (ReferenceConfTest). */
+    private final Set<String> asked = new HashSet<>();
 
     Section(Config config, String path, String file) {
         this.config = config;
@@ -52,12 +54,17 @@ final class Section {
         return new ConfigException("config error in " + where + ": " + full + ": " + expected);
     }
 
+    /** The keys looked at so far, present or not. */
+    Set<String> keysAsked() { return Set.copyOf(asked); }
+
     boolean has(String key) {
+        asked.add(key);
         return config.hasPath(quote(key));
     }
 
     private <T> T get(String key, String expected, java.util.function.Function<String, T> getter) {
         read.add(key);
+        asked.add(key);
         if (!has(key)) throw error(key, "missing; expected " + expected);
         try {
             return getter.apply(quote(key));

@@ -283,7 +283,10 @@ public final class LiveSession implements Session {
         } catch (SaslException e) {
             if (e.kind() == SaslException.Kind.MALFORMED || e.kind() == SaslException.Kind.REFUSED) {
                 // an attempt that never reached the router: a mechanism the listener offers, so a known label
+                // named as auth_http's Auth-Method, as a finished exchange would be (README, "Audit
+                // log"): SASL LOGIN carries a plain password
                 String mech = mechanism.toLowerCase(java.util.Locale.ROOT);
+                if (mech.equals("login")) mech = "plain";
                 meters.login(mech, SessionMeters.FAILED);
                 Audit.attempt(this, null, mech, Audit.NOT_ASKED, null, SessionMeters.FAILED,
                         "sasl-" + e.kind().name().toLowerCase(java.util.Locale.ROOT), null);

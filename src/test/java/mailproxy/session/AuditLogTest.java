@@ -91,6 +91,12 @@ class AuditLogTest {
                      """.formatted(backend.port()));
              RawClient c = RawClient.connect(proxy.port("mail"))) {
             c.expect("* OK");
+            c.line("a0 AUTHENTICATE LOGIN");
+            c.expect("+ VXNlcm5hbWU6");        // "Username:"
+            c.line("not base64!");
+            c.expect("a0 BAD");
+            String malformed = log.awaitLine(Duration.ofSeconds(5), " audit - ", "reason=sasl-malformed");
+            assertTrue(malformed.contains(" user=- mechanism=plain sasl=LOGIN verdict=- "), malformed);
             c.line("a1 AUTHENTICATE LOGIN");
             c.expect("+ VXNlcm5hbWU6");        // "Username:"
             c.line("YWxpY2U=");                // alice
@@ -101,7 +107,7 @@ class AuditLogTest {
             c.expect("a2 OK");
             c.line("a3 LOGOUT");
             c.expect("* BYE");
-            String failed = log.awaitLine(Duration.ofSeconds(5), " audit - ", "result=failed");
+            String failed = log.awaitLine(Duration.ofSeconds(5), " audit - ", "reason=backend-refused");
             assertTrue(failed.contains(" user=alice mechanism=plain sasl=LOGIN verdict=ok "), failed);
             String success = log.awaitLine(Duration.ofSeconds(5), " audit - ", "result=success");
             assertTrue(success.contains(" user=alice mechanism=plain sasl=PLAIN verdict=ok "), success);

@@ -12,6 +12,7 @@ import mailproxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGHUP: read and check the config file again; a valid one replaces the running config
@@ -22,19 +23,44 @@ final class Reloader {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
     private static final ReentrantLock ONE_AT_A_TIME = new ReentrantLock();
 
+    /** What an operator can do instead of SIGHUP (README, "Reloading without a restart"). */
+    private static final String ALTERNATIVE = "reload with POST /reload on the admin listener "
+            + "(curl -X POST -H 'X-Mailproxy-Admin: 1' http://ADMIN/reload), or restart";
+
     private Reloader() {}
 
-    /** @param server the running server; a SIGHUP before it is set (still starting) is ignored */
+    /**
+     * Takes SIGHUP for reloads, also when the process was started with it ignored (nohup):
+     * the JVM would otherwise install nothing and say nothing (IgnoredSignal).
+     *
+     * @param server the running server; a SIGHUP before it is set (still starting) is ignored
+     */
     static void onHangup(Path file, AtomicReference<ProxyServer> server, PrintStream err) {
+        Signal hup;
+        try {
+            hup = new Signal("HUP");
+        } catch (IllegalArgumentException e) {
+            err.println("mailproxy: SIGHUP is not available here, reload disabled: " + e.getMessage() + "; " + ALTERNATIVE);
+            return;
+        }
+        SignalHandler reload = s -> Thread.ofVirtual().name("reload").start(() -> {
+            ProxyServer running = server.get();
+            if (running == null) log.warn("SIGHUP while starting: ignored");
+            else reload(file, running, "SIGHUP");
+        });
         try {
             // sun.misc.Signal is the JDK's supported way to take a signal (jdk.unsupported)
-            Signal.handle(new Signal("HUP"), s -> Thread.ofVirtual().name("reload").start(() -> {
-                ProxyServer running = server.get();
-                if (running == null) log.warn("SIGHUP while starting: ignored");
-                else reload(file, running, "SIGHUP");
-            }));
+            if (Signal.handle(hup, reload) != SignalHandler.SIG_IGN) return;
+            String why = IgnoredSignal.restoreDefault(hup.getNumber());
+            if (why == null && Signal.handle(hup, reload) != SignalHandler.SIG_IGN) {
+                log.info("SIGHUP was ignored when mailproxy started (nohup?): taken back, kill -HUP reloads");
+                return;
+            }
+            // handle() left the disposition as it was: ignored
+            log.warn("SIGHUP is ignored by whoever started mailproxy (nohup?) and cannot be taken back ({}): "
+                    + "kill -HUP will NOT reload; {}", why == null ? "the JVM refused" : why, ALTERNATIVE);
         } catch (IllegalArgumentException e) {
-            err.println("mailproxy: SIGHUP is not available here, reload disabled: " + e.getMessage());
+            err.println("mailproxy: SIGHUP is not available here, reload disabled: " + e.getMessage() + "; " + ALTERNATIVE);
         }
     }
 

@@ -26,11 +26,27 @@ public final class ConfigLoader {
         if (!Files.isReadable(file)) throw new ConfigException("config error: cannot read " + file);
         Config user;
         try {
-            user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            // includes: relative to the including file, and required (FileIncludes)
+            user = ConfigFactory.parseFile(file.toFile(), FileIncludes.options(file, 0));
         } catch (com.typesafe.config.ConfigException e) {
-            throw new ConfigException("config error in " + file + ": " + e.getMessage());
+            throw parseError(e, file.toString());
         }
         return read(user, file.toString());
+    }
+
+    /**
+     * A syntax error as "config error in FILE:LINE: what", naming the file it is in (an
+     * included one too); {@code file} when the error has no file of its own.
+     */
+    static ConfigException parseError(com.typesafe.config.ConfigException e, String file) {
+        com.typesafe.config.ConfigOrigin origin = e.origin();
+        String message = e.getMessage();
+        if (origin == null || origin.filename() == null) return new ConfigException("config error in " + file + ": " + message);
+        // typesafe-config starts its message with the origin's description: "FILE: LINE: "
+        String prefix = origin.description() + ": ";
+        if (message.startsWith(prefix)) message = message.substring(prefix.length());
+        String where = origin.filename() + (origin.lineNumber() > 0 ? ":" + origin.lineNumber() : "");
+        return new ConfigException("config error in " + where + ": " + message);
     }
 
     /** Reads config text (tests, --check of a string); {@code name} stands for the file in errors. */

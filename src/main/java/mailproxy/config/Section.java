@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException.BadValue;
 import com.typesafe.config.ConfigException.WrongType;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
@@ -24,6 +25,8 @@ final class Section {
     private final String path;
     private final String file;
     private final Set<String> read = new HashSet<>();
+    /** Every key looked at, present or not: the reader's vocabulary (ReferenceConfTest). */
+    private final Set<String> asked = new HashSet<>();
 
     Section(Config config, String path, String file) {
         this.config = config;
@@ -41,21 +44,27 @@ final class Section {
     ConfigException error(String key, String expected) {
         String where = file;
         if (key != null && config.hasPath(quote(key))) {
-            int line = config.getValue(quote(key)).origin().lineNumber();
-            if (line > 0 && !"reference.conf".equals(config.getValue(quote(key)).origin().resource())) {
-                where = file + ":" + line;
+            ConfigOrigin origin = config.getValue(quote(key)).origin();
+            if (origin.lineNumber() > 0 && !"reference.conf".equals(origin.resource())) {
+                // the file the key is in: an included file names itself, not the main file
+                where = (origin.filename() != null ? origin.filename() : file) + ":" + origin.lineNumber();
             }
         }
         String full = key == null ? path : join(key);
         return new ConfigException("config error in " + where + ": " + full + ": " + expected);
     }
 
+    /** The keys looked at so far, present or not. */
+    Set<String> keysAsked() { return Set.copyOf(asked); }
+
     boolean has(String key) {
+        asked.add(key);
         return config.hasPath(quote(key));
     }
 
     private <T> T get(String key, String expected, java.util.function.Function<String, T> getter) {
         read.add(key);
+        asked.add(key);
         if (!has(key)) throw error(key, "missing; expected " + expected);
         try {
             return getter.apply(quote(key));

@@ -71,7 +71,8 @@ public final class ProxyServer implements AutoCloseable {
         server.current = g;
         for (Listener l : server.listeners) {
             l.start();
-            log.info("{} listening on {}", l.protocol().id(), Addresses.hostPort(l.address()));
+            // the name is what the audit line, /sessions and the metrics call it (README, "Configuration")
+            log.info("{} listening on {} (listener {})", l.protocol().id(), Addresses.hostPort(l.address()), l.name());
         }
         server.listening = true;
         return server;
@@ -143,7 +144,7 @@ public final class ProxyServer implements AutoCloseable {
             for (Listener l : bound) {
                 if (!listeners.contains(l)) {
                     l.start();
-                    log.info("{} listening on {}", l.protocol().id(), Addresses.hostPort(l.address()));
+                    log.info("{} listening on {} (listener {})", l.protocol().id(), Addresses.hostPort(l.address()), l.name());
                 }
             }
             listeners = bound;

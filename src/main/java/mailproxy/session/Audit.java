@@ -10,9 +10,15 @@ import org.slf4j.LoggerFactory;
  * One key=value line per login attempt on the logger {@code mailproxy.audit} (nginx logs
  * its auth failures; this logs every attempt), beside the session's own line:
  * <pre>
- * time=2025-06-01T12:00:00.123Z session=1-x3f protocol=imap listener=imap client=127.0.0.1:50122 user=alice mechanism=plain verdict=ok backend=127.0.0.1:3143 result=success
- * time=... user=alice mechanism=plain verdict=ok backend=127.0.0.1:3143 result=failed reason=backend-refused
+ * time=2025-06-01T12:00:00.123Z session=1-x3f protocol=imap listener=imap client=127.0.0.1:50122 user=alice mechanism=plain sasl=- verdict=ok backend=127.0.0.1:3143 result=success
+ * time=... user=alice mechanism=plain sasl=LOGIN verdict=ok backend=127.0.0.1:3143 result=failed reason=backend-refused
  * </pre>
+ * mechanism is auth_http's Auth-Method, as the router was asked and as the metric
+ * mailproxy_logins_total's label counts it: plain for every password login (IMAP LOGIN,
+ * POP3 USER/PASS, AUTH PLAIN, AUTH LOGIN), apop, cram-md5, external, oauthbearer, xoauth2.
+ * sasl is the SASL mechanism the client named in AUTH / AUTHENTICATE (RFC 4422), as it
+ * named it, upper case (PLAIN, LOGIN, CRAM-MD5, XOAUTH2 ...), or - when it logged in with
+ * its protocol's own command (IMAP LOGIN, POP3 USER/PASS or APOP).
  * verdict is the router's: ok, reject, unavailable, or - when it was not asked (the guard
  * or SASL ended the attempt first). result: success, failed (credentials, refusal, block)
  * or error (something was unavailable). reason is an outcome word (as in the session
@@ -39,6 +45,7 @@ final class Audit {
                 .append(" client=").append(Addresses.hostPort(s.clientAddress()))
                 .append(" user=").append(value(user))
                 .append(" mechanism=").append(value(mechanism))
+                .append(" sasl=").append(value(s.saslMechanism()))
                 .append(" verdict=").append(verdict)
                 .append(" backend=").append(value(backend))
                 .append(" result=").append(result == SessionMeters.SUCCESS ? "success" : result == SessionMeters.FAILED ? "failed" : "error");

@@ -76,6 +76,8 @@ public final class LiveSession implements Session {
     private Outcome outcome = Outcome.CLOSED;
     /** What ended the last SASL exchange's reading of the client, if anything (see {@link Replies#saslLineTooLong()}). */
     private IOException saslEnded;
+    /** The SASL mechanism of the login under way, for its audit line; null: the protocol's own command (LOGIN, USER/PASS, APOP). */
+    private String saslMechanism;
     private long up;
     private long down;
 
@@ -272,6 +274,7 @@ public final class LiveSession implements Session {
     public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
             throws SaslException, IOException {
         String identity = tls == null ? null : tls.identity().orElse(null);
+        saslMechanism = mechanism.toUpperCase(java.util.Locale.ROOT);
         try {
             return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
         } catch (IOException e) {
@@ -280,11 +283,15 @@ public final class LiveSession implements Session {
         } catch (SaslException e) {
             if (e.kind() == SaslException.Kind.MALFORMED || e.kind() == SaslException.Kind.REFUSED) {
                 // an attempt that never reached the router: a mechanism the listener offers, so a known label
+                // named as auth_http's Auth-Method, as a finished exchange would be (README, "Audit
+                // log"): SASL LOGIN carries a plain password
                 String mech = mechanism.toLowerCase(java.util.Locale.ROOT);
+                if (mech.equals("login")) mech = "plain";
                 meters.login(mech, SessionMeters.FAILED);
                 Audit.attempt(this, null, mech, Audit.NOT_ASKED, null, SessionMeters.FAILED,
                         "sasl-" + e.kind().name().toLowerCase(java.util.Locale.ROOT), null);
             }
+            saslMechanism = null;
             throw e;
         }
     }
@@ -292,8 +299,15 @@ public final class LiveSession implements Session {
     @Override
     public Next login(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin backend, Challenger challenger)
             throws IOException, InterruptedException {
-        return login.attempt(c, smtp, backend, challenger);
+        try {
+            return login.attempt(c, smtp, backend, challenger);
+        } finally {
+            saslMechanism = null; // the next attempt may be a LOGIN command
+        }
     }
+
+    /** For the audit line: the SASL mechanism of the attempt under way (PLAIN, LOGIN, ...), or null. */
+    String saslMechanism() { return saslMechanism; }
 
     @Override
     public void outcome(Outcome o) { this.outcome = o; }

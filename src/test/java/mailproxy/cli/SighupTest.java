@@ -46,6 +46,60 @@ class SighupTest {
         return Await.value(Duration.ofSeconds(10), Duration.ofMillis(50), () -> Files.readString(log).contains(needle) ? true : null) != null;
     }
 
+    /** The JVM's command line, started by sh with SIGHUP ignored, as nohup leaves it (SigIgn 0x1). */
+    private static Process startedWithHangupIgnored(Path conf, Path log, String... jvmOptions) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        StringBuilder cmd = new StringBuilder("trap '' HUP; exec '" + java + "'");
+        for (String o : jvmOptions) cmd.append(' ').append(o);
+        cmd.append(" -cp '").append(System.getProperty("java.class.path")).append("' mailproxy.Main --config '")
+                .append(conf).append("'");
+        return new ProcessBuilder("sh", "-c", cmd.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static String ignoredSignals(Process p) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
+            if (line.startsWith("SigIgn:")) return line;
+        }
+        return "?";
+    }
+
+    @Test
+    void startedUnderNohupSighupStillReloads(@TempDir Path dir) throws Exception {
+        int port = FreePorts.allocate(1)[0];
+        Path conf = dir.resolve("p.conf");
+        Path log = dir.resolve("log");
+        Files.writeString(conf, config(port, "before.example"));
+        Process p = startedWithHangupIgnored(conf, log, "--enable-native-access=ALL-UNNAMED");
+        try {
+            assertTrue(greeting(port, p).contains("before.example"));
+            Files.writeString(conf, config(port, "after.example"));
+            hangup(p);
+            assertTrue(awaitLog(log, "reloaded"), ignoredSignals(p) + "\n" + Files.readString(log));
+            assertTrue(greeting(port, p).contains("after.example"), "the new server-name greets");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+    }
+
+    /** Where the JVM may not call libc (native access denied), startup says that SIGHUP will not reload, and what will. */
+    @Test
+    void whenSighupCannotBeTakenBackStartupSaysSoAndNamesTheAdminReload(@TempDir Path dir) throws Exception {
+        int port = FreePorts.allocate(1)[0];
+        Path conf = dir.resolve("p.conf");
+        Path log = dir.resolve("log");
+        Files.writeString(conf, config(port, "before.example"));
+        Process p = startedWithHangupIgnored(conf, log, "--illegal-native-access=deny");
+        try {
+            assertTrue(greeting(port, p).contains("before.example"));
+            String text = Files.readString(log);
+            assertTrue(text.contains("kill -HUP will NOT reload") && text.contains("POST /reload"), text);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+    }
+
     @Test
     void aValidFileIsTakenAndABrokenOneRefusedWhileTheOldConfigRuns(@TempDir Path dir) throws Exception {
         int port = FreePorts.allocate(1)[0];

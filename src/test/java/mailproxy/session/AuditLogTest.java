@@ -50,12 +50,12 @@ class AuditLogTest {
             int backendPort = backend.port();
             String client = "client=127.0.0.1:" + c.socket().getLocalPort();
             List<String> expected = List.of(
-                    "protocol=imap listener=mail " + client + " user=- mechanism=plain verdict=- backend=- result=failed reason=sasl-malformed",
-                    "protocol=imap listener=mail " + client + " user=nobody@elsewhere.test mechanism=plain verdict=reject backend=- "
+                    "protocol=imap listener=mail " + client + " user=- mechanism=plain sasl=PLAIN verdict=- backend=- result=failed reason=sasl-malformed",
+                    "protocol=imap listener=mail " + client + " user=nobody@elsewhere.test mechanism=plain sasl=- verdict=reject backend=- "
                             + "result=failed reason=rejected message=\"Authentication failed.\"",
-                    "protocol=imap listener=mail " + client + " user=alice@example.org mechanism=plain verdict=ok "
+                    "protocol=imap listener=mail " + client + " user=alice@example.org mechanism=plain sasl=- verdict=ok "
                             + "backend=127.0.0.1:" + backendPort + " result=failed reason=backend-refused",
-                    "protocol=imap listener=mail " + client + " user=alice@example.org mechanism=plain verdict=ok "
+                    "protocol=imap listener=mail " + client + " user=alice@example.org mechanism=plain sasl=- verdict=ok "
                             + "backend=127.0.0.1:" + backendPort + " result=success");
             List<String> lines = new java.util.ArrayList<>();
             for (String l : log.text().split("\n")) {
@@ -71,6 +71,46 @@ class AuditLogTest {
             assertTrue(sessionLine.matches(".* session - imap id=\\S+ client=127\\.0\\.0\\.1:\\d+ user=alice@example\\.org "
                     + "backend=127\\.0\\.0\\.1:\\d+ up=\\d+ down=\\d+ ms=\\d+ outcome=(backend|client)-closed"),
                     "the session line stays as it was: " + sessionLine);
+        }
+    }
+
+    /**
+     * mechanism= is what auth_http's Auth-Method says (plain for any password), sasl= the
+     * mechanism the client named: AUTHENTICATE LOGIN is told apart from the LOGIN command.
+     */
+    @Test
+    void theSaslMechanismTheClientNamedBesideTheAuthMethod() throws Exception {
+        try (LogCapture log = new LogCapture();
+             FakeBackend backend = FakeBackends.imap().password("secret").start();
+             TestProxy proxy = TestProxy.start("""
+                     mailproxy {
+                       backends { store { host = "127.0.0.1", imap { port = %d } } }
+                       routers { r { type = static, default = store } }
+                       listeners = [ { name = mail, protocol = imap, listen = "127.0.0.1:0" } ]
+                     }
+                     """.formatted(backend.port()));
+             RawClient c = RawClient.connect(proxy.port("mail"))) {
+            c.expect("* OK");
+            c.line("a0 AUTHENTICATE LOGIN");
+            c.expect("+ VXNlcm5hbWU6");        // "Username:"
+            c.line("not base64!");
+            c.expect("a0 BAD");
+            String malformed = log.awaitLine(Duration.ofSeconds(5), " audit - ", "reason=sasl-malformed");
+            assertTrue(malformed.contains(" user=- mechanism=plain sasl=LOGIN verdict=- "), malformed);
+            c.line("a1 AUTHENTICATE LOGIN");
+            c.expect("+ VXNlcm5hbWU6");        // "Username:"
+            c.line("YWxpY2U=");                // alice
+            c.expect("+ UGFzc3dvcmQ6");        // "Password:"
+            c.line("d3Jvbmc=");                // wrong
+            c.expect("a1 NO");
+            c.line("a2 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==");
+            c.expect("a2 OK");
+            c.line("a3 LOGOUT");
+            c.expect("* BYE");
+            String failed = log.awaitLine(Duration.ofSeconds(5), " audit - ", "reason=backend-refused");
+            assertTrue(failed.contains(" user=alice mechanism=plain sasl=LOGIN verdict=ok "), failed);
+            String success = log.awaitLine(Duration.ofSeconds(5), " audit - ", "result=success");
+            assertTrue(success.contains(" user=alice mechanism=plain sasl=PLAIN verdict=ok "), success);
         }
     }
 }

@@ -124,7 +124,8 @@ public final class Pool {
                 why = "assigned";
             }
         }
-        if (log.isDebugEnabled()) log.debug("pool {} {} user {} to {} ({})", name, p.id(), routingKey, order.getFirst().id(), why);
+        if (log.isDebugEnabled()) log.debug("pool {} {} user {} to {} ({})", name, p.id(), mailproxy.wire.LogSafe.value(routingKey),
+                order.getFirst().id(), why);
         return List.copyOf(order);
     }
 

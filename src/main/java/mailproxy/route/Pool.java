@@ -148,7 +148,12 @@ public final class Pool {
         return assignments.forgotten(Assignments.Forgotten.valueOf(reason.toUpperCase(java.util.Locale.ROOT)));
     }
 
-    /** Sticky assignment applies: user-hash for this protocol and a user to key it by. */
+    /**
+     * Sticky assignment applies: user-hash for this protocol and a user to key it by. The key
+     * is the routing key, which is the routed user lower-cased wherever a pool is reached: the
+     * static router passes the login name on, and auth_http names one server, a pool made per
+     * login ({@link #single}) that keeps no assignments.
+     */
     private boolean sticky(String routingKey, Protocol p) {
         return assignments != null && backend.balance(p) == Backend.Balance.USER_HASH && routingKey != null && !routingKey.isEmpty();
     }

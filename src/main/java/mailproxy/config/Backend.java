@@ -145,11 +145,23 @@ public record Backend(String name, String host, Map<Protocol, Section> sections,
      * active health checks and the failover bound per login.
      *
      * @param maxFails 0: failures never mark a server down
+     * @param affinity  user-hash's sticky assignments (README, "Why a user stays on one server")
      */
-    public record Pooling(int maxFails, Duration failWindow, Duration failTimeout, int maxTries, Health health) {
+    public record Pooling(int maxFails, Duration failWindow, Duration failTimeout, int maxTries, Health health,
+                          Affinity affinity) {
         /** The defaults of a one-host backend: no active checks unless health.interval is set. */
         public static final Pooling ONE_HOST = new Pooling(1, Duration.ofSeconds(10), Duration.ofSeconds(10), 3,
-                new Health(Duration.ZERO, 2, 3, Duration.ofSeconds(3), true));
+                new Health(Duration.ZERO, 2, 3, Duration.ofSeconds(3), true), Affinity.DEFAULT);
+    }
+
+    /**
+     * How long a user-hash pool keeps a user on the server of their sessions after the last
+     * one ended ({@code affinity-ttl}), and how many users it keeps at most
+     * ({@code affinity-max-users}).
+     */
+    public record Affinity(Duration ttl, int maxUsers) {
+        /** 15 minutes, as Dovecot's director kept a user (director_user_expire). */
+        public static final Affinity DEFAULT = new Affinity(Duration.ofMinutes(15), 100_000);
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import mailproxy.tls.TlsClient;
 
-/** The pool keys of a backend: servers, passive marking, active health checks, max-tries. */
+/** The pool keys of a backend: servers, passive marking, active health checks, max-tries, affinity. */
 final class PoolReader {
     private PoolReader() {}
 
@@ -46,7 +46,10 @@ final class PoolReader {
         } else {
             h = new Backend.Health(interval, h.rise(), h.fall(), h.timeout(), h.tls());
         }
-        return new Backend.Pooling(maxFails, failWindow, failTimeout, maxTries, h);
+        Backend.Affinity a = new Backend.Affinity(
+                b.has("affinity-ttl") ? b.duration("affinity-ttl", Duration.ZERO) : d.affinity().ttl(),
+                b.has("affinity-max-users") ? b.integer("affinity-max-users", 1, 10_000_000) : d.affinity().maxUsers());
+        return new Backend.Pooling(maxFails, failWindow, failTimeout, maxTries, h, a);
     }
 
     /**

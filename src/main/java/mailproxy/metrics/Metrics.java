@@ -1,6 +1,7 @@
 package mailproxy.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -100,6 +101,21 @@ public final class Metrics {
                 .callback(cb -> {
                     for (Pool pool : pools.get()) {
                         for (PoolServer s : pool.servers()) cb.call(s.active(), pool.name(), s.id());
+                    }
+                }).register(registry);
+        // README, "Why a user stays on one server"
+        GaugeWithCallback.builder().name("mailproxy_pool_assignments")
+                .help("Users a user-hash pool keeps on one server (open sessions, or idle less than affinity-ttl)")
+                .labelNames("pool")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) cb.call(pool.assignments(), pool.name());
+                }).register(registry);
+        CounterWithCallback.builder().name("mailproxy_pool_assignment_moves")
+                .help("Assignments given up, by reason: down (server down), drain (draining or removed), ttl (idle)")
+                .labelNames("pool", "reason")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) {
+                        for (String reason : Pool.MOVE_REASONS) cb.call(pool.moves(reason), pool.name(), reason);
                     }
                 }).register(registry);
     }

@@ -5,23 +5,33 @@ import java.util.List;
 import java.util.function.LongSupplier;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The servers of one configured backend (a one-host backend is a pool of one), with the
  * balancing policy of each protocol. Safe for concurrent use.
  */
 public final class Pool {
+    private static final Logger log = LoggerFactory.getLogger("mailproxy.pool");
+    /** The reasons an assignment is given up, as the metric labels them. */
+    public static final List<String> MOVE_REASONS =
+            java.util.Arrays.stream(Assignments.Forgotten.values()).map(Assignments.Forgotten::label).toList();
+
     private final String name;
     private final Backend backend;
     private final List<PoolServer> servers;
     private final Balancer[] balancers = new Balancer[Protocol.values().length];
     private final int maxTries;
+    /** Where each user is, for the protocols balanced by user-hash; null for a pool made per login. */
+    private final Assignments assignments;
 
-    Pool(String name, Backend backend, List<PoolServer> servers, int maxTries) {
+    Pool(String name, Backend backend, List<PoolServer> servers, int maxTries, Assignments assignments) {
         this.name = name;
         this.backend = backend;
         this.servers = List.copyOf(servers);
         this.maxTries = maxTries;
+        this.assignments = assignments;
         for (Protocol p : Protocol.values()) balancers[p.ordinal()] = Balancer.of(backend.balance(p), servers.size());
     }
 
@@ -35,7 +45,14 @@ public final class Pool {
             servers.add(new PoolServer(b.name(), servers.size(), s.host(), s.weight(), ports, b.forServer(s),
                     b.pooling(), clock, before));
         }
-        return new Pool(b.name(), b, servers, b.pooling().maxTries());
+        // a reload keeps the users where they are: the table goes to the pool of the same name,
+        // and an assignment to a server that left is given up at that user's next login
+        Pool before = previous == null ? null : previous.get(b.name());
+        Backend.Affinity a = b.pooling().affinity();
+        Assignments assignments = before != null && before.assignments != null ? before.assignments
+                : new LocalAssignments(a.ttl(), a.maxUsers(), clock);
+        assignments.settings(a.ttl(), a.maxUsers());
+        return new Pool(b.name(), b, servers, b.pooling().maxTries(), assignments);
     }
 
     /**
@@ -47,10 +64,11 @@ public final class Pool {
         int[] ports = new int[Protocol.values().length];
         ports[p.ordinal()] = target.port();
         Backend.Pooling pooling = new Backend.Pooling(0, Backend.Pooling.ONE_HOST.failWindow(),
-                Backend.Pooling.ONE_HOST.failTimeout(), 1, Backend.Pooling.ONE_HOST.health());
+                Backend.Pooling.ONE_HOST.failTimeout(), 1, Backend.Pooling.ONE_HOST.health(),
+                Backend.Pooling.ONE_HOST.affinity());
         PoolServer s = new PoolServer(target.options().name(), 0, target.host(), 1, ports, target.options(),
                 pooling, System::nanoTime, null);
-        return new Pool(target.options().name(), target.options(), List.of(s), 1);
+        return new Pool(target.options().name(), target.options(), List.of(s), 1, null);
     }
 
     public String name() { return name; }
@@ -86,7 +104,71 @@ public final class Pool {
         }
         List<PoolServer> from = live.isEmpty() ? eligible : live;
         if (from.isEmpty()) return List.of();
-        return List.copyOf(balancers[p.ordinal()].order(routingKey == null ? "" : routingKey, from, maxTries));
+        List<PoolServer> order = balancers[p.ordinal()].order(routingKey == null ? "" : routingKey, from, maxTries);
+        if (!sticky(routingKey, p)) return List.copyOf(order);
+        String assigned = assignments.assigned(routingKey);
+        String why = "hash";
+        if (assigned != null) {
+            PoolServer a = byId(assigned);
+            if (a == null || a.draining()) {
+                assignments.forget(routingKey, assigned, Assignments.Forgotten.DRAIN);
+                why = "moved:drain";
+            } else if (!from.contains(a)) {
+                // down: its sessions went with it; the user's next choice keeps them from now on
+                if (a.serves(p)) {
+                    assignments.forget(routingKey, assigned, Assignments.Forgotten.DOWN);
+                    why = "moved:down";
+                }
+            } else {
+                order = first(a, order);
+                why = "assigned";
+            }
+        }
+        if (log.isDebugEnabled()) log.debug("pool {} {} user {} to {} ({})", name, p.id(), mailproxy.wire.LogSafe.value(routingKey),
+                order.getFirst().id(), why);
+        return List.copyOf(order);
+    }
+
+    /**
+     * A connection to {@code s} for {@code p} opens (at connect, so that logins under way
+     * count): its place in the server's sessions and, where user-hash balances {@code p},
+     * in the user's assignment. Release it once when the connection closes.
+     */
+    public SessionHold connected(String routingKey, PoolServer s, Protocol p) {
+        s.connected();
+        return new SessionHold(s, sticky(routingKey, p) ? assignments.open(routingKey, s.id()) : Assignments.NONE);
+    }
+
+    /** Users assigned to a server now (0 without user-hash). */
+    public int assignments() { return assignments == null ? 0 : assignments.size(); }
+
+    /** Assignments given up since start for a reason of {@link #MOVE_REASONS}. */
+    public long moves(String reason) {
+        if (assignments == null) return 0;
+        return assignments.forgotten(Assignments.Forgotten.valueOf(reason.toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    /**
+     * Sticky assignment applies: user-hash for this protocol and a user to key it by. The key
+     * is the routing key, which is the routed user lower-cased wherever a pool is reached: the
+     * static router passes the login name on, and auth_http names one server, a pool made per
+     * login ({@link #single}) that keeps no assignments.
+     */
+    private boolean sticky(String routingKey, Protocol p) {
+        return assignments != null && backend.balance(p) == Backend.Balance.USER_HASH && routingKey != null && !routingKey.isEmpty();
+    }
+
+    private PoolServer byId(String id) {
+        for (PoolServer s : servers) if (s.id().equals(id)) return s;
+        return null;
+    }
+
+    /** {@code a}, then the rest of {@code order} without it, at most maxTries. */
+    private List<PoolServer> first(PoolServer a, List<PoolServer> order) {
+        List<PoolServer> out = new ArrayList<>(order.size() + 1);
+        out.add(a);
+        for (PoolServer s : order) if (s != a && out.size() < maxTries) out.add(s);
+        return out;
     }
 
     @Override

@@ -12,6 +12,7 @@ import mailproxy.config.Protocol;
 import mailproxy.guard.Guard;
 import mailproxy.route.LoginRequest;
 import mailproxy.route.PoolServer;
+import mailproxy.route.SessionHold;
 import mailproxy.route.Route;
 import mailproxy.route.Router;
 import mailproxy.route.Target;
@@ -47,8 +48,8 @@ final class Login {
     /** This attempt's credentials (for the audit line and the login counters). */
     private Credentials current;
     private volatile Connection backend;
-    /** The pool server of {@link #backend}, counted in its active sessions until released. */
-    private final AtomicReference<PoolServer> server = new AtomicReference<>();
+    /** The pool server of {@link #backend}, counted in its sessions and its user's assignment until released. */
+    private final AtomicReference<SessionHold> server = new AtomicReference<>();
     private volatile String backendName = "-";
 
     Login(LiveSession session, Router router, Guard guard, BackendConnector connector) {
@@ -137,8 +138,7 @@ final class Login {
         for (PoolServer server : candidates) {
             Target target = server.target(p);
             Connection b;
-            server.connected();
-            this.server.set(server);
+            this.server.set(ok.pool().connected(routingKey, server, p));
             long started = System.nanoTime();
             try {
                 b = connect(target);
@@ -202,6 +202,8 @@ final class Login {
         switch (result) {
             case BackendLogin.Result.Accepted a -> {
                 server.succeeded(session.listener().protocol());
+                SessionHold held = this.server.get();
+                if (held != null) held.accepted(); // the user stays on this server (README, "Why a user stays on one server")
                 session.user(ok.user());
                 if (failed != null) {
                     InetAddress ip = session.clientAddress().getAddress();
@@ -303,7 +305,7 @@ final class Login {
         Connection c = backend;
         backend = null;
         if (c != null) c.close();
-        PoolServer s = server.getAndSet(null);
+        SessionHold s = server.getAndSet(null);
         if (s != null) s.released();
     }
 }

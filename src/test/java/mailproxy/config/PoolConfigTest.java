@@ -53,7 +53,7 @@ class PoolConfigTest {
         assertEquals(Backend.ProxyProtocol.V1, b.proxyProtocol(Protocol.POP3));
         assertEquals(Backend.ProxyProtocol.V2, b.proxyProtocol(Protocol.SMTP));
         assertEquals(new Backend.Pooling(2, Duration.ofSeconds(20), Duration.ofSeconds(30), 2,
-                new Backend.Health(Duration.ofSeconds(5), 3, 4, Duration.ofSeconds(2), false)), b.pooling());
+                new Backend.Health(Duration.ofSeconds(5), 3, 4, Duration.ofSeconds(2), false), Backend.Affinity.DEFAULT), b.pooling());
     }
 
     @Test
@@ -150,5 +150,15 @@ class PoolConfigTest {
     void errorInsideAServerNamesTheLine() {
         String m = error("servers = [\n { host = a },\n { host = b, weight = 5000 } ]\nimap { }");
         assertTrue(m.contains("pools.conf:4"), m);
+    }
+
+    @Test
+    void affinityKeysAndTheirErrors() {
+        Backend b = backend("servers = [ { host = \"10.0.0.1\" } ]\nimap { port = 143 }\naffinity-ttl = 2m, affinity-max-users = 500");
+        assertEquals(new Backend.Affinity(Duration.ofMinutes(2), 500), b.pooling().affinity());
+        String e = error("servers = [ { host = \"10.0.0.1\" } ]\nimap { port = 143 }\naffinity-max-users = 0");
+        assertTrue(e.contains("affinity-max-users") && e.contains("pools.conf"), e);
+        e = error("servers = [ { host = \"10.0.0.1\" } ]\nimap { port = 143 }\naffinity-ttl = forever");
+        assertTrue(e.contains("affinity-ttl") && e.contains("pools.conf"), e);
     }
 }

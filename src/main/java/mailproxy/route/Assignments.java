@@ -1,0 +1,62 @@
+package mailproxy.route;
+
+import java.time.Duration;
+
+/**
+ * Which server of a user-hash pool each user is on (README, "Why a user stays on one
+ * server"): while a user has a session open on a server, or has had one within
+ * affinity-ttl, new sessions of that user go there rather than where the hash says now.
+ * Keys are routing keys (the lower-cased user the router resolved), values server ids
+ * ({@link PoolServer#id()}). This process's table is {@link LocalAssignments}; a store
+ * shared by several proxies (Redis) implements the same contract.
+ */
+interface Assignments {
+
+    /** Why an assignment was given up: the metric's reason label. */
+    enum Forgotten {
+        /** Its server went down (checks or passive marking), or failed the user's login attempt. */
+        DOWN,
+        /** Its server is draining, or left the pool on a reload. */
+        DRAIN,
+        /** The user had no session for affinity-ttl. */
+        TTL;
+
+        String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    /** The id of the server {@code user} is assigned to, or null (an assignment idle for ttl is forgotten here). */
+    String assigned(String user);
+
+    /** Forgets {@code user}'s assignment if it is still to {@code server}. */
+    void forget(String user, String server, Forgotten why);
+
+    /**
+     * A session of {@code user} starts on {@code server} (at connect, so that a login under
+     * way counts). The answer's {@link Hold#released()} is called exactly once when it ends.
+     */
+    Hold open(String user, String server);
+
+    /** Assignments held now. */
+    int size();
+
+    /** Assignments forgotten since start for this reason. */
+    long forgotten(Forgotten why);
+
+    /** A reload's settings; assignments held stay. */
+    void settings(Duration ttl, int maxUsers);
+
+    /** One session's part in its user's assignment. */
+    interface Hold {
+        /** The backend accepted the login: the assignment outlives the session by ttl. */
+        void accepted();
+
+        /** The session ended; at most once. */
+        void released();
+    }
+
+    /** For a session that holds no assignment (the table was full of users with open sessions). */
+    Hold NONE = new Hold() {
+        @Override public void accepted() {}
+        @Override public void released() {}
+    };
+}

@@ -104,7 +104,9 @@ class AffinityDovecotTest {
             home.kill();
             RawClient held = null;
             try {
-                log.awaitLine(Duration.ofSeconds(10), "pool stores server 127.0.0.1:", "down");
+                // both of its protocols seen down (else its POP3 may never be marked down, nor up again)
+                log.awaitLine(Duration.ofSeconds(10), "pool stores server 127.0.0.1:" + home.imapPort() + " imap down");
+                log.awaitLine(Duration.ofSeconds(10), "pool stores server 127.0.0.1:" + home.pop3Port() + " pop3 down");
                 // C: a LOGIN ... on the other server; the session stays open
                 int before = auditLines(log).size();
                 held = RawClient.connect(p.port("imap"));

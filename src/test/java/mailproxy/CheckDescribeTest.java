@@ -29,12 +29,7 @@ class CheckDescribeTest {
                   routers { r { type = static, default = stores } }
                 }
                 """);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = Main.run(new String[] {"--check", "--config", conf.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+        String text = validCheck(conf);
         assertTrue(text.contains("is valid"), text);
         assertTrue(text.contains("pool stores: imap user-hash, smtp round-robin; max-tries 3; down for 10s after 1 failure in 10s;"
                 + " checks every 10s (rise 2, fall 3, timeout 3s)"), text);
@@ -61,13 +56,18 @@ class CheckDescribeTest {
                   routers { r { type = static, default = stores } }
                 }
                 """);
+        String text = validCheck(conf);
+        assertTrue(text.contains("  server 127.0.0.1 weight 1 imap 10143\n"), text);
+        assertTrue(text.contains("  server 127.0.0.1 weight 1 imap 20143 pop3 20110\n"), text);
+    }
+
+    /** {@code --check --config conf}: exit 0 (else the test fails with what it printed on stderr); its stdout. */
+    private static String validCheck(Path conf) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int rc = Main.run(new String[] {"--check", "--config", conf.toString()},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        String text = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
-        assertTrue(text.contains("  server 127.0.0.1 weight 1 imap 10143\n"), text);
-        assertTrue(text.contains("  server 127.0.0.1 weight 1 imap 20143 pop3 20110\n"), text);
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -77,8 +77,7 @@ class SighupTest {
             assertTrue(awaitLog(log, "reloaded"), ignoredSignals(p) + "\n" + Files.readString(log));
             assertTrue(greeting(port, p).contains("after.example"), "the new server-name greets");
         } finally {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+            stop(p);
         }
     }
 
@@ -95,8 +94,7 @@ class SighupTest {
             String text = Files.readString(log);
             assertTrue(text.contains("kill -HUP will NOT reload") && text.contains("POST /reload"), text);
         } finally {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+            stop(p);
         }
     }
 
@@ -122,8 +120,13 @@ class SighupTest {
             assertTrue(text.contains(conf + ":3") && text.contains("mailproxy.drain-timeout"), text);
             assertTrue(greeting(port, p).contains("after.example"), "the running config stays");
         } finally {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+            stop(p);
         }
+    }
+
+    /** SIGTERM, and after 10 s SIGKILL. */
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
     }
 }

@@ -111,7 +111,7 @@ public final class Metrics {
                     for (Pool pool : pools.get()) cb.call(pool.assignments(), pool.name());
                 }).register(registry);
         CounterWithCallback.builder().name("mailproxy_pool_assignment_moves")
-                .help("Assignments given up, by reason: down (server down), drain (draining or removed), ttl (idle)")
+                .help("Assignments given up, by reason: down (server down), drain (draining or removed), move (the operator), ttl (idle)")
                 .labelNames("pool", "reason")
                 .callback(cb -> {
                     for (Pool pool : pools.get()) {

@@ -18,6 +18,8 @@ interface Assignments {
         DOWN,
         /** Its server is draining, or left the pool on a reload. */
         DRAIN,
+        /** The operator moved the user (admin POST /move). */
+        MOVE,
         /** The user had no session for affinity-ttl. */
         TTL;
 
@@ -44,6 +46,29 @@ interface Assignments {
 
     /** A reload's settings; assignments held stay. */
     void settings(Duration ttl, int maxUsers);
+
+    /** One user's assignment as the admin's GET /users lists it: sessions open now (0: idle). */
+    record Assigned(String user, String server, int sessions) {}
+
+    /** The users assigned to {@code server} (null: to any server), at most {@code limit}, in no set order. */
+    java.util.List<Assigned> users(String server, int limit);
+
+    /**
+     * The operator moves {@code user} (admin POST /move): from now on new sessions go to
+     * {@code server} (null: the assignment is forgotten and the hash decides). Sessions
+     * still open on the old server are not closed here: every {@link MoveListener} of every
+     * proxy sharing this store is told, and closes its own. Returns the server the user was
+     * assigned to before, or null.
+     */
+    String move(String user, String server);
+
+    /** Registers a listener told of every move, in this proxy and (a shared store) in the others. */
+    void onMove(MoveListener listener);
+
+    /** Told that a user was moved; on any thread, must not block. */
+    interface MoveListener {
+        void moved(String user, String from, String to);
+    }
 
     /** One session's part in its user's assignment. */
     interface Hold {

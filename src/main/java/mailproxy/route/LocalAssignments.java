@@ -25,6 +25,7 @@ final class LocalAssignments implements Assignments {
     /** The entries without a session, oldest idle first (insertion order); guarded by lock. */
     private final LinkedHashMap<String, Entry> idle = new LinkedHashMap<>();
     private final AtomicLong[] forgotten = new AtomicLong[Forgotten.values().length];
+    private final java.util.List<MoveListener> moveListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long ttlNanos;
     private volatile int maxUsers;
 
@@ -179,5 +180,52 @@ final class LocalAssignments implements Assignments {
     @Override
     public long forgotten(Forgotten why) {
         return forgotten[why.ordinal()].get();
+    }
+
+    @Override
+    public java.util.List<Assigned> users(String server, int limit) {
+        lock.lock();
+        try {
+            expire(clock.getAsLong());
+            java.util.List<Assigned> out = new java.util.ArrayList<>();
+            for (Entry e : byUser.values()) {
+                if (out.size() >= limit) break;
+                if (server == null || e.server.equals(server)) out.add(new Assigned(e.user, e.server, e.sessions));
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String move(String user, String server) {
+        String before;
+        lock.lock();
+        try {
+            expire(clock.getAsLong());
+            Entry e = byUser.get(user);
+            before = e == null ? null : e.server;
+            if (before != null && before.equals(server)) return before;
+            if (e != null) remove(e, Forgotten.MOVE);
+            if (server != null && (byUser.size() < maxUsers || evictOldestIdle())) {
+                // the sessions still open stay counted on their old entry (their holds release
+                // it); the new one starts idle, as if its user had just logged out
+                Entry moved = new Entry(user, server);
+                moved.accepted = true;
+                moved.idleSince = clock.getAsLong();
+                byUser.put(user, moved);
+                idle.put(user, moved);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (MoveListener l : moveListeners) l.moved(user, before, server);
+        return before;
+    }
+
+    @Override
+    public void onMove(MoveListener listener) {
+        moveListeners.add(listener);
     }
 }

@@ -124,4 +124,25 @@ class AssignmentsTest {
         clock.advance(Duration.ofMinutes(1));
         assertEquals(0, reloaded.assignments(), "the reload's ttl in force");
     }
+
+    @Test
+    void aMovedUserGoesToTheNewServerWhileTheOldSessionsStayCountedOnTheOld() {
+        LocalAssignments t = new LocalAssignments(Duration.ofMinutes(15), 10, clock);
+        java.util.List<String> told = new java.util.ArrayList<>();
+        t.onMove((user, from, to) -> told.add(user + " " + from + "->" + to));
+        Assignments.Hold old = t.open("bob", "a");
+        old.accepted();
+        assertEquals(java.util.List.of(new Assignments.Assigned("bob", "a", 1)), t.users("a", 10));
+        assertEquals("a", t.move("bob", "b"));
+        assertEquals("b", t.assigned("bob"));
+        assertEquals(java.util.List.of("bob a->b"), told);
+        assertEquals(java.util.List.of(new Assignments.Assigned("bob", "b", 0)), t.users(null, 10));
+        old.released();
+        assertEquals("b", t.assigned("bob"), "the old session's end does not undo the move");
+        assertEquals(1, t.forgotten(Assignments.Forgotten.MOVE));
+        assertEquals("b", t.move("bob", null));
+        assertNull(t.assigned("bob"));
+        assertTrue(t.users(null, 10).isEmpty());
+    }
 }
+

@@ -35,19 +35,24 @@ public final class RedisClients {
         pool.setJmxEnabled(false);
         return RedisClient.builder()
                 .hostAndPort(at)
-                .clientConfig(clientConfig(config, (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis())))
+                .clientConfig(clientConfig(config, (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis())).build())
                 .poolConfig(pool)
                 .build();
     }
 
     /**
-     * The settings of one connection; {@code timeoutMillis} for connect and each reply (a
-     * subscriber waiting for messages passes 0: no reply is due).
+     * The settings of a connection that subscribes (a single {@code Jedis}, RESP2): the
+     * connect bounded by the timeout, then no reply is due, so reads wait without one.
      */
-    public static DefaultJedisClientConfig clientConfig(GuardConfig.State config, int timeoutMillis) {
+    public static DefaultJedisClientConfig subscriberConfig(GuardConfig.State config) {
+        return clientConfig(config, 0).autoNegotiateProtocol(false).build();
+    }
+
+    /** The settings of one connection; {@code timeoutMillis} for each reply. */
+    private static DefaultJedisClientConfig.Builder clientConfig(GuardConfig.State config, int timeoutMillis) {
         URI url = URI.create(config.redis());
         DefaultJedisClientConfig.Builder c = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, Math.max(1, config.timeout().toMillis())))
+                .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
                 .socketTimeoutMillis(timeoutMillis)
                 .clientName("mailproxy");
         String userInfo = url.getRawUserInfo();
@@ -71,7 +76,7 @@ public final class RedisClients {
         }
         String path = url.getPath() == null ? "" : url.getPath();
         if (path.length() > 1) c.database(Integer.parseInt(path.substring(1)));
-        return c.build();
+        return c;
     }
 
     /** The server's host and port. */

@@ -81,7 +81,9 @@ final class RedisAffinity implements AutoCloseable {
 
     /** The store of pool {@code name}, made once and kept: its counts and holds outlive reloads. */
     RedisAssignments store(String pool, java.time.Duration ttl, int maxUsers, java.util.function.LongSupplier clock) {
-        return stores.computeIfAbsent(pool, p -> new RedisAssignments(this, p, new LocalAssignments(ttl, maxUsers, clock)));
+        RedisAssignments s = stores.computeIfAbsent(pool, p -> new RedisAssignments(this, p, new LocalAssignments(ttl, maxUsers, clock)));
+        s.settings(ttl, maxUsers);
+        return s;
     }
 
     boolean degraded() { return down.get(); }
@@ -166,16 +168,25 @@ final class RedisAffinity implements AutoCloseable {
         while (!closed) {
             try {
                 Thread.sleep(beatMillis);
-                client.set(prefix + "affinity-alive:" + instance, "1", SetParams.setParams().px(leaseMillis));
-                if (down.get()) cameBack();
+                beat();
             } catch (InterruptedException e) {
                 return;
-            } catch (JedisException e) {
-                if (!closed) wentDown(e);
             } catch (RuntimeException e) {
                 log.warn("affinity lease: {}", e.toString());
             }
         }
+    }
+
+    /** One renewal of the lease (and, while down, the one try of Redis); true when Redis answered. */
+    boolean beat() {
+        try {
+            client.set(prefix + "affinity-alive:" + instance, "1", SetParams.setParams().px(leaseMillis));
+        } catch (JedisException e) {
+            if (!closed) wentDown(e);
+            return false;
+        }
+        if (down.get()) cameBack();
+        return true;
     }
 
     /**
@@ -203,7 +214,7 @@ final class RedisAffinity implements AutoCloseable {
         };
         long wait = backoff;
         while (!closed) {
-            try (Jedis j = new Jedis(RedisClients.address(config), RedisClients.clientConfig(config, 0))) {
+            try (Jedis j = new Jedis(RedisClients.address(config), RedisClients.subscriberConfig(config))) {
                 subscriber = j;
                 if (closed) return;
                 wait = backoff;

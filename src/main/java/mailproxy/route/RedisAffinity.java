@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
@@ -102,17 +103,26 @@ final class RedisAffinity implements AutoCloseable {
         argv.add(prefix + "affinity-alive:");
         argv.add(Long.toString(leaseMillis));
         argv.addAll(List.of(args));
-        try {
-            Object r = client.eval(script, List.of(key), argv);
-            return r instanceof List<?> l ? l : List.of(r);
-        } catch (JedisException e) {
-            throw wentDown(e);
-        }
+        Object r = call(() -> client.eval(script, List.of(key), argv));
+        return r instanceof List<?> l ? l : List.of(r);
     }
 
     String get(String key, String field) {
+        return call(() -> client.hget(key, field));
+    }
+
+    /**
+     * One call; a connection that broke is tried once more on a fresh one (after Redis
+     * restarted, every pooled connection is broken, and each would fail one call);
+     * {@link Down} when Redis does not answer.
+     */
+    private <T> T call(java.util.function.Supplier<T> op) {
         try {
-            return client.hget(key, field);
+            try {
+                return op.get();
+            } catch (JedisConnectionException e) {
+                return op.get();
+            }
         } catch (JedisException e) {
             throw wentDown(e);
         }
@@ -123,15 +133,13 @@ final class RedisAffinity implements AutoCloseable {
         String pattern = glob(prefix + "affinity:" + pool + ":") + "*";
         List<String> out = new ArrayList<>();
         String cursor = ScanParams.SCAN_POINTER_START;
-        try {
-            for (int calls = 0; calls < 100 && out.size() < limit; calls++) {
-                ScanResult<String> r = client.scan(cursor, new ScanParams().match(pattern).count(Math.min(1000, Math.max(10, limit))));
-                for (String k : r.getResult()) if (out.size() < limit) out.add(k);
-                cursor = r.getCursor();
-                if (r.isCompleteIteration()) break;
-            }
-        } catch (JedisException e) {
-            throw wentDown(e);
+        ScanParams params = new ScanParams().match(pattern).count(Math.min(1000, Math.max(10, limit)));
+        for (int calls = 0; calls < 100 && out.size() < limit; calls++) {
+            String at = cursor;
+            ScanResult<String> r = call(() -> client.scan(at, params));
+            for (String k : r.getResult()) if (out.size() < limit) out.add(k);
+            cursor = r.getCursor();
+            if (r.isCompleteIteration()) break;
         }
         return out;
     }
@@ -143,11 +151,7 @@ final class RedisAffinity implements AutoCloseable {
 
     /** Tells every proxy's stores (through the channel) that a user was moved. */
     void publish(String pool, String user, String from, String to) {
-        try {
-            client.publish(channel(), MoveMessage.encode(instance, pool, user, from, to));
-        } catch (JedisException e) {
-            throw wentDown(e);
-        }
+        call(() -> client.publish(channel(), MoveMessage.encode(instance, pool, user, from, to)));
     }
 
     private String channel() {
@@ -180,9 +184,8 @@ final class RedisAffinity implements AutoCloseable {
     /** One renewal of the lease (and, while down, the one try of Redis); true when Redis answered. */
     boolean beat() {
         try {
-            client.set(prefix + "affinity-alive:" + instance, "1", SetParams.setParams().px(leaseMillis));
-        } catch (JedisException e) {
-            if (!closed) wentDown(e);
+            call(() -> client.set(prefix + "affinity-alive:" + instance, "1", SetParams.setParams().px(leaseMillis)));
+        } catch (Down e) {
             return false;
         }
         if (down.get()) cameBack();

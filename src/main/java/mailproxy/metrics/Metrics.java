@@ -118,6 +118,18 @@ public final class Metrics {
                         for (String reason : Pool.MOVE_REASONS) cb.call(pool.moves(reason), pool.name(), reason);
                     }
                 }).register(registry);
+        CounterWithCallback.builder().name("mailproxy_pool_split_sessions")
+                .help("Sessions opened on one server while their user had sessions open on another (should stay 0)")
+                .labelNames("pool")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) cb.call(pool.splits(), pool.name());
+                }).register(registry);
+        CounterWithCallback.builder().name("mailproxy_pool_assignment_store_fallbacks")
+                .help("Times the shared assignment store (mailproxy.state.redis) did not answer and the pool's assignments went local")
+                .labelNames("pool")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) cb.call(pool.storeFallbacks(), pool.name());
+                }).register(registry);
     }
 
     /**

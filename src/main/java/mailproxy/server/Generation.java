@@ -46,5 +46,6 @@ record Generation(ProxyConfig config, Pools pools, Map<String, Router> routers, 
             }
         }
         pools.close();
+        if (next == null) pools.closeShared();
     }
 }

@@ -103,7 +103,7 @@ final class AuthHttpRouter implements Router {
             CallLimiter.Entry entry = limiter.enter();
             if (entry != CallLimiter.Entry.ENTERED) {
                 return new Route.Unavailable("router " + config.name() + " busy (" + entry.name().toLowerCase(java.util.Locale.ROOT)
-                        .replace('_', '-') + "): " + limiter.settings().maxConcurrent() + " requests to the auth server at once");
+                        .replace('_', '-') + "): " + limiter.settings().maxConcurrent() + " requests to the auth server at once", true);
             }
             try {
                 response = client.get(headers);

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import mailproxy.testing.Await;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
+import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,10 +45,12 @@ class RouterBusyTest {
     private final AtomicInteger mostAtOnce = new AtomicInteger();
     private final List<RawClient> clients = new ArrayList<>();
     private FakeBackend pop3;
+    private LogCapture log;
 
     @AfterEach
     void closeClients() throws Exception {
         release.countDown();
+        if (log != null) log.close();
         for (RawClient c : clients) c.close();
         if (pop3 != null) pop3.close();
     }
@@ -97,6 +100,7 @@ class RouterBusyTest {
     @Test
     void imapStormMaxConcurrentReachTheAuthServerQueueWaitsTheRestAreToldToComeBackLater() throws Exception {
         startProxy("max-concurrent = 2, queue = 2, queue-timeout = 30s");
+        log = new LogCapture();
         RawClient first = imapLogin(1);
         RawClient second = imapLogin(2);
         Await.until(WAIT, "two requests at the auth server", () -> held.get() == 2);
@@ -112,6 +116,10 @@ class RouterBusyTest {
             assertTrue(refused.closedByPeer());
         }
         assertEquals(3, counter("mailproxy_router_refused_total", "queue-full"));
+        log.close();
+        // said once per busy spell, not once per refused login
+        assertEquals(1, log.text().split("router auth busy", -1).length - 1, log.text());
+        assertEquals(0, log.text().split("WARN Login - no route", -1).length - 1, log.text());
         assertEquals(2, f.auth.requests().size(), "the queued and the refused ones never reached the auth server");
 
         release.countDown();

@@ -45,6 +45,7 @@ class RouterBusyTest {
     private final AtomicInteger mostAtOnce = new AtomicInteger();
     private final List<RawClient> clients = new ArrayList<>();
     private FakeBackend pop3;
+    private FakeBackend smtp;
     private LogCapture log;
 
     @AfterEach
@@ -53,11 +54,13 @@ class RouterBusyTest {
         if (log != null) log.close();
         for (RawClient c : clients) c.close();
         if (pop3 != null) pop3.close();
+        if (smtp != null) smtp.close();
     }
 
-    /** An auth server that answers OK (to the IMAP or the POP3 fake backend) only once released. */
+    /** An auth server that answers OK (to the IMAP, POP3 or SMTP fake backend) only once released. */
     private AuthServer blockingAuthServer() throws Exception {
         pop3 = FakeBackends.pop3().start();
+        smtp = FakeBackends.smtp().start();
         return AuthServer.start(r -> {
             mostAtOnce.accumulateAndGet(held.incrementAndGet(), Math::max);
             try {
@@ -67,7 +70,12 @@ class RouterBusyTest {
             } finally {
                 held.decrementAndGet();
             }
-            return AuthServer.ok("127.0.0.1", r.header("Auth-Protocol").equals("pop3") ? pop3.port() : f.backend.port());
+            FakeBackend to = switch (r.header("Auth-Protocol")) {
+                case "pop3" -> pop3;
+                case "smtp" -> smtp;
+                default -> f.backend;
+            };
+            return AuthServer.ok("127.0.0.1", to.port());
         });
     }
 
@@ -75,7 +83,8 @@ class RouterBusyTest {
         f.auth = blockingAuthServer();
         // timeout: the auth server's answer may take as long as the test holds it
         f.startProxy(f.auth.url().toString(), "{ name = imap, protocol = imap, listen = \"127.0.0.1:0\" }, "
-                + "{ name = pop3, protocol = pop3, listen = \"127.0.0.1:0\" }", ", timeout = 30s, " + limit);
+                + "{ name = pop3, protocol = pop3, listen = \"127.0.0.1:0\" }, "
+                + "{ name = submission, protocol = smtp, listen = \"127.0.0.1:0\", auth = [plain] }", ", timeout = 30s, " + limit);
     }
 
     /** An IMAP client that has sent its LOGIN (tag a1) and waits for the answer. */
@@ -152,6 +161,34 @@ class RouterBusyTest {
         nothingLeft();
         assertEquals(1, counter("mailproxy_router_refused_total", "queue-full"));
         assertEquals(0, counter("mailproxy_router_refused_total", "queue-timeout"));
+    }
+
+    /** A submission client that has sent AUTH PLAIN and waits for the answer. */
+    private RawClient smtpLogin(int i) throws Exception {
+        RawClient c = RawClient.connect(f.proxy.port("submission")).timeout((int) WAIT.toMillis());
+        clients.add(c);
+        c.expect("220 ");
+        c.line("EHLO client.example");
+        for (String l = c.readLine(); l != null && l.startsWith("250-"); l = c.readLine()) { /* capabilities */ }
+        c.line("AUTH PLAIN " + mailproxy.testing.Sasl.plain("user" + i, "secret"));
+        return c;
+    }
+
+    @Test
+    void smtpWithoutAQueueTheSecondLoginIsToldToComeBackLater() throws Exception {
+        startProxy("max-concurrent = 1, queue = 0");
+        RawClient first = smtpLogin(1);
+        Await.until(WAIT, "one request at the auth server", () -> held.get() == 1);
+        RawClient refused = smtpLogin(2);
+        // the proxy's one temporary failure for SMTP: 421 closes the connection (RFC 5321 §3.8)
+        refused.expect("421 4.3.0");
+        assertTrue(refused.closedByPeer());
+        release.countDown();
+        first.expect("235");
+        first.line("QUIT").expect("221");
+        assertEquals(1, f.auth.requests().size());
+        assertEquals(1, counter("mailproxy_router_refused_total", "queue-full"));
+        nothingLeft();
     }
 
     @Test

@@ -110,7 +110,9 @@ final class Login {
                 return Next.CLOSE;
             }
             case Route.Unavailable u -> {
-                log.warn("no route for {}: {}", LogSafe.value(request.user()), u.reason());
+                // a storm's refusals are logged once per busy spell by the router (README, "Reconnect storms")
+                if (u.busy()) log.debug("no route for {}: {}", LogSafe.value(request.user()), u.reason());
+                else log.warn("no route for {}: {}", LogSafe.value(request.user()), u.reason());
                 audit(Audit.UNAVAILABLE, SessionMeters.ERROR, Outcome.ROUTER_UNAVAILABLE, null);
                 protocol.unavailable();
                 session.outcome(Outcome.ROUTER_UNAVAILABLE);

@@ -50,6 +50,8 @@ final class Login {
     private volatile Connection backend;
     /** The pool server of {@link #backend}, counted in its sessions and its user's assignment until released. */
     private final AtomicReference<SessionHold> server = new AtomicReference<>();
+    /** The routing key {@link #server}'s hold was taken for (README, "Moving users": a kick looks for it). */
+    private volatile String heldKey;
     private volatile String backendName = "-";
 
     Login(LiveSession session, Router router, Guard guard, BackendConnector connector) {
@@ -60,6 +62,12 @@ final class Login {
     }
 
     String backendName() { return backendName; }
+
+    /** The pool server this session holds a place on now, or null; any thread. */
+    LiveSession.Placement placement() {
+        SessionHold h = server.get();
+        return h == null ? null : new LiveSession.Placement(h.server().pool(), h.server().id(), heldKey);
+    }
 
     Next attempt(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin protocol, Challenger challenger)
             throws IOException, InterruptedException {
@@ -138,6 +146,7 @@ final class Login {
         for (PoolServer server : candidates) {
             Target target = server.target(p);
             Connection b;
+            heldKey = routingKey;
             this.server.set(ok.pool().connected(routingKey, server, p));
             long started = System.nanoTime();
             try {

@@ -81,6 +81,10 @@ class MoveDovecotTest {
     }
 
     private static String config(int imapPort, int pop3Port, String servers) {
+        return config(imapPort, pop3Port, servers, "");
+    }
+
+    private static String config(int imapPort, int pop3Port, String servers, String poolKeys) {
         return """
                 mailproxy {
                   limits { greeting-timeout = 2s, connect-timeout = 2s }
@@ -89,11 +93,12 @@ class MoveDovecotTest {
                     imap { port = 143 }
                     pop3 { port = 110 }
                     health { interval = 200ms, rise = 1, fall = 1, timeout = 1s }
+                    %s
                   } }
                   routers { r { type = static, default = stores } }
                   listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:%d" },
                                 { name = pop3, protocol = pop3, listen = "127.0.0.1:%d" } ]
-                }""".formatted(servers, imapPort, pop3Port);
+                }""".formatted(servers, poolKeys, imapPort, pop3Port);
     }
 
     private static TestProxy proxy(RealDovecot... ds) throws Exception {
@@ -216,13 +221,43 @@ class MoveDovecotTest {
         }
     }
 
-    @Test
-    void aReloadThatAddsAServerMovesIdleUsersAtOnceAndHeldOnesOnceTheirSessionsEnd() throws Exception {
-        // where the hash puts each user with both servers, as a proxy with no history sees it
+    /** Where the hash puts each of 20 users with both servers, as a proxy with no history sees it. */
+    private static Map<String, RealDovecot> choices(String prefix) throws Exception {
         Map<String, RealDovecot> choice = new LinkedHashMap<>();
         try (LogCapture log = new LogCapture(); TestProxy ref = proxy(one, two)) {
-            for (int i = 0; i < 20; i++) choice.put("mv" + i, imapOnce(ref, log, "mv" + i));
+            for (int i = 0; i < 20; i++) choice.put(prefix + i, imapOnce(ref, log, prefix + i));
         }
+        return choice;
+    }
+
+    @Test
+    void withRebalanceKickAReloadThatAddsAServerKicksTheHeldSessionsOfTheUsersItTakes() throws Exception {
+        Map<String, RealDovecot> choice = choices("mvk");
+        String held = choice.keySet().stream().filter(u -> choice.get(u) == two).findFirst().orElseThrow();
+        String stays = choice.keySet().stream().filter(u -> choice.get(u) == one).findFirst().orElseThrow();
+        int[] ports = FreePorts.allocate(2);
+        try (LogCapture log = new LogCapture();
+             TestProxy p = TestProxy.start(config(ports[0], ports[1], servers(one), "affinity-rebalance = kick"))) {
+            RealDovecot[] at = new RealDovecot[1];
+            try (RawClient h = imap(p, log, held, at); RawClient s = imap(p, log, stays, new RealDovecot[1])) {
+                assertEquals(one, at[0]);
+                p.server().reload(ConfigLoader.parse(config(ports[0], ports[1], servers(one, two), "affinity-rebalance = kick"),
+                        "reloaded.conf"));
+                // S: * BYE [UNAVAILABLE] ...: the client reconnects, and lands on the new server at once
+                h.timeout(10_000);
+                h.expect("* BYE [UNAVAILABLE]");
+                assertTrue(h.closedByPeer());
+                assertEquals(two, imapOnce(p, log, held));
+                // a user the hash keeps where it is is left alone
+                s.exchange("n NOOP", "n OK");
+            }
+            assertTrue(scrape(p).contains("mailproxy_pool_kicks_total{pool=\"stores\",reason=\"rebalance\"} 1.0"), scrape(p));
+        }
+    }
+
+    @Test
+    void aReloadThatAddsAServerMovesIdleUsersAtOnceAndHeldOnesOnceTheirSessionsEnd() throws Exception {
+        Map<String, RealDovecot> choice = choices("mv");
         List<String> toTwo = choice.keySet().stream().filter(u -> choice.get(u) == two).toList();
         List<String> toOne = choice.keySet().stream().filter(u -> choice.get(u) == one).toList();
         assertTrue(toTwo.size() >= 3 && !toOne.isEmpty(), "20 users spread over two servers: " + choice);

@@ -179,6 +179,9 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
         }
     }
 
+    /** Whether {@code n} more kicks may wait now (checked before a drain changes anything). */
+    boolean room(int n) { return waiting.get() + n <= max; }
+
     /** Kicks waiting for their grace now. */
     int waiting() { return waiting.get(); }
 

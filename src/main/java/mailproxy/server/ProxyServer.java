@@ -291,6 +291,8 @@ public final class ProxyServer implements AutoCloseable {
      * (README, "Moving users"), unless an undrain or a reload ended the drain before.
      */
     public Action drain(String hostPort, Duration kickAfter) {
+        int n = matching(hostPort, null).size();
+        if (n > 0 && !kicks.room(n)) return new Action(503, "too many kicks are waiting already (admin.max-scheduled-kicks)\n");
         List<PoolServer> drained = matching(hostPort, true);
         if (drained.isEmpty()) return new Action(404, "no pool server " + mailproxy.wire.LogSafe.text(hostPort) + "\n");
         log.info("draining {} (admin)", names(drained));
@@ -319,7 +321,8 @@ public final class ProxyServer implements AutoCloseable {
         return servers.stream().map(s -> s.pool() + " " + s.id()).toList();
     }
 
-    private List<PoolServer> matching(String hostPort, boolean drain) {
+    /** The pool servers at {@code hostPort}, drained (true), undrained (false) or only found (null). */
+    private List<PoolServer> matching(String hostPort, Boolean drain) {
         Generation g = current;
         if (g == null) return List.of();
         List<PoolServer> names = new ArrayList<>();
@@ -330,8 +333,8 @@ public final class ProxyServer implements AutoCloseable {
                     if (s.serves(p) && s.target(p).toString().equalsIgnoreCase(hostPort)) match = true;
                 }
                 if (match) {
-                    if (drain) s.drain();
-                    else s.undrain();
+                    if (drain == Boolean.TRUE) s.drain();
+                    else if (drain == Boolean.FALSE) s.undrain();
                     names.add(s);
                 }
             }

@@ -62,6 +62,7 @@ public final class LiveSession implements Session {
     /** The relay once it runs, for the admin's byte counts. */
     private volatile Relay relay;
     private final long startNanos = System.nanoTime();
+    private String sessionId;
     private final Instant since = Instant.now();
     private volatile Thread thread;
     private TlsFacts tls;
@@ -228,7 +229,12 @@ public final class LiveSession implements Session {
     ProxyHeader proxy() { return proxyHeader; }
 
     @Override
-    public String sessionId() { return Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36); }
+    public String sessionId() {
+        // made once (the trace, the log line, a login each ask); a race makes it twice, equal
+        String s = sessionId;
+        if (s == null) sessionId = s = Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36);
+        return s;
+    }
 
     @Override
     public TlsFacts tls() { return tls; }
@@ -342,7 +348,10 @@ public final class LiveSession implements Session {
         Thread.sleep(d);
     }
 
-    private void relay(Connection b) {
+    private void relay(Connection b) throws IOException {
+        // TCP keepalive only for what may idle for hours (set here, not per accept: a
+        // connection that never logs in is bounded by limits.timeout and needs none)
+        client.socket().setKeepAlive(true);
         SessionTrace t = trace;
         if (t != null && (!t.loggedIn() || !t.relayStarting())) {
             client.tap(null);

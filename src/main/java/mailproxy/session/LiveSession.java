@@ -62,7 +62,6 @@ public final class LiveSession implements Session {
     /** The relay once it runs, for the admin's byte counts. */
     private volatile Relay relay;
     private final long startNanos = System.nanoTime();
-    private String sessionId;
     private final Instant since = Instant.now();
     private volatile Thread thread;
     private TlsFacts tls;
@@ -229,12 +228,8 @@ public final class LiveSession implements Session {
     ProxyHeader proxy() { return proxyHeader; }
 
     @Override
-    public String sessionId() {
-        // made once (the trace, the log line, a login each ask); a race makes it twice, equal
-        String s = sessionId;
-        if (s == null) sessionId = s = Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36);
-        return s;
-    }
+    // made on each call, not kept: a field would cost every held session its bytes for hours
+    public String sessionId() { return Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36); }
 
     @Override
     public TlsFacts tls() { return tls; }

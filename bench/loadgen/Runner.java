@@ -64,8 +64,9 @@ final class Runner {
         String s = String.format(Locale.ROOT, "resumed %.1f%% (%d of %d)", 100 * share, resumed.get(), n);
         if (o.resume() && share < RESUMED_AT_LEAST) {
             failedResumption = true;
-            System.err.printf(Locale.ROOT, "%nloadgen: FAILED: %s %s: only %s of the connections resumed their TLS"
-                    + " session: the figures are full handshakes, not resumptions%n%n", o.scenario(), o.target(), s);
+            System.err.printf(Locale.ROOT, "%nloadgen: FAILED: %s %s: only %.1f%% of the connections (%d of %d) resumed"
+                    + " their TLS session: the figures are full handshakes, not resumptions%n%n",
+                    o.scenario(), o.target(), 100 * share, resumed.get(), n);
             return "FAILED: " + s;
         }
         return s;

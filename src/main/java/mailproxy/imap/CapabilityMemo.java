@@ -5,8 +5,8 @@ import mailproxy.config.ListenerConfig;
 
 /**
  * The pre-login capability list of the listeners in use, built once rather than for every
- * greeting and CAPABILITY (a set, upper-casing, a join: a tenth of what a connection that
- * only reads the greeting allocates; docs/ARCHITECTURE.md, "The connection story"). One
+ * greeting and CAPABILITY (a set, upper-casing, a join: about 8 % of what a connection that
+ * only reads the greeting allocates, bench/RESULTS.md, "Issue 22"). One
  * slot per STARTTLS / LOGINDISABLED combination, keyed by the listener's config object: a
  * reload brings new objects, and a slot another listener took is simply built again.
  */

@@ -227,8 +227,8 @@ public final class LiveSession implements Session {
     /** The PROXY header this connection came with, or null. */
     ProxyHeader proxy() { return proxyHeader; }
 
-    @Override
     // made on each call, not kept: a field would cost every held session its bytes for hours
+    @Override
     public String sessionId() { return Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36); }
 
     @Override

@@ -216,9 +216,10 @@ port_for() { # TARGET SCENARIO TLS -> port, or nothing if this combination does 
   local proto=$2
   [ "$2:$3" = scale:tls ] && return 0 # scale is plain only: TLS handshakes would make its ramp minutes long
   # Short connections: connect is plain, tls-new-KEY and tls-resume-KEY are TLS; a proxy's
-  # own cost, so no direct row (Dovecot would be measured without its CPU).
+  # own cost, so no direct row (Dovecot would be measured without its CPU), and no
+  # nginx-64k row (its proxy_buffer is never used before a login).
   case "$2:$3" in connect:tls|tls-*:plain) return 0 ;; esac
-  case "$1:$2" in direct:connect|direct:tls-*) return 0 ;; esac
+  case "$1:$2" in direct:connect|direct:tls-*|nginx-64k:connect|nginx-64k:tls-*) return 0 ;; esac
   case "$1:$2" in
     mailproxy:tls-*-rsa) [ "$MP_TLS" = yes ] && echo "$MP_IMAPS_RSA"; return 0 ;;
     nginx*:tls-*-rsa) echo "$NG_IMAPS_RSA"; return 0 ;;

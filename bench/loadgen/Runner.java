@@ -27,7 +27,9 @@ final class Runner {
     }
 
     Result run() throws InterruptedException {
-        if (o.warmup() > 0) phase("warmup", o.warmup(), Math.max(1, o.maxSessions() / 5));
+        // A short connection is a tenth of a login session: a fifth of --max-sessions would end
+        // its warm-up in two seconds, the JIT still compiling; it gets the full count
+        if (o.warmup() > 0) phase("warmup", o.warmup(), o.shortConnection() ? o.maxSessions() : Math.max(1, o.maxSessions() / 5));
         done.set(0);
         errors.set(0);
         bytes.set(0);
@@ -62,8 +64,9 @@ final class Runner {
         String s = String.format(Locale.ROOT, "resumed %.1f%% (%d of %d)", 100 * share, resumed.get(), n);
         if (o.resume() && share < RESUMED_AT_LEAST) {
             failedResumption = true;
-            System.err.printf(Locale.ROOT, "%nloadgen: FAILED: %s %s: only %s of the connections resumed their TLS"
-                    + " session: the figures are full handshakes, not resumptions%n%n", o.scenario(), o.target(), s);
+            System.err.printf(Locale.ROOT, "%nloadgen: FAILED: %s %s: only %.1f%% of the connections (%d of %d) resumed"
+                    + " their TLS session: the figures are full handshakes, not resumptions%n%n",
+                    o.scenario(), o.target(), 100 * share, resumed.get(), n);
             return "FAILED: " + s;
         }
         return s;

@@ -51,7 +51,7 @@ public final class ImapSession implements ProtocolSession {
     }
 
     private String capabilities() {
-        return ImapReplies.capabilities(session.listener(), session.canStartTls(), session.tlsRequired());
+        return CapabilityMemo.capabilities(session.listener(), session.canStartTls(), session.tlsRequired());
     }
 
     /** Answers one command. */

@@ -23,6 +23,13 @@ final class Listener {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
     private static final Logger sessionLog = LoggerFactory.getLogger("mailproxy.session");
 
+    /**
+     * First size of a client's line buffer: a command before login is tens of bytes, and
+     * most connections never send a longer one (it grows when one does, up to
+     * limits.line-length); 1 KB was a tenth of what a short connection allocated.
+     */
+    private static final int LINE_BUFFER = 256;
+
     private final Protocol protocol;
     /** The address as the config gave it (a reload keeps this listener if it is unchanged). */
     private final InetSocketAddress requested;
@@ -119,10 +126,9 @@ final class Listener {
     private void serve(Socket s, long id) {
         LiveSession session = null;
         try {
-            s.setTcpNoDelay(true);
-            s.setKeepAlive(true);
+            s.setTcpNoDelay(true); // SO_KEEPALIVE only once it relays (LiveSession.relay)
             Binding b = binding;
-            session = new LiveSession(id, b.config(), b.listener(), b.router(), b.guard(), new Connection(s, 1024),
+            session = new LiveSession(id, b.config(), b.listener(), b.router(), b.guard(), new Connection(s, LINE_BUFFER),
                     sessions.watchdog(), b.meters(), b.trace());
             sessions.add(session);
             session.run(b.protocol());

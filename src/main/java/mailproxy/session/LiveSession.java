@@ -229,6 +229,7 @@ public final class LiveSession implements Session {
     /** The PROXY header this connection came with, or null. */
     ProxyHeader proxy() { return proxyHeader; }
 
+    // made on each call, not kept: a field would cost every held session its bytes for hours
     @Override
     public String sessionId() { return Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36); }
 
@@ -344,7 +345,10 @@ public final class LiveSession implements Session {
         Thread.sleep(d);
     }
 
-    private void relay(Connection b) {
+    private void relay(Connection b) throws IOException {
+        // TCP keepalive only for what may idle for hours (set here, not per accept: a
+        // connection that never logs in is bounded by limits.timeout and needs none)
+        client.socket().setKeepAlive(true);
         SessionTrace t = trace;
         if (t != null && (!t.loggedIn() || !t.relayStarting())) {
             client.tap(null);

@@ -284,4 +284,29 @@ class ImapPreAuthTest {
                     """);
         }
     }
+
+    /** The capability list is built once per listener (CapabilityMemo): each listener still announces its own. */
+    @Test
+    void twoListenersEachGreetWithTheirOwnCapabilitiesTurnAndTurnAbout() throws Exception {
+        try (TestProxy p = TestProxy.start("""
+                mailproxy {
+                  backends { store { host = "127.0.0.1", imap { port = %d } } }
+                  routers { r { type = static, default = store } }
+                  listeners = [ { name = one, protocol = imap, listen = "127.0.0.1:0", imap-capabilities = ["IMAP4rev1"] }
+                                { name = two, protocol = imap, listen = "127.0.0.1:0", imap-capabilities = ["IMAP4rev2"] } ]
+                }
+                """.formatted(FreePorts.closedPort()))) {
+            for (String name : List.of("one", "two", "one", "two")) {
+                try (RawClient c = RawClient.connect(p.port(name))) {
+                    c.transcript("""
+                            S: * OK [CAPABILITY %s ID SASL-IR AUTH=PLAIN AUTH=LOGIN] ...
+                            C: a CAPABILITY
+                            S: * CAPABILITY %s ID SASL-IR AUTH=PLAIN AUTH=LOGIN
+                            S: a OK CAPABILITY completed
+                            """.formatted(name.equals("one") ? "IMAP4rev1" : "IMAP4rev2",
+                            name.equals("one") ? "IMAP4rev1" : "IMAP4rev2"));
+                }
+            }
+        }
+    }
 }

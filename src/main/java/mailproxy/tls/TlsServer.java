@@ -9,6 +9,7 @@ import java.util.Objects;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -24,6 +25,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@link #handshake} on the same plain socket and build a new reader on the returned one.
  */
 public final class TlsServer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TlsServer.class);
     static {
         refuseClientRenegotiation();
     }
@@ -79,20 +81,44 @@ public final class TlsServer {
             trust = new TrustManager[] {settings.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL
                     ? Trust.lenientClients(clientTrust) : clientTrust};
         }
+        SessionResumption resumption = settings.resumption();
         if (settings.provider() == TlsProvider.OPENSSL) {
             OpenSslServer server = OpenSslServer.create(entries, protocols, settings.ciphers(),
-                    settings.clientAuth(), clientTrust);
+                    settings.clientAuth(), clientTrust, resumption);
             return new TlsServer(null, server, protocols, null, settings.clientAuth(), clientTrust);
         }
         SSLContext ctx;
         try {
             ctx = SSLContext.getInstance("TLS");
             ctx.init(new KeyManager[] {new SniKeyManager(entries)}, trust, null);
+            jdkResumption(ctx.getServerSessionContext(), resumption);
         } catch (GeneralSecurityException e) {
             throw new TlsConfigException("cannot set up TLS: " + e.getMessage(), e);
         }
         String[] ciphers = Sockets.ciphers(settings.ciphers(), ctx);
         return new TlsServer(ctx, null, protocols, ciphers, settings.clientAuth(), clientTrust);
+    }
+
+    /**
+     * The JDK's session cache and tickets. Its TLS 1.3 tickets (and TLS 1.2 ones, RFC 5077) are
+     * stateless, sealed with keys each SSLContext makes and rotates itself: they cannot be
+     * given, nor tickets turned off for one context (jdk.tls.server.enableSessionTicketExtension
+     * holds for the whole JVM). Both are said at startup rather than pretended
+     * (reference.conf, tls-tickets and tls-ticket-keys).
+     */
+    private static void jdkResumption(SSLSessionContext sessions, SessionResumption r) throws TlsConfigException {
+        if (!r.tickets()) {
+            throw new TlsConfigException("tls-tickets = false: the JDK's TLS (tls-provider = jdk) cannot turn session"
+                    + " tickets off for one listener; use tls-provider = openssl");
+        }
+        if (!r.ticketKeys().isEmpty()) {
+            TicketKeyFile.read(r.ticketKeys()); // still checked, so a later switch to openssl finds them valid
+            LOG.warn("tls-ticket-keys: the JDK's TLS (tls-provider = jdk) cannot take ticket keys; it seals tickets"
+                    + " with keys of its own, so a ticket resumes only on this instance until it restarts");
+        }
+        // The JDK's 0 means no limit: "off" keeps one session.
+        sessions.setSessionCacheSize(Math.max(1, r.cacheSize()));
+        sessions.setSessionTimeout(r.timeoutSeconds());
     }
 
     /**

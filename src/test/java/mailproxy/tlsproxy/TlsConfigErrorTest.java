@@ -160,6 +160,23 @@ class TlsConfigErrorTest {
         assertListenerRefused(", tls-provider = openssl, tls-ciphers = [ \"TLS_AES_256_GCM_SHA384\" ]", "mailproxy.listeners[0].tls-ciphers", "cannot choose among the TLS 1.3 suites");
     }
 
+    /** Session resumption keys: a ticket key file that cannot serve, and what a provider cannot do. */
+    @Test
+    void sessionResumptionKeysNameTheKey() throws Exception {
+        Path missing = dir.resolve("no-such-ticket.key");
+        assertListenerRefused(", tls-ticket-keys = [\"" + missing + "\"]",
+                "mailproxy.listeners[0].tls-ticket-keys", missing + " does not exist");
+        Path short32 = Files.write(dir.resolve("short.key"), new byte[32]);
+        assertListenerRefused(", tls-ticket-keys = \"" + short32 + "\"",
+                "mailproxy.listeners[0].tls-ticket-keys", "must be 48 or 80 bytes, not 32");
+        assertListenerRefused(", tls-tickets = false, tls-ticket-keys = [\"" + short32 + "\"]",
+                "mailproxy.listeners[0].tls-ticket-keys", "make no sense");
+        assertListenerRefused(", tls-provider = jdk, tls-tickets = false",
+                "mailproxy.listeners[0].tls-tickets", "cannot turn session tickets off");
+        assertListenerRefused(", tls-session-cache = -1", "mailproxy.listeners[0].tls-session-cache");
+        assertListenerRefused(", tls-session-timeout = 0s", "mailproxy.listeners[0].tls-session-timeout");
+    }
+
     /** The global key, and a listener's own tls-provider over it. */
     @Test
     void providerIsGlobalAndAListenerMayOverrideIt() {

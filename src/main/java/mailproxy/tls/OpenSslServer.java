@@ -47,13 +47,16 @@ final class OpenSslServer {
     static final Set<String> TLS13_SUITES = Set.of(
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenSslServer.class);
-    private static volatile boolean announced;
 
     private final SslContext context;
 
     private OpenSslServer(SslContext context) {
         this.context = context;
+    }
+
+    /** For the startup line: BoringSSL's version, through netty-tcnative. */
+    static String describe() {
+        return OpenSsl.versionString() + " through netty-tcnative";
     }
 
     /** Why the native library cannot be used here, or null when it can. */
@@ -118,10 +121,6 @@ final class OpenSslServer {
             OpenSslServerSessionContext sessions = (OpenSslServerSessionContext) ctx.sessionContext();
             sessions.setSessionIdContext(sessionIdContext(entries, clientAuth, trust));
             resume(ctx, sessions, resumption, keys);
-            if (!announced) {
-                announced = true;
-                LOG.info("client TLS by {} (netty-tcnative)", OpenSsl.versionString());
-            }
             OpenSslServer server = new OpenSslServer(ctx);
             // The context's native memory goes when the listener's settings are dropped (a
             // reload); each engine holds a reference of its own until it is released.

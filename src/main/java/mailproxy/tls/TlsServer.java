@@ -5,7 +5,10 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -26,6 +29,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 public final class TlsServer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TlsServer.class);
+    private static final Set<TlsProvider> ANNOUNCED = ConcurrentHashMap.newKeySet();
     static {
         refuseClientRenegotiation();
     }
@@ -82,9 +86,11 @@ public final class TlsServer {
                     ? Trust.lenientClients(clientTrust) : clientTrust};
         }
         SessionResumption resumption = settings.resumption();
-        if (settings.provider() == TlsProvider.OPENSSL) {
+        TlsProvider provider = settings.provider().resolved();
+        if (provider == TlsProvider.OPENSSL) {
             OpenSslServer server = OpenSslServer.create(entries, protocols, settings.ciphers(),
                     settings.clientAuth(), clientTrust, resumption);
+            announce(provider, OpenSslServer.describe());
             return new TlsServer(null, server, protocols, null, settings.clientAuth(), clientTrust);
         }
         SSLContext ctx;
@@ -96,7 +102,13 @@ public final class TlsServer {
             throw new TlsConfigException("cannot set up TLS: " + e.getMessage(), e);
         }
         String[] ciphers = Sockets.ciphers(settings.ciphers(), ctx);
+        announce(provider, ctx.getProvider().getName() + " of Java " + Runtime.version().feature());
         return new TlsServer(ctx, null, protocols, ciphers, settings.clientAuth(), clientTrust);
+    }
+
+    /** The one startup line per provider that says who does the clients' TLS. */
+    private static void announce(TlsProvider p, String what) {
+        if (ANNOUNCED.add(p)) LOG.info("client TLS by {} (tls-provider = {})", what, p.name().toLowerCase(Locale.ROOT));
     }
 
     /**

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
@@ -104,6 +105,10 @@ final class OpenSslServer {
             SslContextBuilder b = SslContextBuilder.forServer(new OpenSslCachingX509KeyManagerFactory(
                             new KeyManagerFactoryWrapper(new SniKeyManager(entries))))
                     .sslProvider(SslProvider.OPENSSL_REFCNT)
+                    // The certificate callback and the handshake run inline in unwrap rather
+                    // than as delegated tasks: EngineIo would run them at once anyway, and a
+                    // task costs a round trip through the engine (bench/TLS-NOTES.md).
+                    .option(OpenSslContextOption.USE_TASKS, false)
                     .protocols(protocolList)
                     .clientAuth(switch (clientAuth) {
                         case NONE -> ClientAuth.NONE;

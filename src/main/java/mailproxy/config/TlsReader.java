@@ -1,12 +1,14 @@
 package mailproxy.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import com.typesafe.config.ConfigObject;
 import mailproxy.tls.BackendTlsSettings;
 import mailproxy.tls.CertificateSource;
 import mailproxy.tls.ServerTlsSettings;
+import mailproxy.tls.SessionResumption;
 import mailproxy.tls.TlsClient;
 import mailproxy.tls.TlsConfigException;
 import mailproxy.tls.TlsProvider;
@@ -24,7 +26,7 @@ final class TlsReader {
 
     static final List<String> LISTENER_KEYS = List.of(
             "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
-            "tls-provider");
+            "tls-provider", "tls-session-cache", "tls-session-timeout", "tls-tickets", "tls-ticket-keys");
 
     /**
      * mailproxy.tls-provider (or a listener's own): which TLS serves the clients. openssl on a
@@ -47,6 +49,7 @@ final class TlsReader {
         ServerTlsSettings.ClientAuth clientAuth = s.oneOf("tls-client-auth", ServerTlsSettings.ClientAuth.class);
         String ca = s.string("tls-client-ca");
         TlsProvider provider = s.has("tls-provider") ? provider(s) : global;
+        SessionResumption resumption = resumption(s);
         if (!implicit && starttls == ListenerTls.StartTls.OFF) return ListenerTls.NONE;
         if (implicit && starttls != ListenerTls.StartTls.OFF) {
             throw s.error("starttls", "must be off on a listener with tls = implicit (the connection is TLS from the start)");
@@ -58,12 +61,24 @@ final class TlsReader {
             throw s.error("tls-client-ca", "client certificates need a CA file to verify them against");
         }
         ServerTlsSettings settings = new ServerTlsSettings(certificates, protocols, ciphers, clientAuth,
-                ca.isEmpty() ? null : Path.of(ca), provider);
+                ca.isEmpty() ? null : Path.of(ca), provider, resumption);
         try {
             return new ListenerTls(implicit, starttls, TlsServer.create(settings));
         } catch (TlsConfigException | RuntimeException e) {
             throw s.error(listenerKey(e.getMessage(), ca), e.getMessage());
         }
+    }
+
+    /** nginx's ssl_session_cache, ssl_session_timeout, ssl_session_tickets, ssl_session_ticket_key. */
+    private static SessionResumption resumption(Section s) {
+        int cache = s.integer("tls-session-cache", 0, 10_000_000);
+        Duration timeout = s.duration("tls-session-timeout", Duration.ofSeconds(1));
+        boolean tickets = s.bool("tls-tickets");
+        List<Path> keys = s.stringOrList("tls-ticket-keys").stream().map(Path::of).toList();
+        if (!tickets && !keys.isEmpty()) {
+            throw s.error("tls-ticket-keys", "ticket keys with tls-tickets = false make no sense: drop one");
+        }
+        return new SessionResumption(cache, timeout, tickets, keys);
     }
 
     /**
@@ -76,6 +91,8 @@ final class TlsReader {
         if (m.startsWith("tls protocols")) return "tls-protocols";
         if (m.startsWith("tls ciphers")) return "tls-ciphers";
         if (m.startsWith("tls-provider")) return "tls-provider";
+        if (m.startsWith("tls-ticket-keys")) return "tls-ticket-keys";
+        if (m.startsWith("tls-tickets")) return "tls-tickets";
         if (!ca.isEmpty() && (m.startsWith(ca + ":") || m.startsWith(Path.of(ca) + ":"))) return "tls-client-ca";
         return "tls-certificates";
     }

@@ -30,6 +30,7 @@ final class MailTranslator {
                 "ssl_client_certificate", "ssl_trusted_certificate", "ssl_ecdh_curve", "set_real_ip_from",
                 "imap_auth", "imap_capabilities", "imap_client_buffer", "pop3_auth", "pop3_capabilities",
                 "smtp_auth", "smtp_capabilities", "smtp_client_buffer", "smtp_greeting_delay"));
+        s.addAll(TlsKeys.SESSION);
         s.addAll(TlsKeys.IGNORED.keySet());
         s.addAll(TlsKeys.UNTRANSLATED.keySet());
         return Set.copyOf(s);

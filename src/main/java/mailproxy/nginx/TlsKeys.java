@@ -9,12 +9,17 @@ import java.util.Map;
 final class TlsKeys {
     private TlsKeys() {}
 
+    /** Session resumption, translated by {@link #sessions}. */
+    static final List<String> SESSION = List.of(
+            "ssl_session_cache", "ssl_session_timeout", "ssl_session_tickets", "ssl_session_ticket_key");
+
+    /** nginx's ssl_session_cache builtin without a size: 20480 sessions (ngx_mail_ssl_module). */
+    private static final int BUILTIN_SESSIONS = 20_480;
+    /** nginx: "one megabyte of the cache contains about 4000 sessions". */
+    private static final int SHARED_BYTES_PER_SESSION = 256;
+
     /** Directives with no job in mailproxy: the JDK does these itself. */
     static final Map<String, String> IGNORED = Map.of(
-            "ssl_session_cache", "the JDK keeps its own TLS session cache",
-            "ssl_session_timeout", "the JDK keeps its own TLS session cache",
-            "ssl_session_tickets", "the JDK issues and checks its own session tickets",
-            "ssl_session_ticket_key", "the JDK issues and checks its own session tickets",
             "ssl_prefer_server_ciphers", "the JDK's cipher suite order is used",
             "ssl_dhparam", "the JDK uses the RFC 7919 finite-field groups for DHE",
             "ssl_certificate_compression", "the JDK sends certificates uncompressed (RFC 8879 is optional)");
@@ -70,6 +75,7 @@ final class TlsKeys {
         for (Map.Entry<String, String> e : UNTRANSLATED.entrySet()) {
             for (Directive d : s.all(e.getKey())) notes.untranslated(d, e.getValue());
         }
+        sessions(s, confPrefix, notes, keys);
         Directive curve = s.get("ssl_ecdh_curve");
         if (curve != null) {
             if (curve.arg(0).equals("auto")) notes.ignored(curve, "the JDK picks the key exchange groups");
@@ -77,6 +83,46 @@ final class TlsKeys {
         }
         for (Map.Entry<String, String> e : IGNORED.entrySet()) {
             for (Directive d : s.all(e.getKey())) notes.ignored(d, e.getValue());
+        }
+    }
+
+    /**
+     * ssl_session_cache → tls-session-cache (sessions: builtin's count, or shared's size at
+     * nginx's 4000 a megabyte; off and none → 0), ssl_session_timeout → tls-session-timeout,
+     * ssl_session_tickets → tls-tickets, each ssl_session_ticket_key → tls-ticket-keys.
+     */
+    private static void sessions(Scope s, Path confPrefix, Notes notes, Map<String, String> keys) {
+        Directive cache = s.get("ssl_session_cache");
+        if (cache != null) {
+            long sessions = -1;
+            for (String a : cache.args()) {
+                if (a.equals("off") || a.equals("none")) sessions = 0;
+                else if (a.equals("builtin")) sessions = Math.max(sessions, BUILTIN_SESSIONS);
+                else if (a.startsWith("builtin:")) sessions = Math.max(sessions, Values.bytes(a.substring(8)));
+                else if (a.startsWith("shared:") && a.lastIndexOf(':') > 6) {
+                    long bytes = Values.bytes(a.substring(a.lastIndexOf(':') + 1));
+                    sessions = Math.max(sessions, bytes < 0 ? -1 : bytes / SHARED_BYTES_PER_SESSION);
+                }
+            }
+            if (sessions < 0) {
+                notes.untranslated(cache, "not an nginx session cache (off, none, builtin[:N], shared:NAME:SIZE)");
+            } else {
+                // nginx's shared cache serves its workers; mailproxy is one process.
+                keys.put("tls-session-cache", Long.toString(Math.min(sessions, 10_000_000)));
+            }
+        }
+        Directive timeout = s.get("ssl_session_timeout");
+        if (timeout != null) {
+            long ms = Values.millis(timeout.arg(0));
+            if (ms < 1000) notes.untranslated(timeout, "not an nginx time of a second or more");
+            else keys.put("tls-session-timeout", Values.duration(ms / 1000 * 1000));
+        }
+        Directive tickets = s.get("ssl_session_tickets");
+        if (tickets != null) keys.put("tls-tickets", Boolean.toString(tickets.arg(0).equals("on")));
+        List<String> ticketKeys = s.all("ssl_session_ticket_key").stream()
+                .map(d -> path(d.arg(0), confPrefix)).toList();
+        if (!ticketKeys.isEmpty() && (tickets == null || tickets.arg(0).equals("on"))) {
+            keys.put("tls-ticket-keys", Values.quotedList(ticketKeys));
         }
     }
 

@@ -4,14 +4,25 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslServerSessionContext;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
+import io.netty.internal.tcnative.SSL;
+import io.netty.internal.tcnative.SSLContext;
 import io.netty.util.ReferenceCounted;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -37,13 +48,16 @@ final class OpenSslServer {
     static final Set<String> TLS13_SUITES = Set.of(
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenSslServer.class);
-    private static volatile boolean announced;
 
     private final SslContext context;
 
     private OpenSslServer(SslContext context) {
         this.context = context;
+    }
+
+    /** For the startup line: BoringSSL's version, through netty-tcnative. */
+    static String describe() {
+        return OpenSsl.versionString() + " through netty-tcnative";
     }
 
     /** Why the native library cannot be used here, or null when it can. */
@@ -56,7 +70,8 @@ final class OpenSslServer {
     }
 
     static OpenSslServer create(List<KeyMaterial> entries, String[] protocols, List<String> ciphers,
-            ServerTlsSettings.ClientAuth clientAuth, X509ExtendedTrustManager trust) throws TlsConfigException {
+            ServerTlsSettings.ClientAuth clientAuth, X509ExtendedTrustManager trust, SessionResumption resumption)
+            throws TlsConfigException {
         String why = unavailable();
         if (why != null) throw new TlsConfigException("tls-provider = openssl: " + why);
         for (KeyMaterial m : entries) {
@@ -90,6 +105,10 @@ final class OpenSslServer {
             SslContextBuilder b = SslContextBuilder.forServer(new OpenSslCachingX509KeyManagerFactory(
                             new KeyManagerFactoryWrapper(new SniKeyManager(entries))))
                     .sslProvider(SslProvider.OPENSSL_REFCNT)
+                    // The certificate callback and the handshake run inline in unwrap rather
+                    // than as delegated tasks: EngineIo would run them at once anyway, and a
+                    // task costs a round trip through the engine (bench/TLS-NOTES.md).
+                    .option(OpenSslContextOption.USE_TASKS, false)
                     .protocols(protocolList)
                     .clientAuth(switch (clientAuth) {
                         case NONE -> ClientAuth.NONE;
@@ -97,14 +116,16 @@ final class OpenSslServer {
                         case REQUIRED -> ClientAuth.REQUIRE;
                     });
             if (!ciphers.isEmpty()) b.ciphers(ciphers);
+            // netty's cache of this context's sessions, for TLS 1.2 session ids; 0 turns it off below.
+            b.sessionCacheSize(Math.max(1, resumption.cacheSize())).sessionTimeout(resumption.timeoutSeconds());
             if (trust != null) {
                 b.trustManager(clientAuth == ServerTlsSettings.ClientAuth.OPTIONAL ? Trust.lenientClients(trust) : trust);
             }
+            List<TicketKeyFile> keys = TicketKeyFile.read(resumption.ticketKeys());
             SslContext ctx = b.build();
-            if (!announced) {
-                announced = true;
-                LOG.info("client TLS by {} (netty-tcnative)", OpenSsl.versionString());
-            }
+            OpenSslServerSessionContext sessions = (OpenSslServerSessionContext) ctx.sessionContext();
+            sessions.setSessionIdContext(sessionIdContext(entries, clientAuth, trust));
+            resume(ctx, sessions, resumption, keys);
             OpenSslServer server = new OpenSslServer(ctx);
             // The context's native memory goes when the listener's settings are dropped (a
             // reload); each engine holds a reference of its own until it is released.
@@ -113,6 +134,53 @@ final class OpenSslServer {
         } catch (SSLException | RuntimeException e) {
             throw new TlsConfigException("cannot set up TLS (openssl): " + Sockets.oneLine(e), e);
         }
+    }
+
+    /**
+     * What a session may be resumed under (RFC 5246 §7.4.1.2's session id context, which
+     * BoringSSL checks for tickets too): these certificates and this client certificate policy.
+     * netty salts its own at random when keys come from a key manager, so that no session
+     * would resume on another instance even with shared ticket keys; this one is the same on
+     * every instance with the same settings, and differs between listeners whose clients are
+     * held to different rules.
+     */
+    static byte[] sessionIdContext(List<KeyMaterial> entries, ServerTlsSettings.ClientAuth clientAuth,
+            X509ExtendedTrustManager trust) throws TlsConfigException {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256"); // 32 bytes: the most a context may have
+            d.update(("mailproxy " + clientAuth).getBytes(StandardCharsets.US_ASCII));
+            for (KeyMaterial m : entries) {
+                for (X509Certificate c : m.chain()) d.update(c.getEncoded());
+            }
+            if (trust != null) {
+                d.update((byte) 0);
+                for (X509Certificate c : trust.getAcceptedIssuers()) d.update(c.getEncoded());
+            }
+            return d.digest();
+        } catch (GeneralSecurityException e) {
+            throw new TlsConfigException("cannot set up TLS (openssl): " + Sockets.oneLine(e), e);
+        }
+    }
+
+    /**
+     * Giving netty keys (none: BoringSSL's own, random per context and rotated by it) turns
+     * TLS 1.2 tickets on; several keys: the first seals new tickets, every one opens tickets
+     * whose name it has (netty-tcnative's ticket callback, as nginx's ssl_session_ticket_key).
+     * Off: netty leaves TLS 1.2 tickets off, and BoringSSL is told to issue no TLS 1.3 ones
+     * (it would by default, RFC 8446 §4.6.1).
+     */
+    private static void resume(SslContext ctx, OpenSslSessionContext sessions, SessionResumption r,
+            List<TicketKeyFile> keys) throws SSLException {
+        if (r.cacheSize() == 0) sessions.setSessionCacheEnabled(false);
+        if (!r.tickets()) {
+            long ssl = ((ReferenceCountedOpenSslContext) ctx).sslCtxPointer();
+            SSLContext.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
+            if (!SSLContext.setNumTickets(ssl, 0)) throw new SSLException("BoringSSL refused to turn TLS 1.3 tickets off");
+            return;
+        }
+        sessions.setTicketKeys(keys.stream()
+                .map(k -> new OpenSslSessionTicketKey(k.name(), k.hmacKey(), k.aesKey()))
+                .toArray(OpenSslSessionTicketKey[]::new));
     }
 
     /** A new engine over {@code plain}; the socket owns both (its close releases the engine). */

@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param clientCaFile PEM file of the CAs that client certificates must chain to; required
  *     unless clientAuth is NONE
  * @param provider the TLS implementation; null means {@link TlsProvider#JDK}
+ * @param resumption session cache and tickets; null means {@link SessionResumption#DEFAULT}
  */
 public record ServerTlsSettings(List<CertificateSource> certificates, List<String> protocols,
-        List<String> ciphers, ClientAuth clientAuth, Path clientCaFile, TlsProvider provider) {
+        List<String> ciphers, ClientAuth clientAuth, Path clientCaFile, TlsProvider provider,
+        SessionResumption resumption) {
 
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
@@ -49,6 +51,13 @@ public record ServerTlsSettings(List<CertificateSource> certificates, List<Strin
         ciphers = ciphers == null ? List.of() : List.copyOf(ciphers);
         clientAuth = clientAuth == null ? ClientAuth.NONE : clientAuth;
         provider = provider == null ? TlsProvider.JDK : provider;
+        resumption = resumption == null ? SessionResumption.DEFAULT : resumption;
+    }
+
+    /** With the default session resumption. */
+    public ServerTlsSettings(List<CertificateSource> certificates, List<String> protocols,
+            List<String> ciphers, ClientAuth clientAuth, Path clientCaFile, TlsProvider provider) {
+        this(certificates, protocols, ciphers, clientAuth, clientCaFile, provider, null);
     }
 
     /** With the JDK's TLS. */
@@ -64,11 +73,16 @@ public record ServerTlsSettings(List<CertificateSource> certificates, List<Strin
 
     /** The same settings asking for client certificates signed by the CAs in {@code caFile}. */
     public ServerTlsSettings withClientAuth(ClientAuth mode, Path caFile) {
-        return new ServerTlsSettings(certificates, protocols, ciphers, mode, caFile, provider);
+        return new ServerTlsSettings(certificates, protocols, ciphers, mode, caFile, provider, resumption);
     }
 
     /** The same settings served by {@code p}. */
     public ServerTlsSettings withProvider(TlsProvider p) {
-        return new ServerTlsSettings(certificates, protocols, ciphers, clientAuth, clientCaFile, p);
+        return new ServerTlsSettings(certificates, protocols, ciphers, clientAuth, clientCaFile, p, resumption);
+    }
+
+    /** The same settings with session cache and tickets as {@code r}. */
+    public ServerTlsSettings withResumption(SessionResumption r) {
+        return new ServerTlsSettings(certificates, protocols, ciphers, clientAuth, clientCaFile, provider, r);
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -83,9 +84,14 @@ final class SniKeyManager extends X509ExtendedKeyManager {
         return defaults;
     }
 
-    private String choose(String keyType, SSLSession handshake) {
+    private String choose(String keyType, Supplier<SSLSession> handshake) {
         String type = keyType.contains("_") ? keyType.substring(0, keyType.indexOf('_')) : keyType;
-        for (int i : candidates(sniHost(handshake))) {
+        if (entries.size() == 1) {
+            // Nothing to choose by name: the SNI lookup (the engine's handshake session and its
+            // list of names, per handshake and key type) is skipped (bench/TLS-NOTES.md).
+            return entries.get(0).keyType().equals(type) ? alias(0) : null;
+        }
+        for (int i : candidates(sniHost(handshake.get()))) {
             if (entries.get(i).keyType().equals(type)) {
                 return alias(i);
             }
@@ -107,13 +113,12 @@ final class SniKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        SSLSession hs = socket instanceof SSLSocket s ? s.getHandshakeSession() : null;
-        return choose(keyType, hs);
+        return choose(keyType, () -> socket instanceof SSLSocket s ? s.getHandshakeSession() : null);
     }
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return choose(keyType, engine == null ? null : engine.getHandshakeSession());
+        return choose(keyType, () -> engine == null ? null : engine.getHandshakeSession());
     }
 
     /** Client side (backend client certificate): the first entry of a wanted key type. */

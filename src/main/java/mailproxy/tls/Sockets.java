@@ -11,6 +11,9 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -70,25 +73,23 @@ final class Sockets {
     /**
      * Runs the handshake with two bounds: SO_TIMEOUT for every read, and a deadline for
      * the whole handshake, since a peer sending one byte just before each read timeout
-     * could otherwise hold the connection for as long as it likes. At the deadline a
-     * virtual thread closes the plain socket, which ends the blocked read. The previous
-     * SO_TIMEOUT is restored on success; on failure both sockets are closed.
+     * could otherwise hold the connection for as long as it likes. At the deadline the
+     * plain socket is closed, which ends the blocked read. The previous SO_TIMEOUT is
+     * restored on success; on failure both sockets are closed.
+     *
+     * <p>The deadlines of all handshakes wait in one timer ({@link #DEADLINES}, one daemon
+     * thread that only closes sockets): a virtual thread per handshake that sleeps and is
+     * interrupted cost a thread start, a park and an unpark per connection
+     * (bench/TLS-NOTES.md).
      */
     static void handshake(SSLSocket ssl, Socket plain, Duration timeout) throws TlsHandshakeException {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshake timeout must be positive: " + timeout);
         }
         AtomicInteger state = new AtomicInteger(RUNNING);
-        Thread deadline = Thread.ofVirtual().name("tls deadline " + peer(plain)).start(() -> {
-            try {
-                Thread.sleep(timeout);
-                if (state.compareAndSet(RUNNING, EXPIRED)) {
-                    closeQuietly(plain);
-                }
-            } catch (InterruptedException e) {
-                // Handshake finished first.
-            }
-        });
+        ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
+            if (state.compareAndSet(RUNNING, EXPIRED)) closeQuietly(plain);
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
             int previous = plain.getSoTimeout();
             ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
@@ -104,8 +105,18 @@ final class Sockets {
             throw new TlsHandshakeException("TLS handshake with " + peer(plain) + " failed: "
                     + (expired ? "not finished within " + format(timeout) : reason(e, timeout)), e);
         } finally {
-            deadline.interrupt();
+            deadline.cancel(false);
         }
+    }
+
+    /** The timer of every handshake's deadline; a cancelled deadline leaves it at once. */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("tls handshake deadlines").daemon().factory());
+        t.setRemoveOnCancelPolicy(true);
+        return t;
     }
 
     /** A few words for the usual failures; the JDK's text otherwise, on one short line. */

@@ -5,10 +5,14 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -24,6 +28,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@link #handshake} on the same plain socket and build a new reader on the returned one.
  */
 public final class TlsServer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TlsServer.class);
+    private static final Set<TlsProvider> ANNOUNCED = ConcurrentHashMap.newKeySet();
     static {
         refuseClientRenegotiation();
     }
@@ -79,20 +85,52 @@ public final class TlsServer {
             trust = new TrustManager[] {settings.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL
                     ? Trust.lenientClients(clientTrust) : clientTrust};
         }
-        if (settings.provider() == TlsProvider.OPENSSL) {
+        SessionResumption resumption = settings.resumption();
+        TlsProvider provider = settings.provider().resolved();
+        if (provider == TlsProvider.OPENSSL) {
             OpenSslServer server = OpenSslServer.create(entries, protocols, settings.ciphers(),
-                    settings.clientAuth(), clientTrust);
+                    settings.clientAuth(), clientTrust, resumption);
+            announce(provider, OpenSslServer.describe());
             return new TlsServer(null, server, protocols, null, settings.clientAuth(), clientTrust);
         }
         SSLContext ctx;
         try {
             ctx = SSLContext.getInstance("TLS");
             ctx.init(new KeyManager[] {new SniKeyManager(entries)}, trust, null);
+            jdkResumption(ctx.getServerSessionContext(), resumption);
         } catch (GeneralSecurityException e) {
             throw new TlsConfigException("cannot set up TLS: " + e.getMessage(), e);
         }
         String[] ciphers = Sockets.ciphers(settings.ciphers(), ctx);
+        announce(provider, ctx.getProvider().getName() + " of Java " + Runtime.version().feature());
         return new TlsServer(ctx, null, protocols, ciphers, settings.clientAuth(), clientTrust);
+    }
+
+    /** The one startup line per provider that says who does the clients' TLS. */
+    private static void announce(TlsProvider p, String what) {
+        if (ANNOUNCED.add(p)) LOG.info("client TLS by {} (tls-provider = {})", what, p.name().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * The JDK's session cache and tickets. Its TLS 1.3 tickets (and TLS 1.2 ones, RFC 5077) are
+     * stateless, sealed with keys each SSLContext makes and rotates itself: they cannot be
+     * given, nor tickets turned off for one context (jdk.tls.server.enableSessionTicketExtension
+     * holds for the whole JVM). Both are said at startup rather than pretended
+     * (reference.conf, tls-tickets and tls-ticket-keys).
+     */
+    private static void jdkResumption(SSLSessionContext sessions, SessionResumption r) throws TlsConfigException {
+        if (!r.tickets()) {
+            throw new TlsConfigException("tls-tickets = false: the JDK's TLS (tls-provider = jdk) cannot turn session"
+                    + " tickets off for one listener; use tls-provider = openssl");
+        }
+        if (!r.ticketKeys().isEmpty()) {
+            TicketKeyFile.read(r.ticketKeys()); // still checked, so a later switch to openssl finds them valid
+            LOG.warn("tls-ticket-keys: the JDK's TLS (tls-provider = jdk) cannot take ticket keys; it seals tickets"
+                    + " with keys of its own, so a ticket resumes only on this instance until it restarts");
+        }
+        // The JDK's 0 means no limit: "off" keeps one session.
+        sessions.setSessionCacheSize(Math.max(1, r.cacheSize()));
+        sessions.setSessionTimeout(r.timeoutSeconds());
     }
 
     /**

@@ -1,10 +1,12 @@
 /**
  * TLS for mailproxy: certificate and key loading, the server side of listeners (implicit
  * TLS and STARTTLS/STLS), the client side towards backends, and the session facts that
- * routing, auth_http and the log line need. The JDK's TLS (JSSE) everywhere; for the
- * listeners, optionally BoringSSL through netty's {@code SSLEngine} ({@link mailproxy.tls.TlsProvider},
- * {@code OpenSslServer}, {@code EngineSocket}). It imports nothing of ours, only netty-handler's
- * ssl package (docs/ARCHITECTURE.md, "Packages").
+ * routing, auth_http and the log line need. The JDK's TLS (JSSE) towards backends; for the
+ * listeners, BoringSSL through netty's {@code SSLEngine} where it loads, else the JDK
+ * ({@link mailproxy.tls.TlsProvider}, {@code OpenSslServer}, {@code EngineSocket}), with
+ * session resumption by cache and tickets ({@link mailproxy.tls.SessionResumption}). It
+ * imports nothing of ours, only netty-handler's ssl package and netty-tcnative's
+ * (docs/ARCHITECTURE.md, "Packages").
  *
  * <h2>Public API</h2>
  * <ul>

@@ -53,7 +53,7 @@ class ProtocolTableTest {
                 "pop3-capabilities", "imap-capabilities",
                 "smtp-mode", "smtp-size", "smtp-greeting-delay", "smtp-trust-unchecked-login", "pop3-apop",
                 "tls", "starttls", "tls-certificates", "tls-protocols", "tls-ciphers", "tls-client-auth", "tls-client-ca",
-                "tls-provider", "proxy-protocol", "trusted-proxies", "smtp-capabilities", "trace", "trace-relay-bytes",
+                "tls-provider", "tls-session-cache", "tls-session-timeout", "tls-tickets", "tls-ticket-keys", "proxy-protocol", "trusted-proxies", "smtp-capabilities", "trace", "trace-relay-bytes",
                 "lmtp-max-message-size", "lmtp-memory-buffer", "lmtp-temp-dir", "lmtp-max-recipients", "lmtp-line-length",
                 "lmtp-bare-newline", "lmtp-clients",
                 "sieve-implementation", "sieve-extensions", "sieve-notify",

@@ -49,6 +49,9 @@ final class NginxFixtures {
         Files.copy(certs.other.key(), conf.resolve("example.com.rsa.key"));
         Files.copy(certs.ec.cert(), conf.resolve("example.com.ecdsa.crt"));
         Files.copy(certs.ec.key(), conf.resolve("example.com.ecdsa.key"));
+        // directive-examples.conf's ssl_session_ticket_key files: 80 and 48 bytes, as nginx takes
+        Files.write(conf.resolve("current.key"), new byte[80]);
+        Files.write(conf.resolve("previous.key"), new byte[48]);
         return new NginxFixtures(conf, certDir);
     }
 

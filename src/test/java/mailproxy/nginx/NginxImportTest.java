@@ -2,6 +2,7 @@ package mailproxy.nginx;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -111,6 +112,38 @@ class NginxImportTest {
         var options = cfg.backends().get(router.backendTemplate()).smtp();
         assertTrue(options.xclient()); // nginx's xclient default is on
         assertEquals(mailproxy.config.Backend.SmtpAuth.PLAIN, options.auth()); // proxy_smtp_auth on
+    }
+
+    /** ssl_session_cache, ssl_session_timeout, ssl_session_tickets, ssl_session_ticket_key. */
+    @Test
+    void sessionResumptionDirectives() throws java.io.IOException {
+        String shared = NginxFixtures.run(fx.conf.resolve("directive-examples.conf")).out();
+        assertTrue(shared.contains("tls-session-cache = 40960"), shared); // shared:SSL:10m at nginx's 4000 a megabyte
+        assertTrue(shared.contains("tls-ticket-keys = [\"" + fx.conf.resolve("current.key") + "\", \""
+                + fx.conf.resolve("previous.key") + "\"]"), shared);
+        assertTrue(NginxFixtures.run(fx.conf.resolve("ssl-example.conf")).out().contains("tls-session-timeout = 10m"));
+        Path off = java.nio.file.Files.writeString(dir.resolve("sessions-off.conf"), """
+                mail {
+                    server_name mail.example.test;
+                    auth_http 127.0.0.1:9000/auth;
+                    ssl_session_cache none;
+                    server {
+                        listen 993 ssl;
+                        protocol imap;
+                        ssl_certificate     %s;
+                        ssl_certificate_key %s;
+                        ssl_session_timeout 1h30m;
+                        ssl_session_tickets off;
+                        ssl_session_ticket_key current.key;
+                    }
+                }
+                """.formatted(fx.certs.resolve("server.pem"), fx.certs.resolve("server.key")));
+        NginxFixtures.Run r = NginxFixtures.run(off);
+        assertEquals(0, r.exit(), r.err() + r.out());
+        for (String key : List.of("tls-session-cache = 0", "tls-session-timeout = 90m", "tls-tickets = false")) {
+            assertTrue(r.out().contains(key), key + " in\n" + r.out());
+        }
+        assertFalse(r.out().contains("tls-ticket-keys"), r.out()); // nginx reads no keys with tickets off
     }
 
     @Test

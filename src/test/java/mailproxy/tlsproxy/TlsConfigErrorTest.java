@@ -150,14 +150,31 @@ class TlsConfigErrorTest {
     @Test
     void unknownTlsProviderNamesTheKey() throws Exception {
         String m = error(listener(certs.listenerTls()).replace("mailproxy {", "mailproxy {\n  tls-provider = boringssl"));
-        assertMentions(m, "mailproxy.tls-provider", "expected one of jdk, openssl", "boringssl");
+        assertMentions(m, "mailproxy.tls-provider", "expected one of auto, jdk, openssl", "boringssl");
         m = error(listener(certs.listenerTls() + ", tls-provider = native"));
-        assertMentions(m, "mailproxy.listeners[0].tls-provider", "expected one of jdk, openssl");
+        assertMentions(m, "mailproxy.listeners[0].tls-provider", "expected one of auto, jdk, openssl");
     }
 
     @Test
     void tls13SuitesCannotBeChosenWithOpenssl() throws Exception {
         assertListenerRefused(", tls-provider = openssl, tls-ciphers = [ \"TLS_AES_256_GCM_SHA384\" ]", "mailproxy.listeners[0].tls-ciphers", "cannot choose among the TLS 1.3 suites");
+    }
+
+    /** Session resumption keys: a ticket key file that cannot serve, and what a provider cannot do. */
+    @Test
+    void sessionResumptionKeysNameTheKey() throws Exception {
+        Path missing = dir.resolve("no-such-ticket.key");
+        assertListenerRefused(", tls-ticket-keys = [\"" + missing + "\"]",
+                "mailproxy.listeners[0].tls-ticket-keys", missing + " does not exist");
+        Path short32 = Files.write(dir.resolve("short.key"), new byte[32]);
+        assertListenerRefused(", tls-ticket-keys = \"" + short32 + "\"",
+                "mailproxy.listeners[0].tls-ticket-keys", "must be 48 or 80 bytes, not 32");
+        assertListenerRefused(", tls-tickets = false, tls-ticket-keys = [\"" + short32 + "\"]",
+                "mailproxy.listeners[0].tls-ticket-keys", "make no sense");
+        assertListenerRefused(", tls-provider = jdk, tls-tickets = false",
+                "mailproxy.listeners[0].tls-tickets", "cannot turn session tickets off");
+        assertListenerRefused(", tls-session-cache = -1", "mailproxy.listeners[0].tls-session-cache");
+        assertListenerRefused(", tls-session-timeout = 0s", "mailproxy.listeners[0].tls-session-timeout");
     }
 
     /** The global key, and a listener's own tls-provider over it. */
@@ -178,6 +195,8 @@ class TlsConfigErrorTest {
         assertEquals(TlsProvider.OPENSSL, c.listeners().get(0).tls().server().provider());
         assertEquals(TlsProvider.JDK, c.listeners().get(1).tls().server().provider());
         ProxyConfig d = ConfigLoader.parse(listener(certs.listenerTls()), "test.conf");
-        assertEquals(TlsProvider.JDK, d.listeners().get(0).tls().server().provider(), "the default");
+        // The default: openssl where BoringSSL loads (here: the suite's machines are Linux x86_64), else the JDK.
+        assertEquals(TlsProvider.OPENSSL.unavailable() == null ? TlsProvider.OPENSSL : TlsProvider.JDK,
+                d.listeners().get(0).tls().server().provider(), "the default");
     }
 }

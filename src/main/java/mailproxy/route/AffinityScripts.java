@@ -137,10 +137,16 @@ final class AffinityScripts {
             return cur or ''
             """;
 
-    /** One assignment as GET /users shows it: {server or '', live sessions}. */
+    /**
+     * One assignment as GET /users shows it: {server or '', live sessions}. A hash whose
+     * counts were all of proxies that died (no expiry, nobody left to end it) becomes idle
+     * here: affinity-ttl ARGV[4] ms, or deleted if never accepted.
+     */
     static final String READ = COMMON + """
             local cur = redis.call('HGET', KEYS[1], 's')
             if not cur then return {'', 0} end
-            return {cur, live(false)}
+            local total = live(false)
+            if total == 0 and redis.call('PTTL', KEYS[1]) == -1 then idle(ARGV[4]) end
+            return {cur, total}
             """;
 }

@@ -40,8 +40,9 @@ public final class Pools implements AutoCloseable {
     public static Pools start(ProxyConfig cfg, Pools previous) {
         RedisAffinity before = previous == null ? null : previous.shared;
         GuardConfig.State state = cfg.guard().state();
-        RedisAffinity shared = before != null && before.config().equals(state) ? before
-                : state.redis().isEmpty() ? null : new RedisAffinity(state);
+        RedisAffinity shared = state.redis().isEmpty() || !cfg.backends().values().stream().anyMatch(Pools::sticky) ? null
+                : before != null && before.config().equals(state) ? before
+                : new RedisAffinity(state);
         Pools p = build(cfg, previous, System::nanoTime, shared);
         if (previous != null) previous.close();
         if (before != null && before != shared) before.close();
@@ -71,6 +72,16 @@ public final class Pools implements AutoCloseable {
             }
         }
         return new Pools(pools, new HealthChecker(checks(pools.values()), cfg.limits()), shared);
+    }
+
+    /**
+     * Whether a backend's assignments are worth sharing: several servers, and a protocol
+     * balanced by user-hash (with one server no user can be on two).
+     */
+    static boolean sticky(Backend b) {
+        if (b.servers().size() < 2) return false;
+        for (Protocol p : Protocol.values()) if (b.serves(p) && b.balance(p) == Backend.Balance.USER_HASH) return true;
+        return false;
     }
 
     private static List<HealthChecker.Check> checks(Collection<Pool> pools) {

@@ -236,9 +236,9 @@ final class RedisAssignments implements Assignments {
         if (!redis.degraded()) {
             try {
                 List<Assigned> out = new ArrayList<>();
-                for (String k : redis.userKeys(pool, Math.max(limit, 0) * 4 + 10)) {
+                for (String k : redis.userKeys(pool, (int) Math.min(100_000L, Math.max(limit, 0) * 4L + 10))) {
                     if (out.size() >= limit) break;
-                    List<?> r = redis.eval(AffinityScripts.READ, k);
+                    List<?> r = redis.eval(AffinityScripts.READ, k, Long.toString(Math.max(0, ttlMillis)));
                     String s = text(r.getFirst());
                     if (s.isEmpty() || (server != null && !server.equals(s))) continue;
                     out.add(new Assigned(redis.userOf(pool, k), s, (int) number(r.get(1))));

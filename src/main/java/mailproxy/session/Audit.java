@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * One key=value line per login attempt on the logger {@code mailproxy.audit} (nginx logs
  * its auth failures; this logs every attempt), beside the session's own line:
  * <pre>
- * time=2025-06-01T12:00:00.123Z session=1-x3f protocol=imap listener=imap client=127.0.0.1:50122 user=alice mechanism=plain sasl=- verdict=ok backend=127.0.0.1:3143 result=success
- * time=... user=alice mechanism=plain sasl=LOGIN verdict=ok backend=127.0.0.1:3143 result=failed reason=backend-refused
+ * time=2025-06-01T12:00:00.123Z session=1-x3f protocol=imap listener=imap client=127.0.0.1:50122 user=alice mechanism=plain sasl=- verdict=ok backend=127.0.0.1:3143 route=hash result=success
+ * time=... user=alice mechanism=plain sasl=LOGIN verdict=ok backend=127.0.0.1:3143 route=assigned result=failed reason=backend-refused
  * </pre>
  * mechanism is auth_http's Auth-Method, as the router was asked and as the metric
  * mailproxy_logins_total's label counts it: plain for every password login (IMAP LOGIN,

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -153,13 +155,17 @@ final class Login {
         Outcome failure = Outcome.BACKEND_UNREACHABLE;
         DistributionDataPoint[] latency = session.meters().pool(ok.pool().name());
         Set<PoolServer> tried = new HashSet<>();
-        for (PoolServer candidate : candidates) {
+        Deque<PoolServer> queue = new ArrayDeque<>(candidates);
+        while (!queue.isEmpty()) {
+            PoolServer candidate = queue.poll();
             if (tried.contains(candidate)) continue;
-            // the hold may be on another server: where the user's sessions are (Pool.connected)
+            // the hold may be on another server: where the user's sessions are (Pool.connected);
+            // if that one refuses, the candidate is next (each server is tried once at most)
             SessionHold hold = ok.pool().connected(routingKey, candidate, p, tried);
             PoolServer server = hold.server();
+            if (server != candidate) queue.addFirst(candidate);
+            route = hold.route() != null ? hold.route() : tried.isEmpty() ? choice.why() : "failover";
             tried.add(server);
-            route = hold.route() != null ? hold.route() : candidate == candidates.getFirst() ? choice.why() : "failover";
             Target target = server.target(p);
             Connection b;
             heldKey = routingKey;

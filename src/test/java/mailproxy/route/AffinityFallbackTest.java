@@ -85,4 +85,22 @@ class AffinityFallbackTest {
             assertEquals(1, one.fallbacks());
         }
     }
+
+    @Test
+    void theMovesSubscriberComesBackWithRedis() throws Exception {
+        try (RealRedis redis = RealRedis.start(dir); RedisFixture f = new RedisFixture(redis)) {
+            RedisAssignments one = RedisFixture.store(f.proxy(LEASE), TTL);
+            RedisAssignments two = RedisFixture.store(f.proxy(LEASE), TTL);
+            java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            two.onMove((user, from, to) -> told.add(user + "->" + to));
+            mailproxy.testing.Await.until(Duration.ofSeconds(10), "both subscribed", () -> f.subscribers() == 2);
+            redis.restart();
+            mailproxy.testing.Await.until(Duration.ofSeconds(20), "both subscribed again", () -> f.subscribers() == 2);
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            mailproxy.testing.Await.until(Duration.ofSeconds(10), "a move told to the other proxy again", () -> {
+                one.move("bob", "s" + n.incrementAndGet()); // a new server each time: a move to where he is tells nobody
+                return !told.isEmpty();
+            });
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package mailproxy.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +99,7 @@ class RedisAssignmentsTest {
         RedisAssignments two = RedisFixture.store(f.proxy(lease), LONG);
         Assignments.Hold held = one.open("bob", "a");
         held.accepted();
+        one.open("ghost", "a"); // a login under way when the proxy crashes: never accepted
         assertEquals("a", two.open("bob", "b").elsewhere(), "bob's session is open on a through the first proxy");
         crashing.stopWithoutGoodbye(); // no goodbye: its lease runs out by itself
         AtomicReference<Assignments.Hold> taken = new AtomicReference<>();
@@ -109,6 +111,10 @@ class RedisAssignmentsTest {
         });
         assertEquals("b", f.look().hget(f.key("bob"), "s"));
         taken.get().released();
+        // nobody logs in as ghost again: GET /users's reading ends what the crashed proxy left
+        assertTrue(f.look().exists(f.key("ghost")));
+        two.users(null, 10);
+        assertFalse(f.look().exists(f.key("ghost")), "a crashed proxy's never-accepted login leaves nothing once read");
     }
 
     @Test

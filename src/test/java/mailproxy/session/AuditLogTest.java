@@ -54,9 +54,9 @@ class AuditLogTest {
                     "protocol=imap listener=mail " + client + " user=nobody@elsewhere.test mechanism=plain sasl=- verdict=reject backend=- "
                             + "result=failed reason=rejected message=\"Authentication failed.\"",
                     "protocol=imap listener=mail " + client + " user=alice@example.org mechanism=plain sasl=- verdict=ok "
-                            + "backend=127.0.0.1:" + backendPort + " result=failed reason=backend-refused",
+                            + "backend=127.0.0.1:" + backendPort + " route=hash result=failed reason=backend-refused",
                     "protocol=imap listener=mail " + client + " user=alice@example.org mechanism=plain sasl=- verdict=ok "
-                            + "backend=127.0.0.1:" + backendPort + " result=success");
+                            + "backend=127.0.0.1:" + backendPort + " route=hash result=success");
             List<String> lines = new java.util.ArrayList<>();
             for (String l : log.text().split("\n")) {
                 Matcher m = AUDIT.matcher(l);

@@ -12,10 +12,11 @@ import mailproxy.testing.RawClient;
 
 /**
  * One mail client of the churn (ChurnDovecotTest): until its deadline or its session
- * budget, it picks a user and a protocol (IMAP mostly, POP3 sometimes) from its own
+ * budget, it picks a user (the late ones too once their time has come) and a protocol (IMAP mostly, POP3 sometimes) from its own
  * seeded random, logs in through the balancer, asks the server who it is, holds the
  * session a random while with a NOOP every half second, and logs out; every session whose
- * server it learned goes to the {@link SplitChecker}. The server tells who it is itself:
+ * server it learned goes to the {@link SplitChecker}, with the times it surely was open
+ * ({@link Seen}). The server tells who it is itself:
  * IMAP {@code ID NIL} after the login answers with the instance's {@code x-churn} field
  * (Dovecot's imap_id_send), POP3 {@code UIDL 1} with the instance's label before the dot
  * (its pop3_uidl_format); the proxy relays both untouched.
@@ -38,17 +39,22 @@ final class ChurnClient implements Runnable {
     private final int imapPort;
     private final int pop3Port;
     private final List<User> users;
+    /** Users who log in only from {@code lateFrom} on: new users, after a server was added. */
+    private final List<User> late;
+    private final long lateFrom;
     private final Random random;
     private final long deadline;
     private final int maxSessions;
     private final SplitChecker checker;
     private final Counts counts;
 
-    ChurnClient(int imapPort, int pop3Port, List<User> users, long seed, long deadline, int maxSessions,
-                SplitChecker checker, Counts counts) {
+    ChurnClient(int imapPort, int pop3Port, List<User> users, List<User> late, long lateFrom, long seed, long deadline,
+                int maxSessions, SplitChecker checker, Counts counts) {
         this.imapPort = imapPort;
         this.pop3Port = pop3Port;
         this.users = users;
+        this.late = late;
+        this.lateFrom = lateFrom;
         this.random = new Random(seed);
         this.deadline = deadline;
         this.maxSessions = maxSessions;
@@ -58,8 +64,10 @@ final class ChurnClient implements Runnable {
 
     @Override
     public void run() {
-        for (int n = 0; n < maxSessions && System.nanoTime() - deadline < 0; n++) {
-            User user = users.get(random.nextInt(users.size()));
+        for (int session = 0; session < maxSessions && System.nanoTime() - deadline < 0; session++) {
+            int n = users.size() + (System.nanoTime() - lateFrom >= 0 ? late.size() : 0);
+            int pick = random.nextInt(n);
+            User user = pick < users.size() ? users.get(pick) : late.get(pick - users.size());
             boolean pop3 = random.nextInt(4) == 0;
             // most sessions short (a phone checking), some long (a desktop client left open)
             long holdMs = random.nextInt(10) < 6 ? 300 + random.nextInt(1200) : 2000 + random.nextInt(6000);
@@ -75,8 +83,7 @@ final class ChurnClient implements Runnable {
 
     /** C: LOGIN, ID NIL, NOOP..., LOGOUT. */
     private void imap(User user, long holdMs) throws InterruptedException {
-        long opened = 0;
-        String server = null;
+        Seen seen = new Seen(user, "imap");
         try (RawClient c = RawClient.connect(imapPort)) {
             c.expect("* OK");
             c.line("a LOGIN " + user.name() + " " + user.password());
@@ -84,29 +91,29 @@ final class ChurnClient implements Runnable {
                 counts.refused().incrementAndGet();
                 return;
             }
-            opened = System.nanoTime();
+            seen.opened();
             c.line("b ID NIL");
             for (String l = c.readLine(); l != null && !l.startsWith("b "); l = c.readLine()) {
                 Matcher m = IMAP_ID.matcher(l);
-                if (m.find()) server = m.group(1);
+                if (m.find()) seen.server = m.group(1);
             }
-            hold(holdMs, () -> {
+            hold(holdMs, seen, () -> {
                 c.line("n NOOP");
                 return tagged(c, "n").startsWith("n OK");
             });
+            seen.alive();
             c.line("z LOGOUT");
             tagged(c, "z");
-            ended(user, server, "imap", opened);
+            ended(seen);
         } catch (IOException | AssertionError e) {
             // the session ended under the client (a killed server, a refused connection)
-            broken(user, server, "imap", opened);
+            broken(seen);
         }
     }
 
     /** C: USER, PASS, UIDL 1, NOOP..., QUIT. */
     private void pop3(User user, long holdMs) throws InterruptedException {
-        long opened = 0;
-        String server = null;
+        Seen seen = new Seen(user, "pop3");
         try (RawClient c = RawClient.connect(pop3Port)) {
             c.expect("+OK");
             c.line("USER " + user.name());
@@ -117,20 +124,48 @@ final class ChurnClient implements Runnable {
                 counts.refused().incrementAndGet();
                 return;
             }
-            opened = System.nanoTime();
+            seen.opened();
             c.line("UIDL 1");
             Matcher m = POP3_UIDL.matcher(String.valueOf(c.readLine()));
-            if (m.find()) server = m.group(1);
-            hold(holdMs, () -> {
+            if (m.find()) seen.server = m.group(1);
+            hold(holdMs, seen, () -> {
                 c.line("NOOP");
                 String l = c.readLine();
                 return l != null && l.startsWith("+OK");
             });
+            seen.alive();
             c.line("QUIT");
             c.readLine();
-            ended(user, server, "pop3", opened);
+            ended(seen);
         } catch (IOException | AssertionError e) {
-            broken(user, server, "pop3", opened);
+            broken(seen);
+        }
+    }
+
+    /**
+     * What the client knows of one session, as times surely inside the server's own session:
+     * from the login's OK received to the LOGOUT or QUIT sent (the server was in the session
+     * until it read it), or, for a session that broke, to the last answer received.
+     */
+    private static final class Seen {
+        final User user;
+        final String protocol;
+        String server;
+        long opened;
+        long lastAnswer;
+
+        Seen(User user, String protocol) {
+            this.user = user;
+            this.protocol = protocol;
+        }
+
+        void opened() {
+            opened = lastAnswer = System.nanoTime();
+        }
+
+        /** An answer came, or the LOGOUT is about to go: the server has the session now. */
+        void alive() {
+            lastAnswer = System.nanoTime();
         }
     }
 
@@ -139,12 +174,13 @@ final class ChurnClient implements Runnable {
     }
 
     /** The client keeps its session open for {@code holdMs}, a NOOP every half second. */
-    private static void hold(long holdMs, Step noop) throws IOException, InterruptedException {
+    private static void hold(long holdMs, Seen seen, Step noop) throws IOException, InterruptedException {
         long until = System.nanoTime() + holdMs * 1_000_000;
         while (System.nanoTime() - until < 0) {
             // holding the session open is the behaviour under test
             Await.pause(Duration.ofNanos(Math.min(NOOP_EVERY.toNanos(), Math.max(1, until - System.nanoTime()))));
             if (!noop.ok()) throw new IOException("NOOP failed");
+            seen.alive();
         }
     }
 
@@ -156,18 +192,18 @@ final class ChurnClient implements Runnable {
         return "";
     }
 
-    private void ended(User user, String server, String protocol, long opened) {
+    private void ended(Seen seen) {
         counts.sessions().incrementAndGet();
-        if (server == null) counts.unidentified().incrementAndGet();
-        else checker.session(user.name(), server, protocol, opened, System.nanoTime());
+        if (seen.server == null) counts.unidentified().incrementAndGet();
+        else checker.session(seen.user.name(), seen.server, seen.protocol, seen.opened, seen.lastAnswer);
     }
 
-    private void broken(User user, String server, String protocol, long opened) {
-        if (opened == 0) {
+    private void broken(Seen seen) {
+        if (seen.opened == 0) {
             counts.refused().incrementAndGet();
             return;
         }
         counts.broken().incrementAndGet();
-        if (server != null) checker.session(user.name(), server, protocol, opened, System.nanoTime());
+        if (seen.server != null) checker.session(seen.user.name(), seen.server, seen.protocol, seen.opened, seen.lastAnswer);
     }
 }

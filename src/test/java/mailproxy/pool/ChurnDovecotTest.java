@@ -38,11 +38,20 @@ import org.junit.jupiter.api.io.TempDir;
 class ChurnDovecotTest {
     private static final long SEED = 21;
     private static final int USERS = 20;
+    private static final int LATE_USERS = 4;
     private static final int CLIENTS = 16;
+    private static final int SERVER_ADDED_AT = 40;
     private static final Duration CHURN = Duration.ofSeconds(55);
     /** Far more than a client can do in CHURN: the time ends the run, this bounds it. */
     private static final int MAX_SESSIONS_PER_CLIENT = 400;
     private static final List<String> LABELS = List.of("A", "B", "C");
+    private static final String POOL = "pool=\"stores\"";
+    private static final String FALLBACKS = "mailproxy_pool_assignment_store_fallbacks_total{";
+    private static final String SPLITS = "mailproxy_pool_split_sessions_total{";
+    private static final String LOGINS = "mailproxy_logins_total{";
+    private static final String SUCCESS = "result=\"success\"";
+    private static final String MOVES = "mailproxy_pool_assignment_moves_total{";
+    private static final String DOWN = "reason=\"down\"";
 
     @TempDir
     Path tmp;
@@ -51,9 +60,16 @@ class ChurnDovecotTest {
     void noUserIsEverOnTwoServersAtOnceThroughDownUpRedisRestartRemoveAndAdd() throws Exception {
         List<ChurnClient.User> users = new ArrayList<>();
         for (int i = 1; i <= USERS; i++) users.add(new ChurnClient.User("churn%02d".formatted(i), "pw-churn-%02d".formatted(i)));
+        // the last few log in only once server C is back in the pool: new users, spread by the hash
+        List<ChurnClient.User> early = users.subList(0, USERS - LATE_USERS);
+        List<ChurnClient.User> late = users.subList(USERS - LATE_USERS, USERS);
         Map<String, RealDovecot> servers = new LinkedHashMap<>();
         List<AutoCloseable> open = new ArrayList<>();
-        try (SharedMailStore store = SharedMailStore.create(); LogCapture log = new LogCapture()) {
+        try {
+            SharedMailStore store = SharedMailStore.create();
+            open.add(store);
+            LogCapture log = new LogCapture();
+            open.add(log);
             for (ChurnClient.User u : users) store.addUser(u.name(), u.password());
             for (String label : LABELS) {
                 RealDovecot d = RealDovecot.startExtra(store.dovecotConfig() + identity(label));
@@ -77,10 +93,11 @@ class ChurnDovecotTest {
             SplitChecker checker = new SplitChecker(start);
             ChurnClient.Counts counts = new ChurnClient.Counts();
             long deadline = start + CHURN.toNanos();
+            long added = start + Duration.ofSeconds(SERVER_ADDED_AT + 1).toNanos();
             List<Thread> clients = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 clients.add(Thread.ofVirtual().name("churn-client-" + i).start(new ChurnClient(imap.port(), pop3.port(),
-                        users, SEED * 1000 + i, deadline, MAX_SESSIONS_PER_CLIENT, checker, counts)));
+                        early, late, added, SEED * 1000 + i, deadline, MAX_SESSIONS_PER_CLIENT, checker, counts)));
             }
 
             RealDovecot serverB = servers.get("B");
@@ -100,7 +117,7 @@ class ChurnDovecotTest {
                 a.reload(proxies.config(0, without));
                 b.reload(proxies.config(1, without));
             });
-            at(start, 40, () -> {
+            at(start, SERVER_ADDED_AT, () -> {
                 serverC.restart();
                 // and puts it back: the hash sends some users there, once they are idle
                 a.reload(proxies.config(0, servers.values()));
@@ -109,23 +126,36 @@ class ChurnDovecotTest {
             for (Thread t : clients) assertTrue(t.join(Duration.ofSeconds(30)), t.getName() + " ended");
 
             List<SplitChecker.Split> splits = checker.splits();
-            System.out.printf("churn: %d sessions (%d broken), %d logins refused, per server %s, %d splits%n",
+            System.out.printf("churn: %d sessions (%d broken), %d logins refused, per server %s, %d splits;"
+                            + " proxies: logins %d/%d, down moves %d/%d, store fallbacks %d/%d, splits counted %d/%d%n",
                     counts.sessions().get() + counts.broken().get(), counts.broken().get(), counts.refused().get(),
-                    checker.perServer(), splits.size());
+                    checker.perServer(), splits.size(), metric(a, LOGINS, SUCCESS), metric(b, LOGINS, SUCCESS),
+                    metric(a, MOVES, DOWN), metric(b, MOVES, DOWN), metric(a, FALLBACKS, POOL), metric(b, FALLBACKS, POOL),
+                    metric(a, SPLITS, POOL), metric(b, SPLITS, POOL));
             assertTrue(splits.isEmpty(), checker.report(splits));
             // the run did real work: both proxies logged users in, every server had sessions
             // (also after the restart and the re-add), users moved off a dead server
             Map<String, Integer> perServer = checker.perServer();
             assertEquals(Set.copyOf(LABELS), perServer.keySet(), "sessions per server: " + perServer);
             for (TestProxy p : List.of(a, b)) {
-                assertTrue(metric(p, "mailproxy_logins_total{", "result=\"success\"") >= 50,
-                        "logins through each proxy: " + metric(p, "mailproxy_logins_total{", "result=\"success\""));
+                assertTrue(metric(p, LOGINS, SUCCESS) >= 50, "logins through each proxy: " + metric(p, LOGINS, SUCCESS));
             }
-            assertTrue(metric(a, "mailproxy_pool_assignment_moves_total{", "reason=\"down\"")
-                    + metric(b, "mailproxy_pool_assignment_moves_total{", "reason=\"down\"") > 0, "users moved off a dead server");
+            assertTrue(metric(a, MOVES, DOWN) + metric(b, MOVES, DOWN) > 0, "users moved off a dead server");
             assertTrue(checker.sessions().stream().anyMatch(s -> s.opened() > redisBack), "sessions after Redis came back");
+            assertTrue(checker.sessions().stream().anyMatch(s -> s.server().equals("C") && s.opened() > added),
+                    "sessions on the server added back");
+            // Redis killed once mid-run: a proxy that noticed said so once, counted it, and said when it was back
+            String text = log.text();
+            long down = text.lines().filter(l -> l.contains("user assignments are local to this proxy")).count();
+            long back = text.lines().filter(l -> l.contains("user assignments are shared again")).count();
+            assertTrue(down >= 1 && down <= 2, "Redis down logged once per proxy that noticed: " + down + " lines");
+            assertEquals(down, back, "Redis back logged by each proxy that went local");
+            assertEquals(down, metric(a, FALLBACKS, POOL) + metric(b, FALLBACKS, POOL), "Redis down counted");
+            // the proxies' own split detection agrees with the clients'
+            assertEquals(0, metric(a, SPLITS, POOL) + metric(b, SPLITS, POOL), "mailproxy_pool_split_sessions_total");
             assertEquals(0, counts.unidentified().get(), "every session learned its server");
         } finally {
+            // last opened, first closed: the balancers, the proxies, Redis, the Dovecots, the log, the store
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {
                     open.get(i).close();
@@ -172,7 +202,12 @@ class ChurnDovecotTest {
         return sum;
     }
 
-    /** The two proxies' configs: the same pool, each its own listener ports. */
+    /**
+     * The two proxies' configs: the same pool, each its own listener ports and names (imap-p0:
+     * the audit line says which proxy). A killed server refuses connections, so the proxies
+     * see it at once; the timeouts for a slow greeting stay the defaults, as in production
+     * (on a busy test machine a 1 s greeting timeout fails a live server over).
+     */
     private record Proxies(String redis, int[] ports) {
         TestProxy start(int n, java.util.Collection<RealDovecot> servers) throws Exception {
             return TestProxy.start(config(n, servers));
@@ -186,20 +221,20 @@ class ChurnDovecotTest {
             }
             return """
                     mailproxy {
-                      limits { greeting-timeout = 1s, connect-timeout = 1s }
-                      state { redis = "%s" }
+                      limits { connect-timeout = 1s }
+                      state { redis = "%1$s" }
                       backends { stores {
-                        servers = [ %s ]
+                        servers = [ %2$s ]
                         imap { port = 143 }
                         pop3 { port = 110 }
-                        health { interval = 1s, rise = 1, fall = 1, timeout = 1s }
-                        max-fails = 1, fail-timeout = 1s
+                        health { interval = 1s, rise = 1, fall = 2, timeout = 2s }
+                        max-fails = 1, fail-timeout = 2s
                       } }
                       routers { r { type = static, default = stores } }
                       listener-defaults { proxy-protocol = true, trusted-proxies = ["127.0.0.1"] }
-                      listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:%d" },
-                                    { name = pop3, protocol = pop3, listen = "127.0.0.1:%d" } ]
-                    }""".formatted(redis, list, ports[2 * n], ports[2 * n + 1]);
+                      listeners = [ { name = imap-p%3$d, protocol = imap, listen = "127.0.0.1:%4$d" },
+                                    { name = pop3-p%3$d, protocol = pop3, listen = "127.0.0.1:%5$d" } ]
+                    }""".formatted(redis, list, n, ports[2 * n], ports[2 * n + 1]);
         }
     }
 }

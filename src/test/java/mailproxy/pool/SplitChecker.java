@@ -11,10 +11,11 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Finds users split across servers (README.md, "Why a user stays on one server"): two
  * sessions of one user open at the same time on two different backends. Each session is
- * recorded as the client saw it: its backend (which the client learned from the server
- * itself) and its open interval, from the login's OK until the client closed it or saw it
- * end. The proxy holds a user's assignment from before that OK until after that end, so an
- * overlap the client saw is an overlap the proxy had: no false alarm from the client's
+ * recorded as its client saw it: its backend (which the client learned from the server
+ * itself) and a time interval during which the server surely had the session open: from
+ * the login's OK received until the client sent its LOGOUT (or, for a session that broke,
+ * received its last answer). Both ends lie inside the server's own session, so an overlap
+ * of two intervals is an overlap of two server sessions: no false alarm from the client's
  * clock. A server the harness killed ends every session on it at the moment of the kill
  * (its sessions die with it, and the proxy forgets its users then), however late its
  * clients notice. Times are {@link System#nanoTime()} values; reports count milliseconds
@@ -22,11 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SplitChecker {
     /** One session as its client saw it. */
-    record Session(String user, String server, String protocol, long opened, long closed) {
-        boolean overlaps(Session o) {
-            return opened < o.closed && o.opened < closed;
-        }
-    }
+    record Session(String user, String server, String protocol, long opened, long closed) {}
 
     /** Two sessions of one user on two servers at once. */
     record Split(Session first, Session second) {}

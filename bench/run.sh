@@ -20,8 +20,13 @@ usage() {
   cat <<'EOF'
 usage: bench/run.sh [flags]
   --quick              small and short: 3 s per scenario, 300 idle sessions (a smoke run)
-  --scenarios LIST     comma-separated: imap,pop3,smtp,bigfetch,idle,scale (default: all but
-                       scale; scale is plain only)
+  --scenarios LIST     comma-separated: imap,pop3,smtp,bigfetch,idle,connect,tls-new,tls-resume,
+                       scale (default: all but scale; scale and connect are plain only, tls-new
+                       and tls-resume TLS only: short connections, greeting and LOGOUT)
+  --key LIST           tls-new, tls-resume: the server key types, ecdsa,rsa (default: both;
+                       ECDSA P-256 and RSA 2048 certificates)
+  --tls-version V      tls-new, tls-resume: the client offers only TLSv1.2 or TLSv1.3 (default:
+                       the JDK client's, TLS 1.3); TLS 1.2 resumes by session id or ticket
   --targets LIST       direct,mailproxy,nginx,nginx-64k (default: all; nginx ones only with nginx)
   --tls plain|tls|both which variants to run (default: both)
   --nginx              install nginx-light + libnginx-mod-mail if missing and compare (default
@@ -54,7 +59,9 @@ EOF
 }
 
 ARGS="$*"
-SCENARIOS=imap,pop3,smtp,bigfetch,idle
+SCENARIOS=imap,pop3,smtp,bigfetch,idle,connect,tls-new,tls-resume
+KEYS=ecdsa,rsa
+TLS_VERSION=
 TARGETS=direct,mailproxy,nginx,nginx-64k
 TLS_VARIANTS=both
 WITH_NGINX=auto
@@ -80,6 +87,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SECONDS_MEASURED=3; WARMUP=1; IDLE=300; HOLD=1; USERS=50; CONC=16; SCALE=500 ;;
     --scenarios) SCENARIOS=$2; shift ;;
+    --key) KEYS=$2; shift ;;
+    --tls-version) TLS_VERSION=$2; shift ;;
     --targets) TARGETS=$2; shift ;;
     --tls) TLS_VARIANTS=$2; shift ;;
     --nginx) WITH_NGINX=yes ;;
@@ -110,6 +119,8 @@ done
 case "$TLS_VARIANTS" in plain) TLS_VARIANTS="plain" ;; tls) TLS_VARIANTS="tls" ;; both) TLS_VARIANTS="plain tls" ;;
   *) die "--tls takes plain, tls or both" ;; esac
 IDLE_TLS=${IDLE_TLS:-$(( IDLE < 2000 ? IDLE : 2000 ))}
+for k in ${KEYS//,/ }; do case "$k" in ecdsa|rsa) ;; *) die "--key takes ecdsa, rsa or both" ;; esac; done
+case "$TLS_VERSION" in ''|TLSv1.2|TLSv1.3) ;; *) die "--tls-version takes TLSv1.2 or TLSv1.3" ;; esac
 [ "$IDLE" -le 9900 ] && [ "$IDLE_TLS" -le 9900 ] && [ "$SCALE" -le 9900 ] ||
   die "--idle and --scale at most 9900 (two proxy file descriptors per session, limit 20,000)"
 if [ "$WITH_NGINX" = auto ]; then
@@ -168,6 +179,8 @@ MP_IMAP=${P[5]} MP_POP3=${P[6]} MP_SMTP=${P[7]} MP_IMAPS=${P[8]} MP_POP3S=${P[9]
 NG_IMAP=${P[11]} NG_POP3=${P[12]} NG_SMTP=${P[13]}
 mapfile -t Q < <(lg ports 4)
 NG_IMAPS=${Q[0]} NG_POP3S=${Q[1]} NG_SMTPS=${Q[2]} CTL_IMAP=${Q[3]}
+mapfile -t R < <(lg ports 2)
+MP_IMAPS_RSA=${R[0]} NG_IMAPS_RSA=${R[1]} # tls-new-rsa, tls-resume-rsa: the RSA 2048 certificate
 MP_TLS=no; mailproxy_tls_keys && MP_TLS=yes
 
 log "work folder $W; results in $OUT"
@@ -193,13 +206,24 @@ write_mailproxy_conf
   echo "- Dovecot $(dovecot --version), smtp-sink (Postfix $(postconf -d -h mail_version 2>/dev/null || echo '?'))"
   [ "$WITH_NGINX" = yes ] && echo "- $(nginx -v 2>&1 | sed 's/^nginx version: //') with ngx_mail_module, 1 worker"
   echo "- command: bench/run.sh $ARGS"
+  case ",$SCENARIOS," in *,tls-new,*|*,tls-resume,*)
+    echo "- short TLS connections: keys ${KEYS}, client ${TLS_VERSION:-as the JDK offers (TLS 1.3)}; nginx with ssl_session_cache and tickets" ;;
+  esac
 } >"$OUT/machine.md"
 
 # ---------- targets ----------
 port_for() { # TARGET SCENARIO TLS -> port, or nothing if this combination does not exist
   local proto=$2
   [ "$2:$3" = scale:tls ] && return 0 # scale is plain only: TLS handshakes would make its ramp minutes long
-  case "$proto" in bigfetch|idle|scale) proto=imap ;; esac
+  # Short connections: connect is plain, tls-new-KEY and tls-resume-KEY are TLS; a proxy's
+  # own cost, so no direct row (Dovecot would be measured without its CPU).
+  case "$2:$3" in connect:tls|tls-*:plain) return 0 ;; esac
+  case "$1:$2" in direct:connect|direct:tls-*) return 0 ;; esac
+  case "$1:$2" in
+    mailproxy:tls-*-rsa) [ "$MP_TLS" = yes ] && echo "$MP_IMAPS_RSA"; return 0 ;;
+    nginx*:tls-*-rsa) echo "$NG_IMAPS_RSA"; return 0 ;;
+  esac
+  case "$proto" in bigfetch|idle|scale|connect|tls-*) proto=imap ;; esac
   case "$1:$proto:$3" in
     direct:imap:plain) echo "$DOVECOT_IMAP" ;;   direct:imap:tls) echo "$DOVECOT_IMAPS" ;;
     direct:pop3:plain) echo "$DOVECOT_POP3" ;;   direct:pop3:tls) echo "$DOVECOT_POP3S" ;;
@@ -256,7 +280,15 @@ probe_mailproxy() {
 
 # ---------- the runs ----------
 RUNS=()
+# tls-new and tls-resume run once per key type: tls-new-ecdsa, tls-new-rsa, ...
+SC_RUNS=()
 for sc in ${SCENARIOS//,/ }; do
+  case "$sc" in
+    tls-new|tls-resume) for k in ${KEYS//,/ }; do SC_RUNS+=("$sc-$k"); done ;;
+    *) SC_RUNS+=("$sc") ;;
+  esac
+done
+for sc in "${SC_RUNS[@]}"; do
   for tls in $TLS_VARIANTS; do
     for t in ${TARGETS//,/ }; do
       [ -n "$(port_for "$t" "$sc" "$tls")" ] && RUNS+=("$sc $tls $t")
@@ -271,7 +303,7 @@ i=0
 for run in "${RUNS[@]}"; do
   read -r sc tls t <<<"$run"
   i=$((i + 1))
-  proto=$sc; case "$sc" in bigfetch|idle|scale) proto=imap ;; esac
+  proto=$sc; case "$sc" in bigfetch|idle|scale|connect|tls-*) proto=imap ;; esac
   if [ "$t" = mailproxy ] && [ -z "${MP_SERVES[$proto:$tls]:-}" ]; then
     log "[$i/${#RUNS[@]}] $sc/$tls via $t: skipped (not served by this mailproxy build)"
     continue
@@ -293,6 +325,12 @@ for run in "${RUNS[@]}"; do
   case "$sc" in
     imap|pop3|smtp)
       args+=(--concurrency "$CONC" --seconds "$SECONDS_MEASURED" --warmup "$warm" --max-sessions "$MAX_SESSIONS") ;;
+    connect|tls-*)
+      # Thousands of connections a second: spread the client ends over 4 source addresses
+      # (ephemeral ports, TIME_WAIT). tls-resume fails loudly when its connections do not resume.
+      args+=(--concurrency "$CONC" --seconds "$SECONDS_MEASURED" --warmup "$warm" --max-sessions "$MAX_SESSIONS"
+             --sources 4)
+      [ -n "$TLS_VERSION" ] && [ "$tls" = tls ] && args+=(--tls-version "$TLS_VERSION") ;;
     bigfetch)
       args+=(--concurrency "$BIG_CONC" --seconds "$SECONDS_MEASURED" --warmup "$warm" --max-sessions "$MAX_SESSIONS") ;;
     idle)

@@ -78,7 +78,11 @@ make_cert() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
     -subj "/CN=bench.invalid" -keyout "$W/tls/key.pem" -out "$W/tls/cert.pem" >/dev/null 2>&1 ||
     die "openssl could not make the bench certificate"
-  chmod 644 "$W/tls/key.pem" "$W/tls/cert.pem"
+  # The RSA 2048 one, for tls-new-rsa and tls-resume-rsa (listeners of their own).
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+    -subj "/CN=bench.invalid" -keyout "$W/tls/rsa-key.pem" -out "$W/tls/rsa-cert.pem" >/dev/null 2>&1 ||
+    die "openssl could not make the bench's RSA certificate"
+  chmod 644 "$W/tls/key.pem" "$W/tls/cert.pem" "$W/tls/rsa-key.pem" "$W/tls/rsa-cert.pem"
 }
 
 # ---------- Dovecot: N users, seeded Maildirs, one 5 MB message ----------
@@ -300,8 +304,10 @@ EOF
 mailproxy_tls_listeners() {
   [ "$MP_TLS" = yes ] || return 0
   local certs="tls-certificates = [ { certificate = \"$W/tls/cert.pem\", key = \"$W/tls/key.pem\" } ]"
+  local rsa="tls-certificates = [ { certificate = \"$W/tls/rsa-cert.pem\", key = \"$W/tls/rsa-key.pem\" } ]"
   cat <<EOF
     { protocol = imap, listen = "127.0.0.1:$MP_IMAPS", tls = implicit, $certs }
+    { protocol = imap, listen = "127.0.0.1:$MP_IMAPS_RSA", tls = implicit, $rsa }
     { protocol = pop3, listen = "127.0.0.1:$MP_POP3S", tls = implicit, $certs }
     { protocol = smtp, listen = "127.0.0.1:$MP_SMTPS", tls = implicit, $certs, smtp-trust-unchecked-login = true }
 EOF
@@ -321,7 +327,7 @@ stop_mailproxy() { stop_pid "${MP_PID:-}" 15; MP_PID=; }
 
 # nginx counts its listening sockets among worker_connections; a relayed session takes two.
 NG_WORKER_CONNECTIONS=19900
-NG_LISTENERS=6
+NG_LISTENERS=7
 
 write_nginx_conf() { # NAME BUFFER_LINE
   local d="$W/$1"
@@ -348,12 +354,19 @@ mail {
   imap_auth login plain;
   ssl_certificate $W/tls/cert.pem;
   ssl_certificate_key $W/tls/key.pem;
+  # Resumption as a site would configure it (tls-resume): a session cache, and TLS 1.3
+  # tickets (on by default; their key is per nginx start, one worker here).
+  ssl_session_cache shared:MAILSSL:10m;
+  ssl_session_tickets on;
+  ssl_session_timeout 10m;
   server { listen 127.0.0.1:$NG_IMAP;  protocol imap; }
   server { listen 127.0.0.1:$NG_POP3;  protocol pop3; }
   server { listen 127.0.0.1:$NG_SMTP;  protocol smtp; }
   server { listen 127.0.0.1:$NG_IMAPS ssl; protocol imap; }
   server { listen 127.0.0.1:$NG_POP3S ssl; protocol pop3; }
   server { listen 127.0.0.1:$NG_SMTPS ssl; protocol smtp; }
+  server { listen 127.0.0.1:$NG_IMAPS_RSA ssl; protocol imap;
+           ssl_certificate $W/tls/rsa-cert.pem; ssl_certificate_key $W/tls/rsa-key.pem; }
 }
 EOF
 }

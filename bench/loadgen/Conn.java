@@ -21,7 +21,10 @@ import javax.net.ssl.X509TrustManager;
 final class Conn implements Closeable {
     static final int MAX_LINE = 64 * 1024;
     private static final AtomicLong TLS_SEQ = new AtomicLong();
-    private static final SSLContext TLS = trustAll();
+    private static final SSLContext TLS = trustAll(64);
+    // tls-resume: one peer name per worker, so each worker resumes its own last session
+    // (the JDK's client cache is keyed by host:port; a TLS 1.3 ticket is used once).
+    private static final SSLContext RESUMING = trustAll(4096);
 
     private final Socket socket;
     private final InputStream in;
@@ -29,9 +32,11 @@ final class Conn implements Closeable {
     // Grows up to MAX_LINE: thousands of held connections must not cost 64 KB each here
     // (the load generator's own heap and GC would then weigh on the figures it measures).
     private byte[] lineBuf = new byte[256];
+    private final boolean resumed;
 
-    private Conn(Socket socket) throws IOException {
+    private Conn(Socket socket, boolean resumed) throws IOException {
         this.socket = socket;
+        this.resumed = resumed;
         this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
         this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
     }
@@ -43,6 +48,16 @@ final class Conn implements Closeable {
      */
     static Conn open(InetSocketAddress target, InetSocketAddress source, boolean tls, int timeoutMs)
             throws IOException {
+        return open(target, source, tls, timeoutMs, null, null);
+    }
+
+    /**
+     * As above; with {@code resumeAs} (a peer name) the TLS session of the previous
+     * connection under that name is offered for resumption (TLS 1.3 ticket, TLS 1.2 session
+     * id or ticket); {@code protocol} (e.g. TLSv1.2) limits the TLS version, null: the JDK's.
+     */
+    static Conn open(InetSocketAddress target, InetSocketAddress source, boolean tls, int timeoutMs,
+                     String resumeAs, String protocol) throws IOException {
         Socket s = new Socket();
         try {
             if (source != null) {
@@ -53,17 +68,27 @@ final class Conn implements Closeable {
             s.setSoTimeout(timeoutMs);
             s.connect(target, timeoutMs);
             if (tls) {
-                String peer = "s" + TLS_SEQ.incrementAndGet() + ".bench.invalid";
-                SSLSocket t = (SSLSocket) TLS.getSocketFactory().createSocket(s, peer, target.getPort(), true);
+                String peer = resumeAs != null ? resumeAs : "s" + TLS_SEQ.incrementAndGet() + ".bench.invalid";
+                SSLContext ctx = resumeAs != null ? RESUMING : TLS;
+                SSLSocket t = (SSLSocket) ctx.getSocketFactory().createSocket(s, peer, target.getPort(), true);
+                if (protocol != null) t.setEnabledProtocols(new String[] {protocol});
                 t.setSoTimeout(timeoutMs);
+                long before = System.currentTimeMillis();
                 t.startHandshake();
-                return new Conn(t);
+                // A resumed session is the cached one (TLS 1.2), or carries its creation time
+                // (TLS 1.3 PSK): older than this handshake. A new one is created during it.
+                return new Conn(t, t.getSession().getCreationTime() < before);
             }
-            return new Conn(s);
+            return new Conn(s, false);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
         }
+    }
+
+    /** Whether the TLS handshake resumed an earlier session (false for plain). */
+    boolean resumed() {
+        return resumed;
     }
 
     /** A line without CRLF (ISO-8859-1, one char per byte); EOF is an error. */
@@ -118,7 +143,7 @@ final class Conn implements Closeable {
         }
     }
 
-    private static SSLContext trustAll() {
+    private static SSLContext trustAll(int cacheSize) {
         try {
             SSLContext c = SSLContext.getInstance("TLS");
             TrustManager tm = new X509TrustManager() {
@@ -127,8 +152,8 @@ final class Conn implements Closeable {
                 @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
             };
             c.init(null, new TrustManager[] {tm}, null);
-            // Unique peer names already prevent resumption; keep the cache from growing.
-            c.getClientSessionContext().setSessionCacheSize(64);
+            // Unique peer names prevent resumption in TLS; keep its cache from growing.
+            c.getClientSessionContext().setSessionCacheSize(cacheSize);
             return c;
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -44,6 +44,16 @@ final class Flows {
         imapTagged(c, tag, scratch);
     }
 
+    /**
+     * connect, tls-new, tls-resume: what a mail client that checks a server does, and what
+     * most short connections are: the greeting, {@code a LOGOUT}, its answer (RFC 9051,
+     * 6.1.3: BYE, then the tagged OK); the caller closes.
+     */
+    static void imapGreetingLogout(Conn c, byte[] scratch) throws IOException {
+        expect(c.line(), "* OK", "IMAP greeting");
+        imapLogout(c, "a", scratch);
+    }
+
     /** imap-login: LOGIN, SELECT, FETCH, LOGOUT. Returns bytes of message data received. */
     static long imapSession(Conn c, Account a, byte[] scratch) throws IOException {
         imapOpen(c, a, "INBOX", scratch);

@@ -45,16 +45,17 @@ public final class LoadGen {
             System.err.println("loadgen: " + e.getMessage() + "\n" + Options.USAGE);
             return 2;
         }
+        Runner runner = null;
         List<Result> rs = switch (o.scenario()) {
             case "idle" -> List.of(new Idle(o).run());
             case "scale" -> new Scale(o).run();
-            default -> List.of(new Runner(o).run());
+            default -> List.of((runner = new Runner(o)).run());
         };
         for (Result r : rs) {
             r.append(o.out());
             print(r);
         }
-        return 0;
+        return runner != null && runner.failedResumption() ? 3 : 0;
     }
 
     private static void print(Result r) {

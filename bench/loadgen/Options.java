@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** Command-line options of `loadgen run`; every load is bounded in count and in time. */
 record Options(
-        String scenario, String target, InetSocketAddress connect, boolean tls,
+        String scenario, String target, InetSocketAddress connect, boolean tls, String tlsVersion,
         String userPrefix, int userCount, String password,
         int concurrency, int maxSessions, double seconds, double warmup,
         long pid, long auxPid, int clkTck, int sources,
@@ -17,8 +17,15 @@ record Options(
         int timeoutMs, Path out) {
 
     static final String USAGE = """
-            usage: loadgen run --scenario imap|pop3|smtp|bigfetch|idle|scale --target NAME --connect HOST:PORT [options]
+            usage: loadgen run --scenario imap|pop3|smtp|bigfetch|idle|scale|connect|tls-new|tls-resume
+                               --target NAME --connect HOST:PORT [options]
               --tls                 implicit TLS (full handshake every connection)
+              connect: plain IMAP, greeting, a LOGOUT, its answer, close (one "session" is one
+                       connection); tls-new: the same over implicit TLS, a full handshake each
+                       time; tls-resume: the same, each worker resuming its previous TLS session
+                       (the share resumed is in the note; under 90 % the run fails). A suffix
+                       names the server's key type in the results: tls-new-ecdsa, tls-resume-rsa
+              --tls-version V       TLSv1.2 or TLSv1.3 only (default: the JDK's choice, 1.3)
               --users PREFIX        account names PREFIX1..PREFIXn (default bench)
               --user-count N        (default 100)      --password P (default benchpw)
               --concurrency C       sessions at once (default 32; bigfetch 1)
@@ -62,14 +69,16 @@ record Options(
             }
         }
         String scenario = req(m, "scenario");
-        if (!scenario.matches("imap|pop3|smtp|bigfetch|idle|scale")) throw new IllegalArgumentException("unknown scenario " + scenario);
+        if (!scenario.matches("imap|pop3|smtp|bigfetch|idle|scale|connect|tls-(new|resume)(-[a-z0-9]+)?")) {
+            throw new IllegalArgumentException("unknown scenario " + scenario);
+        }
         int defConc = switch (scenario) {
             case "bigfetch" -> 1;
             case "scale" -> 16;
             default -> 32;
         };
         Options o = new Options(scenario, req(m, "target"),
-                address(req(m, "connect")), m.containsKey("tls"),
+                address(req(m, "connect")), m.containsKey("tls") || scenario.startsWith("tls-"), m.get("tls-version"),
                 m.getOrDefault("users", "bench"), num(m, "user-count", 100), m.getOrDefault("password", "benchpw"),
                 num(m, "concurrency", defConc), num(m, "max-sessions", 50_000),
                 dbl(m, "seconds", 8), dbl(m, "warmup", 2),
@@ -79,7 +88,7 @@ record Options(
                 num(m, "ramp-concurrency", 64), ints(m.getOrDefault("checkpoints", "2000")), num(m, "session-cap", 0),
                 m.containsKey("control-connect") ? address(m.get("control-connect")) : null, num(m, "control-pid", 0),
                 num(m, "timeout-ms", 15_000), m.containsKey("out") ? Path.of(m.get("out")) : null);
-        m.keySet().removeAll(java.util.Set.of("scenario", "target", "connect", "tls", "users", "user-count",
+        m.keySet().removeAll(java.util.Set.of("scenario", "target", "connect", "tls", "tls-version", "users", "user-count",
                 "password", "concurrency", "max-sessions", "seconds", "warmup", "pid", "aux-pid", "clk-tck",
                 "sources", "idle-sessions", "hold", "gc-cmd", "gc-out", "ramp-concurrency", "checkpoints", "session-cap",
                 "control-connect", "control-pid", "timeout-ms", "out"));
@@ -89,12 +98,16 @@ record Options(
                 || o.rampConcurrency < 1 || o.sessionCap < 0) {
             throw new IllegalArgumentException("option out of range");
         }
+        if (o.tlsVersion != null && !o.tlsVersion.matches("TLSv1\\.[23]")) {
+            throw new IllegalArgumentException("--tls-version takes TLSv1.2 or TLSv1.3");
+        }
+        if (o.scenario.equals("connect") && o.tls) throw new IllegalArgumentException("connect is plain; tls-new is its TLS twin");
         return o;
     }
 
     /** The same load against the scale scenario's control instance (its auth server is not measured). */
     Options control() {
-        return new Options(scenario, target, controlConnect, tls, userPrefix, userCount, password, concurrency,
+        return new Options(scenario, target, controlConnect, tls, tlsVersion, userPrefix, userCount, password, concurrency,
                 maxSessions, seconds, warmup, controlPid, 0, clkTck, sources, idleSessions, hold, null, null,
                 rampConcurrency, checkpoints, sessionCap, null, 0, timeoutMs, null);
     }
@@ -102,6 +115,15 @@ record Options(
     private static InetSocketAddress address(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** connect, tls-new, tls-resume: greeting and LOGOUT on a connection of its own. */
+    boolean shortConnection() {
+        return scenario.equals("connect") || scenario.startsWith("tls-");
+    }
+
+    boolean resume() {
+        return scenario.startsWith("tls-resume");
     }
 
     Flows.Account account(long seq) {

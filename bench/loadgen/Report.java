@@ -12,7 +12,7 @@ import java.util.Map;
 /** Markdown tables from a results TSV: all figures, then mailproxy's ratios to nginx and direct. */
 final class Report {
     private static final List<String> TARGETS = List.of("direct", "mailproxy", "nginx", "nginx-64k");
-    private static final List<String> SCENARIOS = List.of("imap", "pop3", "smtp", "bigfetch", "idle");
+    private static final List<String> SCENARIOS = List.of("imap", "pop3", "smtp", "bigfetch", "idle", "connect");
 
     private Report() {}
 
@@ -83,6 +83,7 @@ final class Report {
                     .append(" |\n");
         }
         b.append(ScaleReport.render(rs));
+        b.append(ShortReport.render(rs));
         List<String> notes = new ArrayList<>();
         for (Result r : rs) {
             if (!r.note().isEmpty()) notes.add("- " + r.scenario() + "/" + (r.tls() ? "tls" : "plain") + " " + r.target() + ": " + r.note());

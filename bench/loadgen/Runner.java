@@ -19,6 +19,7 @@ final class Runner {
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong resumed = new AtomicLong();
     private final ConcurrentLinkedQueue<String> samples = new ConcurrentLinkedQueue<>();
 
     Runner(Options o) {
@@ -30,6 +31,7 @@ final class Runner {
         done.set(0);
         errors.set(0);
         bytes.set(0);
+        resumed.set(0);
         long cpu0 = Proc.cpuMillis(o.pid(), o.clkTck());
         long aux0 = Proc.cpuMillis(o.auxPid(), o.clkTck());
         var threads0 = Proc.threadCpuMillis(o.pid(), o.clkTck());
@@ -47,10 +49,33 @@ final class Runner {
         double aux = aux0 < 0 || aux1 < 0 || n == 0 ? -1 : (double) (aux1 - aux0) / n;
         double mbs = o.scenario().equals("bigfetch") ? bytes.get() / 1048576.0 / secs : -1;
         String note = threads;
+        if (o.tls() && o.shortConnection()) note = resumedNote(n) + (note.isEmpty() ? "" : "; " + note);
         if (!samples.isEmpty()) note += (note.isEmpty() ? "" : "; ") + "first error: " + samples.peek();
         return new Result(o.scenario(), o.tls(), o.target(), o.concurrency(), n, secs, n / secs,
                 Result.percentile(sorted, 50) / 1000.0, Result.percentile(sorted, 99) / 1000.0,
                 errors.get(), mbs, cpu, aux, -1, jitMs < 0 || n == 0 ? -1 : (double) jitMs / n, note);
+    }
+
+    /** The share of measured TLS connections that resumed a session; loud when tls-resume mostly did not. */
+    private String resumedNote(long n) {
+        double share = n == 0 ? 0 : (double) resumed.get() / n;
+        String s = String.format(Locale.ROOT, "resumed %.1f%% (%d of %d)", 100 * share, resumed.get(), n);
+        if (o.resume() && share < RESUMED_AT_LEAST) {
+            failedResumption = true;
+            System.err.printf(Locale.ROOT, "%nloadgen: FAILED: %s %s: only %s of the connections resumed their TLS"
+                    + " session: the figures are full handshakes, not resumptions%n%n", o.scenario(), o.target(), s);
+            return "FAILED: " + s;
+        }
+        return s;
+    }
+
+    /** Below this share of resumed connections tls-resume fails: its figure would be a full handshake's. */
+    static final double RESUMED_AT_LEAST = 0.9;
+    private boolean failedResumption;
+
+    /** True when tls-resume measured mostly full handshakes (the run's exit status says so). */
+    boolean failedResumption() {
+        return failedResumption;
     }
 
     private List<Lat> phase(String name, double seconds, long max) throws InterruptedException {
@@ -86,11 +111,13 @@ final class Runner {
 
     private void sessionWorker(long deadline, AtomicLong issued, long max, Lat lat) {
         byte[] scratch = new byte[64 * 1024];
+        String resumeAs = o.resume() ? Thread.currentThread().getName() + ".bench.invalid" : null;
         while (System.nanoTime() < deadline && issued.incrementAndGet() <= max) {
             long s = seq.getAndIncrement();
             long t = System.nanoTime();
-            try (Conn c = Conn.open(o.connect(), o.source(s), o.tls(), o.timeoutMs())) {
-                long b = switch (o.scenario()) {
+            try (Conn c = Conn.open(o.connect(), o.source(s), o.tls(), o.timeoutMs(), resumeAs, o.tlsVersion())) {
+                if (c.resumed()) resumed.incrementAndGet();
+                long b = o.shortConnection() ? greetingLogout(c, scratch) : switch (o.scenario()) {
                     case "imap" -> Flows.imapSession(c, o.account(s), scratch);
                     case "pop3" -> Flows.pop3Session(c, o.account(s));
                     case "smtp" -> Flows.smtpSession(c, o.account(s));
@@ -103,6 +130,11 @@ final class Runner {
                 failed(e);
             }
         }
+    }
+
+    private static long greetingLogout(Conn c, byte[] scratch) throws IOException {
+        Flows.imapGreetingLogout(c, scratch);
+        return 0;
     }
 
     /** bigfetch: one logged-in session FETCHes the 5 MB message again and again. */

@@ -54,7 +54,16 @@ final class RouterReader {
         String template = r.has("backend-options") ? r.string("backend-options") : null;
         if (template != null) backend(r, "backend-options", template, backends);
         boolean passClientCert = r.has("pass-client-cert") && r.bool("pass-client-cert");
-        return new RouterConfig.AuthHttp(name, url, timeout, headers, keepAlive, template, passClientCert);
+        return new RouterConfig.AuthHttp(name, url, timeout, headers, keepAlive, template, passClientCert, limit(r));
+    }
+
+    /** max-concurrent, queue, queue-timeout (README, "Reconnect storms"). */
+    private static RouterConfig.CallLimit limit(Section r) {
+        RouterConfig.CallLimit d = RouterConfig.CallLimit.DEFAULT;
+        return new RouterConfig.CallLimit(
+                r.has("max-concurrent") ? r.integer("max-concurrent", 1, 100_000) : d.maxConcurrent(),
+                r.has("queue") ? r.integer("queue", 0, 1_000_000) : d.queue(),
+                r.has("queue-timeout") ? r.duration("queue-timeout", Duration.ofMillis(1)) : d.queueTimeout());
     }
 
     /**

@@ -1,18 +1,10 @@
 package mailproxy.guard;
 
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import mailproxy.config.GuardConfig;
-import mailproxy.tls.ClientSocketFactories;
-import mailproxy.tls.TlsConfigException;
-import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
@@ -87,65 +79,19 @@ final class RedisState implements SharedState {
     private final long leaseMillis;
 
     RedisState(GuardConfig.State config) {
-        URI url = URI.create(config.redis());
-        this.where = url.getHost() + ":" + port(url);
+        this.where = RedisClients.where(config);
         this.prefix = config.keyPrefix();
         byte[] id = new byte[8];
         new SecureRandom().nextBytes(id);
         this.instance = HexFormat.of().formatHex(id);
         this.aliveKey = prefix + "alive:" + instance;
         this.leaseMillis = Math.max(1, config.instanceLease().toMillis());
-        int ms = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
-        DefaultJedisClientConfig.Builder c = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(ms)
-                .socketTimeoutMillis(ms)
-                .clientName("mailproxy");
-        String userInfo = url.getRawUserInfo();
-        if (userInfo != null) {
-            int colon = userInfo.indexOf(':');
-            if (colon < 0) {
-                c.password(decode(userInfo));
-            } else {
-                if (colon > 0) c.user(decode(userInfo.substring(0, colon)));
-                c.password(decode(userInfo.substring(colon + 1)));
-            }
-        }
-        if ("rediss".equals(url.getScheme())) {
-            // the file was read at startup (config.GuardReader); read again here, it cannot fail but by a race
-            try {
-                c.ssl(true).sslSocketFactory(ClientSocketFactories.trusting(config.redisCaFile()))
-                        .sslParameters(ClientSocketFactories.verifyingHostName());
-            } catch (TlsConfigException e) {
-                throw new IllegalStateException("mailproxy.state.redis-ca-file: " + e.getMessage(), e);
-            }
-        }
-        String path = url.getPath() == null ? "" : url.getPath();
-        if (path.length() > 1) c.database(Integer.parseInt(path.substring(1)));
-        ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(config.poolSize());
-        pool.setMaxIdle(config.poolSize());
-        pool.setMinIdle(0);
-        pool.setBlockWhenExhausted(true);
-        pool.setMaxWait(config.timeout());
-        pool.setJmxEnabled(false);
-        this.client = RedisClient.builder()
-                .hostAndPort(new HostAndPort(url.getHost(), port(url)))
-                .clientConfig(c.build())
-                .poolConfig(pool)
-                .build();
+        this.client = RedisClients.open(config);
     }
 
     /** host:port, for log lines (never the password). */
     String where() {
         return where;
-    }
-
-    private static int port(URI url) {
-        return url.getPort() > 0 ? url.getPort() : 6379;
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
     @Override

@@ -12,11 +12,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import mailproxy.config.Protocol;
+import mailproxy.route.CallLimiter;
 import mailproxy.route.Pool;
 import mailproxy.route.PoolServer;
+import mailproxy.route.Router;
 
 /**
  * Every metric the proxy keeps, in one Prometheus registry of its own (not the client's
@@ -118,6 +121,46 @@ public final class Metrics {
                         for (String reason : Pool.MOVE_REASONS) cb.call(pool.moves(reason), pool.name(), reason);
                     }
                 }).register(registry);
+        CounterWithCallback.builder().name("mailproxy_pool_split_sessions")
+                .help("Sessions opened on one server while their user had sessions open on another (should stay 0)")
+                .labelNames("pool")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) cb.call(pool.splits(), pool.name());
+                }).register(registry);
+        CounterWithCallback.builder().name("mailproxy_pool_assignment_store_fallbacks")
+                .help("Times the shared assignment store (mailproxy.state.redis) did not answer and the pool's assignments went local")
+                .labelNames("pool")
+                .callback(cb -> {
+                    for (Pool pool : pools.get()) cb.call(pool.storeFallbacks(), pool.name());
+                }).register(registry);
+    }
+
+    /**
+     * The bound on each auth_http router's requests at once (README, "Reconnect storms"),
+     * read from {@code routers} at each scrape (the routers in force change with reloads).
+     * The static router has none: it does no I/O.
+     */
+    public void watchRouters(Supplier<Map<String, Router>> routers) {
+        GaugeWithCallback.builder().name("mailproxy_router_calls_in_flight")
+                .help("Requests of an auth_http router to its auth server under way now (at most max-concurrent)")
+                .labelNames("router")
+                .callback(cb -> routers.get().forEach((name, r) -> {
+                    if (r.limiter() != null) cb.call(r.limiter().inFlight(), name);
+                })).register(registry);
+        GaugeWithCallback.builder().name("mailproxy_router_calls_queued")
+                .help("Logins waiting for a request to an auth_http router's auth server now (at most queue)")
+                .labelNames("router")
+                .callback(cb -> routers.get().forEach((name, r) -> {
+                    if (r.limiter() != null) cb.call(r.limiter().queued(), name);
+                })).register(registry);
+        CounterWithCallback.builder().name("mailproxy_router_refused")
+                .help("Logins given the temporary failure because an auth_http router was busy: queue-full "
+                        + "(max-concurrent in flight and the queue full) or queue-timeout (waited queue-timeout)")
+                .labelNames("router", "reason")
+                .callback(cb -> routers.get().forEach((name, r) -> {
+                    if (r.limiter() == null) return;
+                    for (String reason : CallLimiter.REFUSALS) cb.call(r.limiter().refused(reason), name, reason);
+                })).register(registry);
     }
 
     /**

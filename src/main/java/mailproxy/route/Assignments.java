@@ -35,8 +35,21 @@ interface Assignments {
     /**
      * A session of {@code user} starts on {@code server} (at connect, so that a login under
      * way counts). The answer's {@link Hold#released()} is called exactly once when it ends.
+     * When the user has sessions open on another server (through any proxy sharing the
+     * store), nothing is taken and the answer's {@link Hold#elsewhere()} names that server:
+     * two first logins racing on two proxies end on one server (README, "Several proxies").
      */
     Hold open(String user, String server);
+
+    /**
+     * A session of {@code user} opened on {@code here} while the user had sessions open on
+     * {@code there} (a split: what affinity exists to prevent; should stay 0). Counted, and
+     * logged once per user.
+     */
+    void split(String user, String here, String there);
+
+    /** Splits counted since start. */
+    long splits();
 
     /** Assignments held now. */
     int size();
@@ -77,6 +90,16 @@ interface Assignments {
 
         /** The session ended; at most once. */
         void released();
+
+        /** The server the user has sessions open on, when it is not the one asked for (nothing was taken); else null. */
+        default String elsewhere() { return null; }
+    }
+
+    /** The answer of {@link #open} when the user's open sessions are on {@code server}: holds nothing. */
+    record Elsewhere(String server) implements Hold {
+        @Override public void accepted() {}
+        @Override public void released() {}
+        @Override public String elsewhere() { return server; }
     }
 
     /** For a session that holds no assignment (the table was full of users with open sessions). */

@@ -55,9 +55,16 @@ final class AuthHttpRouter implements Router {
     private final AuthHttpClient client;
     private final Backend options;
     private final List<Map.Entry<String, String>> extraHeaders;
+    private final CallLimiter limiter;
 
     AuthHttpRouter(RouterConfig.AuthHttp config, Map<String, Backend> backends) {
+        this(config, backends, new CallLimiter(config.name(), config.limit()));
+    }
+
+    /** {@code limiter}: the bound on requests at once, maybe the previous generation's (README, "Reconnect storms"). */
+    AuthHttpRouter(RouterConfig.AuthHttp config, Map<String, Backend> backends, CallLimiter limiter) {
         this.config = config;
+        this.limiter = limiter;
         this.client = new AuthHttpClient(config.url(), config.timeout(), config.keepAlive());
         this.options = options(config, backends);
         List<Map.Entry<String, String>> extra = new ArrayList<>();
@@ -92,6 +99,12 @@ final class AuthHttpRouter implements Router {
         List<Map.Entry<String, String>> headers = headers(r);
         for (int round = 1; ; round++) {
             AuthHttpClient.Response response;
+            // each request holds a place, a WAIT's sleep does not (README, "Reconnect storms")
+            CallLimiter.Entry entry = limiter.enter();
+            if (entry != CallLimiter.Entry.ENTERED) {
+                return new Route.Unavailable("router " + config.name() + " busy (" + entry.name().toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', '-') + "): " + limiter.settings().maxConcurrent() + " requests to the auth server at once", true);
+            }
             try {
                 response = client.get(headers);
             } catch (SocketTimeoutException e) {
@@ -101,6 +114,8 @@ final class AuthHttpRouter implements Router {
             } catch (IOException e) {
                 if (Thread.interrupted()) throw new InterruptedException("stopped while asking the auth server");
                 return new Route.Unavailable("auth server " + config.url() + " unreachable: " + e);
+            } finally {
+                limiter.exit();
             }
             String status = response.header("auth-status");
             Duration wait = authWait(response.header("auth-wait"));
@@ -238,6 +253,9 @@ final class AuthHttpRouter implements Router {
     private static String nonNull(String s) {
         return s == null ? "" : s;
     }
+
+    @Override
+    public CallLimiter limiter() { return limiter; }
 
     @Override
     public void close() {

@@ -26,6 +26,7 @@ final class LocalAssignments implements Assignments {
     private final LinkedHashMap<String, Entry> idle = new LinkedHashMap<>();
     private final AtomicLong[] forgotten = new AtomicLong[Forgotten.values().length];
     private final java.util.List<MoveListener> moveListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Splits splits = new Splits();
     private volatile long ttlNanos;
     private volatile int maxUsers;
 
@@ -87,8 +88,9 @@ final class LocalAssignments implements Assignments {
             Entry e = byUser.get(user);
             if (e != null && !e.server.equals(server)) {
                 // the login went past the assigned server: it failed to connect or greet (Pool
-                // put it first while it was up). Its open sessions, if any, keep the entry.
-                if (e.sessions > 0) return NONE;
+                // put it first while it was up). Its open sessions, if any, keep the entry, and
+                // the caller is told where they are (Pool.connected goes there instead)
+                if (e.sessions > 0) return new Elsewhere(e.server);
                 remove(e, Forgotten.DOWN);
                 e = null;
             }
@@ -222,6 +224,16 @@ final class LocalAssignments implements Assignments {
         }
         for (MoveListener l : moveListeners) l.moved(user, before, server);
         return before;
+    }
+
+    @Override
+    public void split(String user, String here, String there) {
+        splits.count(user, here, there);
+    }
+
+    @Override
+    public long splits() {
+        return splits.count();
     }
 
     @Override

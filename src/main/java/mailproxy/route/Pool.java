@@ -36,7 +36,7 @@ public final class Pool {
     }
 
     /** The pool of a configured backend; {@code previous} finds the servers whose state carries over (may be null). */
-    static Pool of(Backend b, LongSupplier clock, Pools previous) {
+    static Pool of(Backend b, LongSupplier clock, Pools previous, RedisAffinity shared) {
         List<PoolServer> servers = new ArrayList<>();
         for (Backend.Server s : b.servers()) {
             int[] ports = new int[Protocol.values().length];
@@ -49,7 +49,8 @@ public final class Pool {
         // and an assignment to a server that left is given up at that user's next login
         Pool before = previous == null ? null : previous.get(b.name());
         Backend.Affinity a = b.pooling().affinity();
-        Assignments assignments = before != null && before.assignments != null ? before.assignments
+        Assignments assignments = shared != null ? shared.store(b.name(), a.ttl(), a.maxUsers(), clock)
+                : before != null && before.assignments instanceof LocalAssignments l ? l
                 : new LocalAssignments(a.ttl(), a.maxUsers(), clock);
         assignments.settings(a.ttl(), a.maxUsers());
         return new Pool(b.name(), b, servers, b.pooling().maxTries(), assignments);
@@ -95,6 +96,19 @@ public final class Pool {
      *                   user-hash uses it
      */
     public List<PoolServer> candidates(String routingKey, Protocol p) {
+        return choose(routingKey, p).servers();
+    }
+
+    /**
+     * {@link #candidates} and why the first is first, for the audit line's route field:
+     * {@code hash} (the policy's order; for user-hash, no assignment), {@code assigned},
+     * {@code moved-down}, {@code moved-drain} (the assignment was given up for that), or the
+     * policy's name where it is not user-hash.
+     */
+    public record Choice(List<PoolServer> servers, String why) {}
+
+    /** See {@link #candidates}. */
+    public Choice choose(String routingKey, Protocol p) {
         List<PoolServer> eligible = new ArrayList<>(servers.size());
         List<PoolServer> live = new ArrayList<>(servers.size());
         for (PoolServer s : servers) {
@@ -103,21 +117,25 @@ public final class Pool {
             if (s.up(p)) live.add(s);
         }
         List<PoolServer> from = live.isEmpty() ? eligible : live;
-        if (from.isEmpty()) return List.of();
+        if (from.isEmpty()) return new Choice(List.of(), "-");
         List<PoolServer> order = balancers[p.ordinal()].order(routingKey == null ? "" : routingKey, from, maxTries);
-        if (!sticky(routingKey, p)) return List.copyOf(order);
+        if (!sticky(routingKey, p)) {
+            Backend.Balance policy = backend.balance(p);
+            return new Choice(List.copyOf(order), policy == Backend.Balance.USER_HASH ? "hash"
+                    : policy.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
         String assigned = assignments.assigned(routingKey);
         String why = "hash";
         if (assigned != null) {
             PoolServer a = byId(assigned);
             if (a == null || a.draining()) {
                 assignments.forget(routingKey, assigned, Assignments.Forgotten.DRAIN);
-                why = "moved:drain";
+                why = "moved-drain";
             } else if (!from.contains(a)) {
                 // down: its sessions went with it; the user's next choice keeps them from now on
                 if (a.serves(p)) {
                     assignments.forget(routingKey, assigned, Assignments.Forgotten.DOWN);
-                    why = "moved:down";
+                    why = "moved-down";
                 }
             } else {
                 order = first(a, order);
@@ -126,7 +144,7 @@ public final class Pool {
         }
         if (log.isDebugEnabled()) log.debug("pool {} {} user {} to {} ({})", name, p.id(), mailproxy.wire.LogSafe.value(routingKey),
                 order.getFirst().id(), why);
-        return List.copyOf(order);
+        return new Choice(List.copyOf(order), why);
     }
 
     /**
@@ -135,9 +153,46 @@ public final class Pool {
      * in the user's assignment. Release it once when the connection closes.
      */
     public SessionHold connected(String routingKey, PoolServer s, Protocol p) {
-        s.connected();
-        return new SessionHold(s, sticky(routingKey, p) ? assignments.open(routingKey, s.id()) : Assignments.NONE);
+        return connected(routingKey, s, p, java.util.Set.of());
     }
+
+    /**
+     * As {@link #connected(String, PoolServer, Protocol)}, with the race rule (README,
+     * "Several proxies"): when the user has sessions open on another server of this pool
+     * (through any proxy sharing the store) that is not draining and not in {@code tried},
+     * the hold is on that server instead ({@link SessionHold#server()}, route "elsewhere"),
+     * even if this proxy's checks say it is down: sessions open there prove it was alive a
+     * moment ago, and if it refuses the connect the login's failover goes on. Otherwise a
+     * session opening on {@code s} then is a split: counted, and it holds no assignment.
+     */
+    public SessionHold connected(String routingKey, PoolServer s, Protocol p, java.util.Set<PoolServer> tried) {
+        if (!sticky(routingKey, p)) {
+            s.connected();
+            return new SessionHold(s, Assignments.NONE, null);
+        }
+        Assignments.Hold held = assignments.open(routingKey, s.id());
+        String there = held.elsewhere();
+        if (there != null) {
+            PoolServer o = byId(there);
+            if (o != null && o != s && !o.draining() && o.serves(p) && !tried.contains(o)) {
+                Assignments.Hold moved = assignments.open(routingKey, o.id());
+                if (moved.elsewhere() == null) {
+                    o.connected();
+                    return new SessionHold(o, moved, "elsewhere");
+                }
+            }
+            assignments.split(routingKey, s.id(), there);
+            held = Assignments.NONE;
+        }
+        s.connected();
+        return new SessionHold(s, held, null);
+    }
+
+    /** Sessions opened on one server while their user had sessions open on another (should stay 0). */
+    public long splits() { return assignments == null ? 0 : assignments.splits(); }
+
+    /** Times the shared assignment store (Redis) became unreachable and this pool went local (0 without one). */
+    public long storeFallbacks() { return assignments instanceof RedisAssignments r ? r.fallbacks() : 0; }
 
     /** Users assigned to a server now (0 without user-hash). */
     public int assignments() { return assignments == null ? 0 : assignments.size(); }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import mailproxy.config.Backend;
+import mailproxy.config.GuardConfig;
 import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
 
@@ -21,32 +22,47 @@ import mailproxy.config.ProxyConfig;
 public final class Pools implements AutoCloseable {
     private final Map<String, Pool> pools;
     private final HealthChecker checker;
+    /** The user assignments in Redis (mailproxy.state.redis), or null: each pool's own table. */
+    private final RedisAffinity shared;
 
-    private Pools(Map<String, Pool> pools, HealthChecker checker) {
+    private Pools(Map<String, Pool> pools, HealthChecker checker, RedisAffinity shared) {
         this.pools = pools;
         this.checker = checker;
+        this.shared = shared;
     }
 
     /**
      * The pools of {@code cfg} with their health checks running. {@code previous} (may be
-     * null) stops its checks; its pools stay usable by logins already holding them.
+     * null) stops its checks; its pools stay usable by logins already holding them. With
+     * mailproxy.state.redis the user assignments are shared in Redis (README, "Several
+     * proxies"); the link is handed on while mailproxy.state is unchanged.
      */
     public static Pools start(ProxyConfig cfg, Pools previous) {
-        Pools p = build(cfg, previous, System::nanoTime);
+        RedisAffinity before = previous == null ? null : previous.shared;
+        GuardConfig.State state = cfg.guard().state();
+        RedisAffinity shared = before != null && before.config().equals(state) ? before
+                : state.redis().isEmpty() ? null : new RedisAffinity(state);
+        Pools p = build(cfg, previous, System::nanoTime, shared);
         if (previous != null) previous.close();
+        if (before != null && before != shared) before.close();
+        if (shared != null) shared.start();
         p.checker.start();
         return p;
     }
 
-    /** The pools without health checks running: for --check, tests. */
+    /** The pools without health checks running, and assignments in this process: for --check, tests. */
     public static Pools build(ProxyConfig cfg, Pools previous) {
-        return build(cfg, previous, System::nanoTime);
+        return build(cfg, previous, System::nanoTime, null);
     }
 
     static Pools build(ProxyConfig cfg, Pools previous, LongSupplier clock) {
+        return build(cfg, previous, clock, null);
+    }
+
+    static Pools build(ProxyConfig cfg, Pools previous, LongSupplier clock, RedisAffinity shared) {
         Map<String, Pool> pools = new LinkedHashMap<>();
         cfg.backends().values().stream().sorted((a, b) -> a.name().compareTo(b.name()))
-                .forEach(b -> pools.put(b.name(), Pool.of(b, clock, previous)));
+                .forEach(b -> pools.put(b.name(), Pool.of(b, clock, previous, shared)));
         if (previous != null) {
             for (Pool old : previous.pools.values()) {
                 for (PoolServer s : old.servers()) {
@@ -54,7 +70,7 @@ public final class Pools implements AutoCloseable {
                 }
             }
         }
-        return new Pools(pools, new HealthChecker(checks(pools.values()), cfg.limits()));
+        return new Pools(pools, new HealthChecker(checks(pools.values()), cfg.limits()), shared);
     }
 
     private static List<HealthChecker.Check> checks(Collection<Pool> pools) {
@@ -107,6 +123,11 @@ public final class Pools implements AutoCloseable {
     @Override
     public void close() {
         checker.close();
+    }
+
+    /** The proxy stops: also ends its Redis lease for the assignments, so the others stop counting its sessions now. */
+    public void closeShared() {
+        if (shared != null) shared.close();
     }
 
     /**

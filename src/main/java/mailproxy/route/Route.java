@@ -23,6 +23,14 @@ public sealed interface Route {
      */
     record Reject(String message, Duration retryAfter, String smtpCode) implements Route {}
 
-    /** The router could not decide (auth server down, no backend): a temporary failure, then close. */
-    record Unavailable(String reason) implements Route {}
+    /**
+     * The router could not decide (auth server down, no backend): a temporary failure, then
+     * close. {@code busy}: refused by the router's own bound on requests at once, which logs
+     * once per busy spell itself (README, "Reconnect storms").
+     */
+    record Unavailable(String reason, boolean busy) implements Route {
+        public Unavailable(String reason) {
+            this(reason, false);
+        }
+    }
 }

@@ -11,13 +11,19 @@ public final class SessionHold {
     private final PoolServer server;
     private final Assignments.Hold assignment;
     private final AtomicBoolean released = new AtomicBoolean();
+    private final String route;
 
-    SessionHold(PoolServer server, Assignments.Hold assignment) {
+    SessionHold(PoolServer server, Assignments.Hold assignment, String route) {
         this.server = server;
         this.assignment = assignment;
+        this.route = route;
     }
 
+    /** The server to connect to: the candidate asked for, or where the user's sessions are ({@link Pool#connected}). */
     public PoolServer server() { return server; }
+
+    /** Why the session went to {@link #server()} when it is not the candidate asked for ("elsewhere"), else null. */
+    public String route() { return route; }
 
     /** The backend accepted the login: the user stays assigned to this server past this session. */
     public void accepted() { assignment.accepted(); }

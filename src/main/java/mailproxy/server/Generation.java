@@ -27,7 +27,7 @@ record Generation(ProxyConfig config, Pools pools, Map<String, Router> routers, 
         Pools pools = Pools.start(config, previous == null ? null : previous.pools());
         Guard guard = previous != null && previous.guard().config().equals(config.guard())
                 ? previous.guard() : Guard.start(config.guard());
-        return new Generation(config, pools, Routers.build(config, pools), guard);
+        return new Generation(config, pools, Routers.build(config, pools, previous == null ? Map.of() : previous.routers()), guard);
     }
 
     Router router(String name) { return routers.get(name); }
@@ -46,5 +46,6 @@ record Generation(ProxyConfig config, Pools pools, Map<String, Router> routers, 
             }
         }
         pools.close();
+        if (next == null) pools.closeShared();
     }
 }

@@ -54,6 +54,10 @@ public final class ProxyServer implements AutoCloseable {
             return g == null ? List.of() : g.pools().all();
         });
         metrics.watchMaxConnections(permits::size);
+        metrics.watchRouters(() -> {
+            Generation g = current;
+            return g == null ? Map.of() : g.routers();
+        });
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */

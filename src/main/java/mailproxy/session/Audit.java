@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * sasl is the SASL mechanism the client named in AUTH / AUTHENTICATE (RFC 4422), as it
  * named it, upper case (PLAIN, LOGIN, CRAM-MD5, XOAUTH2 ...), or - when it logged in with
  * its protocol's own command (IMAP LOGIN, POP3 USER/PASS or APOP).
+ * route (after backend, when one was chosen) says why that server: hash (the pool's
+ * policy; user-hash with no assignment), assigned (where the user's sessions are or were
+ * within affinity-ttl), moved-down or moved-drain (the assignment was given up for that),
+ * elsewhere (the user's sessions are open there, through this or another proxy: README,
+ * "Several proxies"), failover (an earlier server failed), or the policy's name
+ * (least-connections, round-robin).
  * verdict is the router's: ok, reject, unavailable, or - when it was not asked (the guard
  * or SASL ended the attempt first). result: success, failed (credentials, refusal, block)
  * or error (something was unavailable). reason is an outcome word (as in the session
@@ -36,6 +42,12 @@ final class Audit {
 
     static void attempt(LiveSession s, String user, String mechanism, String verdict, String backend, int result,
                         String reason, String message) {
+        attempt(s, user, mechanism, verdict, backend, null, result, reason, message);
+    }
+
+    /** {@code route}: why the backend was chosen (Pool.Choice: hash, assigned, moved-down, moved-drain, elsewhere, failover), or null. */
+    static void attempt(LiveSession s, String user, String mechanism, String verdict, String backend, String route, int result,
+                        String reason, String message) {
         if (!log.isInfoEnabled()) return;
         StringBuilder b = new StringBuilder(200);
         b.append("time=").append(Instant.now())
@@ -47,8 +59,9 @@ final class Audit {
                 .append(" mechanism=").append(value(mechanism))
                 .append(" sasl=").append(value(s.saslMechanism()))
                 .append(" verdict=").append(verdict)
-                .append(" backend=").append(value(backend))
-                .append(" result=").append(result == SessionMeters.SUCCESS ? "success" : result == SessionMeters.FAILED ? "failed" : "error");
+                .append(" backend=").append(value(backend));
+        if (route != null) b.append(" route=").append(route);
+        b.append(" result=").append(result == SessionMeters.SUCCESS ? "success" : result == SessionMeters.FAILED ? "failed" : "error");
         if (reason != null) b.append(" reason=").append(value(reason));
         if (message != null) b.append(" message=").append(value(message));
         log.info(b.toString());

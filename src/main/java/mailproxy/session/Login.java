@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.net.SocketTimeoutException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.guard.Guard;
 import mailproxy.route.LoginRequest;
+import mailproxy.route.Pool;
 import mailproxy.route.PoolServer;
 import mailproxy.route.SessionHold;
 import mailproxy.route.Route;
@@ -51,6 +54,8 @@ final class Login {
     /** The pool server of {@link #backend}, counted in its sessions and its user's assignment until released. */
     private final AtomicReference<SessionHold> server = new AtomicReference<>();
     private volatile String backendName = "-";
+    /** Why this attempt's backend was chosen, for the audit line (Pool.Choice), or null before one was. */
+    private String route;
 
     Login(LiveSession session, Router router, Guard guard, BackendConnector connector) {
         this.session = session;
@@ -105,7 +110,9 @@ final class Login {
                 return Next.CLOSE;
             }
             case Route.Unavailable u -> {
-                log.warn("no route for {}: {}", LogSafe.value(request.user()), u.reason());
+                // a storm's refusals are logged once per busy spell by the router (README, "Reconnect storms")
+                if (u.busy()) log.debug("no route for {}: {}", LogSafe.value(request.user()), u.reason());
+                else log.warn("no route for {}: {}", LogSafe.value(request.user()), u.reason());
                 audit(Audit.UNAVAILABLE, SessionMeters.ERROR, Outcome.ROUTER_UNAVAILABLE, null);
                 protocol.unavailable();
                 session.outcome(Outcome.ROUTER_UNAVAILABLE);
@@ -125,7 +132,9 @@ final class Login {
      */
     private Next backend(Route.Ok ok, String routingKey, BackendLogin protocol) throws IOException, InterruptedException {
         Protocol p = session.listener().protocol();
-        List<PoolServer> candidates = ok.pool().candidates(routingKey, p);
+        route = null;
+        Pool.Choice choice = ok.pool().choose(routingKey, p);
+        List<PoolServer> candidates = choice.servers();
         if (candidates.isEmpty()) {
             log.warn("pool {} has no server for {} that takes new sessions", ok.pool().name(), p.id());
             audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_UNREACHABLE, null);
@@ -135,10 +144,17 @@ final class Login {
         }
         Outcome failure = Outcome.BACKEND_UNREACHABLE;
         DistributionDataPoint[] latency = session.meters().pool(ok.pool().name());
-        for (PoolServer server : candidates) {
+        Set<PoolServer> tried = new HashSet<>();
+        for (PoolServer candidate : candidates) {
+            if (tried.contains(candidate)) continue;
+            // the hold may be on another server: where the user's sessions are (Pool.connected)
+            SessionHold hold = ok.pool().connected(routingKey, candidate, p, tried);
+            PoolServer server = hold.server();
+            tried.add(server);
+            route = hold.route() != null ? hold.route() : candidate == candidates.getFirst() ? choice.why() : "failover";
             Target target = server.target(p);
             Connection b;
-            this.server.set(ok.pool().connected(routingKey, server, p));
+            this.server.set(hold);
             long started = System.nanoTime();
             try {
                 b = connect(target);
@@ -294,7 +310,8 @@ final class Login {
         String mechanism = c == null ? "-" : c.method();
         session.meters().login(mechanism, result);
         Audit.attempt(session, c == null ? null : c.user(), mechanism, verdict,
-                verdict.equals(Audit.OK) ? backendName : null, result, reason == null ? null : reason.toString(), message);
+                verdict.equals(Audit.OK) ? backendName : null, verdict.equals(Audit.OK) ? route : null, result,
+                reason == null ? null : reason.toString(), message);
     }
 
     /**

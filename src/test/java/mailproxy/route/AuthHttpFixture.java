@@ -71,7 +71,12 @@ final class AuthHttpFixture implements BeforeEachCallback, AfterEachCallback {
      * timeout) and these listeners, closing the one started before.
      */
     void startProxy(String url, String listeners) throws Exception {
-        String template = backendOptions == null ? "" : ", backend-options = tpl";
+        startProxy(url, listeners, "");
+    }
+
+    /** Like {@link #startProxy(String, String)}, with more keys for the router (", key = value ..."). */
+    void startProxy(String url, String listeners, String routerKeys) throws Exception {
+        String template = (backendOptions == null ? "" : ", backend-options = tpl") + routerKeys;
         restart("""
                 mailproxy {
                   server-name = "proxy.example.test"

@@ -50,7 +50,7 @@ class AuthHttpRouterTest {
 
     private static AuthHttpRouter router(URI url, Duration timeout, Map<String, String> headers, String template,
                                          Map<String, Backend> backends) {
-        return new AuthHttpRouter(new RouterConfig.AuthHttp("auth", url, timeout, headers, 4, template, false), backends);
+        return new AuthHttpRouter(new RouterConfig.AuthHttp("auth", url, timeout, headers, 4, template, false, RouterConfig.CallLimit.DEFAULT), backends);
     }
 
     private static TlsFacts tlsWithCertificate() throws Exception {
@@ -195,7 +195,7 @@ class AuthHttpRouterTest {
                     """);
             assertNull(r.header("Auth-SSL-Cert"), "only with pass-client-cert");
             // pass-client-cert: the PEM, escaped like a password (nginx auth_http_pass_client_cert)
-            new AuthHttpRouter(new RouterConfig.AuthHttp("auth", auth.url(), Duration.ofSeconds(3), Map.of(), 4, null, true),
+            new AuthHttpRouter(new RouterConfig.AuthHttp("auth", auth.url(), Duration.ofSeconds(3), Map.of(), 4, null, true, RouterConfig.CallLimit.DEFAULT),
                     Map.of()).route(login);
             String pem = auth.last().header("Auth-SSL-Cert");
             assertTrue(pem.startsWith("-----BEGIN%20CERTIFICATE-----%0AMIIBozCCAUmg"), pem);

@@ -1,0 +1,299 @@
+package mailproxy.route;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One pool's assignments in Redis, shared by every proxy with the same mailproxy.state
+ * (README, "Several proxies"; the layout and scripts in {@link AffinityScripts}), with
+ * this pool's {@link LocalAssignments} as the fallback while Redis does not answer.
+ *
+ * <p>This proxy's own sessions per user ({@link Held}) are the truth it writes: each change
+ * writes its whole count on the user's server (never a delta), under that user's lock, so
+ * writes of one user reach Redis in order, a write lost to an outage is mended by the next,
+ * and after an outage {@link #resync} writes them all back. A session opened while Redis
+ * was down holds a place in the local table too, given back when it ends, whichever mode
+ * is in force then.
+ */
+final class RedisAssignments implements Assignments {
+    private final RedisAffinity redis;
+    private final String pool;
+    private final LocalAssignments local;
+    /** This proxy's open sessions of each user, on one server; an entry leaves when its last session ends. */
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private final AtomicLong[] forgotten = new AtomicLong[Forgotten.values().length];
+    private final List<MoveListener> moveListeners = new CopyOnWriteArrayList<>();
+    private volatile long ttlMillis;
+
+    RedisAssignments(RedisAffinity redis, String pool, LocalAssignments local) {
+        this.redis = redis;
+        this.pool = pool;
+        this.local = local;
+        for (int i = 0; i < forgotten.length; i++) forgotten[i] = new AtomicLong();
+    }
+
+    /** One user's sessions through this proxy on one server; fields guarded by lock (held across the Redis call). */
+    private static final class Held {
+        final ReentrantLock lock = new ReentrantLock();
+        final String user;
+        final String server;
+        int sessions;
+        boolean accepted;
+
+        Held(String user, String server) {
+            this.user = user;
+            this.server = server;
+        }
+    }
+
+    @Override
+    public void settings(Duration ttl, int maxUsers) {
+        ttlMillis = ttl.toMillis();
+        local.settings(ttl, maxUsers);
+    }
+
+    @Override
+    public String assigned(String user) {
+        if (!redis.degraded()) {
+            try {
+                return redis.get(key(user), "s");
+            } catch (RedisAffinity.Down e) {
+                // local from here on
+            }
+        }
+        Held h = held.get(user);
+        return h != null ? h.server : local.assigned(user);
+    }
+
+    @Override
+    public void forget(String user, String server, Forgotten why) {
+        if (!redis.degraded()) {
+            try {
+                List<?> r = redis.eval(AffinityScripts.FORGET, key(user), server, why == Forgotten.DOWN ? "1" : "0");
+                if (number(r.getFirst()) == 1) forgotten[why.ordinal()].incrementAndGet();
+                return;
+            } catch (RedisAffinity.Down e) {
+                // local from here on
+            }
+        }
+        local.forget(user, server, why);
+    }
+
+    @Override
+    public Hold open(String user, String server) {
+        for (int tries = 0; tries < 100; tries++) {
+            Held h = held.computeIfAbsent(user, u -> new Held(u, server));
+            h.lock.lock();
+            try {
+                if (held.get(user) != h) continue; // its last session ended meanwhile: take the new one
+                if (!redis.degraded()) {
+                    try {
+                        return openShared(h, user, server);
+                    } catch (RedisAffinity.Down e) {
+                        // local from here on
+                    }
+                }
+                return openLocal(h, user, server);
+            } finally {
+                h.lock.unlock();
+            }
+        }
+        return NONE;
+    }
+
+    /** Under h's lock: the Redis script settles it (nothing taken when the user's sessions are elsewhere). */
+    private Hold openShared(Held h, String user, String server) {
+        boolean same = h.server.equals(server);
+        int count = (same ? h.sessions : 0) + 1;
+        List<?> r = redis.eval(AffinityScripts.OPEN, key(user), server, Integer.toString(count));
+        String other = text(r.get(1));
+        if (number(r.getFirst()) == 0) return new Elsewhere(other);
+        if (!other.isEmpty() && !other.equals(server)) forgotten[Forgotten.DOWN.ordinal()].incrementAndGet();
+        return take(h, user, server, null);
+    }
+
+    /** Under h's lock, Redis down: this proxy's own open sessions first, then the local table. */
+    private Hold openLocal(Held h, String user, String server) {
+        if (!h.server.equals(server) && h.sessions > 0) return new Elsewhere(h.server);
+        Hold place = local.open(user, server);
+        if (place.elsewhere() != null) return place;
+        return take(h, user, server, place);
+    }
+
+    /** Under h's lock: counts the session in h, or in a new entry for another server (the old one's holds then write nothing). */
+    private Hold take(Held h, String user, String server, Hold place) {
+        Held e = h;
+        if (!h.server.equals(server)) {
+            e = new Held(user, server);
+            held.put(user, e);
+        }
+        e.sessions++;
+        return new Session(e, place);
+    }
+
+    /** One session's hold: its user's entry, and its place in the local table if it opened while Redis was down. */
+    private final class Session implements Hold {
+        private final Held h;
+        private final Hold place;
+        private boolean released;
+
+        Session(Held h, Hold place) {
+            this.h = h;
+            this.place = place;
+        }
+
+        @Override
+        public void accepted() {
+            h.lock.lock();
+            try {
+                h.accepted = true;
+                if (place != null) place.accepted();
+                write(h, false);
+            } finally {
+                h.lock.unlock();
+            }
+        }
+
+        @Override
+        public void released() {
+            h.lock.lock();
+            try {
+                if (released) return;
+                released = true;
+                if (place != null) place.released();
+                h.sessions--;
+                // written before the entry leaves: a new session of the user waits for this
+                // lock, so its count reaches Redis after this one, never before
+                write(h, false);
+                if (h.sessions == 0) held.remove(h.user, h);
+            } finally {
+                h.lock.unlock();
+            }
+        }
+    }
+
+    /** Under h's lock: this proxy's count of h's user on h's server, to Redis (not while it is down: resync does it). */
+    private void write(Held h, boolean sync) {
+        if (redis.degraded()) return;
+        if (!sync && held.get(h.user) != h) return; // superseded: its server was given up
+        try {
+            List<?> r = redis.eval(AffinityScripts.WRITE, key(h.user), h.server, Integer.toString(h.sessions),
+                    h.accepted ? "1" : "0", Long.toString(Math.max(0, ttlMillis)), sync ? "sync" : "");
+            if (number(r.getFirst()) == 2) split(h.user, h.server, text(r.get(1)));
+        } catch (RedisAffinity.Down e) {
+            // written again when Redis is back (resync)
+        }
+    }
+
+    /** Redis answers again: every user this proxy has sessions of, written back; a user Redis has elsewhere with sessions open is a split. */
+    void resync() {
+        for (Held h : new ArrayList<>(held.values())) {
+            if (redis.degraded()) return;
+            h.lock.lock();
+            try {
+                if (held.get(h.user) == h && h.sessions > 0) write(h, true);
+            } finally {
+                h.lock.unlock();
+            }
+        }
+    }
+
+    @Override
+    public void split(String user, String here, String there) {
+        local.split(user, here, there);
+    }
+
+    /** Times Redis became unreachable (for every pool sharing it). */
+    long fallbacks() {
+        return redis.fallbacks();
+    }
+
+    @Override
+    public long splits() {
+        return local.splits();
+    }
+
+    /** Users this proxy has sessions open for (the shared table's size would cost a SCAN per scrape); while Redis is down, the local table's. */
+    @Override
+    public int size() {
+        return redis.degraded() ? local.size() : held.size();
+    }
+
+    @Override
+    public long forgotten(Forgotten why) {
+        return forgotten[why.ordinal()].get() + local.forgotten(why);
+    }
+
+    @Override
+    public List<Assigned> users(String server, int limit) {
+        if (!redis.degraded()) {
+            try {
+                List<Assigned> out = new ArrayList<>();
+                for (String k : redis.userKeys(pool, Math.max(limit, 0) * 4 + 10)) {
+                    if (out.size() >= limit) break;
+                    List<?> r = redis.eval(AffinityScripts.READ, k);
+                    String s = text(r.getFirst());
+                    if (s.isEmpty() || (server != null && !server.equals(s))) continue;
+                    out.add(new Assigned(redis.userOf(pool, k), s, (int) number(r.get(1))));
+                }
+                return out;
+            } catch (RedisAffinity.Down e) {
+                // local from here on
+            }
+        }
+        return local.users(server, limit);
+    }
+
+    @Override
+    public String move(String user, String server) {
+        if (!redis.degraded()) {
+            try {
+                String before = text(redis.eval(AffinityScripts.MOVE, key(user), server == null ? "" : server,
+                        Long.toString(Math.max(0, ttlMillis))).getFirst());
+                String from = before.isEmpty() ? null : before;
+                if (from != null && from.equals(server)) return from;
+                if (from != null) forgotten[Forgotten.MOVE.ordinal()].incrementAndGet();
+                try {
+                    redis.publish(pool, user, from, server);
+                } catch (RedisAffinity.Down e) {
+                    // the other proxies are not told; their sessions of the user end by themselves
+                }
+                for (MoveListener l : moveListeners) l.moved(user, from, server);
+                return from;
+            } catch (RedisAffinity.Down e) {
+                // local from here on
+            }
+        }
+        String before = local.move(user, server);
+        if (before == null || !before.equals(server)) for (MoveListener l : moveListeners) l.moved(user, before, server);
+        return before;
+    }
+
+    /** Another proxy moved a user: this proxy's listeners close their sessions of the user on the old server. */
+    void movedByAnother(String user, String from, String to) {
+        for (MoveListener l : moveListeners) l.moved(user, from, to);
+    }
+
+    @Override
+    public void onMove(MoveListener listener) {
+        moveListeners.add(listener);
+    }
+
+    private String key(String user) {
+        return redis.userKey(pool, user);
+    }
+
+    private static long number(Object o) {
+        return o instanceof Long n ? n : o == null ? 0 : Long.parseLong(o.toString());
+    }
+
+    private static String text(Object o) {
+        return o == null ? "" : o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : o.toString();
+    }
+}

@@ -1,0 +1,88 @@
+package mailproxy.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import mailproxy.testing.LogCapture;
+import mailproxy.testing.RealRedis;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Redis killed in the middle (README, "Several proxies"): the proxy says so once, counts it,
+ * keeps its users by its own sessions and table meanwhile; when Redis is back (empty) it
+ * writes its open sessions back, a user another proxy put elsewhere meanwhile is a split,
+ * and the sessions opened during the outage end without a count left over or below zero.
+ * The lease is renewed by the test ({@link RedisAffinity#beat}), so the order is the test's.
+ */
+@Timeout(60)
+class AffinityFallbackTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration TTL = Duration.ofMinutes(1);
+    @TempDir
+    Path dir;
+
+    private static long lines(LogCapture log, String needle) {
+        return log.text().lines().filter(l -> l.contains(needle)).count();
+    }
+
+    @Test
+    void redisGoneIsLoggedOnceCountedLocalMeanwhileAndResynchronisedWhenBack() throws Exception {
+        try (RealRedis redis = RealRedis.start(dir); RedisFixture f = new RedisFixture(redis); LogCapture log = new LogCapture()) {
+            RedisAffinity one = f.unstarted(LEASE, Duration.ofMillis(100));
+            RedisAffinity two = f.unstarted(LEASE, Duration.ofMillis(100));
+            RedisAssignments s1 = RedisFixture.store(one, TTL);
+            RedisAssignments s2 = RedisFixture.store(two, TTL);
+            Assignments.Hold bob = s1.open("bob", "a");
+            bob.accepted();
+
+            redis.kill();
+            Assignments.Hold carol1 = s1.open("carol", "b");
+            assertTrue(one.degraded(), "local from the first failed call");
+            carol1.accepted();
+            Assignments.Hold carol2 = s1.open("carol", "b");
+            assertEquals("b", s1.open("carol", "a").elsewhere(), "meanwhile, carol's own sessions keep her on b");
+            Assignments.Hold erin = s1.open("erin", "b");
+            erin.accepted();
+            Assignments.Hold dave = s1.open("dave", "a");
+            dave.released();
+            bob.released(); // taken in Redis, given back while it is down
+            assertFalse(one.beat(), "still down");
+            assertEquals(1, lines(log, "user assignments are local to this proxy"), "said once");
+            assertEquals(1, one.fallbacks(), "counted once");
+
+            redis.restart(); // empty
+            // another proxy puts erin on a before this one writes its sessions back
+            Assignments.Hold erinElsewhere = s2.open("erin", "a");
+            assertNull(erinElsewhere.elsewhere());
+            assertTrue(one.beat(), "back");
+            assertFalse(one.degraded());
+            assertEquals(1, lines(log, "user assignments are shared again"));
+            assertEquals(1, s1.splits(), "erin is on b here and on a there");
+            log.awaitLine(Duration.ofSeconds(5), "user erin has sessions on two servers");
+
+            String me = "c:" + f.look().hkeys(f.key("carol")).stream().filter(k -> k.startsWith("c:")).findFirst().orElseThrow().substring(2);
+            assertEquals(Map.of("s", "b", "a", "1", me, "2"), f.look().hgetAll(f.key("carol")), "carol's two sessions written back");
+            assertFalse(f.look().exists(f.key("bob")), "bob's session ended during the outage");
+            assertFalse(f.look().exists(f.key("dave")));
+            assertEquals("b", s2.open("carol", "a").elsewhere(), "the other proxy sees carol's sessions again");
+
+            // the sessions opened during the outage end after it: counts go to zero, never below
+            carol1.released();
+            assertEquals("1", f.look().hget(f.key("carol"), me));
+            carol2.released();
+            carol2.released();
+            assertEquals(Map.of("s", "b", "a", "1"), f.look().hgetAll(f.key("carol")));
+            assertTrue(f.look().pttl(f.key("carol")) > 0, "idle now: affinity-ttl");
+            erin.released();
+            erinElsewhere.released();
+            assertEquals(1, one.fallbacks());
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package mailproxy.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import mailproxy.testing.Await;
+import mailproxy.testing.RealRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The assignments in a real redis-server, as several proxies share them (README, "Several
+ * proxies"): the ttl after the last session, nothing left by a login never accepted, a
+ * crashed proxy's sessions freed within its lease, GET /users's listing, and a move told
+ * to every proxy once.
+ */
+@Timeout(60)
+class RedisAssignmentsTest {
+    private static final Duration LONG = Duration.ofMinutes(1);
+    @TempDir
+    static Path dir;
+    static RealRedis redis;
+    private RedisFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RealRedis.start(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (redis != null) redis.close();
+    }
+
+    private RedisFixture fixture() {
+        f = new RedisFixture(redis);
+        return f;
+    }
+
+    @AfterEach
+    void close() {
+        if (f != null) f.close();
+    }
+
+    @Test
+    void whileASessionIsOpenTheAssignmentNeverExpiresThenItLivesTheTtlAndEveryProxySeesIt() {
+        RedisFixture f = fixture();
+        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
+        RedisAssignments two = RedisFixture.store(f.proxy(LONG), LONG);
+        Assignments.Hold h = one.open("bob", "a");
+        assertNull(h.elsewhere());
+        h.accepted();
+        assertEquals(-1, f.look().pttl(f.key("bob")), "no expiry while a session is open");
+        assertEquals("a", two.assigned("bob"), "the other proxy sees it");
+        h.released();
+        long ttl = f.look().pttl(f.key("bob"));
+        assertTrue(ttl > 0 && ttl <= LONG.toMillis(), "affinity-ttl after the last session: " + ttl);
+        assertEquals("a", two.assigned("bob"));
+        // a short ttl runs out
+        RedisAssignments brief = RedisFixture.store(f.proxy(LONG), Duration.ofMillis(200));
+        Assignments.Hold carol = brief.open("carol", "b");
+        carol.accepted();
+        carol.released();
+        Await.until(Duration.ofSeconds(5), "carol forgotten after the ttl", () -> brief.assigned("carol") == null);
+    }
+
+    @Test
+    void aLoginNeverAcceptedLeavesNothingInRedis() {
+        RedisFixture f = fixture();
+        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
+        Assignments.Hold h = one.open("guessed-name", "a");
+        assertEquals("a", one.assigned("guessed-name"), "counted while the login is under way");
+        h.released();
+        h.released();
+        assertEquals(0, f.look().exists(f.key("guessed-name")) ? 1 : 0);
+        assertNull(one.assigned("guessed-name"));
+    }
+
+    @Test
+    void aCrashedProxysSessionsStopHoldingItsUsersWithinItsLease() {
+        RedisFixture f = fixture();
+        Duration lease = Duration.ofMillis(600);
+        RedisAffinity crashing = f.proxy(lease);
+        RedisAssignments one = RedisFixture.store(crashing, LONG);
+        RedisAssignments two = RedisFixture.store(f.proxy(lease), LONG);
+        Assignments.Hold held = one.open("bob", "a");
+        held.accepted();
+        assertEquals("a", two.open("bob", "b").elsewhere(), "bob's session is open on a through the first proxy");
+        crashing.stopWithoutGoodbye(); // no goodbye: its lease runs out by itself
+        AtomicReference<Assignments.Hold> taken = new AtomicReference<>();
+        Await.until(Duration.ofSeconds(10), "the crashed proxy's count no longer holds bob", () -> {
+            Assignments.Hold h = two.open("bob", "b");
+            if (h.elsewhere() != null) return false;
+            taken.set(h);
+            return true;
+        });
+        assertEquals("b", f.look().hget(f.key("bob"), "s"));
+        taken.get().released();
+    }
+
+    @Test
+    void usersListsWhoIsOnWhichServerWithTheirOpenSessionsBoundedByTheLimit() {
+        RedisFixture f = fixture();
+        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
+        RedisAssignments two = RedisFixture.store(f.proxy(LONG), LONG);
+        Assignments.Hold alice = one.open("alice", "a");
+        Assignments.Hold alice2 = two.open("alice", "a");
+        Assignments.Hold bob = one.open("bob", "a");
+        bob.accepted();
+        bob.released();
+        Assignments.Hold carol = two.open("carol", "b");
+        Map<String, Integer> onA = one.users("a", 10).stream()
+                .collect(Collectors.toMap(Assignments.Assigned::user, Assignments.Assigned::sessions));
+        assertEquals(Map.of("alice", 2, "bob", 0), onA, "alice's two sessions over two proxies; bob idle");
+        assertEquals(Set.of("alice", "bob", "carol"),
+                two.users(null, 10).stream().map(Assignments.Assigned::user).collect(Collectors.toSet()));
+        assertEquals(2, one.users(null, 2).size());
+        alice.released();
+        alice2.released();
+        carol.released();
+    }
+
+    @Test
+    void aMoveIsToldToTheListenersOfEveryProxyOnceEach() {
+        RedisFixture f = fixture();
+        RedisAffinity p1 = f.proxy(LONG);
+        RedisAffinity p2 = f.proxy(LONG);
+        RedisAssignments one = RedisFixture.store(p1, LONG);
+        RedisAssignments two = RedisFixture.store(p2, LONG);
+        List<String> toldOne = new CopyOnWriteArrayList<>();
+        List<String> toldTwo = new CopyOnWriteArrayList<>();
+        one.onMove((user, from, to) -> toldOne.add(user + " " + from + "->" + to));
+        two.onMove((user, from, to) -> toldTwo.add(user + " " + from + "->" + to));
+        Await.until(Duration.ofSeconds(10), "both proxies subscribed", () -> f.subscribers() == 2);
+        Assignments.Hold h = one.open("bob", "a");
+        h.accepted();
+        h.released();
+        assertEquals("a", one.move("bob", "b"));
+        assertEquals("b", two.assigned("bob"));
+        Await.until(Duration.ofSeconds(10), "the second proxy told", () -> toldTwo.size() == 1);
+        // the other way: once the first proxy hears this one, it has heard its own before (one
+        // channel, in order) and ignored it
+        assertEquals("b", two.move("bob", "a"));
+        Await.until(Duration.ofSeconds(10), "the first proxy told", () -> toldOne.size() >= 2);
+        assertEquals(List.of("bob a->b", "bob b->a"), toldOne);
+        assertEquals(List.of("bob a->b", "bob b->a"), toldTwo);
+        assertEquals(1, one.forgotten(Assignments.Forgotten.MOVE));
+    }
+}

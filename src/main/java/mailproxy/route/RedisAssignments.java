@@ -62,7 +62,12 @@ final class RedisAssignments implements Assignments {
     public String assigned(String user) {
         if (!redis.degraded()) {
             try {
-                return redis.get(key(user), "s");
+                String shared = redis.get(key(user), "s");
+                if (shared != null) return shared;
+                // none in Redis while this proxy has the user's sessions open: Redis lost it
+                // (restarted empty, faster than a call could fail); the sessions say where
+                Held h = held.get(user);
+                return h != null ? h.server : null;
             } catch (RedisAffinity.Down e) {
                 // local from here on
             }

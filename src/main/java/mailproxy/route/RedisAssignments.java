@@ -30,6 +30,8 @@ final class RedisAssignments implements Assignments {
     private final AtomicLong[] forgotten = new AtomicLong[Forgotten.values().length];
     private final List<MoveListener> moveListeners = new CopyOnWriteArrayList<>();
     private volatile long ttlMillis;
+    /** What Redis last said of each user, for the time it does not answer. */
+    private final LastShared lastShared = new LastShared(Duration.ZERO, 1);
 
     RedisAssignments(RedisAffinity redis, String pool, LocalAssignments local) {
         this.redis = redis;
@@ -56,6 +58,7 @@ final class RedisAssignments implements Assignments {
     public void settings(Duration ttl, int maxUsers) {
         ttlMillis = ttl.toMillis();
         local.settings(ttl, maxUsers);
+        lastShared.settings(ttl, maxUsers);
     }
 
     @Override
@@ -63,6 +66,7 @@ final class RedisAssignments implements Assignments {
         if (!redis.degraded()) {
             try {
                 String shared = redis.get(key(user), "s");
+                lastShared.saw(user, shared);
                 if (shared != null) return shared;
                 // none in Redis while this proxy has the user's sessions open: Redis lost it
                 // (restarted empty, faster than a call could fail); the sessions say where
@@ -73,11 +77,14 @@ final class RedisAssignments implements Assignments {
             }
         }
         Held h = held.get(user);
-        return h != null ? h.server : local.assigned(user);
+        if (h != null) return h.server;
+        String mine = local.assigned(user);
+        return mine != null ? mine : lastShared.server(user);
     }
 
     @Override
     public void forget(String user, String server, Forgotten why) {
+        lastShared.forget(user, server);
         if (!redis.degraded()) {
             try {
                 List<?> r = redis.eval(AffinityScripts.FORGET, key(user), server, why == Forgotten.DOWN ? "1" : "0");

@@ -52,6 +52,8 @@ class ChurnDovecotTest {
     private static final String SUCCESS = "result=\"success\"";
     private static final String MOVES = "mailproxy_pool_assignment_moves_total{";
     private static final String DOWN = "reason=\"down\"";
+    private static final String LOCAL = "user assignments are local to this proxy";
+    private static final String SHARED = "user assignments are shared again";
 
     @TempDir
     Path tmp;
@@ -107,7 +109,13 @@ class ChurnDovecotTest {
                 serverB.kill();
             });
             at(start, 16, serverB::restart);
-            at(start, 24, redis::restart);
+            at(start, 24, () -> {
+                // down long enough for both proxies to find out (a restart faster than that is
+                // hidden by a retry on a fresh connection), then back, empty
+                redis.kill();
+                Await.until(Duration.ofSeconds(10), "both proxies found Redis down", () -> lines(log, LOCAL) >= 2);
+                redis.restart();
+            });
             long redisBack = System.nanoTime();
             at(start, 30, () -> {
                 checker.killed("C", System.nanoTime());
@@ -144,15 +152,11 @@ class ChurnDovecotTest {
             assertTrue(checker.sessions().stream().anyMatch(s -> s.opened() > redisBack), "sessions after Redis came back");
             assertTrue(checker.sessions().stream().anyMatch(s -> s.server().equals("C") && s.opened() > added),
                     "sessions on the server added back");
-            // Redis killed once mid-run: a proxy that noticed said so once, counted it, and said when it was back
-            String text = log.text();
-            long down = text.lines().filter(l -> l.contains("user assignments are local to this proxy")).count();
-            long back = text.lines().filter(l -> l.contains("user assignments are shared again")).count();
-            assertTrue(down >= 1 && down <= 2, "Redis down logged once per proxy that noticed: " + down + " lines");
-            assertEquals(down, back, "Redis back logged by each proxy that went local");
-            assertEquals(down, metric(a, FALLBACKS, POOL) + metric(b, FALLBACKS, POOL), "Redis down counted");
-            // the proxies' own split detection agrees with the clients'
-            assertEquals(0, metric(a, SPLITS, POOL) + metric(b, SPLITS, POOL), "mailproxy_pool_split_sessions_total");
+            // Redis killed once mid-run: each proxy said so once, counted it, and said when it was back
+            assertEquals(2, lines(log, LOCAL), "Redis down logged once per proxy");
+            assertEquals(2, lines(log, SHARED), "Redis back logged once per proxy");
+            assertEquals(1, metric(a, FALLBACKS, POOL), "Redis down counted");
+            assertEquals(1, metric(b, FALLBACKS, POOL), "Redis down counted");
             assertEquals(0, counts.unidentified().get(), "every session learned its server");
         } finally {
             // last opened, first closed: the balancers, the proxies, Redis, the Dovecots, the log, the store
@@ -187,6 +191,10 @@ class ChurnDovecotTest {
         long wait = due - System.nanoTime();
         if (wait > 0) Await.pause(Duration.ofNanos(wait));
         step.run();
+    }
+
+    private static long lines(LogCapture log, String needle) {
+        return log.text().lines().filter(l -> l.contains(needle)).count();
     }
 
     /** The sum of a proxy's metric lines starting with {@code prefix} that contain {@code label}. */

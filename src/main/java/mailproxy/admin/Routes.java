@@ -64,6 +64,7 @@ final class Routes {
             case "/drain" -> {
                 if (!post) return notAllowed("POST");
                 String s = q.required("server");
+                if (q.get("kick-after") != null) return answer(server.drain(s, q.duration("kick-after")));
                 List<String> drained = server.drain(s);
                 return drained.isEmpty() ? new Answer(404, "no pool server " + LogSafe.text(s) + "\n", TEXT)
                         : ok("draining " + String.join(", ", drained) + " (until the next reload)\n");
@@ -74,6 +75,15 @@ final class Routes {
                 List<String> back = server.undrain(s);
                 return back.isEmpty() ? new Answer(404, "no pool server " + LogSafe.text(s) + "\n", TEXT)
                         : ok("no longer draining " + String.join(", ", back) + "\n");
+            }
+            case "/move" -> {
+                if (!post) return notAllowed("POST");
+                return answer(server.move(q.required("user"), blankIsNull(q.get("server")), blankIsNull(q.get("pool")),
+                        q.duration("kick-after")));
+            }
+            case "/users" -> {
+                if (!get) return notAllowed("GET");
+                return answer(server.users(blankIsNull(q.get("server")), blankIsNull(q.get("pool")), q.count("limit", USERS_LIMIT)));
             }
             case "/close" -> {
                 if (!post) return notAllowed("POST");
@@ -110,6 +120,13 @@ final class Routes {
     }
 
     private static Answer ok(String body) { return new Answer(200, body, TEXT); }
+
+    /** GET /users without limit=: this many lines at most (admin.max-users-listed caps any limit). */
+    static final int USERS_LIMIT = 1000;
+
+    private static Answer answer(ProxyServer.Action a) { return new Answer(a.status(), a.text(), TEXT); }
+
+    private static String blankIsNull(String s) { return s == null || s.isBlank() ? null : s.trim(); }
 
     private static Answer notAllowed(String allowed) {
         return new Answer(405, "method not allowed; use " + allowed + "\n", TEXT);

@@ -159,9 +159,26 @@ public record Backend(String name, String host, Map<Protocol, Section> sections,
      * one ended ({@code affinity-ttl}), and how many users it keeps at most
      * ({@code affinity-max-users}).
      */
-    public record Affinity(Duration ttl, int maxUsers) {
+    public record Affinity(Duration ttl, int maxUsers, Rebalance rebalance) {
         /** 15 minutes, as Dovecot's director kept a user (director_user_expire). */
         public static final Affinity DEFAULT = new Affinity(Duration.ofMinutes(15), 100_000);
+
+        /** With {@code affinity-rebalance = idle}. */
+        public Affinity(Duration ttl, int maxUsers) {
+            this(ttl, maxUsers, Rebalance.IDLE);
+        }
+
+        /**
+         * {@code affinity-rebalance}: when a reload adds a server, what happens to the users the
+         * hash now sends there who have sessions open elsewhere (README, "Moving users"). Idle
+         * users move at once either way.
+         */
+        public enum Rebalance {
+            /** They move once their last session has ended. */
+            IDLE,
+            /** Their sessions are kicked, and they move as those end. */
+            KICK
+        }
     }
 
     /**

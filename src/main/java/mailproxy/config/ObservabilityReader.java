@@ -37,8 +37,10 @@ final class ObservabilityReader {
             String named = AdminHosts.normalize(AdminHosts.hostOf(listen));
             if (named != null) hosts.add(named);
         }
+        int kicks = a.integer("max-scheduled-kicks", 1, 1_000_000);
+        int listed = a.integer("max-users-listed", 1, 10_000_000);
         a.rejectUnknownKeys();
-        return new AdminConfig(address, max, hosts, token);
+        return new AdminConfig(address, max, hosts, token, kicks, listed);
     }
 
     static TraceConfig trace(Section m) {

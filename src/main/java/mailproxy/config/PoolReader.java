@@ -48,7 +48,9 @@ final class PoolReader {
         }
         Backend.Affinity a = new Backend.Affinity(
                 b.has("affinity-ttl") ? b.duration("affinity-ttl", Duration.ZERO) : d.affinity().ttl(),
-                b.has("affinity-max-users") ? b.integer("affinity-max-users", 1, 10_000_000) : d.affinity().maxUsers());
+                b.has("affinity-max-users") ? b.integer("affinity-max-users", 1, 10_000_000) : d.affinity().maxUsers(),
+                b.has("affinity-rebalance") ? b.oneOf("affinity-rebalance", Backend.Affinity.Rebalance.class)
+                        : d.affinity().rebalance());
         return new Backend.Pooling(maxFails, failWindow, failTimeout, maxTries, h, a);
     }
 

@@ -22,6 +22,8 @@ final class ImapReplies {
     static final String BYE_TOO_MANY_ERRORS = untagged("BYE Too many invalid commands");
     static final String BYE_UNAVAILABLE = untagged("BYE Service unavailable, try again later");
     static final String BYE_CLOSING = untagged("BYE Closing connection");
+    /** A kicked session (README, "Moving users"): the client reconnects, and its new session goes to the user's new server. */
+    static final String BYE_MOVED = untagged("BYE [UNAVAILABLE] Your mailbox moved to another server, please reconnect");
 
     /** RFC 2971 §3.2: the server's answer to ID is "* ID" with its own parameters (or NIL). */
     static final String ID = untagged("ID (\"name\" \"mailproxy\")");
@@ -45,6 +47,9 @@ final class ImapReplies {
         @Override public String tooManyConnections() { return untagged("BYE [UNAVAILABLE] Too many connections from your address"); }
         // RFC 5530 §3: LIMIT "the operation ran up against an implementation limit"
         @Override public String tooManySessions() { return untagged("BYE [LIMIT] Too many sessions for this user"); }
+        // RFC 9051 §7.1.5: BYE may come at any time; RFC 5530 §3: UNAVAILABLE "try again later"
+        @Override public String kicked() { return BYE_MOVED; }
+        @Override public mailproxy.wire.ResponseEnds.Syntax responseSyntax() { return mailproxy.wire.ResponseEnds.Syntax.LITERALS; }
         @Override public String authCancelled() { return "BAD Authentication cancelled"; }
         @Override public String authMalformed() { return "BAD Invalid authentication data"; }
         @Override public String authUnsupported() { return "NO Unsupported authentication mechanism"; }

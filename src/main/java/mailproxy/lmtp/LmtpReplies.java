@@ -31,6 +31,8 @@ final class LmtpReplies {
             @Override public String tooManyErrors() { return line(LmtpReplies.tooManyErrors(serverName)); }
             @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
             @Override public String tooManySessions() { return tooManyConnections(); }
+            // LMTP has no login and no relay: nothing to kick
+            @Override public String kicked() { return ""; }
             // LMTP has no AUTH: these are never sent
             @Override public String authCancelled() { return NOT_IMPLEMENTED; }
             @Override public String authMalformed() { return NOT_IMPLEMENTED; }

@@ -43,6 +43,7 @@ public final class Metrics {
     private final Counter relayBytes;
     private final Counter guard;
     private final Counter tls;
+    private final Counter kicks;
 
     /**
      * No exemplars (trace ids beside samples, for OpenTelemetry): mailproxy has no traces
@@ -78,6 +79,10 @@ public final class Metrics {
         tls = Counter.builder().withoutExemplars().name("mailproxy_tls_handshakes")
                 .help("TLS handshakes; side client (with the mail client) or backend; result ok or failed")
                 .labelNames("protocol", "listener", "side", "result").register(registry);
+        kicks = Counter.builder().withoutExemplars().name("mailproxy_pool_kicks")
+                .help("Sessions closed on purpose so their clients reconnect to their user's new server; reason: move "
+                        + "(admin /move), drain (/drain with kick-after), rebalance (a reload added a server)")
+                .labelNames("pool", "reason").register(registry);
     }
 
     /**
@@ -191,6 +196,9 @@ public final class Metrics {
     public Counter guard() { return guard; }
 
     public Counter tls() { return tls; }
+
+    /** Sessions kicked, by pool and reason (README, "Moving users"). */
+    public Counter kicks() { return kicks; }
 
     /** The label values of a guard action, as the metric has them. */
     public static final List<String> GUARD_ACTIONS =

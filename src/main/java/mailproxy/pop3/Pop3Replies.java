@@ -39,6 +39,10 @@ final class Pop3Replies {
         // RFC 2449 §8.1.2: IN-USE "the maildrop is in use" is what clients show as busy
         @Override public String tooManyConnections() { return line("-ERR [IN-USE] Too many connections from your address"); }
         @Override public String tooManySessions() { return line("-ERR [IN-USE] Too many sessions for this user"); }
+        // RFC 1939 has no unsolicited response: a line between two replies would be taken
+        // for the answer to the next command. A kicked session just closes; the client's
+        // next connection goes to the user's new server.
+        @Override public String kicked() { return ""; }
         @Override public String authCancelled() { return "-ERR Authentication cancelled"; }
         @Override public String authMalformed() { return "-ERR Invalid authentication data"; }
         @Override public String authUnsupported() { return "-ERR Unsupported authentication mechanism"; }

@@ -21,7 +21,13 @@ interface Assignments {
         /** The operator moved the user (admin POST /move). */
         MOVE,
         /** The user had no session for affinity-ttl. */
-        TTL;
+        TTL,
+        /**
+         * A reload added a server the hash now picks for the user (README, "Moving users"):
+         * {@link #forget} with this reason forgets only an assignment with no session open,
+         * checked in the same step, so that no session is left behind on the old server.
+         */
+        REBALANCE;
 
         String label() { return name().toLowerCase(java.util.Locale.ROOT); }
     }

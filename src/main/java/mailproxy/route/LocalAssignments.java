@@ -73,7 +73,7 @@ final class LocalAssignments implements Assignments {
         lock.lock();
         try {
             Entry e = byUser.get(user);
-            if (e != null && e.server.equals(server)) remove(e, why);
+            if (e != null && e.server.equals(server) && !(why == Forgotten.REBALANCE && e.sessions > 0)) remove(e, why);
         } finally {
             lock.unlock();
         }

@@ -25,6 +25,8 @@ public final class Pool {
     private final int maxTries;
     /** Where each user is, for the protocols balanced by user-hash; null for a pool made per login. */
     private final Assignments assignments;
+    /** Told of moves of this pool's users; goes with {@link #assignments} to the next pool of the same name. */
+    private List<MoveListener> moveListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Pool(String name, Backend backend, List<PoolServer> servers, int maxTries, Assignments assignments) {
         this.name = name;
@@ -53,8 +55,58 @@ public final class Pool {
                 : before != null && before.assignments instanceof LocalAssignments l ? l
                 : new LocalAssignments(a.ttl(), a.maxUsers(), clock);
         assignments.settings(a.ttl(), a.maxUsers());
-        return new Pool(b.name(), b, servers, b.pooling().maxTries(), assignments);
+        Pool pool = new Pool(b.name(), b, servers, b.pooling().maxTries(), assignments);
+        if (before != null && before.assignments == assignments) {
+            pool.moveListeners = before.moveListeners; // registered once with the table, which carries over
+        } else {
+            List<MoveListener> told = pool.moveListeners;
+            assignments.onMove((user, from, to) -> told.forEach(l -> l.moved(b.name(), user, from, to)));
+        }
+        return pool;
     }
+
+    // ---- moving users on purpose (README, "Moving users")
+
+    /** Told of every move of a user of a pool (admin POST /move here, or in another proxy sharing the store). */
+    public interface MoveListener {
+        /** On any thread, must not block; {@code from} or {@code to} may be null (unassigned). */
+        void moved(String pool, String user, String from, String to);
+    }
+
+    /** Registers {@code l} once for this pool and the pools of the same name after reloads. */
+    public void onMove(MoveListener l) {
+        if (assignments != null && !moveListeners.contains(l)) moveListeners.add(l);
+    }
+
+    /** True when some protocol of this pool is balanced by user-hash: its users have assignments. */
+    public boolean assigns() {
+        if (assignments == null) return false;
+        for (Protocol p : Protocol.values()) if (backend.serves(p) && backend.balance(p) == Backend.Balance.USER_HASH) return true;
+        return false;
+    }
+
+    /**
+     * Assigns {@code user} (a routing key) to the server with id {@code to}, or with null
+     * forgets the assignment so the hash decides; the listeners close the sessions left on
+     * the old server. The server the user was assigned to before, or null.
+     */
+    public String move(String user, String to) {
+        if (assignments == null) throw new IllegalStateException("pool " + name + " keeps no assignments");
+        if (to != null && byId(to) == null) throw new IllegalArgumentException("no server " + to + " in pool " + name);
+        return assignments.move(user, to);
+    }
+
+    /** One user's place as the admin's GET /users lists it: sessions open now (0: idle within affinity-ttl). */
+    public record Placed(String user, String server, int sessions) {}
+
+    /** The users assigned to the server with id {@code server} (null: to any), at most {@code limit}. */
+    public List<Placed> users(String server, int limit) {
+        if (assignments == null) return List.of();
+        return assignments.users(server, limit).stream().map(a -> new Placed(a.user(), a.server(), a.sessions())).toList();
+    }
+
+    /** The table of assignments (null for a pool made per login), for a reload's rebalance. */
+    Assignments table() { return assignments; }
 
     /**
      * A pool of one server for one protocol, made per login for a server an auth_http

@@ -44,6 +44,10 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean listening;
     private final Metrics metrics = new Metrics();
     private final TraceSwitch trace;
+    /** Moving users on purpose (README, "Moving users"): the kicks, the admin's moves, a reload's rebalance. */
+    private final Kicks kicks;
+    private final Moves moves;
+    private final mailproxy.route.Rebalance rebalance;
 
     private ProxyServer(ProxyConfig config) {
         this.permits = new Permits(config.maxConnections());
@@ -58,6 +62,14 @@ public final class ProxyServer implements AutoCloseable {
             Generation g = current;
             return g == null ? Map.of() : g.routers();
         });
+        this.kicks = new Kicks(sessions, metrics, config.admin().maxScheduledKicks());
+        this.moves = new Moves(() -> current, kicks, config.admin().maxUsersListed());
+        this.rebalance = new mailproxy.route.Rebalance(kicks::rebalance);
+    }
+
+    /** Every pool tells the kicks of its users' moves (a pool of the same name after a reload is told once). */
+    private void listenForMoves(Generation g) {
+        for (Pool p : g.pools().all()) p.onMove(kicks);
     }
 
     /** Binds every listener (failing as a whole if one cannot bind) and starts accepting. */
@@ -71,6 +83,7 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         Generation g = Generation.start(config, null);
+        server.listenForMoves(g);
         server.serve(config, g, server.listeners);
         server.current = g;
         for (Listener l : server.listeners) {
@@ -138,6 +151,7 @@ public final class ProxyServer implements AutoCloseable {
             ProtocolRegistry.prepare(config);
             List<Listener> bound = bind(config, listeners);
             Generation next = Generation.start(config, previous);
+            listenForMoves(next);
             serve(config, next, bound);
             for (Listener l : listeners) {
                 if (!bound.contains(l)) {
@@ -159,6 +173,7 @@ public final class ProxyServer implements AutoCloseable {
             loadedAt = java.time.Instant.now();
             lastReload = new ReloadResult(loadedAt, true, "reloaded " + config.source());
             previous.close(next);
+            rebalance.reloaded(previous.pools(), next.pools());
             log.info("reloaded {}: {} listeners, {} backends, {} routers", config.source(), config.listeners().size(),
                     config.backends().size(), config.routers().size());
         } finally {
@@ -267,22 +282,54 @@ public final class ProxyServer implements AutoCloseable {
      * servers ("pool host:port"); empty when none matched.
      */
     public List<String> drain(String hostPort) {
-        List<String> drained = matching(hostPort, true);
-        if (!drained.isEmpty()) log.info("draining {} (admin)", drained);
-        return drained;
+        List<PoolServer> drained = matching(hostPort, true);
+        if (!drained.isEmpty()) log.info("draining {} (admin)", names(drained));
+        return names(drained);
     }
 
-    /** Ends the admin's drain of the pool servers at {@code hostPort}; their names, empty when none matched. */
+    /** What an admin action did: the HTTP status and the text to answer with. */
+    public record Action(int status, String text) {}
+
+    /**
+     * {@link #drain}, and after {@code kickAfter} the sessions still open there are kicked
+     * (README, "Moving users"), unless an undrain or a reload ended the drain before.
+     */
+    public Action drain(String hostPort, Duration kickAfter) {
+        int n = matching(hostPort, null).size();
+        if (n > 0 && !kicks.room(n)) return new Action(503, "too many kicks are waiting already (admin.max-scheduled-kicks)\n");
+        List<PoolServer> drained = matching(hostPort, true);
+        if (drained.isEmpty()) return new Action(404, "no pool server " + mailproxy.wire.LogSafe.text(hostPort) + "\n");
+        log.info("draining {} (admin)", names(drained));
+        return moves.drain(hostPort, kickAfter, drained);
+    }
+
+    /** Ends the admin's drain of the pool servers at {@code hostPort} (their pending kicks too); their names, empty when none matched. */
     public List<String> undrain(String hostPort) {
-        List<String> back = matching(hostPort, false);
-        if (!back.isEmpty()) log.info("no longer draining {} (admin)", back);
-        return back;
+        List<PoolServer> back = matching(hostPort, false);
+        if (!back.isEmpty()) log.info("no longer draining {} (admin)", names(back));
+        moves.undrain(back);
+        return names(back);
     }
 
-    private List<String> matching(String hostPort, boolean drain) {
+    /** POST /move: assigns {@code user} to {@code server} of {@code pool} (nulls: unassigned; the only user-hash pool). */
+    public Action move(String user, String server, String pool, Duration kickAfter) {
+        return moves.move(user, server, pool, kickAfter);
+    }
+
+    /** GET /users: who is assigned where (null server: anywhere; null pool: every user-hash pool), at most {@code limit}. */
+    public Action users(String server, String pool, int limit) {
+        return moves.users(server, pool, limit);
+    }
+
+    private static List<String> names(List<PoolServer> servers) {
+        return servers.stream().map(s -> s.pool() + " " + s.id()).toList();
+    }
+
+    /** The pool servers at {@code hostPort}, drained (true), undrained (false) or only found (null). */
+    private List<PoolServer> matching(String hostPort, Boolean drain) {
         Generation g = current;
         if (g == null) return List.of();
-        List<String> names = new ArrayList<>();
+        List<PoolServer> names = new ArrayList<>();
         for (Pool pool : g.pools().all()) {
             for (PoolServer s : pool.servers()) {
                 boolean match = s.id().equalsIgnoreCase(hostPort);
@@ -290,9 +337,9 @@ public final class ProxyServer implements AutoCloseable {
                     if (s.serves(p) && s.target(p).toString().equalsIgnoreCase(hostPort)) match = true;
                 }
                 if (match) {
-                    if (drain) s.drain();
-                    else s.undrain();
-                    names.add(pool.name() + " " + s.id());
+                    if (drain == Boolean.TRUE) s.drain();
+                    else if (drain == Boolean.FALSE) s.undrain();
+                    names.add(s);
                 }
             }
         }
@@ -336,6 +383,8 @@ public final class ProxyServer implements AutoCloseable {
             // closed sockets and interrupts wake every session thread; give them a moment to log
             awaitNoSessions(Duration.ofSeconds(5));
         }
+        kicks.close();
+        rebalance.close();
         sessions.close();
         g.close(null);
     }

@@ -59,8 +59,10 @@ public final class LiveSession implements Session {
     private final TraceSwitch traceSwitch;
     /** This session's protocol trace, or null (the usual case: then it costs nothing). */
     private SessionTrace trace;
-    /** The relay once it runs, for the admin's byte counts. */
+    /** The relay once it runs, for the admin's byte counts and a kick. */
     private volatile Relay relay;
+    /** The server id a kick was for (README, "Moving users"), or null: checked again when the relay starts. */
+    private volatile String kickedFrom;
     private final long startNanos = System.nanoTime();
     private final Instant since = Instant.now();
     private volatile Thread thread;
@@ -349,8 +351,12 @@ public final class LiveSession implements Session {
             b.tap(null);
         }
         Relay rl = new Relay(client, b, limits.proxyTimeout(), limits.halfCloseTimeout(), listener.relayBufferSize(),
-                watchdog).meter(meters.up::inc, meters.down::inc);
+                watchdog).meter(meters.up::inc, meters.down::inc).responses(replies.responseSyntax());
         relay = rl;
+        // a kick that came while the login was finishing (kick() saw no relay yet)
+        String from = kickedFrom;
+        Placement at = login.placement();
+        if (from != null && at != null && from.equals(at.server())) rl.kick(kickLine(), limits.halfCloseTimeout(), this::kickedOff);
         Relay.Result r = rl.run(Thread.currentThread().getName());
         up += r.clientToBackend();
         down += r.backendToClient();
@@ -378,6 +384,50 @@ public final class LiveSession implements Session {
         return new SessionInfo(sessionId(), listener.protocol().id(), listener.name(), Addresses.hostPort(clientAddress),
                 user, login.backendName(), since, r == null ? "login" : "relay",
                 r == null ? 0 : r.bytesUp(), r == null ? 0 : r.bytesDown());
+    }
+
+    /**
+     * Where this session's backend connection is (pool, server id, the user's routing key),
+     * or null while it has none; any thread.
+     */
+    public Placement placement() { return login.placement(); }
+
+    /** A session's place in a pool: what a kick looks for (README, "Moving users"). */
+    public record Placement(String pool, String server, String user) {}
+
+    /**
+     * Closes this session so that its client reconnects (the operator moved its user,
+     * drained its server, or a reload rebalanced; README, "Moving users"): the relay stops
+     * between two backend responses, the protocol's {@link Replies#kicked()} line goes to
+     * the client, both sides close, and the log line says outcome=kicked. A session still
+     * logging in on that server is kicked as soon as its relay starts. Any thread; false
+     * when the session is on no server (before login nothing needs kicking) or was kicked.
+     *
+     * @param released run once the session's place on its server is given back, before the
+     *                 client is told to reconnect
+     */
+    public boolean kick(Runnable released) {
+        Placement at = login.placement();
+        if (at == null || kickedFrom != null) return false;
+        afterKick = released;
+        kickedFrom = at.server();
+        Relay r = relay;
+        if (r != null) r.kick(kickLine(), limits.halfCloseTimeout(), this::kickedOff);
+        return true;
+    }
+
+    private volatile Runnable afterKick;
+
+    /** On the relay's thread, the backend closed: the place on the server goes back before the kick's line. */
+    private void kickedOff() {
+        login.closeBackend();
+        Runnable r = afterKick;
+        if (r != null) r.run();
+    }
+
+    private byte[] kickLine() {
+        Replies r = replies;
+        return r == null ? new byte[0] : r.kicked().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** The login name, or "-" before one was given; any thread. */

@@ -53,6 +53,8 @@ final class Login {
     private volatile Connection backend;
     /** The pool server of {@link #backend}, counted in its sessions and its user's assignment until released. */
     private final AtomicReference<SessionHold> server = new AtomicReference<>();
+    /** The routing key {@link #server}'s hold was taken for (README, "Moving users": a kick looks for it). */
+    private volatile String heldKey;
     private volatile String backendName = "-";
     /** Why this attempt's backend was chosen, for the audit line (Pool.Choice), or null before one was. */
     private String route;
@@ -65,6 +67,12 @@ final class Login {
     }
 
     String backendName() { return backendName; }
+
+    /** The pool server this session holds a place on now, or null; any thread. */
+    LiveSession.Placement placement() {
+        SessionHold h = server.get();
+        return h == null ? null : new LiveSession.Placement(h.server().pool(), h.server().id(), heldKey);
+    }
 
     Next attempt(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin protocol, Challenger challenger)
             throws IOException, InterruptedException {
@@ -154,6 +162,7 @@ final class Login {
             route = hold.route() != null ? hold.route() : candidate == candidates.getFirst() ? choice.why() : "failover";
             Target target = server.target(p);
             Connection b;
+            heldKey = routingKey;
             this.server.set(hold);
             long started = System.nanoTime();
             try {

@@ -67,6 +67,8 @@ public enum Outcome {
     CLIENT_ERROR,
     RELAY_ERROR,
     // the proxy's own doing
+    /** Closed on purpose so the client reconnects elsewhere: the operator moved its user, drained its server, or a reload rebalanced (README, "Moving users"). */
+    KICKED,
     /** The server stopped while the session was waiting. */
     SHUTDOWN,
     /** A bug: logged with its stack trace. */
@@ -84,6 +86,7 @@ public enum Outcome {
             case BACKEND_ERROR -> BACKEND_ERROR;
             case CLIENT_ERROR -> CLIENT_ERROR;
             case RELAY_ERROR -> RELAY_ERROR;
+            case KICKED -> KICKED;
         };
     }
 

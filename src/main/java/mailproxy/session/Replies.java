@@ -49,6 +49,20 @@ public interface Replies {
      */
     String tooManySessions();
 
+    /**
+     * After a relayed session was kicked (the operator moved its user, drained its server,
+     * or a reload rebalanced; README, "Moving users"): the protocol's words for "reconnect",
+     * sent between two of the backend's responses, then the close. Empty: close without a
+     * word (a protocol with no unsolicited response).
+     */
+    String kicked();
+
+    /**
+     * How the backend's responses end in the relay, so that {@link #kicked()} lands between
+     * two of them; null for a protocol whose sessions are never kicked with a line.
+     */
+    default mailproxy.wire.ResponseEnds.Syntax responseSyntax() { return null; }
+
     /** The client cancelled an AUTH exchange with "*". */
     String authCancelled();
 

@@ -28,6 +28,9 @@ final class SieveReplies {
         @Override public String tooManyErrors() { return TOO_MANY_ERRORS; }
         @Override public String tooManyConnections() { return line("BYE (TRYLATER) " + string("Too many connections from your address.")); }
         @Override public String tooManySessions() { return line("BYE (TRYLATER) " + string("Too many sessions for this user.")); }
+        // RFC 5804 §1.3 and §4: BYE ends the connection; TRYLATER "a temporary failure"
+        @Override public String kicked() { return line("BYE (TRYLATER) " + string("Your scripts moved to another server, please reconnect.")); }
+        @Override public mailproxy.wire.ResponseEnds.Syntax responseSyntax() { return mailproxy.wire.ResponseEnds.Syntax.LITERALS; }
         @Override public String authCancelled() { return "NO " + string("Authentication cancelled."); }
         @Override public String authMalformed() { return "NO " + string("Invalid authentication data."); }
         @Override public String authUnsupported() { return "NO " + string("Unsupported authentication mechanism."); }

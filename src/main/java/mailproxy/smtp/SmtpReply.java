@@ -39,6 +39,10 @@ final class SmtpReply {
             // RFC 5321 §3.8 and RFC 3463 X.7.0: 421, then close
             @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
             @Override public String tooManySessions() { return line(reply(421, "4.7.0", serverName + " Too many sessions for this user")); }
+            // RFC 5321 §3.8: 421 may come at any time, then the server closes; RFC 3463
+            // X.3.2 "system not accepting network messages": the client tries again later
+            @Override public String kicked() { return line(reply(421, "4.3.2", serverName + " Service moving, please reconnect")); }
+            @Override public mailproxy.wire.ResponseEnds.Syntax responseSyntax() { return mailproxy.wire.ResponseEnds.Syntax.CONTINUED_LINES; }
             @Override public String authCancelled() { return AUTH_CANCELLED; }
             @Override public String authMalformed() { return AUTH_UNDECODABLE; }
             @Override public String authUnsupported() { return UNKNOWN_MECHANISM; }

@@ -43,7 +43,9 @@ public final class Relay {
         /** Reading the client failed (reset, TLS error). */
         CLIENT_ERROR,
         /** Forwarding what was sent ahead of the relay failed. */
-        RELAY_ERROR
+        RELAY_ERROR,
+        /** The proxy closed it on purpose ({@link #kick}): an operator's move or drain. */
+        KICKED
     }
 
     /** What an idle direction holds while it waits: enough for any command or short reply. */
@@ -63,6 +65,13 @@ public final class Relay {
     private LongConsumer downMeter;
     private volatile End upEnd;
     private volatile boolean expired;
+    /** Where the backend's responses end (null: the protocol has no line to kick with). */
+    private ResponseEnds ends;
+    /** A kick's last words to the client, once {@link #kick} was called (empty: none); then the deadline. */
+    private volatile byte[] farewell;
+    private volatile long kickDeadline;
+    /** Run once the backend is closed and before the kick's line goes out. */
+    private volatile Runnable beforeFarewell;
 
     public Relay(Connection client, Connection backend, Duration idleTimeout, Duration halfCloseTimeout,
                  int bufferSize, Watchdog sweeper) {
@@ -84,6 +93,41 @@ public final class Relay {
         return this;
     }
 
+    /**
+     * Follow where the backend's responses end, so that a {@link #kick}'s line lands between
+     * two of them; set before {@link #run}.
+     */
+    public Relay responses(ResponseEnds.Syntax syntax) {
+        this.ends = syntax == null ? null : new ResponseEnds(syntax);
+        return this;
+    }
+
+    /**
+     * Ends the relay on the proxy's initiative (README, "Moving users"), from any thread;
+     * only the first call counts. The backend-to-client direction stops first, at the end of
+     * the response it is carrying ({@link ResponseEnds}; the backend is closed at once when
+     * it is between two), then {@code line} goes to the client and both sides close, so the
+     * line never lands inside a response. Without {@link #responses} or with an empty line,
+     * both sides close at once. A response that does not end within {@code wait} is cut:
+     * both sides close without the line.
+     *
+     * @param backendClosed run on the relay's thread once the backend is closed, before the
+     *                      line goes out (the session gives its place on the server back there,
+     *                      so that the reconnect the line asks for finds it given back)
+     */
+    public void kick(byte[] line, Duration wait, Runnable backendClosed) {
+        if (farewell != null) return;
+        beforeFarewell = backendClosed;
+        kickDeadline = (System.nanoTime() + wait.toNanos()) | 1;
+        farewell = line;
+        if (ends == null || line.length == 0) {
+            closeBoth();
+        } else if (ends.atEnd()) {
+            // between two responses, most likely waiting for the next: wake that read
+            backend.close();
+        }
+    }
+
     /** Bytes carried from the client to the backend so far (any thread). */
     public long bytesUp() { return upBytes.get(); }
 
@@ -96,6 +140,7 @@ public final class Relay {
         byte[] earlyReplies = backend.takeBuffered();
         client.releaseBuffer();
         backend.releaseBuffer();
+        if (farewell != null) return kickedBeforeStart();
         try {
             client.watchWrites(sweeper, Duration.ofNanos(idleNanos));
             backend.watchWrites(sweeper, Duration.ofNanos(idleNanos));
@@ -105,11 +150,13 @@ public final class Relay {
             }
             if (earlyReplies.length > 0) {
                 show(backend, earlyReplies);
+                if (ends != null) ends.feed(earlyReplies, 0, earlyReplies.length, false);
                 client.write(earlyReplies);
             }
             client.noReadTimeout();
             backend.noReadTimeout();
         } catch (IOException e) {
+            if (farewell != null) return kickedBeforeStart(); // the kick closed the backend under these writes
             closeBoth();
             return new Result(early.length, earlyReplies.length, stalled() ? End.WRITE_STALLED : End.RELAY_ERROR);
         }
@@ -121,10 +168,11 @@ public final class Relay {
         Thread up = Thread.ofVirtual().name(threadName + " up").start(this::clientToBackend);
         End end;
         try {
-            pump(backend, client, downBytes, downMeter);
-            end = upEnd == null ? End.BACKEND_CLOSED : End.CLIENT_CLOSED;
+            pump(backend, client, downBytes, downMeter, ends);
+            end = farewell != null ? farewell() : upEnd == null ? End.BACKEND_CLOSED : End.CLIENT_CLOSED;
         } catch (IOException e) {
-            end = expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : upEnd == null ? End.BACKEND_ERROR : upEnd;
+            end = farewell != null ? farewell()
+                    : expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : upEnd == null ? End.BACKEND_ERROR : upEnd;
         } finally {
             sweeper.remove(this);
             downDone.countDown();
@@ -138,13 +186,45 @@ public final class Relay {
         return new Result(upBytes.get(), downBytes.get(), end);
     }
 
+    /**
+     * After a kick stopped the backend-to-client direction: the kick's line, when that
+     * direction stopped at the end of a response and the line is due, then the close.
+     */
+    private End farewell() {
+        byte[] line = farewell;
+        backend.close();
+        beforeFarewell.run();
+        if (ends != null && ends.atEnd() && line.length > 0 && System.nanoTime() - kickDeadline < 0) {
+            try {
+                client.write(line);
+            } catch (IOException e) {
+                // the client is gone or stalled: closing is all that is left
+            }
+        }
+        return End.KICKED;
+    }
+
+    /** A kick that came before the relay started (a login that finished meanwhile): the line, then the close. */
+    private Result kickedBeforeStart() {
+        backend.close();
+        beforeFarewell.run();
+        try {
+            client.watchWrites(sweeper, Duration.ofNanos(idleNanos));
+            if (farewell.length > 0 && ends != null) client.write(farewell);
+        } catch (IOException e) {
+            // gone: closing is all that is left
+        }
+        closeBoth();
+        return new Result(0, 0, End.KICKED);
+    }
+
     private boolean stalled() {
         return client.writeStalled() || backend.writeStalled();
     }
 
     private void clientToBackend() {
         try {
-            pump(client, backend, upBytes, upMeter);
+            pump(client, backend, upBytes, upMeter, null);
             upEnd = End.CLIENT_CLOSED;
             halfClose(backend.socket());
             // The backend may still answer (a LOGOUT's BYE), but one that keeps its side
@@ -153,6 +233,9 @@ public final class Relay {
         } catch (InterruptedException e) {
             closeBoth();
         } catch (IOException e) {
+            // a kick closed the backend under this direction's write: the other direction
+            // still owes the client the kick's line, and closes both once it is written
+            if (farewell != null) return;
             upEnd = expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : End.CLIENT_ERROR;
             closeBoth();
         }
@@ -167,8 +250,12 @@ public final class Relay {
      * switches to a {@code bufferSize} one when a read fills the small one (a FETCH, a
      * DATA), and drops it again once reads come back small: the big buffer lives only
      * while bytes are flowing.
+     *
+     * <p>With {@code ends} (the backend-to-client direction), once a kick was asked for, it
+     * passes on only what finishes the response under way, then returns.
      */
-    private void pump(Connection source, Connection to, AtomicLong counter, LongConsumer meter) throws IOException {
+    private void pump(Connection source, Connection to, AtomicLong counter, LongConsumer meter, ResponseEnds ends)
+            throws IOException {
         InputStream from = source.input();
         Connection.Tap tap = source.tap();
         byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
@@ -177,10 +264,16 @@ public final class Relay {
             int n = from.read(buf);
             if (n < 0) return;
             lastActivity.set(System.nanoTime());
+            if (ends != null) {
+                boolean stop = farewell != null;
+                n = ends.feed(buf, 0, n, stop);
+                if (stop && n == 0) return;
+            }
             if (tap != null && !tap.relayed(buf, 0, n)) tap = null;
             to.write(buf, 0, n);
             counter.addAndGet(n);
             if (meter != null) meter.accept(n);
+            if (ends != null && farewell != null && ends.atEnd()) return;
             if (buf == small && n == small.length && bufferSize > small.length) buf = new byte[bufferSize];
             else if (buf != small && n < small.length) buf = small;
         }
@@ -209,6 +302,11 @@ public final class Relay {
      * for the idle timeout, which wakes both blocked reads.
      */
     void expireIfIdle(long now) {
+        long kicked = kickDeadline;
+        if (kicked != 0 && now - kicked >= 0) {
+            closeBoth(); // a kick whose response did not end in time: cut without the line
+            return;
+        }
         if (now - lastActivity.get() >= idleNanos) {
             expired = true;
             closeBoth();

@@ -74,7 +74,7 @@ class AdminSecurityTest {
             alice.expect("a OK");
             String[] a = args.toArray(String[]::new);
             for (String path : List.of("/trace?client=0.0.0.0/0", "/trace?user=alice", "/drain?server=127.0.0.1:" + imap.port(),
-                    "/close?user=alice", "/reload")) {
+                    "/close?user=alice", "/reload", "/move?user=alice", "/drain?server=127.0.0.1:" + imap.port() + "&kick-after=0s")) {
                 Answer r = call(admin, "POST", path, a);
                 assertEquals(403, r.status(), attack + ": POST " + path + " -> " + r);
                 assertEquals("nosniff", r.header("X-Content-Type-Options"), r.toString());
@@ -96,7 +96,7 @@ class AdminSecurityTest {
             alice.expect("* OK");
             alice.line("a LOGIN alice secret");
             alice.expect("a OK");
-            for (String path : List.of("/sessions", "/metrics", "/pools", "/trace", "/health/ready")) {
+            for (String path : List.of("/sessions", "/metrics", "/pools", "/trace", "/health/ready", "/users")) {
                 Answer r = call(admin, "GET", path, "-H", "Host: rebind.evil.example:" + admin.address().getPort());
                 assertEquals(403, r.status(), "GET " + path + " -> " + r);
                 assertFalse(r.body().contains("alice") || r.body().contains("127.0.0.1"), r.body());
@@ -152,6 +152,14 @@ class AdminSecurityTest {
             Answer drain = call(admin, "POST", "/drain?server=127.0.0.1:" + imap.port(), "-H", ADMIN_HEADER);
             assertEquals(200, drain.status(), drain.toString());
             assertTrue(proxy.server().describePools().contains("DRAINING"), proxy.server().describePools());
+            // moving users: GET only looks, POST moves
+            assertEquals(405, call(admin, "GET", "/move?user=alice").status());
+            assertEquals(405, call(admin, "POST", "/users", "-H", ADMIN_HEADER).status());
+            assertEquals(400, call(admin, "POST", "/move?user=alice&kick-after=soon", "-H", ADMIN_HEADER).status());
+            Answer moved = call(admin, "POST", "/move?user=alice", "-H", ADMIN_HEADER);
+            assertEquals(200, moved.status(), moved.toString());
+            assertEquals(200, call(admin, "GET", "/users?limit=5").status());
+            assertEquals(404, call(admin, "GET", "/users?server=192.0.2.1:143").status());
             Answer refused = call(admin, "GET", "/nope", "-H", "Host: rebind.evil.example");
             assertEquals("nosniff", refused.header("X-Content-Type-Options"), "a refusal has it too");
         }

@@ -30,6 +30,8 @@ class ObservabilityConfigTest {
         assertFalse(c.admin().on());
         assertNull(c.admin().listen());
         assertEquals(4096, c.admin().maxRequestBytes());
+        assertEquals(1000, c.admin().maxScheduledKicks());
+        assertEquals(10_000, c.admin().maxUsersListed());
         assertEquals(TraceConfig.NONE, c.trace());
         assertFalse(c.listeners().get(0).trace());
         assertEquals(0, c.listeners().get(0).traceRelayBytes());
@@ -38,13 +40,15 @@ class ObservabilityConfigTest {
     @Test
     void valuesAreRead() throws Exception {
         ProxyConfig c = read(LISTENER + """
-                admin { listen = "127.0.0.1:9090", max-request-size = 1k }
+                admin { listen = "127.0.0.1:9090", max-request-size = 1k, max-scheduled-kicks = 5, max-users-listed = 7 }
                 trace { users = [Alice, bob], clients = ["127.0.0.0/8", "2001:db8::/32"], max-lines = 50,
                         pending-bytes = 4k, pending-total = 1m }
                 listeners = [ { protocol = imap, listen = "127.0.0.1:1143", trace = true, trace-relay-bytes = 2k } ]
                 """);
         assertEquals(new InetSocketAddress("127.0.0.1", 9090), c.admin().listen());
         assertEquals(1024, c.admin().maxRequestBytes());
+        assertEquals(5, c.admin().maxScheduledKicks());
+        assertEquals(7, c.admin().maxUsersListed());
         assertEquals(Set.of("alice", "bob"), c.trace().users());
         assertTrue(c.trace().clients().contains(InetAddress.getByName("127.1.2.3")));
         assertFalse(c.trace().clients().contains(InetAddress.getByName("10.0.0.1")));
@@ -67,6 +71,8 @@ class ObservabilityConfigTest {
         "admin { listen = \"127.0.0.1:99999\" }        | mailproxy.admin.listen",
         "admin { max-request-size = 10 }              | mailproxy.admin.max-request-size",
         "admin { port = 9090 }                        | mailproxy.admin.port",
+        "admin { max-scheduled-kicks = 0 }            | mailproxy.admin.max-scheduled-kicks",
+        "admin { max-users-listed = many }            | mailproxy.admin.max-users-listed",
         "trace { clients = [\"10.0.0.0/33\"] }         | mailproxy.trace.clients",
         "trace { max-lines = 0 }                      | mailproxy.trace.max-lines",
         "trace { user = [a] }                         | mailproxy.trace.user",

@@ -160,5 +160,10 @@ class PoolConfigTest {
         assertTrue(e.contains("affinity-max-users") && e.contains("pools.conf"), e);
         e = error("servers = [ { host = \"10.0.0.1\" } ]\nimap { port = 143 }\naffinity-ttl = forever");
         assertTrue(e.contains("affinity-ttl") && e.contains("pools.conf"), e);
+        assertEquals(Backend.Affinity.Rebalance.IDLE, b.pooling().affinity().rebalance());
+        Backend k = backend("servers = [ { host = \"10.0.0.1\" } ]\nimap { port = 143 }\naffinity-rebalance = kick");
+        assertEquals(Backend.Affinity.Rebalance.KICK, k.pooling().affinity().rebalance());
+        e = error("servers = [ { host = \"10.0.0.1\" } ]\nimap { port = 143 }\naffinity-rebalance = now");
+        assertTrue(e.contains("affinity-rebalance") && e.contains("idle, kick") && e.contains("pools.conf"), e);
     }
 }

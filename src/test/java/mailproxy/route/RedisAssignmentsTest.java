@@ -159,4 +159,20 @@ class RedisAssignmentsTest {
         assertEquals(List.of("bob a->b", "bob b->a"), toldTwo);
         assertEquals(1, one.forgotten(Assignments.Forgotten.MOVE));
     }
+
+    @Test
+    void aReloadsRebalanceForgetsOnlyAUserNoProxyHasASessionOpenFor() {
+        RedisFixture f = fixture();
+        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
+        RedisAssignments two = RedisFixture.store(f.proxy(LONG), LONG);
+        Assignments.Hold h = two.open("dave", "a");
+        h.accepted();
+        one.forget("dave", "a", Assignments.Forgotten.REBALANCE);
+        assertEquals("a", one.assigned("dave"), "the other proxy's open session keeps him");
+        h.released();
+        one.forget("dave", "a", Assignments.Forgotten.REBALANCE);
+        assertNull(one.assigned("dave"), "idle now: he moves");
+        assertEquals(1, one.forgotten(Assignments.Forgotten.REBALANCE));
+    }
 }
+

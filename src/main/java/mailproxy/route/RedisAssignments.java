@@ -265,6 +265,7 @@ final class RedisAssignments implements Assignments {
 
     @Override
     public String move(String user, String server) {
+        lastShared.saw(user, server);
         if (!redis.degraded()) {
             try {
                 String before = text(redis.eval(AffinityScripts.MOVE, key(user), server == null ? "" : server,

@@ -52,6 +52,7 @@ final class RedisAffinity implements AutoCloseable {
     private final long leaseMillis;
     private final long beatMillis;
     private final AtomicBoolean down = new AtomicBoolean();
+    private final AtomicBoolean resyncing = new AtomicBoolean();
     private final AtomicLong fallbacks = new AtomicLong();
     private final Map<String, RedisAssignments> stores = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -113,7 +114,8 @@ final class RedisAffinity implements AutoCloseable {
 
     /**
      * One call; a connection that broke is tried once more on a fresh one (after Redis
-     * restarted, every pooled connection is broken, and each would fail one call);
+     * restarted, every pooled connection is broken, and each would fail one call), and
+     * when that answers, the stores write their sessions back (a restarted Redis is empty);
      * {@link Down} when Redis does not answer.
      */
     private <T> T call(java.util.function.Supplier<T> op) {
@@ -121,11 +123,30 @@ final class RedisAffinity implements AutoCloseable {
             try {
                 return op.get();
             } catch (JedisConnectionException e) {
-                return op.get();
+                T answer = op.get();
+                // Redis answers on a fresh connection: it may have restarted empty
+                resyncSoon();
+                return answer;
             }
         } catch (JedisException e) {
             throw wentDown(e);
         }
+    }
+
+    /**
+     * Every store writes its open sessions back, as when Redis comes back ({@link
+     * #cameBack}), on a thread of its own: the caller may hold a user's lock, which the
+     * write-back takes. One at a time; a broken connection met meanwhile adds nothing.
+     */
+    private void resyncSoon() {
+        if (!resyncing.compareAndSet(false, true)) return;
+        Thread.ofVirtual().name("affinity-resync").start(() -> {
+            try {
+                for (RedisAssignments s : stores.values()) s.resync();
+            } finally {
+                resyncing.set(false);
+            }
+        });
     }
 
     /** At most {@code limit} keys of pool {@code pool}'s users, in at most 100 SCAN calls. */

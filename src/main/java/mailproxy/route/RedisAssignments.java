@@ -30,6 +30,8 @@ final class RedisAssignments implements Assignments {
     private final AtomicLong[] forgotten = new AtomicLong[Forgotten.values().length];
     private final List<MoveListener> moveListeners = new CopyOnWriteArrayList<>();
     private volatile long ttlMillis;
+    /** What Redis last said of each user, for the time it does not answer. */
+    private final LastShared lastShared = new LastShared(Duration.ZERO, 1);
 
     RedisAssignments(RedisAffinity redis, String pool, LocalAssignments local) {
         this.redis = redis;
@@ -56,23 +58,33 @@ final class RedisAssignments implements Assignments {
     public void settings(Duration ttl, int maxUsers) {
         ttlMillis = ttl.toMillis();
         local.settings(ttl, maxUsers);
+        lastShared.settings(ttl, maxUsers);
     }
 
     @Override
     public String assigned(String user) {
         if (!redis.degraded()) {
             try {
-                return redis.get(key(user), "s");
+                String shared = redis.get(key(user), "s");
+                lastShared.saw(user, shared);
+                if (shared != null) return shared;
+                // none in Redis while this proxy has the user's sessions open: Redis lost it
+                // (restarted empty, faster than a call could fail); the sessions say where
+                Held h = held.get(user);
+                return h != null ? h.server : null;
             } catch (RedisAffinity.Down e) {
                 // local from here on
             }
         }
         Held h = held.get(user);
-        return h != null ? h.server : local.assigned(user);
+        if (h != null) return h.server;
+        String mine = local.assigned(user);
+        return mine != null ? mine : lastShared.server(user);
     }
 
     @Override
     public void forget(String user, String server, Forgotten why) {
+        lastShared.forget(user, server);
         if (!redis.degraded()) {
             try {
                 List<?> r = redis.eval(AffinityScripts.FORGET, key(user), server,
@@ -253,6 +265,7 @@ final class RedisAssignments implements Assignments {
 
     @Override
     public String move(String user, String server) {
+        lastShared.saw(user, server);
         if (!redis.degraded()) {
             try {
                 String before = text(redis.eval(AffinityScripts.MOVE, key(user), server == null ? "" : server,

@@ -46,9 +46,18 @@ public final class TestProxy implements AutoCloseable {
 
     /** {@code hocon} is a whole config, e.g. {@code mailproxy { listeners = [...] ... }}, over {@link #TEST_DEFAULTS}. */
     public static TestProxy start(String hocon) throws Exception {
-        String defaults = TEST_DEFAULTS + "mailproxy.tls-provider = " + tlsProvider() + "\n";
-        ProxyConfig c = ConfigLoader.parse(defaults + hocon, "test.conf");
+        ProxyConfig c = parse(hocon);
         return new TestProxy(c, ProxyServer.start(c));
+    }
+
+    /** Reloads the running proxy with {@code hocon} over {@link #TEST_DEFAULTS}, as SIGHUP reloads a changed file. */
+    public void reload(String hocon) throws Exception {
+        server.reload(parse(hocon));
+    }
+
+    private static ProxyConfig parse(String hocon) {
+        String defaults = TEST_DEFAULTS + "mailproxy.tls-provider = " + tlsProvider() + "\n";
+        return ConfigLoader.parse(defaults + hocon, "test.conf");
     }
 
     public InetSocketAddress address(String listenerName) { return server.address(listenerName); }

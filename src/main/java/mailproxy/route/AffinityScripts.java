@@ -106,16 +106,15 @@ final class AffinityScripts {
             """;
 
     /**
-     * Gives up the assignment if it is still to ARGV[4]; with ARGV[5] = '1' (the server is
-     * down in this proxy's view) only when no other proxy has a live session there: their
-     * sessions prove it was alive a moment ago; with ARGV[5] = '2' (a reload's rebalance)
-     * only when no proxy, this one included, has a session open: the user moves only idle
-     * (README, "Moving users"). Returns 1 when given up.
+     * Gives up the assignment if it is still to ARGV[4]; with ARGV[5] = '1' (down, draining,
+     * rebalance, ttl: every reason but the operator's move) only when no proxy, this one
+     * included, has a live session there: the user's next session goes where the open ones
+     * are, so that no user is ever on two servers (README, "Why a user stays on one server").
+     * Returns 1 when given up.
      */
     static final String FORGET = COMMON + """
             if redis.call('HGET', KEYS[1], 's') ~= ARGV[4] then return 0 end
-            if ARGV[5] == '1' and live(true) > 0 then return 0 end
-            if ARGV[5] == '2' and live(false) > 0 then return 0 end
+            if ARGV[5] == '1' and live(false) > 0 then return 0 end
             redis.call('DEL', KEYS[1])
             return 1
             """;

@@ -73,7 +73,9 @@ final class LocalAssignments implements Assignments {
         lock.lock();
         try {
             Entry e = byUser.get(user);
-            if (e != null && e.server.equals(server) && !(why == Forgotten.REBALANCE && e.sessions > 0)) remove(e, why);
+            // never while a session is open there: the user's next session goes where the open
+            // ones are (README, "Why a user stays on one server"); only the operator's move does
+            if (e != null && e.server.equals(server) && (e.sessions == 0 || why == Forgotten.MOVE)) remove(e, why);
         } finally {
             lock.unlock();
         }

@@ -211,33 +211,39 @@ public final class Pool {
     /**
      * As {@link #connected(String, PoolServer, Protocol)}, with the race rule (README,
      * "Several proxies"): when the user has sessions open on another server of this pool
-     * (through any proxy sharing the store) that is not draining and not in {@code tried},
-     * the hold is on that server instead ({@link SessionHold#server()}, route "elsewhere"),
-     * even if this proxy's checks say it is down: sessions open there prove it was alive a
-     * moment ago, and if it refuses the connect the login's failover goes on. Otherwise a
-     * session opening on {@code s} then is a split: counted, and it holds no assignment.
+     * (through any proxy sharing the store) that is not in {@code tried}, the hold is on that
+     * server instead ({@link SessionHold#server()}, route "elsewhere"), even if this proxy's
+     * checks say it is down or it is draining: sessions open there prove it was alive a
+     * moment ago, and a draining server keeps the users it has until their sessions end or
+     * are kicked. When that server was tried by this login and failed, the hold is
+     * {@linkplain SessionHold#refused() refused}: the login gets the protocol's temporary
+     * failure rather than a second server for the same user. Only when that server left the
+     * pool (a reload) does the session open on {@code s}: a split, counted once the backend
+     * accepts it.
      */
     public SessionHold connected(String routingKey, PoolServer s, Protocol p, java.util.Set<PoolServer> tried) {
         if (!sticky(routingKey, p)) {
             s.connected();
-            return new SessionHold(s, Assignments.NONE, null);
+            return new SessionHold(s, Assignments.NONE, null, null);
         }
         Assignments.Hold held = assignments.open(routingKey, s.id());
         String there = held.elsewhere();
+        Runnable split = null;
         if (there != null) {
             PoolServer o = byId(there);
-            if (o != null && o != s && !o.draining() && o.serves(p) && !tried.contains(o)) {
+            if (o != null && o != s && o.serves(p)) {
+                if (tried.contains(o)) return SessionHold.refused(o);
                 Assignments.Hold moved = assignments.open(routingKey, o.id());
                 if (moved.elsewhere() == null) {
                     o.connected();
-                    return new SessionHold(o, moved, "elsewhere");
+                    return new SessionHold(o, moved, "elsewhere", null);
                 }
             }
-            assignments.split(routingKey, s.id(), there);
+            split = () -> assignments.split(routingKey, s.id(), there);
             held = Assignments.NONE;
         }
         s.connected();
-        return new SessionHold(s, held, null);
+        return new SessionHold(s, held, null, split);
     }
 
     /** Sessions opened on one server while their user had sessions open on another (should stay 0). */

@@ -87,8 +87,7 @@ final class RedisAssignments implements Assignments {
         lastShared.forget(user, server);
         if (!redis.degraded()) {
             try {
-                List<?> r = redis.eval(AffinityScripts.FORGET, key(user), server,
-                        why == Forgotten.DOWN ? "1" : why == Forgotten.REBALANCE ? "2" : "0");
+                List<?> r = redis.eval(AffinityScripts.FORGET, key(user), server, why == Forgotten.MOVE ? "0" : "1");
                 if (number(r.getFirst()) == 1) forgotten[why.ordinal()].incrementAndGet();
                 return;
             } catch (RedisAffinity.Down e) {

@@ -162,6 +162,12 @@ final class Login {
             // the hold may be on another server: where the user's sessions are (Pool.connected);
             // if that one refuses, the candidate is next (each server is tried once at most)
             SessionHold hold = ok.pool().connected(routingKey, candidate, p, tried);
+            if (hold.refused() != null) {
+                log.warn("user {} has sessions open on {}, which failed this login: refused for now rather than sent to a second server",
+                        LogSafe.value(routingKey), hold.refused().id());
+                route = hold.route();
+                break;
+            }
             PoolServer server = hold.server();
             if (server != candidate) queue.addFirst(candidate);
             route = hold.route() != null ? hold.route() : tried.isEmpty() ? choice.why() : "failover";

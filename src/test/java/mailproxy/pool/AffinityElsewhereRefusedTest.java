@@ -1,5 +1,6 @@
 package mailproxy.pool;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -19,8 +20,10 @@ import redis.clients.jedis.Jedis;
 /**
  * The race rule's way out (README, "Several proxies"): Redis says bob's sessions are open
  * on a server this proxy's checks see down; the login goes there first, and when it
- * refuses the connect, the normal failover goes on to the server the proxy chose, where
- * bob logs in (a split, counted and logged), instead of failing.
+ * refuses the connect, bob is told to come back later rather than sent to a second server
+ * while his sessions are open on the first. Once those sessions are gone (here: the other
+ * proxy's lease ends, as it does within state.instance-lease when a proxy dies), his next
+ * login goes where the hash says, and no split is ever counted.
  */
 @Timeout(60)
 class AffinityElsewhereRefusedTest {
@@ -29,7 +32,7 @@ class AffinityElsewhereRefusedTest {
     Path dir;
 
     @Test
-    void whenTheServerOfTheOpenSessionsRefusesTheLoginFailsOverToTheCandidate() throws Exception {
+    void whenTheServerOfTheOpenSessionsRefusesTheLoginIsRefusedForNowNotSplit() throws Exception {
         int dead = FreePorts.closedPort();
         try (RealRedis redis = RealRedis.start(dir);
              FakeBackend alive = FakeBackends.imap().accept("bob", "secret").start();
@@ -55,11 +58,22 @@ class AffinityElsewhereRefusedTest {
             }
             try (RawClient c = RawClient.connect(p.port("imap"))) {
                 c.expect("* OK");
+                c.exchange("a LOGIN bob secret", "a NO [UNAVAILABLE]");
+            }
+            log.awaitLine(Duration.ofSeconds(5), "user bob has sessions open on 127.0.0.1:" + dead, "refused for now");
+            String refused = log.awaitLine(Duration.ofSeconds(5), "user=bob", "route=refused");
+            assertTrue(refused.contains("result=") && !refused.contains("result=success"), refused);
+            // the other proxy's sessions are gone (its lease ended)
+            try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                j.del(PREFIX + "affinity-alive:other-proxy");
+            }
+            try (RawClient c = RawClient.connect(p.port("imap"))) {
+                c.expect("* OK");
                 c.exchange("a LOGIN bob secret", "a OK");
             }
             String audit = log.awaitLine(Duration.ofSeconds(5), "user=bob", "result=success");
-            assertTrue(audit.contains("backend=127.0.0.1:" + alive.port() + " route=failover"), audit);
-            log.awaitLine(Duration.ofSeconds(5), "user bob has sessions on two servers");
+            assertTrue(audit.contains("backend=127.0.0.1:" + alive.port()), audit);
+            assertFalse(log.text().contains("has sessions on two servers"), "no split: " + log.text());
         }
     }
 }

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The race rule at the pool (README, "Several proxies"): a login about to open on one
  * server while the user has sessions open on another goes there instead (route
  * "elsewhere"), even when this proxy's view has that server down; when it cannot (already
- * tried in this login), the session is a split, counted. In one proxy (the local table)
- * and across two sharing a real redis-server.
+ * tried in this login and failed), the login is refused rather than split; a session that
+ * does open on a second server (the first cannot serve its protocol) is a split, counted
+ * once the backend accepts it. In one proxy (the local table) and across two sharing a
+ * real redis-server.
  */
 @Timeout(60)
 class RacePoolTest {
@@ -49,7 +51,7 @@ class RacePoolTest {
     }
 
     @Test
-    void inOneProxyALoginThatFailedOverPastTheUsersServerGoesBackThereUnlessItWasTried() {
+    void inOneProxyALoginThatFailedOverPastTheUsersServerGoesBackThereAndIsRefusedIfThatFailed() {
         Pool pool = Pools.build(CONFIG, null, new PoolFixtures.Clock()).get("stores");
         List<PoolServer> order = pool.candidates("bob", Protocol.IMAP);
         PoolServer home = order.get(0);
@@ -62,13 +64,19 @@ class RacePoolTest {
         assertEquals("elsewhere", joining.route());
         assertEquals(0, pool.splits());
         joining.released();
-        // home was tried in this login and refused: the session opens on other, a split
-        SessionHold split = pool.connected("bob", other, Protocol.IMAP, Set.of(home));
-        assertSame(other, split.server());
-        assertNull(split.route());
-        assertEquals(1, pool.splits());
-        split.released();
+        // home was tried in this login and failed: no place on other (bob would be on two
+        // servers); the login is told to come back later
+        SessionHold refused = pool.connected("bob", other, Protocol.IMAP, Set.of(home));
+        assertSame(home, refused.refused());
+        assertNull(refused.server());
+        assertEquals(0, other.active(), "nothing taken on the other server");
+        refused.released();
+        assertEquals(0, pool.splits());
         held.released();
+        // bob's session ended: the other server takes him
+        SessionHold after = pool.connected("bob", other, Protocol.IMAP, Set.of(home));
+        assertSame(other, after.server());
+        after.released();
     }
 
     @Test
@@ -100,5 +108,25 @@ class RacePoolTest {
             assertSame(otherThere, alone.server());
             alone.released();
         }
+    }
+
+    @Test
+    void aSessionOnASecondServerIsASplitOnlyOnceTheBackendAcceptsIt() {
+        Pool pool = Pools.build(stores("servers = [ { host = \"10.0.0.1\", protocols = [imap] }, { host = \"10.0.0.2\" } ]\n"
+                + "imap { }\npop3 { }\nhealth { interval = 0s }\n"), null, new PoolFixtures.Clock()).get("stores");
+        PoolServer imapOnly = byId(pool, "10.0.0.1:143");
+        PoolServer both = byId(pool, "10.0.0.2:143");
+        SessionHold held = pool.connected("bob", imapOnly, Protocol.IMAP);
+        held.accepted();
+        // bob's POP3 login cannot go where his IMAP session is
+        SessionHold refusedByBackend = pool.connected("bob", both, Protocol.POP3, Set.of());
+        assertSame(both, refusedByBackend.server());
+        refusedByBackend.released();
+        assertEquals(0, pool.splits(), "a login the backend never accepted is no split");
+        SessionHold split = pool.connected("bob", both, Protocol.POP3, Set.of());
+        split.accepted();
+        assertEquals(1, pool.splits());
+        split.released();
+        held.released();
     }
 }

@@ -118,7 +118,17 @@ final class TlsKeys {
             else keys.put("tls-session-timeout", Values.duration(ms / 1000 * 1000));
         }
         Directive tickets = s.get("ssl_session_tickets");
-        if (tickets != null) keys.put("tls-tickets", Boolean.toString(tickets.arg(0).equals("on")));
+        if (tickets != null && tickets.arg(0).equals("on")) keys.put("tls-tickets", "true");
+        if (tickets != null && !tickets.arg(0).equals("on")) {
+            Directive protocols = s.get("ssl_protocols");
+            if (protocols != null && !protocols.args().contains("TLSv1.3")) {
+                keys.put("tls-tickets", "false");
+            } else {
+                notes.untranslated(tickets, "mailproxy cannot turn TLS 1.3 session tickets off (BoringSSL issues"
+                        + " them whatever it is told; the JDK decides for the whole process): tickets stay on;"
+                        + " without TLSv1.3 in ssl_protocols they can be turned off");
+            }
+        }
         List<String> ticketKeys = s.all("ssl_session_ticket_key").stream()
                 .map(d -> path(d.arg(0), confPrefix)).toList();
         if (!ticketKeys.isEmpty() && (tickets == null || tickets.arg(0).equals("on"))) {

@@ -8,13 +8,10 @@ import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
-import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
-import io.netty.internal.tcnative.SSL;
-import io.netty.internal.tcnative.SSLContext;
 import io.netty.util.ReferenceCounted;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
@@ -82,6 +79,10 @@ final class OpenSslServer {
             }
         }
         List<String> protocolList = new ArrayList<>(List.of(protocols));
+        if (!resumption.tickets() && protocolList.contains("TLSv1.3")) {
+            throw new TlsConfigException("tls-tickets = false: BoringSSL (tls-provider = openssl) issues TLS 1.3"
+                    + " tickets whatever it is told; keep tickets, or turn TLS 1.3 off with tls-protocols = [\"TLSv1.2\"]");
+        }
         if (!ciphers.isEmpty()) {
             List<String> tls13 = ciphers.stream().filter(TLS13_SUITES::contains).toList();
             if (!tls13.isEmpty() && tls13.size() < TLS13_SUITES.size()) {
@@ -125,7 +126,7 @@ final class OpenSslServer {
             SslContext ctx = b.build();
             OpenSslServerSessionContext sessions = (OpenSslServerSessionContext) ctx.sessionContext();
             sessions.setSessionIdContext(sessionIdContext(entries, clientAuth, trust));
-            resume(ctx, sessions, resumption, keys);
+            resume(sessions, resumption, keys);
             OpenSslServer server = new OpenSslServer(ctx);
             // The context's native memory goes when the listener's settings are dropped (a
             // reload); each engine holds a reference of its own until it is released.
@@ -166,21 +167,17 @@ final class OpenSslServer {
      * Giving netty keys (none: BoringSSL's own, random per context and rotated by it) turns
      * TLS 1.2 tickets on; several keys: the first seals new tickets, every one opens tickets
      * whose name it has (netty-tcnative's ticket callback, as nginx's ssl_session_ticket_key).
-     * Off: netty leaves TLS 1.2 tickets off, and BoringSSL is told to issue no TLS 1.3 ones
-     * (it would by default, RFC 8446 §4.6.1).
+     * Off: netty leaves TLS 1.2 tickets off. BoringSSL issues TLS 1.3 tickets whatever the
+     * options say, and netty-tcnative cannot set their number for it, so tickets off with
+     * TLS 1.3 is refused in {@link #create} rather than pretended.
      */
-    private static void resume(SslContext ctx, OpenSslSessionContext sessions, SessionResumption r,
-            List<TicketKeyFile> keys) throws SSLException {
+    private static void resume(OpenSslSessionContext sessions, SessionResumption r, List<TicketKeyFile> keys) {
         if (r.cacheSize() == 0) sessions.setSessionCacheEnabled(false);
-        if (!r.tickets()) {
-            long ssl = ((ReferenceCountedOpenSslContext) ctx).sslCtxPointer();
-            SSLContext.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
-            if (!SSLContext.setNumTickets(ssl, 0)) throw new SSLException("BoringSSL refused to turn TLS 1.3 tickets off");
-            return;
+        if (r.tickets()) {
+            sessions.setTicketKeys(keys.stream()
+                    .map(k -> new OpenSslSessionTicketKey(k.name(), k.hmacKey(), k.aesKey()))
+                    .toArray(OpenSslSessionTicketKey[]::new));
         }
-        sessions.setTicketKeys(keys.stream()
-                .map(k -> new OpenSslSessionTicketKey(k.name(), k.hmacKey(), k.aesKey()))
-                .toArray(OpenSslSessionTicketKey[]::new));
     }
 
     /** A new engine over {@code plain}; the socket owns both (its close releases the engine). */

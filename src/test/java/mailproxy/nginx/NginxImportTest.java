@@ -139,11 +139,21 @@ class NginxImportTest {
                 }
                 """.formatted(fx.certs.resolve("server.pem"), fx.certs.resolve("server.key")));
         NginxFixtures.Run r = NginxFixtures.run(off);
-        assertEquals(0, r.exit(), r.err() + r.out());
-        for (String key : List.of("tls-session-cache = 0", "tls-session-timeout = 90m", "tls-tickets = false")) {
+        assertEquals(3, r.exit(), r.err() + r.out());
+        assertTrue(r.err().contains("ssl_session_tickets off: mailproxy cannot turn TLS 1.3 session tickets off"), r.err());
+        for (String key : List.of("tls-session-cache = 0", "tls-session-timeout = 90m")) {
             assertTrue(r.out().contains(key), key + " in\n" + r.out());
         }
+        assertFalse(r.out().contains("tls-tickets"), r.out());
         assertFalse(r.out().contains("tls-ticket-keys"), r.out()); // nginx reads no keys with tickets off
+        // Without TLS 1.3 the tickets can go.
+        Path only12 = java.nio.file.Files.writeString(dir.resolve("sessions-off-12.conf"),
+                java.nio.file.Files.readString(off).replace("ssl_session_tickets off;",
+                        "ssl_session_tickets off; ssl_protocols TLSv1.2;"));
+        r = NginxFixtures.run(only12);
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("tls-tickets = false"), r.out());
+        assertDoesNotThrow(() -> ConfigLoader.parse(NginxFixtures.run(only12).out(), "import"));
     }
 
     @Test

@@ -141,6 +141,8 @@ class ChurnDovecotTest {
                     metric(a, MOVES, DOWN), metric(b, MOVES, DOWN), metric(a, FALLBACKS, POOL), metric(b, FALLBACKS, POOL),
                     metric(a, SPLITS, POOL), metric(b, SPLITS, POOL));
             assertTrue(splits.isEmpty(), checker.report(splits));
+            // and what the proxies themselves count: a session accepted on a second server
+            assertEquals(0, metric(a, SPLITS, POOL) + metric(b, SPLITS, POOL), "splits counted by the proxies");
             // the run did real work: both proxies logged users in, every server had sessions
             // (also after the restart and the re-add), users moved off a dead server
             Map<String, Integer> perServer = checker.perServer();

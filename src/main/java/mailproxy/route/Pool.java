@@ -96,6 +96,11 @@ public final class Pool {
         return assignments.move(user, to);
     }
 
+    /** The id of the server {@code user} (a routing key) is assigned to, or null. */
+    public String assigned(String user) {
+        return assignments == null ? null : assignments.assigned(user);
+    }
+
     /** One user's place as the admin's GET /users lists it: sessions open now (0: idle within affinity-ttl). */
     public record Placed(String user, String server, int sessions) {}
 

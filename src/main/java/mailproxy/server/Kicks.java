@@ -44,8 +44,6 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
     private final int max;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicInteger waiting = new AtomicInteger();
-    /** The grace of a move this proxy is making now, by pool and user, for {@link #moved}. */
-    private final Map<String, Duration> graces = new ConcurrentHashMap<>();
     /** The pending kick of each drained server (pool, server id), cancelled by an undrain. */
     private final Map<String, ScheduledFuture<?>> drains = new ConcurrentHashMap<>();
 
@@ -59,46 +57,42 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
     }
 
     /**
-     * Moves {@code user} of {@code pool} to the server {@code to} (null: the hash decides);
-     * the sessions left on the old server are kicked after {@code grace}. The server the user
-     * was assigned to before, or null.
+     * Moves {@code user} of {@code pool} to the server {@code to} (null: the hash decides),
+     * now or after {@code grace}; the sessions left on the old server are kicked as the move
+     * happens. With a grace the move itself waits (README, "Moving users"): until then the
+     * user's new sessions still go where the open ones are, so that the user is never on two
+     * servers, and every proxy sharing the store kicks at the same moment. The server the user
+     * is assigned to now, or null.
      *
      * @throws TooMany when a grace is asked for and {@code max} kicks wait already
      */
     String move(Pool pool, String user, String to, Duration grace) {
-        String key = pool.name() + "\0" + user;
-        if (!grace.isZero()) reserve();
-        graces.put(key, grace);
-        try {
-            return pool.move(user, to);
-        } finally {
-            // not taken when the user was not moved (already there); a shared store may tell us later: no grace then
-            if (graces.remove(key) != null && !grace.isZero()) waiting.decrementAndGet();
-        }
+        if (grace.isZero()) return pool.move(user, to);
+        reserve();
+        String from = pool.assigned(user);
+        timer.schedule(() -> {
+            waiting.decrementAndGet();
+            try {
+                pool.move(user, to);
+            } catch (RuntimeException e) {
+                log.warn("the move of user {} of pool {} after its kick-after failed: {}", mailproxy.wire.LogSafe.value(user),
+                        pool.name(), e.toString());
+            }
+        }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        return from;
     }
 
     /**
      * Told of a move (here or, with a shared store, by another proxy): this proxy's sessions
      * of the user on any other server than {@code to} (with {@code to} null: on
-     * {@code from}) are kicked, after the grace of the request when this proxy made it.
+     * {@code from}) are kicked now.
      */
     @Override
     public void moved(String pool, String user, String from, String to) {
-        Duration grace = graces.remove(pool + "\0" + user);
-        if (to == null && from == null) {
-            if (grace != null && !grace.isZero()) waiting.decrementAndGet();
-            return;
-        }
+        if (to == null && from == null) return;
         Predicate<LiveSession.Placement> left = p -> p.pool().equals(pool) && user.equals(p.user())
                 && (to != null ? !p.server().equals(to) : p.server().equals(from));
-        if (grace == null || grace.isZero()) {
-            kick(left, Reason.MOVE, null);
-            return;
-        }
-        timer.schedule(() -> {
-            waiting.decrementAndGet();
-            kick(left, Reason.MOVE, null);
-        }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        kick(left, Reason.MOVE, null);
     }
 
     /**

@@ -56,11 +56,29 @@ class AdminMovesTest {
             Answer full = call(admin, "POST", "/drain?server=" + other + "&kick-after=1h", "-H", ADMIN_HEADER);
             assertEquals(503, full.status(), full.toString());
             assertFalse(proxy.server().describePools().contains("DRAINING"), proxy.server().describePools());
-            // within the grace the session works; then S: * BYE [UNAVAILABLE] ... and the close
+            // within the grace the session works, and a second session of alice still goes where
+            // the first is (the move waits for the grace: alice is never on two servers)
             alice.exchange("n NOOP", "n OK");
+            FakeBackend homeBackend = a.accepted() > 0 ? a : b;
+            FakeBackend otherBackend = homeBackend == a ? b : a;
+            RawClient second = RawClient.connect(proxy.port("imap"));
+            second.expect("* OK");
+            second.exchange("s LOGIN alice secret", "s OK");
+            assertEquals(2, homeBackend.accepted(), "the second session joins the first");
+            assertEquals(0, otherBackend.accepted());
+            // then, on both: S: * BYE [UNAVAILABLE] ... and the close
             alice.timeout(10_000);
             alice.expect("* BYE [UNAVAILABLE]");
             assertTrue(alice.closedByPeer());
+            second.timeout(10_000);
+            second.expect("* BYE [UNAVAILABLE]");
+            second.close();
+            // and the next login is on the new server
+            try (RawClient third = RawClient.connect(proxy.port("imap"))) {
+                third.expect("* OK");
+                third.exchange("t LOGIN alice secret", "t OK");
+            }
+            assertEquals(1, otherBackend.accepted(), "moved");
             // its kick done, there is room again
             Answer drain = call(admin, "POST", "/drain?server=" + other + "&kick-after=1h", "-H", ADMIN_HEADER);
             assertEquals(200, drain.status(), drain.toString());

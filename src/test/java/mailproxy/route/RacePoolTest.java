@@ -129,4 +129,27 @@ class RacePoolTest {
         split.released();
         held.released();
     }
+
+    @Test
+    void aDrainingServerKeepsTheUsersItHasUntilTheirSessionsEnd() {
+        Pool pool = Pools.build(CONFIG, null, new PoolFixtures.Clock()).get("stores");
+        List<PoolServer> order = pool.candidates("bob", Protocol.IMAP);
+        PoolServer home = order.get(0);
+        PoolServer other = order.get(1);
+        SessionHold held = pool.connected("bob", home, Protocol.IMAP);
+        held.accepted();
+        home.drain();
+        Pool.Choice choice = pool.choose("bob", Protocol.IMAP);
+        assertEquals(List.of(other), choice.servers(), "no new user goes to a draining server");
+        SessionHold joining = pool.connected("bob", other, Protocol.IMAP, Set.of());
+        assertSame(home, joining.server(), "but bob's session is there: his next one joins it");
+        joining.accepted();
+        joining.released();
+        held.released();
+        assertEquals(0, pool.splits());
+        // his sessions ended: the drain takes him off
+        SessionHold after = pool.connected("bob", pool.choose("bob", Protocol.IMAP).servers().get(0), Protocol.IMAP, Set.of());
+        assertSame(other, after.server());
+        after.released();
+    }
 }

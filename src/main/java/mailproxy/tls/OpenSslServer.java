@@ -108,7 +108,7 @@ final class OpenSslServer {
                     .sslProvider(SslProvider.OPENSSL_REFCNT)
                     // The certificate callback and the handshake run inline in unwrap rather
                     // than as delegated tasks: EngineIo would run them at once anyway, and a
-                    // task costs a round trip through the engine (bench/TLS-NOTES.md).
+                    // task costs a round trip through the engine (bench/RESULTS.md, "Issue 22: short connections over TLS").
                     .option(OpenSslContextOption.USE_TASKS, false)
                     .protocols(protocolList)
                     .clientAuth(switch (clientAuth) {

@@ -88,7 +88,7 @@ final class SniKeyManager extends X509ExtendedKeyManager {
         String type = keyType.contains("_") ? keyType.substring(0, keyType.indexOf('_')) : keyType;
         if (entries.size() == 1) {
             // Nothing to choose by name: the SNI lookup (the engine's handshake session and its
-            // list of names, per handshake and key type) is skipped (bench/TLS-NOTES.md).
+            // list of names, per handshake and key type) is skipped (bench/RESULTS.md, "Issue 22: short connections over TLS").
             return entries.get(0).keyType().equals(type) ? alias(0) : null;
         }
         for (int i : candidates(sniHost(handshake.get()))) {

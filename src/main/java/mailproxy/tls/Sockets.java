@@ -80,7 +80,7 @@ final class Sockets {
      * <p>The deadlines of all handshakes wait in one timer ({@link #DEADLINES}, one daemon
      * thread that only closes sockets): a virtual thread per handshake that sleeps and is
      * interrupted cost a thread start, a park and an unpark per connection
-     * (bench/TLS-NOTES.md).
+     * (bench/RESULTS.md, "Issue 22: short connections over TLS").
      */
     static void handshake(SSLSocket ssl, Socket plain, Duration timeout) throws TlsHandshakeException {
         if (timeout.isNegative() || timeout.isZero()) {

@@ -11,11 +11,13 @@ import mailproxy.testing.Await;
 import mailproxy.testing.FakeBackends;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RealRedis;
+import mailproxy.testing.RedisPerClass;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,20 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedGuardRedisTest {
     private static final Map<String, String> USERS = Map.of("bob", "secret", "carol", "carols-secret");
     private static final AtomicInteger PREFIXES = new AtomicInteger();
-    @TempDir
-    static Path dir;
-    static RealRedis redis;
+    @RegisterExtension
+    static final RedisPerClass redis = new RedisPerClass();
     static FakeBackends.Trio mail;
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RealRedis.start(dir);
         mail = FakeBackends.trio(USERS);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (redis != null) redis.close();
         if (mail != null) mail.close();
     }
 
@@ -63,7 +62,7 @@ class SharedGuardRedisTest {
     @Test
     void guessingSpreadOverTwoProxiesIsThrottledAndBlockedAsOne() throws Exception {
         String prefix = prefix();
-        try (TestProxy a = proxy(redis, prefix, ""); TestProxy b = proxy(redis, prefix, "")) {
+        try (TestProxy a = proxy(redis.server(), prefix, ""); TestProxy b = proxy(redis.server(), prefix, "")) {
             try (Dialogue onA = Dialogue.open("pop3", "127.0.0.2", a.address("pop3"));
                  Dialogue onB = Dialogue.open("imap", "127.0.0.2", b.address("imap"))) {
                 long[] expected = {100, 200, 400, 400};
@@ -88,7 +87,7 @@ class SharedGuardRedisTest {
     @Test
     void aUsersSessionLimitHoldsAcrossBothProxies() throws Exception {
         String prefix = prefix();
-        try (TestProxy a = proxy(redis, prefix, ""); TestProxy b = proxy(redis, prefix, "")) {
+        try (TestProxy a = proxy(redis.server(), prefix, ""); TestProxy b = proxy(redis.server(), prefix, "")) {
             try (Dialogue first = Dialogue.open("pop3", "127.0.0.2", a.address("pop3"))) {
                 assertTrue(Dialogue.success("pop3", first.login("bob", "secret")));
                 try (Dialogue second = Dialogue.open("imap", "127.0.0.3", b.address("imap"))) {

@@ -18,11 +18,11 @@ import mailproxy.config.GuardConfig;
 import mailproxy.testing.Await;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RealRedis;
-import org.junit.jupiter.api.AfterAll;
+import mailproxy.testing.RedisPerClass;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
@@ -37,20 +37,9 @@ class GuardRedisTest {
     private static final AtomicInteger PREFIXES = new AtomicInteger();
     /** The protocol of the sessions counted here (jedis has a Protocol of its own). */
     private static final mailproxy.config.Protocol IMAP = mailproxy.config.Protocol.IMAP;
-    @TempDir
-    static Path dir;
-    static RealRedis redis;
+    @RegisterExtension
+    static final RedisPerClass redis = new RedisPerClass();
     private final List<Guard> guards = new ArrayList<>();
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = RealRedis.start(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (redis != null) redis.close();
-    }
 
     @AfterEach
     void closeGuards() {
@@ -75,7 +64,7 @@ class GuardRedisTest {
     /** The guards of two proxies sharing one Redis (the same key prefix), with these guard keys. */
     private Guard[] twoProxies(String keys) throws Exception {
         String p = prefix();
-        return new Guard[] {guard(redis, p, keys, ""), guard(redis, p, keys, "")};
+        return new Guard[] {guard(redis.server(), p, keys, ""), guard(redis.server(), p, keys, "")};
     }
 
     @Test
@@ -113,7 +102,7 @@ class GuardRedisTest {
     @Test
     void everyKeyHasAnExpiryAndNoneHoldsThePassword() throws Exception {
         String p = prefix();
-        Guard a = guard(redis, p, "", "");
+        Guard a = guard(redis.server(), p, "", "");
         InetAddress client = ip("2001:db8:1:2::7");
         a.delayBeforeFailureReply(client, "bob", "hunter2-secret");
         a.delayBeforeFailureReply(client, "bob", "hunter2-secret");
@@ -203,14 +192,14 @@ class GuardRedisTest {
     void aPlaceTakenWhileRedisStalledDoesNotLowerOtherProxiesCountsWhenGivenBack() throws Exception {
         String p = prefix();
         try (LogCapture log = new LogCapture()) {
-            Guard a = guard(redis, p, "max-connections-per-ip = 3", "timeout = 300ms, retry-interval = 200ms");
-            Guard b = guard(redis, p, "max-connections-per-ip = 3", "");
+            Guard a = guard(redis.server(), p, "max-connections-per-ip = 3", "timeout = 300ms, retry-interval = 200ms");
+            Guard b = guard(redis.server(), p, "max-connections-per-ip = 3", "");
             InetAddress client = ip("198.51.100.9");
             assertTrue(b.admit(client).ok() && b.admit(client).ok(), "two places on B, in Redis");
-            pause(redis, Duration.ofSeconds(2));
+            pause(redis.server(), Duration.ofSeconds(2));
             Guard.Permit onA = a.admit(client);
             assertTrue(onA.ok(), "Redis does not answer: A counts on its own table");
-            assertTrue(Await.until(Duration.ofSeconds(10), redis::pings), "redis answers again");
+            assertTrue(Await.until(Duration.ofSeconds(10), redis.server()::pings), "redis answers again");
             assertTrue(Await.until(Duration.ofSeconds(10), () -> {
                 a.blocked(client); // any call notices Redis is back
                 return log.text().contains("reachable again");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,7 @@ import mailproxy.testing.Await;
 import mailproxy.testing.FakeBackend;
 import mailproxy.testing.FakeBackends;
 import mailproxy.testing.RawClient;
-import mailproxy.testing.RealRedis;
+import mailproxy.testing.RedisPerClass;
 import mailproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 
@@ -36,20 +35,17 @@ import redis.clients.jedis.RedisClient;
 class RedisStallTest {
     private static final AtomicInteger PREFIXES = new AtomicInteger();
     private static final Duration PAUSE = Duration.ofSeconds(4);
-    @TempDir
-    static Path dir;
-    static RealRedis redis;
+    @RegisterExtension
+    static final RedisPerClass redis = new RedisPerClass();
     static FakeBackend pop3;
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RealRedis.start(dir);
         pop3 = FakeBackends.pop3().password("secret").start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (redis != null) redis.close();
         if (pop3 != null) pop3.close();
     }
 
@@ -128,7 +124,7 @@ class RedisStallTest {
         pause(PAUSE);
         for (RawClient c : sessions) c.close();
         assertTrue(proxy.noSessionsWithin(Duration.ofSeconds(10)), ended);
-        assertTrue(Await.until(PAUSE.plusSeconds(10), redis::pings), "redis answers again");
+        assertTrue(Await.until(PAUSE.plusSeconds(10), redis.server()::pings), "redis answers again");
 
         assertTrue(Await.until(Duration.ofSeconds(10), () -> countInRedis(prefix, kind) == 0),
                 "the Redis counter is back to 0 within seconds: " + countInRedis(prefix, kind));

@@ -2,23 +2,18 @@ package mailproxy.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import mailproxy.testing.Await;
+import mailproxy.testing.DovecotPair;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.TestProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 21's sequence against two real Dovecots (README, "Why a user stays on one server"):
@@ -28,21 +23,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class AffinityDovecotTest {
-    private static final Pattern BACKEND = Pattern.compile("backend=(\\S+)");
-    private static RealDovecot one;
-    private static RealDovecot two;
-
-    @BeforeAll
-    static void servers() throws IOException {
-        one = RealDovecot.startExtra("");
-        two = RealDovecot.startExtra("");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (one != null) one.close();
-        if (two != null) two.close();
-    }
+    @RegisterExtension
+    static final DovecotPair dovecots = DovecotPair.separate();
 
     private static TestProxy proxy() throws Exception {
         return TestProxy.start("""
@@ -59,35 +41,19 @@ class AffinityDovecotTest {
                   routers { r { type = static, default = stores } }
                   listeners = [ { name = pop3, protocol = pop3, listen = "127.0.0.1:0" },
                                 { name = imap, protocol = imap, listen = "127.0.0.1:0" } ]
-                }""".formatted(one.imapPort(), one.pop3Port(), two.imapPort(), two.pop3Port()));
-    }
-
-    /** Which of the two Dovecots a "backend=host:port" names (its IMAP or its POP3 port). */
-    private static RealDovecot serverOf(String line) {
-        Matcher m = BACKEND.matcher(line);
-        assertTrue(m.find(), line);
-        int port = Integer.parseInt(m.group(1).substring(m.group(1).lastIndexOf(':') + 1));
-        if (port == one.imapPort() || port == one.pop3Port()) return one;
-        if (port == two.imapPort() || port == two.pop3Port()) return two;
-        throw new AssertionError("not one of the two Dovecots: " + line);
-    }
-
-    private static List<String> auditLines(LogCapture log) {
-        List<String> out = new ArrayList<>();
-        for (String l : log.text().split("\n")) if (l.contains("verdict=ok") && l.contains("result=success")) out.add(l);
-        return out;
+                }""".formatted(dovecots.one().imapPort(), dovecots.one().pop3Port(), dovecots.two().imapPort(), dovecots.two().pop3Port()));
     }
 
     /** The server of the newest successful login in the audit. */
     private static RealDovecot lastLogin(LogCapture log, int before) {
-        Await.until(Duration.ofSeconds(5), () -> auditLines(log).size() > before);
-        List<String> lines = auditLines(log);
-        return serverOf(lines.get(lines.size() - 1));
+        Await.until(Duration.ofSeconds(5), () -> DovecotPair.logins(log).size() > before);
+        List<String> lines = DovecotPair.logins(log);
+        return dovecots.serverOf(lines.get(lines.size() - 1));
     }
 
     /** C: USER/PASS/QUIT over POP3; the server that session went to. */
     private static RealDovecot pop3Login(TestProxy p, LogCapture log) throws Exception {
-        int before = auditLines(log).size();
+        int before = DovecotPair.logins(log).size();
         try (RawClient c = RawClient.connect(p.port("pop3"))) {
             c.expect("+OK");
             c.exchange("USER " + RealDovecot.BOB, "+OK", "PASS " + RealDovecot.BOB_PASSWORD, "+OK", "QUIT", "+OK");
@@ -99,7 +65,7 @@ class AffinityDovecotTest {
     void aSecondLoginGoesToTheServerOfTheOpenSessionNotBackToTheHashsChoiceThatReturned() throws Exception {
         try (LogCapture log = new LogCapture(); TestProxy p = proxy()) {
             RealDovecot home = pop3Login(p, log);
-            RealDovecot other = home == one ? two : one;
+            RealDovecot other = dovecots.other(home);
             // bob's own server goes down, and the health checks see it
             home.kill();
             RawClient held = null;
@@ -108,7 +74,7 @@ class AffinityDovecotTest {
                 log.awaitLine(Duration.ofSeconds(10), "pool stores server 127.0.0.1:" + home.imapPort() + " imap down");
                 log.awaitLine(Duration.ofSeconds(10), "pool stores server 127.0.0.1:" + home.pop3Port() + " pop3 down");
                 // C: a LOGIN ... on the other server; the session stays open
-                int before = auditLines(log).size();
+                int before = DovecotPair.logins(log).size();
                 held = RawClient.connect(p.port("imap"));
                 held.expect("* OK");
                 held.exchange("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD, "a OK");

@@ -4,24 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import mailproxy.testing.Await;
+import mailproxy.testing.DovecotPair;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
-import mailproxy.testing.RealRedis;
+import mailproxy.testing.RedisPerClass;
 import mailproxy.testing.TestProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two proxies sharing one real redis-server in front of two real Dovecots (README, "Several
@@ -33,26 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class AffinityTwoProxiesTest {
-    private static final Pattern BACKEND = Pattern.compile("backend=(\\S+)");
-    @TempDir
-    static Path dir;
-    private static RealDovecot one;
-    private static RealDovecot two;
-    private static RealRedis redis;
-
-    @BeforeAll
-    static void servers() throws IOException {
-        one = RealDovecot.startExtra("");
-        two = RealDovecot.startExtra("");
-        redis = RealRedis.start(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (one != null) one.close();
-        if (two != null) two.close();
-        if (redis != null) redis.close();
-    }
+    @RegisterExtension
+    static final DovecotPair dovecots = DovecotPair.separate();
+    @RegisterExtension
+    static final RedisPerClass redis = new RedisPerClass();
 
     /** A proxy whose listener is named {@code name}, with these weights for the two Dovecots. */
     private static TestProxy proxy(String name, int weightOne, int weightTwo) throws Exception {
@@ -69,24 +48,11 @@ class AffinityTwoProxiesTest {
                   } }
                   routers { r { type = static, default = stores } }
                   listeners = [ { name = %s, protocol = imap, listen = "127.0.0.1:0" } ]
-                }""".formatted(redis.url(), one.imapPort(), weightOne, two.imapPort(), weightTwo, name));
-    }
-
-    private static RealDovecot serverOf(String line) {
-        Matcher m = BACKEND.matcher(line);
-        assertTrue(m.find(), line);
-        int port = Integer.parseInt(m.group(1).substring(m.group(1).lastIndexOf(':') + 1));
-        if (port == one.imapPort()) return one;
-        if (port == two.imapPort()) return two;
-        throw new AssertionError("not one of the two Dovecots: " + line);
+                }""".formatted(redis.url(), dovecots.one().imapPort(), weightOne, dovecots.two().imapPort(), weightTwo, name));
     }
 
     private static List<String> logins(LogCapture log, String listener) {
-        List<String> out = new ArrayList<>();
-        for (String l : log.text().split("\n")) {
-            if (l.contains("listener=" + listener + " ") && l.contains("verdict=ok") && l.contains("result=success")) out.add(l);
-        }
-        return out;
+        return DovecotPair.logins(log).stream().filter(l -> l.contains("listener=" + listener + " ")).toList();
     }
 
     /** C: a LOGIN through {@code p}; the session stays open. The client, and the audit line of its login. */
@@ -106,12 +72,12 @@ class AffinityTwoProxiesTest {
         try (LogCapture log = new LogCapture(); TestProxy first = proxy("first", 1, 1)) {
             List<String> audit = new ArrayList<>();
             try (RawClient held = login(first, "first", log, audit)) {
-                RealDovecot home = serverOf(audit.getLast());
-                RealDovecot other = home == one ? two : one;
+                RealDovecot home = dovecots.serverOf(audit.getLast());
+                RealDovecot other = dovecots.other(home);
                 // the second proxy's hash prefers the other server by far (weight 100 to 1)
-                try (TestProxy second = home == one ? proxy("second", 1, 100) : proxy("second", 100, 1)) {
+                try (TestProxy second = home == dovecots.one() ? proxy("second", 1, 100) : proxy("second", 100, 1)) {
                     try (RawClient joining = login(second, "second", log, audit)) {
-                        assertEquals(home, serverOf(audit.getLast()), "where bob's open session is: " + audit.getLast());
+                        assertEquals(home, dovecots.serverOf(audit.getLast()), "where bob's open session is: " + audit.getLast());
                         assertTrue(audit.getLast().contains(" route=assigned "), audit.getLast());
                         joining.exchange("b NOOP", "b OK");
                     }
@@ -119,7 +85,7 @@ class AffinityTwoProxiesTest {
                     // no session left and affinity-ttl = 0s: the second proxy's own hash decides
                     Await.until(Duration.ofSeconds(5), "bob's sessions ended", () -> !redisHasSessionsOf("bob"));
                     try (RawClient alone = login(second, "second", log, audit)) {
-                        assertEquals(other, serverOf(audit.getLast()), "the second proxy's hash: " + audit.getLast());
+                        assertEquals(other, dovecots.serverOf(audit.getLast()), "the second proxy's hash: " + audit.getLast());
                         assertTrue(audit.getLast().contains(" route=hash "), audit.getLast());
                     }
                     assertNotEquals(home, other);

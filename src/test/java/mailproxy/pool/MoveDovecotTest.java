@@ -5,27 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import mailproxy.config.ConfigLoader;
 import mailproxy.server.ProxyServer;
 import mailproxy.testing.Await;
+import mailproxy.testing.DovecotPair;
 import mailproxy.testing.FreePorts;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.RealDovecot;
 import mailproxy.testing.TestProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Moving users on purpose (README, "Moving users") against two real Dovecots on one mail
@@ -35,44 +31,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class MoveDovecotTest {
-    private static final Pattern BACKEND = Pattern.compile("backend=(\\S+)");
     private static final String PASSWORD = "mv-Pass-7Qz";
-    private static RealDovecot one;
-    private static RealDovecot two;
-
-    @BeforeAll
-    static void servers() throws Exception {
-        Path store = Files.createTempDirectory("mailproxy-move-store");
-        int uid = Integer.parseInt(id("-u"));
-        int gid = Integer.parseInt(id("-g"));
-        Files.setOwner(store, store.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("mailproxy-vmail"));
-        String anyUser = """
-
-                passdb {
-                  driver = static
-                  args = password=%s
-                }
-                userdb {
-                  driver = static
-                  args = uid=%d gid=%d home=%s/%%n
-                }
-                """.formatted(PASSWORD, uid, gid, store);
-        one = RealDovecot.startExtra(anyUser);
-        two = RealDovecot.startExtra(anyUser);
-    }
-
-    private static String id(String flag) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("id", flag, "mailproxy-vmail").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        assertEquals(0, p.waitFor());
-        return out;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (one != null) one.close();
-        if (two != null) two.close();
-    }
+    @RegisterExtension
+    static final DovecotPair dovecots = DovecotPair.sharingAnyUser(PASSWORD);
 
     private static String servers(RealDovecot... ds) {
         List<String> s = new ArrayList<>();
@@ -105,51 +66,42 @@ class MoveDovecotTest {
         return TestProxy.start(config(0, 0, servers(ds)));
     }
 
-    private static RealDovecot serverOf(String line) {
-        Matcher m = BACKEND.matcher(line);
-        assertTrue(m.find(), line);
-        int port = Integer.parseInt(m.group(1).substring(m.group(1).lastIndexOf(':') + 1));
-        if (port == one.imapPort() || port == one.pop3Port()) return one;
-        if (port == two.imapPort() || port == two.pop3Port()) return two;
-        throw new AssertionError("not one of the two Dovecots: " + line);
-    }
+    /** An IMAP session left open, and the Dovecot it went to. */
+    private record Held(RawClient client, RealDovecot server) {}
 
-    private static List<String> logins(LogCapture log) {
-        List<String> out = new ArrayList<>();
-        for (String l : log.text().split("\n")) if (l.contains("verdict=ok") && l.contains("result=success")) out.add(l);
-        return out;
-    }
-
-    /** C: a LOGIN user; the session stays open; where it went. */
-    private static RawClient imap(TestProxy p, LogCapture log, String user, RealDovecot[] where) throws Exception {
-        int before = logins(log).size();
+    /** C: a LOGIN user; the session stays open. */
+    private static Held imap(TestProxy p, LogCapture log, String user) throws Exception {
+        int before = DovecotPair.logins(log).size();
         RawClient c = RawClient.connect(p.port("imap"));
         c.expect("* OK");
         c.exchange("a LOGIN " + user + " " + PASSWORD, "a OK");
-        Await.until(Duration.ofSeconds(5), () -> logins(log).size() > before);
-        List<String> lines = logins(log);
-        where[0] = serverOf(lines.get(lines.size() - 1));
-        return c;
+        Await.until(Duration.ofSeconds(5), () -> DovecotPair.logins(log).size() > before);
+        List<String> lines = DovecotPair.logins(log);
+        return new Held(c, dovecots.serverOf(lines.get(lines.size() - 1)));
     }
 
     /** A whole IMAP session of {@code user}: LOGIN, LOGOUT; where it went. */
     private static RealDovecot imapOnce(TestProxy p, LogCapture log, String user) throws Exception {
-        RealDovecot[] where = new RealDovecot[1];
-        try (RawClient c = imap(p, log, user, where)) {
+        Held held = imap(p, log, user);
+        try (RawClient c = held.client()) {
             c.exchange("z LOGOUT", "* BYE");
         }
-        return where[0];
+        return held.server();
     }
 
-    private static RealDovecot other(RealDovecot d) { return d == one ? two : one; }
+    /** S: * BYE [UNAVAILABLE] ..., then the close (a kick, README "Moving users"). */
+    private static void kicked(RawClient imap) throws IOException {
+        imap.timeout(10_000);
+        imap.expect("* BYE [UNAVAILABLE]");
+        assertTrue(imap.closedByPeer());
+    }
 
     @Test
     void drainWithKickAfterClosesTheSessionsLeftAfterTheGraceAndTheyReconnectToTheOtherServer() throws Exception {
-        try (LogCapture log = new LogCapture(); TestProxy p = proxy(one, two)) {
-            RealDovecot[] at = new RealDovecot[1];
-            RawClient held = imap(p, log, "mv-drain", at);
-            RealDovecot home = at[0];
-            try (RawClient imap = held; RawClient pop3 = RawClient.connect(p.port("pop3"))) {
+        try (LogCapture log = new LogCapture(); TestProxy p = proxy(dovecots.one(), dovecots.two())) {
+            Held held = imap(p, log, "mv-drain");
+            RealDovecot home = held.server();
+            try (RawClient imap = held.client(); RawClient pop3 = RawClient.connect(p.port("pop3"))) {
                 pop3.expect("+OK");
                 pop3.exchange("USER mv-drain", "+OK", "PASS " + PASSWORD, "+OK");
                 ProxyServer.Action a = p.server().drain("127.0.0.1:" + home.imapPort(), Duration.ofSeconds(2));
@@ -158,25 +110,23 @@ class MoveDovecotTest {
                 imap.exchange("n NOOP", "n OK");
                 pop3.exchange("STAT", "+OK");
                 // S: * BYE [UNAVAILABLE] ..., then the close; POP3 has no such line: just the close
-                imap.timeout(10_000);
-                imap.expect("* BYE [UNAVAILABLE]");
-                assertTrue(imap.closedByPeer());
+                kicked(imap);
                 pop3.timeout(10_000);
                 assertTrue(pop3.closedByPeer());
             }
             log.awaitLine(Duration.ofSeconds(5), "imap", "user=mv-drain", "outcome=kicked");
             log.awaitLine(Duration.ofSeconds(5), "pop3", "user=mv-drain", "outcome=kicked");
-            assertEquals(other(home), imapOnce(p, log, "mv-drain"), "the reconnect goes to the server that is not draining");
+            assertEquals(dovecots.other(home), imapOnce(p, log, "mv-drain"), "the reconnect goes to the server that is not draining");
             assertTrue(scrape(p).contains("mailproxy_pool_kicks_total{pool=\"stores\",reason=\"drain\"} 2.0"), scrape(p));
         }
     }
 
     @Test
     void undrainBeforeTheGraceCancelsTheKick() throws Exception {
-        try (LogCapture log = new LogCapture(); TestProxy p = proxy(one, two)) {
-            RealDovecot[] at = new RealDovecot[1];
-            try (RawClient held = imap(p, log, "mv-undrain", at)) {
-                String server = "127.0.0.1:" + at[0].imapPort();
+        try (LogCapture log = new LogCapture(); TestProxy p = proxy(dovecots.one(), dovecots.two())) {
+            Held login = imap(p, log, "mv-undrain");
+            try (RawClient held = login.client()) {
+                String server = "127.0.0.1:" + login.server().imapPort();
                 assertEquals(200, p.server().drain(server, Duration.ofMillis(700)).status());
                 assertEquals(1, p.server().undrain(server).size());
                 log.awaitLine(Duration.ofSeconds(5), "kicks of stores " + server + " cancelled");
@@ -196,20 +146,17 @@ class MoveDovecotTest {
 
     @Test
     void aMoveKicksTheHeldSessionAndTheNextLoginGoesToTheNewServerAsUsersShows() throws Exception {
-        try (LogCapture log = new LogCapture(); TestProxy p = proxy(one, two)) {
-            RealDovecot[] at = new RealDovecot[1];
-            RawClient held = imap(p, log, "mv-move", at);
-            RealDovecot home = at[0];
-            RealDovecot target = other(home);
-            try (RawClient c = held) {
+        try (LogCapture log = new LogCapture(); TestProxy p = proxy(dovecots.one(), dovecots.two())) {
+            Held held = imap(p, log, "mv-move");
+            RealDovecot home = held.server();
+            RealDovecot target = dovecots.other(home);
+            try (RawClient c = held.client()) {
                 String listed = p.server().users(null, null, 100).text();
                 assertTrue(listed.contains("user=mv-move pool=stores server=127.0.0.1:" + home.imapPort() + " sessions=1"), listed);
                 assertEquals("", p.server().users("127.0.0.1:" + target.imapPort(), null, 100).text());
                 ProxyServer.Action a = p.server().move("MV-Move", "127.0.0.1:" + target.pop3Port(), null, Duration.ZERO);
                 assertEquals(200, a.status(), a.text());
-                c.timeout(10_000);
-                c.expect("* BYE [UNAVAILABLE]");
-                assertTrue(c.closedByPeer());
+                kicked(c);
             }
             assertEquals(target, imapOnce(p, log, "mv-move"));
             // its session ended: idle there, within affinity-ttl
@@ -224,7 +171,7 @@ class MoveDovecotTest {
     /** Where the hash puts each of 20 users with both servers, as a proxy with no history sees it. */
     private static Map<String, RealDovecot> choices(String prefix) throws Exception {
         Map<String, RealDovecot> choice = new LinkedHashMap<>();
-        try (LogCapture log = new LogCapture(); TestProxy ref = proxy(one, two)) {
+        try (LogCapture log = new LogCapture(); TestProxy ref = proxy(dovecots.one(), dovecots.two())) {
             for (int i = 0; i < 20; i++) choice.put(prefix + i, imapOnce(ref, log, prefix + i));
         }
         return choice;
@@ -233,21 +180,19 @@ class MoveDovecotTest {
     @Test
     void withRebalanceKickAReloadThatAddsAServerKicksTheHeldSessionsOfTheUsersItTakes() throws Exception {
         Map<String, RealDovecot> choice = choices("mvk");
-        String held = choice.keySet().stream().filter(u -> choice.get(u) == two).findFirst().orElseThrow();
-        String stays = choice.keySet().stream().filter(u -> choice.get(u) == one).findFirst().orElseThrow();
+        String held = choice.keySet().stream().filter(u -> choice.get(u) == dovecots.two()).findFirst().orElseThrow();
+        String stays = choice.keySet().stream().filter(u -> choice.get(u) == dovecots.one()).findFirst().orElseThrow();
         int[] ports = FreePorts.allocate(2);
         try (LogCapture log = new LogCapture();
-             TestProxy p = TestProxy.start(config(ports[0], ports[1], servers(one), "affinity-rebalance = kick"))) {
-            RealDovecot[] at = new RealDovecot[1];
-            try (RawClient h = imap(p, log, held, at); RawClient s = imap(p, log, stays, new RealDovecot[1])) {
-                assertEquals(one, at[0]);
-                p.server().reload(ConfigLoader.parse(config(ports[0], ports[1], servers(one, two), "affinity-rebalance = kick"),
+             TestProxy p = TestProxy.start(config(ports[0], ports[1], servers(dovecots.one()), "affinity-rebalance = kick"))) {
+            Held login = imap(p, log, held);
+            try (RawClient h = login.client(); RawClient s = imap(p, log, stays).client()) {
+                assertEquals(dovecots.one(), login.server());
+                p.server().reload(ConfigLoader.parse(config(ports[0], ports[1], servers(dovecots.one(), dovecots.two()), "affinity-rebalance = kick"),
                         "reloaded.conf"));
                 // S: * BYE [UNAVAILABLE] ...: the client reconnects, and lands on the new server at once
-                h.timeout(10_000);
-                h.expect("* BYE [UNAVAILABLE]");
-                assertTrue(h.closedByPeer());
-                assertEquals(two, imapOnce(p, log, held));
+                kicked(h);
+                assertEquals(dovecots.two(), imapOnce(p, log, held));
                 // a user the hash keeps where it is is left alone
                 s.exchange("n NOOP", "n OK");
             }
@@ -258,33 +203,33 @@ class MoveDovecotTest {
     @Test
     void aReloadThatAddsAServerMovesIdleUsersAtOnceAndHeldOnesOnceTheirSessionsEnd() throws Exception {
         Map<String, RealDovecot> choice = choices("mv");
-        List<String> toTwo = choice.keySet().stream().filter(u -> choice.get(u) == two).toList();
-        List<String> toOne = choice.keySet().stream().filter(u -> choice.get(u) == one).toList();
+        List<String> toTwo = choice.keySet().stream().filter(u -> choice.get(u) == dovecots.two()).toList();
+        List<String> toOne = choice.keySet().stream().filter(u -> choice.get(u) == dovecots.one()).toList();
         assertTrue(toTwo.size() >= 3 && !toOne.isEmpty(), "20 users spread over two servers: " + choice);
         String held = toTwo.get(0);
         String idle = toTwo.get(1);
         String fresh = toTwo.get(2);
         String stays = toOne.get(0);
         int[] ports = FreePorts.allocate(2);
-        try (LogCapture log = new LogCapture(); TestProxy p = TestProxy.start(config(ports[0], ports[1], servers(one)))) {
-            assertEquals(one, imapOnce(p, log, idle));
-            assertEquals(one, imapOnce(p, log, stays));
-            RealDovecot[] at = new RealDovecot[1];
-            try (RawClient h = imap(p, log, held, at)) {
-                assertEquals(one, at[0]);
-                p.server().reload(ConfigLoader.parse(config(ports[0], ports[1], servers(one, two)), "reloaded.conf"));
+        try (LogCapture log = new LogCapture(); TestProxy p = TestProxy.start(config(ports[0], ports[1], servers(dovecots.one())))) {
+            assertEquals(dovecots.one(), imapOnce(p, log, idle));
+            assertEquals(dovecots.one(), imapOnce(p, log, stays));
+            Held login = imap(p, log, held);
+            try (RawClient h = login.client()) {
+                assertEquals(dovecots.one(), login.server());
+                p.server().reload(ConfigLoader.parse(config(ports[0], ports[1], servers(dovecots.one(), dovecots.two())), "reloaded.conf"));
                 log.awaitLine(Duration.ofSeconds(5), "pool stores: new server");
-                assertEquals(two, imapOnce(p, log, idle), "an idle user the hash sends to the new server moves at once");
-                assertEquals(one, imapOnce(p, log, held), "a user with a session open stays with it");
-                assertEquals(two, imapOnce(p, log, fresh), "a new user goes where the hash says");
-                assertEquals(one, imapOnce(p, log, stays));
+                assertEquals(dovecots.two(), imapOnce(p, log, idle), "an idle user the hash sends to the new server moves at once");
+                assertEquals(dovecots.one(), imapOnce(p, log, held), "a user with a session open stays with it");
+                assertEquals(dovecots.two(), imapOnce(p, log, fresh), "a new user goes where the hash says");
+                assertEquals(dovecots.one(), imapOnce(p, log, stays));
                 h.exchange("b NOOP", "b OK");
                 h.exchange("z LOGOUT", "* BYE");
             }
             // once the last session has ended the user is forgotten, and the next login takes the hash's choice
             Await.until(Duration.ofSeconds(10), "the held user is let go",
                     () -> !p.server().users(null, null, 100).text().contains("user=" + held + " "));
-            assertEquals(two, imapOnce(p, log, held));
+            assertEquals(dovecots.two(), imapOnce(p, log, held));
             String metrics = scrape(p);
             assertTrue(metrics.contains("mailproxy_pool_assignment_moves_total{pool=\"stores\",reason=\"rebalance\"} 2.0"), metrics);
         }
@@ -298,7 +243,7 @@ class MoveDovecotTest {
 
     @Test
     void moveAndUsersNameWhatIsWrong() throws Exception {
-        try (TestProxy p = proxy(one, two)) {
+        try (TestProxy p = proxy(dovecots.one(), dovecots.two())) {
             assertEquals(404, p.server().users("127.0.0.1:1", null, 10).status());
             assertEquals(404, p.server().users(null, "nope", 10).status());
             assertNotEquals(200, p.server().move("x", "127.0.0.1:1", null, Duration.ZERO).status());

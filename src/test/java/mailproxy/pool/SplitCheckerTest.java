@@ -16,6 +16,10 @@ class SplitCheckerTest {
         checker.session(user, server, "imap", openedMs * MS, closedMs * MS);
     }
 
+    private void assertNoSplit() {
+        assertEquals(List.of(), checker.splits());
+    }
+
     @Test
     void twoSessionsOfOneUserOpenAtOnceOnTwoServersAreASplitNamedWithBothIntervals() {
         session("bob", "A", 100, 900);
@@ -30,7 +34,7 @@ class SplitCheckerTest {
     void oneAfterTheOtherOnTwoServersIsNoSplit() {
         session("bob", "A", 100, 500);
         session("bob", "B", 500, 900);
-        assertEquals(List.of(), checker.splits());
+        assertNoSplit();
     }
 
     @Test
@@ -38,14 +42,14 @@ class SplitCheckerTest {
         session("bob", "A", 100, 900);
         session("bob", "A", 200, 300);
         session("bob", "A", 250, 1000);
-        assertEquals(List.of(), checker.splits());
+        assertNoSplit();
     }
 
     @Test
     void twoUsersAtOnceOnTwoServersAreNoSplit() {
         session("bob", "A", 100, 900);
         session("alice", "B", 100, 900);
-        assertEquals(List.of(), checker.splits());
+        assertNoSplit();
     }
 
     @Test
@@ -54,7 +58,7 @@ class SplitCheckerTest {
         checker.killed("A", 1000 * MS);
         session("bob", "B", 1500, 2000); // moved after the kill: fine
         session("bob", "A", 2500, 3000); // A back again, after B's session ended: fine
-        assertEquals(List.of(), checker.splits());
+        assertNoSplit();
         assertEquals(Map.of("A", 2, "B", 1), checker.perServer());
     }
 

@@ -3,7 +3,6 @@ package mailproxy.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,12 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
-import mailproxy.testing.RealRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mailproxy.testing.RedisPerClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two proxies open sessions of the same few users on three servers from many threads at
@@ -30,19 +27,8 @@ class AffinityRaceTest {
     private static final int STEPS = 300;
     private static final String[] USERS = {"u0", "u1", "u2", "u3", "u4", "u5"};
     private static final String[] SERVERS = {"a", "b", "c"};
-    @TempDir
-    static Path dir;
-    static RealRedis redis;
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = RealRedis.start(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (redis != null) redis.close();
-    }
+    @RegisterExtension
+    static final RedisPerClass redis = new RedisPerClass();
 
     /** What the sessions hold, as the test saw it: per user, sessions per server; and what went wrong. */
     private static final class Checker {
@@ -79,7 +65,7 @@ class AffinityRaceTest {
 
     @Test
     void twoProxiesRacingNeverHoldOneUserOnTwoServers() throws Exception {
-        try (RedisFixture f = new RedisFixture(redis)) {
+        try (RedisFixture f = new RedisFixture(redis.server())) {
             RedisAssignments[] proxies = {RedisFixture.store(f.proxy(Duration.ofSeconds(5)), Duration.ofMinutes(1)),
                     RedisFixture.store(f.proxy(Duration.ofSeconds(5)), Duration.ofMinutes(1))};
             Checker checker = new Checker();

@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
-import mailproxy.testing.RealRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mailproxy.testing.RedisPerClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The race rule at the pool (README, "Several proxies"): a login about to open on one
@@ -32,50 +29,45 @@ import org.junit.jupiter.api.io.TempDir;
 class RacePoolTest {
     private static final ProxyConfig CONFIG = stores("servers = [ { host = \"10.0.0.1\" }, { host = \"10.0.0.2\" } ]\nimap { }\n"
             + "max-fails = 1, fail-timeout = 1h, health { interval = 0s }\n");
-    @TempDir
-    static Path dir;
-    static RealRedis redis;
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = RealRedis.start(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (redis != null) redis.close();
-    }
+    @RegisterExtension
+    static final RedisPerClass redis = new RedisPerClass();
 
     private static PoolServer byId(Pool p, String id) {
         return p.servers().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
     }
 
-    @Test
-    void inOneProxyALoginThatFailedOverPastTheUsersServerGoesBackThereAndIsRefusedIfThatFailed() {
+    /** One proxy's pool (the local table) in which bob has an IMAP session open on the server his hash chose. */
+    private record BobHeld(Pool pool, PoolServer home, PoolServer other, SessionHold held) {}
+
+    private static BobHeld bobHeldAtHome() {
         Pool pool = Pools.build(CONFIG, null, new PoolFixtures.Clock()).get("stores");
         List<PoolServer> order = pool.candidates("bob", Protocol.IMAP);
-        PoolServer home = order.get(0);
-        PoolServer other = order.get(1);
-        SessionHold held = pool.connected("bob", home, Protocol.IMAP);
+        SessionHold held = pool.connected("bob", order.get(0), Protocol.IMAP);
         held.accepted();
+        return new BobHeld(pool, order.get(0), order.get(1), held);
+    }
+
+    @Test
+    void inOneProxyALoginThatFailedOverPastTheUsersServerGoesBackThereAndIsRefusedIfThatFailed() {
+        BobHeld bob = bobHeldAtHome();
         // a second login of bob failed to connect to home (a blip) and comes to the next server
-        SessionHold joining = pool.connected("bob", other, Protocol.IMAP, Set.of());
-        assertSame(home, joining.server(), "where bob's session is");
+        SessionHold joining = bob.pool().connected("bob", bob.other(), Protocol.IMAP, Set.of());
+        assertSame(bob.home(), joining.server(), "where bob's session is");
         assertEquals("elsewhere", joining.route());
-        assertEquals(0, pool.splits());
+        assertEquals(0, bob.pool().splits());
         joining.released();
         // home was tried in this login and failed: no place on other (bob would be on two
         // servers); the login is told to come back later
-        SessionHold refused = pool.connected("bob", other, Protocol.IMAP, Set.of(home));
-        assertSame(home, refused.refused());
+        SessionHold refused = bob.pool().connected("bob", bob.other(), Protocol.IMAP, Set.of(bob.home()));
+        assertSame(bob.home(), refused.refused());
         assertNull(refused.server());
-        assertEquals(0, other.active(), "nothing taken on the other server");
+        assertEquals(0, bob.other().active(), "nothing taken on the other server");
         refused.released();
-        assertEquals(0, pool.splits());
-        held.released();
+        assertEquals(0, bob.pool().splits());
+        bob.held().released();
         // bob's session ended: the other server takes him
-        SessionHold after = pool.connected("bob", other, Protocol.IMAP, Set.of(home));
-        assertSame(other, after.server());
+        SessionHold after = bob.pool().connected("bob", bob.other(), Protocol.IMAP, Set.of(bob.home()));
+        assertSame(bob.other(), after.server());
         after.released();
     }
 
@@ -132,24 +124,19 @@ class RacePoolTest {
 
     @Test
     void aDrainingServerKeepsTheUsersItHasUntilTheirSessionsEnd() {
-        Pool pool = Pools.build(CONFIG, null, new PoolFixtures.Clock()).get("stores");
-        List<PoolServer> order = pool.candidates("bob", Protocol.IMAP);
-        PoolServer home = order.get(0);
-        PoolServer other = order.get(1);
-        SessionHold held = pool.connected("bob", home, Protocol.IMAP);
-        held.accepted();
-        home.drain();
-        Pool.Choice choice = pool.choose("bob", Protocol.IMAP);
-        assertEquals(List.of(other), choice.servers(), "no new user goes to a draining server");
-        SessionHold joining = pool.connected("bob", other, Protocol.IMAP, Set.of());
-        assertSame(home, joining.server(), "but bob's session is there: his next one joins it");
+        BobHeld bob = bobHeldAtHome();
+        bob.home().drain();
+        Pool.Choice choice = bob.pool().choose("bob", Protocol.IMAP);
+        assertEquals(List.of(bob.other()), choice.servers(), "no new user goes to a draining server");
+        SessionHold joining = bob.pool().connected("bob", bob.other(), Protocol.IMAP, Set.of());
+        assertSame(bob.home(), joining.server(), "but bob's session is there: his next one joins it");
         joining.accepted();
         joining.released();
-        held.released();
-        assertEquals(0, pool.splits());
+        bob.held().released();
+        assertEquals(0, bob.pool().splits());
         // his sessions ended: the drain takes him off
-        SessionHold after = pool.connected("bob", pool.choose("bob", Protocol.IMAP).servers().get(0), Protocol.IMAP, Set.of());
-        assertSame(other, after.server());
+        SessionHold after = bob.pool().connected("bob", bob.pool().choose("bob", Protocol.IMAP).servers().get(0), Protocol.IMAP, Set.of());
+        assertSame(bob.other(), after.server());
         after.released();
     }
 }

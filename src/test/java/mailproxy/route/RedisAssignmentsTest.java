@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,13 +13,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import mailproxy.testing.Await;
-import mailproxy.testing.RealRedis;
-import org.junit.jupiter.api.AfterAll;
+import mailproxy.testing.RedisPerClass;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The assignments in a real redis-server, as several proxies share them (README, "Several
@@ -31,24 +29,18 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class RedisAssignmentsTest {
     private static final Duration LONG = Duration.ofMinutes(1);
-    @TempDir
-    static Path dir;
-    static RealRedis redis;
+    @RegisterExtension
+    static final RedisPerClass redis = new RedisPerClass();
     private RedisFixture f;
 
-    @BeforeAll
-    static void start() throws Exception {
-        redis = RealRedis.start(dir);
+    @BeforeEach
+    void fixture() {
+        f = new RedisFixture(redis.server());
     }
 
-    @AfterAll
-    static void stop() {
-        if (redis != null) redis.close();
-    }
-
-    private RedisFixture fixture() {
-        f = new RedisFixture(redis);
-        return f;
+    /** One more proxy's assignments: lease and affinity-ttl of a minute (nothing runs out in a test). */
+    private RedisAssignments proxy() {
+        return RedisFixture.store(f.proxy(LONG), LONG);
     }
 
     @AfterEach
@@ -58,9 +50,8 @@ class RedisAssignmentsTest {
 
     @Test
     void whileASessionIsOpenTheAssignmentNeverExpiresThenItLivesTheTtlAndEveryProxySeesIt() {
-        RedisFixture f = fixture();
-        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
-        RedisAssignments two = RedisFixture.store(f.proxy(LONG), LONG);
+        RedisAssignments one = proxy();
+        RedisAssignments two = proxy();
         Assignments.Hold h = one.open("bob", "a");
         assertNull(h.elsewhere());
         h.accepted();
@@ -80,8 +71,7 @@ class RedisAssignmentsTest {
 
     @Test
     void aLoginNeverAcceptedLeavesNothingInRedis() {
-        RedisFixture f = fixture();
-        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
+        RedisAssignments one = proxy();
         Assignments.Hold h = one.open("guessed-name", "a");
         assertEquals("a", one.assigned("guessed-name"), "counted while the login is under way");
         h.released();
@@ -92,7 +82,6 @@ class RedisAssignmentsTest {
 
     @Test
     void aCrashedProxysSessionsStopHoldingItsUsersWithinItsLease() {
-        RedisFixture f = fixture();
         Duration lease = Duration.ofMillis(600);
         RedisAffinity crashing = f.proxy(lease);
         RedisAssignments one = RedisFixture.store(crashing, LONG);
@@ -119,9 +108,8 @@ class RedisAssignmentsTest {
 
     @Test
     void usersListsWhoIsOnWhichServerWithTheirOpenSessionsBoundedByTheLimit() {
-        RedisFixture f = fixture();
-        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
-        RedisAssignments two = RedisFixture.store(f.proxy(LONG), LONG);
+        RedisAssignments one = proxy();
+        RedisAssignments two = proxy();
         Assignments.Hold alice = one.open("alice", "a");
         Assignments.Hold alice2 = two.open("alice", "a");
         Assignments.Hold bob = one.open("bob", "a");
@@ -141,7 +129,6 @@ class RedisAssignmentsTest {
 
     @Test
     void aMoveIsToldToTheListenersOfEveryProxyOnceEach() {
-        RedisFixture f = fixture();
         RedisAffinity p1 = f.proxy(LONG);
         RedisAffinity p2 = f.proxy(LONG);
         RedisAssignments one = RedisFixture.store(p1, LONG);
@@ -168,9 +155,8 @@ class RedisAssignmentsTest {
 
     @Test
     void aReloadsRebalanceForgetsOnlyAUserNoProxyHasASessionOpenFor() {
-        RedisFixture f = fixture();
-        RedisAssignments one = RedisFixture.store(f.proxy(LONG), LONG);
-        RedisAssignments two = RedisFixture.store(f.proxy(LONG), LONG);
+        RedisAssignments one = proxy();
+        RedisAssignments two = proxy();
         Assignments.Hold h = two.open("dave", "a");
         h.accepted();
         one.forget("dave", "a", Assignments.Forgotten.REBALANCE);

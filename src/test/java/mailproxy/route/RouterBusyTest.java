@@ -145,14 +145,12 @@ class RouterBusyTest {
     @Test
     void pop3StormTheQueueIsBoundedInLengthAndInTime() throws Exception {
         startProxy("max-concurrent = 1, queue = 1, queue-timeout = 30s");
-        RawClient first = pop3Login(1);
-        Await.until(WAIT, "one request at the auth server", () -> held.get() == 1);
+        RawClient first = heldAtTheAuthServer(this::pop3Login);
         RawClient queued = pop3Login(2);
         Await.until(WAIT, "one login queued", () -> gauge("mailproxy_router_calls_queued") == 1);
         RawClient refused = pop3Login(3);
         // RFC 3206 §4: SYS/TEMP, "likely to be temporary"
-        refused.expect("-ERR [SYS/TEMP]");
-        assertTrue(refused.closedByPeer());
+        toldToComeBackLater(refused, "-ERR [SYS/TEMP]");
         release.countDown();
         first.expect("+OK");
         queued.expect("+OK");
@@ -177,12 +175,10 @@ class RouterBusyTest {
     @Test
     void smtpWithoutAQueueTheSecondLoginIsToldToComeBackLater() throws Exception {
         startProxy("max-concurrent = 1, queue = 0");
-        RawClient first = smtpLogin(1);
-        Await.until(WAIT, "one request at the auth server", () -> held.get() == 1);
+        RawClient first = heldAtTheAuthServer(this::smtpLogin);
         RawClient refused = smtpLogin(2);
         // the proxy's one temporary failure for SMTP: 421 closes the connection (RFC 5321 §3.8)
-        refused.expect("421 4.3.0");
-        assertTrue(refused.closedByPeer());
+        toldToComeBackLater(refused, "421 4.3.0");
         release.countDown();
         first.expect("235");
         first.line("QUIT").expect("221");
@@ -194,17 +190,34 @@ class RouterBusyTest {
     @Test
     void pop3LoginWaitingPastTheQueueTimeoutIsToldToComeBackLater() throws Exception {
         startProxy("max-concurrent = 1, queue = 1, queue-timeout = 200ms");
-        RawClient first = pop3Login(1);
-        Await.until(WAIT, "one request at the auth server", () -> held.get() == 1);
+        RawClient first = heldAtTheAuthServer(this::pop3Login);
         RawClient late = pop3Login(2);
-        late.expect("-ERR [SYS/TEMP]");
-        assertTrue(late.closedByPeer());
+        toldToComeBackLater(late, "-ERR [SYS/TEMP]");
         assertEquals(1, counter("mailproxy_router_refused_total", "queue-timeout"));
         assertEquals(1, f.auth.requests().size());
         release.countDown();
         first.expect("+OK");
         first.line("QUIT").expect("+OK");
         nothingLeft();
+    }
+
+    /** Sends a login of a client 1..n: {@link #imapLogin}, {@link #pop3Login}, {@link #smtpLogin}. */
+    @FunctionalInterface
+    private interface Login {
+        RawClient send(int i) throws Exception;
+    }
+
+    /** Client 1's login, held at the auth server once it has arrived there (max-concurrent = 1). */
+    private RawClient heldAtTheAuthServer(Login login) throws Exception {
+        RawClient first = login.send(1);
+        Await.until(WAIT, "one request at the auth server", () -> held.get() == 1);
+        return first;
+    }
+
+    /** The protocol's temporary failure, then the proxy closes the connection. */
+    private static void toldToComeBackLater(RawClient refused, String reply) throws Exception {
+        refused.expect(reply);
+        assertTrue(refused.closedByPeer());
     }
 
     /** Every session over, no call in flight or queued: nothing leaked, no thread hung. */

@@ -1,6 +1,7 @@
 package mailproxy.testing;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -15,10 +16,14 @@ import java.time.Duration;
  */
 public final class SharedMailStore implements AutoCloseable {
     private final Path dir;
+    private final int uid;
+    private final int gid;
     private final DovecotUsers users;
 
     private SharedMailStore(Path dir, int uid, int gid) {
         this.dir = dir;
+        this.uid = uid;
+        this.gid = gid;
         this.users = new DovecotUsers(dir, uid, gid);
     }
 
@@ -46,6 +51,28 @@ public final class SharedMailStore implements AutoCloseable {
                   args = username_format=%%n %1$s
                 }
                 """.formatted(users.file());
+    }
+
+    /**
+     * dovecot.conf lines for {@link RealDovecot#startExtra}, beside the instance's own users:
+     * any other user name logs in with {@code password}, and gets an empty home under this
+     * store's folder (made by Dovecot at the first login), the same whichever server serves it.
+     */
+    public String anyUserConfig(String password) throws IOException {
+        Path homes = dir.resolve("any");
+        Files.createDirectories(homes);
+        Files.setOwner(homes, homes.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(RealDovecot.MAIL_USER));
+        return """
+
+                passdb {
+                  driver = static
+                  args = password=%s
+                }
+                userdb {
+                  driver = static
+                  args = uid=%d gid=%d home=%s/%%n
+                }
+                """.formatted(password, uid, gid, homes);
     }
 
     @Override

@@ -8,8 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import mailproxy.testing.Await;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A kick (README, "Moving users") over real loopback sockets: the proxy's line goes to the
@@ -30,38 +28,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(20)
 class RelayKickTest {
     private static final byte[] BYE = bytes("* BYE [UNAVAILABLE] moved\r\n");
-    private ServerSocket server;
-    private Socket clientEnd;
-    private Socket backendEnd;
-    private Connection client;
-    private Connection backend;
+    @RegisterExtension
+    final RelayEnds ends = new RelayEnds();
     private final Watchdog sweeper = new Watchdog(Duration.ofMillis(20));
     private final AtomicInteger closedFirst = new AtomicInteger();
-
-    @BeforeEach
-    void sockets() throws IOException {
-        server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
-        clientEnd = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-        client = new Connection(server.accept(), 1024);
-        Socket b = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-        backendEnd = server.accept();
-        backend = new Connection(b, 1024);
-        clientEnd.setSoTimeout(10_000);
-        backendEnd.setSoTimeout(10_000);
-    }
 
     @AfterEach
     void close() throws IOException {
         sweeper.close();
-        clientEnd.close();
-        backendEnd.close();
-        server.close();
     }
 
     private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.ISO_8859_1); }
 
     private Relay relay(ResponseEnds.Syntax syntax) {
-        return new Relay(client, backend, Duration.ofMinutes(1), Duration.ofSeconds(2), 4096, sweeper).responses(syntax);
+        return new Relay(ends.client(), ends.backend(), Duration.ofMinutes(1), Duration.ofSeconds(2), 4096, sweeper).responses(syntax);
     }
 
     private static CompletableFuture<Relay.Result> run(Relay r) {
@@ -70,9 +50,14 @@ class RelayKickTest {
 
     private void kick(Relay r, byte[] line, Duration wait) {
         r.kick(line, wait, () -> {
-            assertTrue(backend.socket().isClosed(), "the backend is closed before the line goes out");
+            assertTrue(ends.backend().socket().isClosed(), "the backend is closed before the line goes out");
             closedFirst.incrementAndGet();
         });
+    }
+
+    /** The relay has ended, and it ended by the kick. */
+    private static void assertKicked(CompletableFuture<Relay.Result> done) throws Exception {
+        assertEquals(Relay.End.KICKED, done.get(10, TimeUnit.SECONDS).end());
     }
 
     private static byte[] readExactly(Socket s, int n) throws IOException {
@@ -84,13 +69,13 @@ class RelayKickTest {
         Relay r = relay(ResponseEnds.Syntax.LITERALS);
         CompletableFuture<Relay.Result> done = run(r);
         // S: * 1 EXISTS (the backend, idle afterwards)
-        backendEnd.getOutputStream().write(bytes("* 1 EXISTS\r\n"));
-        assertEquals("* 1 EXISTS\r\n", new String(readExactly(clientEnd, 12), StandardCharsets.ISO_8859_1));
+        ends.backendEnd().getOutputStream().write(bytes("* 1 EXISTS\r\n"));
+        assertEquals("* 1 EXISTS\r\n", new String(readExactly(ends.clientEnd(), 12), StandardCharsets.ISO_8859_1));
         kick(r, BYE, Duration.ofSeconds(5));
         // S: * BYE [UNAVAILABLE] moved, then the close
-        assertArrayEquals(BYE, clientEnd.getInputStream().readAllBytes());
-        assertEquals(-1, backendEnd.getInputStream().read(), "the backend connection is closed");
-        assertEquals(Relay.End.KICKED, done.get(10, TimeUnit.SECONDS).end());
+        assertArrayEquals(BYE, ends.clientEnd().getInputStream().readAllBytes());
+        assertEquals(-1, ends.backendEnd().getInputStream().read(), "the backend connection is closed");
+        assertKicked(done);
         assertEquals(1, closedFirst.get());
     }
 
@@ -106,11 +91,11 @@ class RelayKickTest {
         byte[] head = bytes("* 1 FETCH (UID 7 BODY[] {" + literal.length + "}\r\n");
         byte[] tail = bytes(" FLAGS (\\Seen))\r\n");
         byte[] next = bytes("* 2 FETCH (UID 8 BODY[] {3}\r\nxyz)\r\na OK done\r\n");
-        OutputStream toProxy = backendEnd.getOutputStream();
+        OutputStream toProxy = ends.backendEnd().getOutputStream();
         toProxy.write(head);
         toProxy.write(literal, 0, 100_000);
         toProxy.flush();
-        InputStream atClient = clientEnd.getInputStream();
+        InputStream atClient = ends.clientEnd().getInputStream();
         byte[] first = atClient.readNBytes(head.length + 50_000);
         // the kick comes while the literal is on its way
         kick(r, BYE, Duration.ofSeconds(5));
@@ -130,22 +115,22 @@ class RelayKickTest {
         got.write(first);
         got.write(atClient.readAllBytes());
         assertArrayEquals(expected.toByteArray(), got.toByteArray(), "the whole FETCH, then the BYE, then the close");
-        assertEquals(Relay.End.KICKED, done.get(10, TimeUnit.SECONDS).end());
+        assertKicked(done);
     }
 
     @Test
     void anSmtpReplyOfSeveralLinesIsFinishedBeforeThe421() throws Exception {
         Relay r = relay(ResponseEnds.Syntax.CONTINUED_LINES);
         CompletableFuture<Relay.Result> done = run(r);
-        OutputStream toProxy = backendEnd.getOutputStream();
+        OutputStream toProxy = ends.backendEnd().getOutputStream();
         toProxy.write(bytes("250-mx.example\r\n250-PIPELINING\r\n"));
-        assertEquals("250-mx.example\r\n250-PIPELINING\r\n", new String(readExactly(clientEnd, 32), StandardCharsets.ISO_8859_1));
+        assertEquals("250-mx.example\r\n250-PIPELINING\r\n", new String(readExactly(ends.clientEnd(), 32), StandardCharsets.ISO_8859_1));
         byte[] line = bytes("421 4.3.2 mx.example Service moving, please reconnect\r\n");
         kick(r, line, Duration.ofSeconds(5));
         toProxy.write(bytes("250 SIZE 1000\r\n250 too late\r\n"));
         assertEquals("250 SIZE 1000\r\n421 4.3.2 mx.example Service moving, please reconnect\r\n",
-                new String(clientEnd.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
-        assertEquals(Relay.End.KICKED, done.get(10, TimeUnit.SECONDS).end());
+                new String(ends.clientEnd().getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
+        assertKicked(done);
     }
 
     @Test
@@ -153,11 +138,11 @@ class RelayKickTest {
         // POP3: RFC 1939 has no unsolicited response
         Relay r = relay(null);
         CompletableFuture<Relay.Result> done = run(r);
-        backendEnd.getOutputStream().write(bytes("+OK 2 messages (320 octets)\r\n.\r\n"));
-        readExactly(clientEnd, 32);
+        ends.backendEnd().getOutputStream().write(bytes("+OK 2 messages (320 octets)\r\n.\r\n"));
+        readExactly(ends.clientEnd(), 32);
         kick(r, new byte[0], Duration.ofSeconds(5));
-        assertEquals(-1, clientEnd.getInputStream().read());
-        assertEquals(Relay.End.KICKED, done.get(10, TimeUnit.SECONDS).end());
+        assertEquals(-1, ends.clientEnd().getInputStream().read());
+        assertKicked(done);
         assertEquals(1, closedFirst.get());
     }
 
@@ -165,12 +150,12 @@ class RelayKickTest {
     void aResponseThatNeverEndsIsCutWithoutTheLineAfterTheWait() throws Exception {
         Relay r = relay(ResponseEnds.Syntax.LITERALS);
         CompletableFuture<Relay.Result> done = run(r);
-        backendEnd.getOutputStream().write(bytes("* 1 FETCH (BODY[] {1000}\r\nhalf"));
-        readExactly(clientEnd, 30);
+        ends.backendEnd().getOutputStream().write(bytes("* 1 FETCH (BODY[] {1000}\r\nhalf"));
+        readExactly(ends.clientEnd(), 30);
         kick(r, BYE, Duration.ofMillis(300));
         // the backend stalls in the middle of its literal: a BYE now would be read as literal bytes
-        assertEquals(-1, clientEnd.getInputStream().read(), "closed without a word");
-        assertEquals(Relay.End.KICKED, done.get(10, TimeUnit.SECONDS).end());
+        assertEquals(-1, ends.clientEnd().getInputStream().read(), "closed without a word");
+        assertKicked(done);
     }
 
     @Test
@@ -178,8 +163,8 @@ class RelayKickTest {
         Relay r = relay(ResponseEnds.Syntax.LITERALS);
         kick(r, BYE, Duration.ofSeconds(5));
         CompletableFuture<Relay.Result> done = run(r);
-        assertArrayEquals(BYE, clientEnd.getInputStream().readAllBytes());
-        assertEquals(Relay.End.KICKED, done.get(10, TimeUnit.SECONDS).end());
+        assertArrayEquals(BYE, ends.clientEnd().getInputStream().readAllBytes());
+        assertKicked(done);
         Await.until(Duration.ofSeconds(5), () -> closedFirst.get() == 1);
     }
 

@@ -24,7 +24,9 @@ final class Sessions implements AutoCloseable {
 
     static Duration periodFor(List<Limits> limits) {
         List<Duration> timeouts = new ArrayList<>();
-        for (Limits l : limits) timeouts.addAll(List.of(l.timeout(), l.proxyTimeout(), l.backendTimeout()));
+        // the watchdog also ends line reads at their deadline (wire.Connection): a backend's
+        // greeting wait is one of them
+        for (Limits l : limits) timeouts.addAll(List.of(l.timeout(), l.proxyTimeout(), l.backendTimeout(), l.greetingTimeout()));
         return Watchdog.periodFor(timeouts.toArray(Duration[]::new));
     }
 

@@ -58,6 +58,14 @@ public final class Connection implements Closeable {
     private volatile long writingSince;
     private volatile boolean writeStalled;
     /**
+     * The deadline (a System.nanoTime(), never 0) of the line read now parked on a plain
+     * watched socket, or 0 when none is: the watchdog ends that read at its deadline
+     * ({@link #expireReadIfLate}) so that the read needs no socket timeout.
+     */
+    private volatile long readingUntil;
+    /** The watchdog ended a line read at its deadline: the input is shut, reads time out. */
+    private volatile boolean readExpired;
+    /**
      * What watches this connection's traffic (the protocol trace), or null: then every
      * read and write costs one null check more, nothing else. Set by the session's thread
      * before the traffic it should see; the relay's second thread starts after.
@@ -173,14 +181,29 @@ public final class Connection implements Closeable {
     /** Reads wait as long as it takes (the relay: its idle timeout is the Watchdog's). */
     public void noReadTimeout() throws IOException {
         lineTimeoutNanos = 0;
-        socket.setSoTimeout(0);
+        setSoTimeout(0);
     }
 
     private void soTimeout(long nanos) throws IOException {
         // rounded up: a read times out at its deadline, never before it (lifetimeOver() then agrees)
         long ms = (nanos + 999_999) / 1_000_000;
-        socket.setSoTimeout(ms > Integer.MAX_VALUE ? 0 : (int) Math.max(1, ms));
+        setSoTimeout(ms > Integer.MAX_VALUE ? 0 : (int) Math.max(1, ms));
     }
+
+    private void setSoTimeout(int ms) throws IOException {
+        // a field of the JDK's socket, no system call; a raw read on input() still uses it
+        socket.setSoTimeout(ms);
+    }
+
+    /**
+     * Whether line reads are bounded by the watchdog rather than by a socket timeout: a
+     * virtual thread's timed read schedules and cancels a timer task on every park, about a
+     * sixth of a short plain connection's CPU (bench/RESULTS.md, "Issue 22"). Only on a
+     * plain socket: ending a read there shuts the socket's input and leaves its output, so
+     * the session can still send its timeout reply; under a TLS layer that would break the
+     * TLS connection, and its reads keep the socket timeout.
+     */
+    private boolean readsWatched() { return watchdog != null && tcp == null; }
 
     /**
      * Reads one line ended by LF (CRLF or a bare LF), without its line end.
@@ -296,18 +319,57 @@ public final class Connection implements Closeable {
         }
         // readLine checks its limit before each fill, so growth stops near twice the limit
         if (lim == buf.length) buf = Arrays.copyOf(buf, Math.max(64, buf.length * 2));
+        if (readExpired) throw lineTimedOut();
         if (lineTimeoutNanos > 0) {
             long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new SocketTimeoutException(lifetimeOver() ? "lifetime over"
-                        : "line not complete within " + Duration.ofNanos(lineTimeoutNanos));
-            }
+            if (left <= 0) throw lineTimedOut();
+            if (readsWatched()) return watchedRead();
             soTimeout(left);
         }
         int n = in.read(buf, lim, buf.length - lim);
         if (n < 0) return false;
         lim += n;
         return true;
+    }
+
+    /** A read without a socket timeout: the watchdog ends it at {@link #deadline}. */
+    private boolean watchedRead() throws IOException {
+        setSoTimeout(0);
+        readingUntil = deadline == 0 ? 1 : deadline;
+        int n;
+        try {
+            n = in.read(buf, lim, buf.length - lim);
+        } finally {
+            readingUntil = 0;
+        }
+        // the watchdog shut the input at the deadline: the end of input it gave is a timeout
+        if (readExpired) throw lineTimedOut();
+        if (n < 0) return false;
+        lim += n;
+        return true;
+    }
+
+    private SocketTimeoutException lineTimedOut() {
+        return new SocketTimeoutException(lifetimeOver() ? "lifetime over"
+                : "line not complete within " + Duration.ofNanos(lineTimeoutNanos));
+    }
+
+    /**
+     * The watchdog's look at a line read: one still parked after its deadline is ended by
+     * shutting the socket's input, which wakes the reader with an end of input that
+     * {@link #watchedRead} turns into a {@link SocketTimeoutException}; the output stays
+     * open for the timeout reply. A read that returned just as its deadline passed may be
+     * seen late: then the next read times out at once, which is what its deadline says.
+     */
+    void expireReadIfLate(long now) {
+        long until = readingUntil;
+        if (until == 0 || now - until < 0 || readExpired) return;
+        readExpired = true;
+        try {
+            socket.shutdownInput();
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // already closed: the reader wakes either way
+        }
     }
 
     /** Writes a protocol string byte for byte (ISO-8859-1) and flushes. */

@@ -14,8 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * and never reads would hold its session, its connection permit and its thread forever.
  * Socket writes have no timeout of their own, and a timer per write would cost more than
  * the write; so a write stamps its start time on its {@link Connection}, and this thread
- * looks at every stamp a few times per timeout. Likewise a timed relay read would schedule
- * and cancel a timer task on every park; idle relays are found here instead.
+ * looks at every stamp a few times per timeout. Likewise a timed read would schedule and
+ * cancel a timer task on every park: idle relays are found here instead, and so are the
+ * line reads of a plain watched connection past their deadline (the line's
+ * limits.timeout, capped by limits.login-lifetime; {@link Connection#expireReadIfLate}).
  *
  * <p>Owned by the ProxyServer; relays and connections add and remove themselves.
  */
@@ -38,7 +40,10 @@ public final class Watchdog implements AutoCloseable {
                 }
                 long now = System.nanoTime();
                 for (Relay r : relays) r.expireIfIdle(now);
-                for (Connection c : writers) c.abortIfWriteStalled(now);
+                for (Connection c : writers) {
+                    c.abortIfWriteStalled(now);
+                    c.expireReadIfLate(now);
+                }
             }
         });
     }

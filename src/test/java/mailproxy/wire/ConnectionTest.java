@@ -144,4 +144,39 @@ class ConnectionTest {
         conn.readTimeout(Duration.ofMillis(200));
         assertThrows(SocketTimeoutException.class, () -> conn.readLine(100));
     }
+
+    @Test
+    void aWatchedPlainReadEndsAtItsDeadlineWithoutASocketTimeoutAndTheReplyStillGoesOut() throws Exception {
+        try (Watchdog watchdog = new Watchdog(Duration.ofMillis(10))) {
+            conn.watchWrites(watchdog, Duration.ofSeconds(5));
+            conn.readTimeout(Duration.ofMillis(300));
+            java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    conn.readLine(100);
+                    ended.complete(null);
+                } catch (Throwable t) {
+                    ended.complete(t);
+                }
+            });
+            // C: (nothing)  -- the read parks untimed: no timer task per park (bench/RESULTS.md, "Issue 22")
+            Await.until(Duration.ofSeconds(5), "the read parks without a socket timeout",
+                    () -> soTimeout() == 0);
+            org.junit.jupiter.api.Assertions.assertInstanceOf(SocketTimeoutException.class, ended.get());
+            // S: * BYE   -- the watchdog shut only the input: the timeout reply still reaches the client
+            conn.write("* BYE idle\r\n");
+            byte[] got = peer.getInputStream().readNBytes(12);
+            assertEquals("* BYE idle\r\n", new String(got, StandardCharsets.ISO_8859_1));
+            // and every later line read times out at once
+            assertThrows(SocketTimeoutException.class, () -> conn.readLine(100));
+        }
+    }
+
+    private int soTimeout() {
+        try {
+            return conn.socket().getSoTimeout();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
 }

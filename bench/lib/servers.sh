@@ -277,7 +277,7 @@ mailproxy {
   limits { proxy-timeout = 1h }
   # The bench's clients are a few loopback addresses: no per-address or per-user limit
   # (the guard's checks still run; its delays only follow failed logins, and there are none).
-  guard { max-connections-per-ip = 0, max-sessions-per-user = 0 }
+  guard { max-connections-per-ip = 0, max-sessions-per-user = 0, max-sessions-per-user-ip = 0 }
   ${MP_EXTRA:-}
   backends {
     bench {
@@ -365,8 +365,7 @@ mail {
   server { listen 127.0.0.1:$NG_IMAPS ssl; protocol imap; }
   server { listen 127.0.0.1:$NG_POP3S ssl; protocol pop3; }
   server { listen 127.0.0.1:$NG_SMTPS ssl; protocol smtp; }
-  server { listen 127.0.0.1:$NG_IMAPS_RSA ssl; protocol imap;
-           ssl_certificate $W/tls/rsa-cert.pem; ssl_certificate_key $W/tls/rsa-key.pem; }
+  server { listen 127.0.0.1:$NG_IMAPS_RSA ssl; protocol imap; ssl_certificate $W/tls/rsa-cert.pem; ssl_certificate_key $W/tls/rsa-key.pem; }
 }
 EOF
 }

@@ -53,6 +53,8 @@ final class RedisAffinity implements AutoCloseable {
     private final long beatMillis;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean resyncing = new AtomicBoolean();
+    /** Set once the moves channel was first followed: a later subscription follows a gap. */
+    private final AtomicBoolean followedBefore = new AtomicBoolean();
     private final AtomicLong fallbacks = new AtomicLong();
     private final Map<String, RedisAssignments> stores = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -138,6 +140,13 @@ final class RedisAffinity implements AutoCloseable {
      * #cameBack}), on a thread of its own: the caller may hold a user's lock, which the
      * write-back takes. One at a time; a broken connection met meanwhile adds nothing.
      */
+    /** Once the moves channel is followed again: each store compares its users' sessions with Redis, off the subscriber's thread. */
+    private void reconcileSoon() {
+        Thread.ofVirtual().name("affinity-reconcile").start(() -> {
+            for (RedisAssignments s : stores.values()) s.reconcile();
+        });
+    }
+
     private void resyncSoon() {
         if (!resyncing.compareAndSet(false, true)) return;
         Thread.ofVirtual().name("affinity-resync").start(() -> {
@@ -234,6 +243,12 @@ final class RedisAffinity implements AutoCloseable {
                 if (m == null || m.instance().equals(instance)) return; // ours: its listeners were called when it was made
                 RedisAssignments s = stores.get(m.pool());
                 if (s != null) s.movedByAnother(m.user(), m.from(), m.to());
+            }
+
+            @Override
+            public void onSubscribe(String channel, int subscribedChannels) {
+                // after a gap the moves published meanwhile are lost: look at what Redis says now
+                if (!followedBefore.compareAndSet(false, true)) reconcileSoon();
             }
         };
         long wait = backoff;

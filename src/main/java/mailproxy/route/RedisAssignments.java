@@ -288,6 +288,25 @@ final class RedisAssignments implements Assignments {
         return before;
     }
 
+    /**
+     * The moves channel is followed again after a gap (README, "Several proxies"): a move
+     * published meanwhile never reached this proxy. Each user this proxy has sessions of
+     * whom Redis now has on another server is told to the listeners as moved, so that those
+     * sessions are kicked as the move's own message would have had them.
+     */
+    void reconcile() {
+        for (Held h : new ArrayList<>(held.values())) {
+            if (redis.degraded()) return;
+            String now;
+            try {
+                now = text(redis.eval(AffinityScripts.READ, key(h.user), Long.toString(Math.max(0, ttlMillis))).getFirst());
+            } catch (RedisAffinity.Down e) {
+                return;
+            }
+            if (!now.isEmpty() && !now.equals(h.server) && held.get(h.user) == h) movedByAnother(h.user, h.server, now);
+        }
+    }
+
     /** Another proxy moved a user: this proxy's listeners close their sessions of the user on the old server. */
     void movedByAnother(String user, String from, String to) {
         for (MoveListener l : moveListeners) l.moved(user, from, to);

@@ -13,6 +13,9 @@ import mailproxy.testing.RealRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.params.ClientKillParams;
 
 /**
  * Redis killed in the middle (README, "Several proxies"): the proxy says so once, counts it,
@@ -103,4 +106,29 @@ class AffinityFallbackTest {
             });
         }
     }
+
+    @Test
+    void aMovePublishedWhileAProxyWasNotListeningReachesItOnceItListensAgain() throws Exception {
+        try (RealRedis redis = RealRedis.start(dir); RedisFixture f = new RedisFixture(redis)) {
+            RedisAssignments one = RedisFixture.store(f.proxy(LEASE), TTL);
+            RedisAffinity slow = f.unstarted(LEASE, Duration.ofSeconds(2)); // waits 2 s before it listens again
+            slow.start();
+            RedisAssignments two = RedisFixture.store(slow, TTL);
+            java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            two.onMove((user, from, to) -> told.add(user + " " + from + "->" + to));
+            mailproxy.testing.Await.until(Duration.ofSeconds(10), "both subscribed", () -> f.subscribers() == 2);
+            Assignments.Hold bob = two.open("bob", "a");
+            bob.accepted();
+            // both subscribers cut off; the move is published while nobody listens
+            try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                j.clientKill(new ClientKillParams().type(ClientType.PUBSUB));
+            }
+            assertEquals("a", one.move("bob", "b"));
+            // the proxy holding bob's session on a learns it when it follows the channel again
+            mailproxy.testing.Await.until(Duration.ofSeconds(15), "the move told to the proxy that missed it", () -> !told.isEmpty());
+            assertEquals(java.util.List.of("bob a->b"), told);
+            bob.released();
+        }
+    }
 }
+

@@ -29,7 +29,8 @@ final class RedisAssignments implements Assignments {
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final AtomicLong[] forgotten = new AtomicLong[Forgotten.values().length];
     private final List<MoveListener> moveListeners = new CopyOnWriteArrayList<>();
-    private volatile long ttlMillis;
+    /** affinity-ttl in ms as the scripts take it (ARGV). */
+    private volatile String ttlArg;
     /** What Redis last said of each user, for the time it does not answer. */
     private final LastShared lastShared = new LastShared(Duration.ZERO, 1);
 
@@ -56,7 +57,7 @@ final class RedisAssignments implements Assignments {
 
     @Override
     public void settings(Duration ttl, int maxUsers) {
-        ttlMillis = ttl.toMillis();
+        ttlArg = Long.toString(Math.max(0, ttl.toMillis()));
         local.settings(ttl, maxUsers);
         lastShared.settings(ttl, maxUsers);
     }
@@ -196,7 +197,7 @@ final class RedisAssignments implements Assignments {
         if (!sync && held.get(h.user) != h) return; // superseded: its server was given up
         try {
             List<?> r = redis.eval(AffinityScripts.WRITE, key(h.user), h.server, Integer.toString(h.sessions),
-                    h.accepted ? "1" : "0", Long.toString(Math.max(0, ttlMillis)), sync ? "sync" : "");
+                    h.accepted ? "1" : "0", ttlArg, sync ? "sync" : "");
             if (number(r.getFirst()) == 2) split(h.user, h.server, text(r.get(1)));
         } catch (RedisAffinity.Down e) {
             // written again when Redis is back (resync)
@@ -249,7 +250,7 @@ final class RedisAssignments implements Assignments {
                 List<Assigned> out = new ArrayList<>();
                 for (String k : redis.userKeys(pool, (int) Math.min(100_000L, Math.max(limit, 0) * 4L + 10))) {
                     if (out.size() >= limit) break;
-                    List<?> r = redis.eval(AffinityScripts.READ, k, Long.toString(Math.max(0, ttlMillis)));
+                    List<?> r = redis.eval(AffinityScripts.READ, k, ttlArg);
                     String s = text(r.getFirst());
                     if (s.isEmpty() || (server != null && !server.equals(s))) continue;
                     out.add(new Assigned(redis.userOf(pool, k), s, (int) number(r.get(1))));
@@ -268,7 +269,7 @@ final class RedisAssignments implements Assignments {
         if (!redis.degraded()) {
             try {
                 String before = text(redis.eval(AffinityScripts.MOVE, key(user), server == null ? "" : server,
-                        Long.toString(Math.max(0, ttlMillis))).getFirst());
+                        ttlArg).getFirst());
                 String from = before.isEmpty() ? null : before;
                 if (from != null && from.equals(server)) return from;
                 if (from != null) forgotten[Forgotten.MOVE.ordinal()].incrementAndGet();
@@ -299,7 +300,7 @@ final class RedisAssignments implements Assignments {
             if (redis.degraded()) return;
             String now;
             try {
-                now = text(redis.eval(AffinityScripts.READ, key(h.user), Long.toString(Math.max(0, ttlMillis))).getFirst());
+                now = text(redis.eval(AffinityScripts.READ, key(h.user), ttlArg).getFirst());
             } catch (RedisAffinity.Down e) {
                 return;
             }

@@ -75,7 +75,7 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
             try {
                 pool.move(user, to);
             } catch (RuntimeException e) {
-                log.warn("the move of user {} of pool {} after its kick-after failed: {}", mailproxy.wire.LogSafe.value(user),
+                log.warn("the move of user {} of pool {} after its kick-after failed: {}", LogSafe.value(user),
                         pool.name(), e.toString());
             }
         }, grace.toNanos(), TimeUnit.NANOSECONDS);

@@ -3,9 +3,12 @@ package mailproxy.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Free TCP ports on 127.0.0.1 for servers that cannot be told "port 0" (Dovecot, Postfix).
@@ -39,8 +42,26 @@ public final class FreePorts {
         }
     }
 
-    /** A loopback port nobody listens on (bound, then released): a backend that is down. */
+    /**
+     * A loopback port nobody listens on, and nobody can: a socket bound to it (never listening,
+     * never connected) holds it for the rest of the test JVM, so a connect to it is refused at
+     * once. A port merely bound and released (as before) sits in the ephemeral range: a later
+     * bind(0) may take it, and the kernel may even pick it as the source port of the connect
+     * to it, which then connects to itself (TCP simultaneous open) and waits for a greeting
+     * that never comes; one CI run failed that way. The kernel skips explicitly bound ports
+     * for both.
+     */
     public static int closedPort() {
-        return allocate(1)[0];
+        try {
+            Socket holder = new Socket();
+            holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            HELD.add(holder);
+            return holder.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot hold a closed loopback port", e);
+        }
     }
+
+    /** Sockets holding closed ports; they live as long as the test JVM (a few dozen at most). */
+    private static final List<Socket> HELD = new CopyOnWriteArrayList<>();
 }

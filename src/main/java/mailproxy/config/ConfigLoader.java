@@ -94,7 +94,12 @@ public final class ConfigLoader {
         for (int i = 0; i < objects.size(); i++) {
             Config merged = objects.get(i).toConfig().withFallback(all.getConfig("mailproxy.listener-defaults"));
             Section s = new Section(merged, "mailproxy.listeners[" + i + "]", file);
-            listeners.add(ListenerReader.read(s, i, routers, defaultRouter, limits, relayBuffer, backends, tlsProvider));
+            ListenerConfig l = ListenerReader.read(s, i, routers, defaultRouter, limits, relayBuffer, backends, tlsProvider);
+            // the name labels the listener's metrics, audit lines and admin entries
+            if (listeners.stream().anyMatch(other -> other.name().equals(l.name()))) {
+                throw s.error("name", "a name no other listener has ('" + l.name() + "' is taken)");
+            }
+            listeners.add(l);
         }
         defaults.rejectUnknownKeys(ListenerKeys.ALL);
         GuardConfig guard = GuardReader.read(m);

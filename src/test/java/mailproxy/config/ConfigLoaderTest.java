@@ -100,6 +100,15 @@ class ConfigLoaderTest {
         assertTrue(m.contains("listeners[0].router") && m.contains("nope"), m);
     }
 
+    /** A listener's name labels its metrics, audit lines and admin entries: two alike would be one. */
+    @Test
+    void twoListenersOfOneNameAreRefused() {
+        String m = error("""
+                listeners = [ { name = mail, protocol = pop3, listen = "127.0.0.1:0" },
+                              { name = mail, protocol = imap, listen = "127.0.0.1:0" } ]""");
+        assertTrue(m.contains("listeners[1].name") && m.contains("mail") && m.contains("my.conf"), m);
+    }
+
     @Test
     void unknownMechanism() {
         String m = error("listeners = [ { protocol = pop3, listen = \"127.0.0.1:0\", auth = [plain, kerberos] } ]");

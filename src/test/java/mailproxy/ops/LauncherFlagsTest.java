@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The JVM flags of the launcher (src/main/sh/mailproxy; README, "Running it for real"): the
+ * The JVM flags of the launcher (src/main/sh/mailproxy; README.md, "Running in production"): the
  * ones it picks when MAILPROXY_JAVA_OPTS is empty, and that the variable replaces them all.
  * The JVM prints its flags (-XX:+PrintCommandLineFlags) at startup; a jar of one empty main
  * stands for mailproxy's.

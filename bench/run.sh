@@ -169,7 +169,7 @@ CLK_TCK=$(getconf CLK_TCK)
 # The JVM flags mailproxy's launcher uses when MAILPROXY_JAVA_OPTS is empty (for the report).
 LAUNCHER_OPTS=$(sed -n 's/.*MAILPROXY_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$TOP/src/main/sh/mailproxy" | head -1)
 if [ "$("$JDK/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p')" -ge 25 ]; then
-  LAUNCHER_OPTS="$LAUNCHER_OPTS -XX:+UseCompactObjectHeaders"
+  LAUNCHER_OPTS="$LAUNCHER_OPTS -XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000" # JDK 25 and 22+
 fi
 
 # ---------- ports, certificate, backends ----------

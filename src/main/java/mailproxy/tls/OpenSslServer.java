@@ -8,6 +8,7 @@ import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -41,6 +42,16 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class OpenSslServer {
     private static final Cleaner CLEANER = Cleaner.create();
+    /**
+     * What netty-tcnative mallocs per engine, for life, for the records BoringSSL writes while
+     * it is reading (a handshake flight, the session tickets, a KeyUpdate's answer, an alert):
+     * netty's default is 2,048 bytes. What does not fit waits in BoringSSL until the next wrap
+     * (the engine says NEED_WRAP), as a certificate chain already does at 2,048, so this only
+     * bounds how much is copied through it. 1,024 holds the two TLS 1.3 tickets of a session
+     * without client certificate and saves 1 KB per session (bench/RESULTS.md, "Issue 22:
+     * idle TLS memory taken apart").
+     */
+    static final int NON_APPLICATION_BUFFER = 1024;
     /** BoringSSL's TLS 1.3 suites: always all of them, they cannot be chosen. */
     static final Set<String> TLS13_SUITES = Set.of(
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
@@ -124,6 +135,7 @@ final class OpenSslServer {
             }
             List<TicketKeyFile> keys = TicketKeyFile.read(resumption.ticketKeys());
             SslContext ctx = b.build();
+            if (ctx instanceof ReferenceCountedOpenSslContext rc) rc.setBioNonApplicationBufferSize(NON_APPLICATION_BUFFER);
             OpenSslServerSessionContext sessions = (OpenSslServerSessionContext) ctx.sessionContext();
             sessions.setSessionIdContext(sessionIdContext(entries, clientAuth, trust));
             resume(sessions, resumption, keys);
@@ -178,6 +190,11 @@ final class OpenSslServer {
                     .map(k -> new OpenSslSessionTicketKey(k.name(), k.hmacKey(), k.aesKey()))
                     .toArray(OpenSslSessionTicketKey[]::new));
         }
+    }
+
+    /** What each engine mallocs for records written while reading (tests). */
+    int nonApplicationBufferSize() {
+        return ((ReferenceCountedOpenSslContext) context).getBioNonApplicationBufferSize();
     }
 
     /** A new engine over {@code plain}; the socket owns both (its close releases the engine). */

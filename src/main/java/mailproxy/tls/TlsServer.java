@@ -35,8 +35,8 @@ public final class TlsServer {
     }
 
     private final SSLContext context;
-    /** Non-null with {@link TlsProvider#OPENSSL}: then {@code context} is unused. */
-    private final OpenSslServer openssl;
+    /** Non-null with {@link TlsProvider#OPENSSL}: then {@code context} is unused (package-private for tests). */
+    final OpenSslServer openssl;
     private final String[] protocols;
     private final String[] ciphers;
     private final ServerTlsSettings.ClientAuth clientAuth;

@@ -112,6 +112,22 @@ class SessionResumptionTest {
         assertTrue(second.startsWith("Reused, TLSv1.2"), second);
     }
 
+    /**
+     * A session with a client certificate resumes. Its tickets carry the certificate; with
+     * BoringSSL the first connection's flight (an RSA certificate) and those tickets outgrow
+     * the per-engine buffer for records written while reading
+     * (OpenSslServer.NON_APPLICATION_BUFFER), so they leave through the next wrap.
+     */
+    @Test
+    void clientCertificateSessionResumes() throws Exception {
+        var pki = TlsServerTest.pki;
+        TlsServer s = TlsServer.create(ServerTlsSettings.of(TlsServerTest.rsa).withProvider(provider())
+                .withClientAuth(ServerTlsSettings.ClientAuth.REQUIRED, pki.ca.cert()));
+        String second = resumeOn(s, s, "-tls1_3", "-cert", pki.client.cert().toString(),
+                "-key", pki.client.key().toString());
+        assertTrue(second.startsWith("Reused, TLSv1.3"), second);
+    }
+
     @Test
     void anotherListenerWithoutSharedKeysDoesNotResume() throws Exception {
         String second = resumeOn(server(DEFAULT), server(DEFAULT), "-tls1_3");

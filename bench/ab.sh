@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two mailproxy jars at once (A/B): the same Dovecot, the same login load on each at the
 # same moment, so the machine's noise hits both alike. Prints the proxy CPU per session
-# (without the JIT's threads) of each round and the medians. Plain listeners only.
+# (without the JIT's threads) of each round and the medians. Plain listeners only; scenarios
+# imap, pop3, smtp, bigfetch (CPU per 5 MB FETCH) and connect.
 #
 #   bench/ab.sh A.jar B.jar [--scenarios imap,pop3] [--rounds 5] [--seconds 8] [--warmup 10]
 #               [--concurrency 16] [--users 50]
@@ -86,8 +87,10 @@ start_one() { # NAME JAR EXTRA_JVM_FLAGS -> pid on stdout
 PID_A=$(start_one a "$JAR_A" "${AB_JVM_A:-}"); PID_B=$(start_one b "$JAR_B" "${AB_JVM_B:-}")
 wait_port "$A_SMTP" 30 && wait_port "$B_SMTP" 30 || die "a proxy did not start: $(tail -3 "$W/a/log" "$W/b/log")"
 
-port() { # NAME SCENARIO
-  case "$1:$2" in
+port() { # NAME SCENARIO (bigfetch and connect are IMAP)
+  local sc=$2
+  case "$sc" in bigfetch|connect) sc=imap ;; esac
+  case "$1:$sc" in
     a:imap) echo "$A_IMAP" ;; a:pop3) echo "$A_POP3" ;; a:smtp) echo "$A_SMTP" ;;
     b:imap) echo "$B_IMAP" ;; b:pop3) echo "$B_POP3" ;; b:smtp) echo "$B_SMTP" ;;
   esac

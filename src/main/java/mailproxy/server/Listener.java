@@ -34,6 +34,11 @@ final class Listener {
     /** The address as the config gave it (a reload keeps this listener if it is unchanged). */
     private final InetSocketAddress requested;
     private final ServerSocket socket;
+    /**
+     * The address every connection accepted here has as its local one, when the listener
+     * is bound to a single address (not a wildcard): known without a getsockname per session.
+     */
+    private final InetSocketAddress fixedLocal;
     private final Semaphore permits;
     private final AtomicLong ids;
     private final Sessions sessions;
@@ -51,6 +56,8 @@ final class Listener {
         this.socket = new ServerSocket();
         socket.setReuseAddress(true);
         socket.bind(address, 1024);
+        InetSocketAddress bound = address();
+        this.fixedLocal = bound.getAddress().isAnyLocalAddress() ? null : bound;
     }
 
     InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
@@ -128,7 +135,9 @@ final class Listener {
         try {
             s.setTcpNoDelay(true); // SO_KEEPALIVE only once it relays (LiveSession.relay)
             Binding b = binding;
-            session = new LiveSession(id, b.config(), b.listener(), b.router(), b.guard(), new Connection(s, LINE_BUFFER),
+            Connection client = new Connection(s, LINE_BUFFER);
+            if (fixedLocal != null) client.localKnown(fixedLocal);
+            session = new LiveSession(id, b.config(), b.listener(), b.router(), b.guard(), client,
                     sessions.watchdog(), b.meters(), b.trace());
             sessions.add(session);
             session.run(b.protocol());

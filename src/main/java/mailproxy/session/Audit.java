@@ -50,8 +50,9 @@ final class Audit {
                         String reason, String message) {
         if (!log.isInfoEnabled()) return;
         StringBuilder b = new StringBuilder(200);
-        b.append("time=").append(Instant.now())
-                .append(" session=").append(s.sessionId())
+        b.append("time=");
+        AuditTime.append(b, Instant.now());
+        b.append(" session=").append(s.sessionId())
                 .append(" protocol=").append(s.listener().protocol().id())
                 .append(" listener=").append(value(s.listener().name()))
                 .append(" client=").append(Addresses.hostPort(s.clientAddress()))

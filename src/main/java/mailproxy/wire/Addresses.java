@@ -46,6 +46,21 @@ public final class Addresses {
         return s.toString();
     }
 
+    /**
+     * The address an IP literal names (a strict dotted quad, or IPv6 without brackets or
+     * zone id), made without a lookup; null for anything else (a host name).
+     */
+    public static InetAddress literal(String host) {
+        byte[] b = IpText.v4(host);
+        if (b == null) b = IpText.v6(host);
+        if (b == null) return null;
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            return null; // not for 4 or 16 bytes
+        }
+    }
+
     /** "192.0.2.1:143" or "[2001:db8::1]:143"; "-" for null. */
     public static String hostPort(InetSocketAddress a) {
         if (a == null) return "-";

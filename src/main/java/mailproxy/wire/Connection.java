@@ -127,6 +127,12 @@ public final class Connection implements Closeable {
 
     public InetSocketAddress remote() { return remote; }
 
+    /**
+     * The local address when the caller knows it already (a listener bound to one address
+     * accepts only on that address), so {@link #local()} makes no system call for it.
+     */
+    public void localKnown(InetSocketAddress a) { local = a; }
+
     /** The local address, looked up on the first call; while the socket is open. */
     public InetSocketAddress local() {
         InetSocketAddress l = local;
@@ -369,6 +375,25 @@ public final class Connection implements Closeable {
             socket.shutdownInput();
         } catch (IOException | UnsupportedOperationException ignored) {
             // already closed: the reader wakes either way
+        }
+    }
+
+    /**
+     * Ends the input of a plain socket, so that a read parked on it returns end of input
+     * (the relay's way to stop its other direction without an exception); the socket stays
+     * open for {@link #close()}. False, doing nothing, under TLS (shutting the input under
+     * a TLS layer is not a TLS end) or when the socket is closed already.
+     */
+    public boolean endInput() {
+        if (tcp != null) return false;
+        Socket s = socket;
+        if (s.isClosed()) return false;
+        if (s.isInputShutdown()) return true; // reads end already (the watchdog ended one)
+        try {
+            s.shutdownInput();
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // closed already: nothing parks on it
         }
     }
 

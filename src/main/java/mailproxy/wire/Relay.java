@@ -51,6 +51,9 @@ public final class Relay {
     /** What an idle direction holds while it waits: enough for any command or short reply. */
     static final int IDLE_BUFFER = 256;
 
+    /** The step between the idle buffer and the full one (see {@link #pump}). */
+    static final int STEP_BUFFER = 4096;
+
     private final Connection client;
     private final Connection backend;
     private final long idleNanos;
@@ -167,6 +170,7 @@ public final class Relay {
         sweeper.add(this);
         Thread up = Thread.ofVirtual().name(threadName + " up").start(this::clientToBackend);
         End end;
+        boolean clientOpen = false;
         try {
             pump(backend, client, downBytes, downMeter, ends);
             end = farewell != null ? farewell() : upEnd == null ? End.BACKEND_CLOSED : End.CLIENT_CLOSED;
@@ -176,12 +180,21 @@ public final class Relay {
         } finally {
             sweeper.remove(this);
             downDone.countDown();
-            closeBoth();
+            // The other direction most likely waits in a read of the client. On a plain
+            // socket an end of input wakes it, and it returns; a close under its read would
+            // wake it with a SocketException, one per session (bench/RESULTS.md, "Issue 22
+            // ... third pass"). The client is closed once it has: the backend's close has
+            // ended any write of its to the backend, so the wait is short.
+            backend.close();
+            clientOpen = client.endInput();
+            if (!clientOpen) client.close();
         }
         try {
             up.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (clientOpen) client.close();
         }
         return new Result(upBytes.get(), downBytes.get(), end);
     }
@@ -225,6 +238,8 @@ public final class Relay {
     private void clientToBackend() {
         try {
             pump(client, backend, upBytes, upMeter, null);
+            // the backend's side ended first and ended this read too: nothing to half-close
+            if (downDone.getCount() == 0) return;
             upEnd = End.CLIENT_CLOSED;
             halfClose(backend.socket());
             // The backend may still answer (a LOGOUT's BYE), but one that keeps its side
@@ -247,9 +262,12 @@ public final class Relay {
      *
      * <p>An idle session should cost almost nothing, and most relayed sessions are idle
      * (IMAP IDLE, clients parked between polls). So a direction waits on a small buffer,
-     * switches to a {@code bufferSize} one when a read fills the small one (a FETCH, a
+     * switches to a {@code bufferSize} one when reads fill the small one (a FETCH, a
      * DATA), and drops it again once reads come back small: the big buffer lives only
-     * while bytes are flowing.
+     * while bytes are flowing. On the way up a {@link #STEP_BUFFER} one comes between: a
+     * response of a few KB (a short session's FETCH, a login's CAPABILITY) then costs 4 KB
+     * rather than the whole bufferSize (64 KB by default, zeroed on allocation: most of
+     * what a short login session allocated, bench/RESULTS.md, "Issue 22 ... third pass").
      *
      * <p>With {@code ends} (the backend-to-client direction), once a kick was asked for, it
      * passes on only what finishes the response under way, then returns.
@@ -274,8 +292,11 @@ public final class Relay {
             counter.addAndGet(n);
             if (meter != null) meter.accept(n);
             if (ends != null && farewell != null && ends.atEnd()) return;
-            if (buf == small && n == small.length && bufferSize > small.length) buf = new byte[bufferSize];
-            else if (buf != small && n < small.length) buf = small;
+            if (n == buf.length && buf.length < bufferSize) {
+                buf = new byte[buf == small ? Math.min(STEP_BUFFER, bufferSize) : bufferSize];
+            } else if (buf != small && n < small.length) {
+                buf = small;
+            }
         }
     }
 

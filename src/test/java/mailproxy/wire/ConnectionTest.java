@@ -172,6 +172,29 @@ class ConnectionTest {
         }
     }
 
+    @Test
+    void endInputWakesAParkedRawReadWithEndOfInputAndTheSocketStillWrites() throws Exception {
+        // the relay's way to stop its client-to-backend direction when the backend has
+        // closed: an end of input, not a close under the read (a SocketException per session)
+        conn.noReadTimeout();
+        java.util.concurrent.CompletableFuture<Object> ended = new java.util.concurrent.CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                ended.complete(conn.input().read(new byte[16]));
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
+        });
+        Await.until(Duration.ofSeconds(5), "the read parks", () -> reader.getState() == Thread.State.WAITING);
+        org.junit.jupiter.api.Assertions.assertTrue(conn.endInput());
+        assertEquals(-1, ended.get(5, java.util.concurrent.TimeUnit.SECONDS));
+        // S: * BYE   -- only the input ended: a last word still reaches the peer
+        conn.write("* BYE\r\n");
+        assertEquals("* BYE\r\n", new String(peer.getInputStream().readNBytes(7), StandardCharsets.ISO_8859_1));
+        conn.close();
+        org.junit.jupiter.api.Assertions.assertFalse(conn.endInput(), "closed: nothing to end");
+    }
+
     private int soTimeout() {
         try {
             return conn.socket().getSoTimeout();

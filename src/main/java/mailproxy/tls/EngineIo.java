@@ -83,15 +83,14 @@ final class EngineIo {
             if (net.length < HANDSHAKE_NET) net = Arrays.copyOf(net, HANDSHAKE_NET);
             engine.beginHandshake();
             HandshakeStatus hs = engine.getHandshakeStatus();
-            // The flight that ends the handshake waits for the first write (EngineOut).
             while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
                 hs = switch (hs) {
-                    case NEED_WRAP -> out.flush(true);
+                    case NEED_WRAP -> out.flush();
                     case NEED_TASK -> EngineOut.runTasks(engine);
                     default -> handshakeUnwrap();
                 };
             }
-            if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) out.flush(true);
+            if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) out.flush();
         } catch (SSLException e) {
             out.sendAlertQuietly();
             throw e;
@@ -260,7 +259,6 @@ final class EngineIo {
 
     /** Reads more of the record at netPos ({@code rec} its length, or -1 unknown); false at EOF. */
     private boolean fill(int rec) throws IOException {
-        out.sendHeld(); // the peer may wait for it before it sends what this read waits for
         if (netPos > 0) {
             System.arraycopy(net, netPos, net, 0, netLim - netPos);
             netLim -= netPos;

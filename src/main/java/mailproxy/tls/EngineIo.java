@@ -25,11 +25,18 @@ import javax.net.ssl.SSLHandshakeException;
  * <p>Memory: an idle session waits in its read on a {@value #IDLE_NET}-byte buffer. Larger
  * records get a buffer of their size while they last, a write gets a buffer for its own
  * records and drops it when written, and decrypted bytes that do not fit the caller's
- * array wait in one that is dropped when drained. Nothing else is kept between calls.
+ * array wait in one that is dropped when drained. The handshake reads into a
+ * {@value #HANDSHAKE_NET}-byte buffer, dropped when it ends. Nothing else is kept between calls.
  */
 final class EngineIo {
     /** What an idle read waits on: holds the record of any ordinary command. */
     static final int IDLE_NET = 512;
+    /**
+     * What the handshake reads into: a ClientHello in one read. A resuming client's carries
+     * its ticket (RFC 8446 §4.2.11) and is larger than {@link #IDLE_NET}; one with a
+     * post-quantum key share is about 2 KB.
+     */
+    static final int HANDSHAKE_NET = 4_096;
     /** What a read of large records uses while they flow. */
     static final int BULK_NET = 2 * (16_384 + 256);
     /** RFC 8446 §5.1: plaintext per record. */
@@ -57,6 +64,8 @@ final class EngineIo {
     private int appLim;
     private volatile int available;
     private boolean inputDone;
+    /** In {@link #handshake}: the read buffer stays {@link #HANDSHAKE_NET} bytes. */
+    private boolean handshaking;
 
     EngineIo(SSLEngine engine, InputStream rawIn, OutputStream rawOut) {
         this.engine = engine;
@@ -70,6 +79,8 @@ final class EngineIo {
         readLock.lock();
         writeLock.lock();
         try {
+            handshaking = true;
+            if (net.length < HANDSHAKE_NET) net = Arrays.copyOf(net, HANDSHAKE_NET);
             engine.beginHandshake();
             HandshakeStatus hs = engine.getHandshakeStatus();
             while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
@@ -84,6 +95,11 @@ final class EngineIo {
             out.sendAlertQuietly();
             throw e;
         } finally {
+            handshaking = false;
+            if (netPos == netLim) {
+                netPos = netLim = 0;
+                net = NONE; // the next read takes an idle buffer
+            }
             writeLock.unlock();
             readLock.unlock();
         }
@@ -201,7 +217,7 @@ final class EngineIo {
         netPos += r.bytesConsumed();
         if (netPos == netLim) {
             netPos = netLim = 0;
-            if (net.length > IDLE_NET) net = new byte[IDLE_NET]; // the big record is done
+            if (net.length > IDLE_NET && !handshaking) net = new byte[IDLE_NET]; // the big record is done
         }
         if (dst.array() == app) {
             appLim += r.bytesProduced();

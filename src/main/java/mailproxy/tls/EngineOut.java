@@ -14,6 +14,11 @@ import javax.net.ssl.SSLException;
  * The writing half of {@link EngineIo}: application data as TLS records, and what the engine
  * sends on its own (handshake flights, alerts, close_notify), under {@link #lock}. A write
  * gets a buffer for its own records and drops it when written: nothing is kept between calls.
+ * What the engine sends on its own at the start of a write goes out with the write's data.
+ *
+ * <p>The handshake's flights are sent as they come, never held for a later write: a TLS 1.2
+ * client waits for the server's Finished (RFC 5246 §7.4.9) and must not wait on whatever
+ * the session does before its first read or write.
  */
 final class EngineOut {
     /** RFC 8446 §5.1: plaintext per record. */
@@ -45,8 +50,14 @@ final class EngineOut {
             int plain = Math.min(len, 4 * MAX_PLAIN);
             ByteBuffer dst = ByteBuffer.allocate(plain + (plain + MAX_PLAIN - 1) / MAX_PLAIN * OVERHEAD);
             while (src.hasRemaining()) {
-                if (dst.position() > 0 && dst.remaining() < Math.min(src.remaining(), MAX_PLAIN) + OVERHEAD) {
-                    send(dst);
+                int need = Math.min(src.remaining(), MAX_PLAIN) + OVERHEAD;
+                if (dst.remaining() < need) {
+                    // Less than a record's worth in it: what the engine sent on its own
+                    // before the data. BoringSSL writes its TLS 1.3 session tickets (RFC 8446
+                    // §4.6.1) on the first write after the handshake: with the greeting of
+                    // implicit TLS, in one system call and one TCP segment with it.
+                    if (dst.position() < MAX_PLAIN) dst = grown(dst, need);
+                    else send(dst);
                 }
                 SSLEngineResult r = engine.wrap(src, dst);
                 switch (r.getStatus()) {
@@ -66,6 +77,12 @@ final class EngineOut {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@code dst}'s bytes with {@code room} more after them. */
+    private static ByteBuffer grown(ByteBuffer dst, int room) {
+        ByteBuffer bigger = ByteBuffer.allocate(dst.position() + room);
+        return bigger.put(dst.array(), 0, dst.position());
     }
 
     private void send(ByteBuffer dst) throws IOException {

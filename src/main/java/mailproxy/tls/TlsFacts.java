@@ -104,6 +104,12 @@ public record TlsFacts(String protocol, String cipher, String verify,
 
     /** Reads a finished session; {@code clientTrust} null when no client certs are asked for. */
     static TlsFacts of(SSLSession session, X509ExtendedTrustManager clientTrust) {
+        // Without a client CA the server sends no CertificateRequest, so the client sends no
+        // certificate (RFC 8446 §4.3.2, RFC 5246 §7.4.6): asking the session would only throw
+        // SSLPeerUnverifiedException, a stack trace filled on every connection.
+        if (clientTrust == null) {
+            return new TlsFacts(session.getProtocol(), session.getCipherSuite(), NONE, Optional.empty());
+        }
         Certificate[] peer;
         try {
             peer = session.getPeerCertificates();
@@ -121,8 +127,7 @@ public record TlsFacts(String protocol, String cipher, String verify,
         }
         // Checked again here rather than remembered from the handshake: a resumed session
         // skips the trust manager, and this gives every session the same, current answer.
-        String verify = clientTrust == null ? "FAILED:no client CA configured"
-                : Trust.verifyClient(clientTrust, chain.toArray(X509Certificate[]::new));
+        String verify = Trust.verifyClient(clientTrust, chain.toArray(X509Certificate[]::new));
         X509Certificate leaf = chain.get(0);
         ClientCertificate cc = new ClientCertificate(
                 leaf.getSubjectX500Principal().getName(X500Principal.RFC2253),

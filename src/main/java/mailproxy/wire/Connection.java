@@ -31,6 +31,12 @@ public final class Connection implements Closeable {
      */
     static final Duration TLS_CLOSE_WAIT = Duration.ofMillis(500);
 
+    /**
+     * The thread that made this connection: the session's, which closes it at the end. Only
+     * its close may wait (a bounded while) for a close_notify; see {@link #close()}. An id,
+     * not the Thread: a backend connection outlives the child thread that dialled it.
+     */
+    private final long ownerId;
     // volatile: close() may come from another thread (the relay's other direction, a stopping server)
     private volatile Socket socket;
     private volatile InetSocketAddress remote;
@@ -96,6 +102,7 @@ public final class Connection implements Closeable {
 
     /** @param initialBuffer first size of the read buffer; it grows as long lines need. */
     public Connection(Socket socket, int initialBuffer) throws IOException {
+        this.ownerId = Thread.currentThread().threadId();
         this.buf = new byte[Math.max(64, initialBuffer)];
         attach(socket);
     }
@@ -467,23 +474,45 @@ public final class Connection implements Closeable {
      * Closes the socket; safe from any thread. A TLS socket sends its close_notify first,
      * and that needs the TLS write lock: a relay thread blocked writing to a peer that
      * does not read holds that lock for as long as the peer likes, and SSLSocket.close()
-     * would wait with it (a plain socket's close wakes the writer instead). So a TLS close
-     * runs on a virtual thread of its own, and if it has not finished after
-     * {@link #TLS_CLOSE_WAIT}, the TCP socket under it is closed, which ends the blocked
-     * write and with it the TLS close. The caller does not wait: a stopping server closes
-     * its sessions one after the other.
+     * would wait with it (a plain socket's close wakes the writer instead); and the
+     * close_notify's own write may find the window full.
+     *
+     * <p>Closed by the thread that made it (the session's own close at its end), with the
+     * connection watched and no write under way, it closes on that thread: the
+     * close_notify is then a write like any other, and if it makes no progress for
+     * {@link #TLS_CLOSE_WAIT} (or the write timeout, if shorter) the {@link Watchdog} closes
+     * the TCP socket under it, which ends it. That is the close at the end of nearly every
+     * session, and it costs no thread (two virtual threads and a timed join before:
+     * bench/RESULTS.md, "Issue 22: TLS connection CPU, third pass").
+     *
+     * <p>Otherwise (another thread: a kick, the relay's other direction, a stopping server;
+     * a write under way; no open watchdog) the close runs on a virtual thread
+     * of its own, and if it has not finished after {@link #TLS_CLOSE_WAIT}, the TCP socket
+     * under it is closed, which ends the blocked write and with it the TLS close. The
+     * caller does not wait: a stopping server closes its sessions one after the other.
      */
     @Override
     public void close() {
         Watchdog w = watchdog;
-        if (w != null) w.unwatch(this);
         Socket s = socket;
         Socket under = tcp;
-        if (under == null) {
-            closeQuietly(s);
+        if (under == null || s.isClosed()) {
+            if (w != null) w.unwatch(this);
+            if (under == null) closeQuietly(s);
             return;
         }
-        if (s.isClosed()) return;
+        if (w != null && w.isOpen() && writingSince == 0 && Thread.currentThread().threadId() == ownerId) {
+            writeTimeoutNanos = Math.min(writeTimeoutNanos, TLS_CLOSE_WAIT.toNanos());
+            writingSince = System.nanoTime() | 1; // never 0, which means "not writing"
+            try {
+                closeQuietly(s);
+            } finally {
+                writingSince = 0;
+                w.unwatch(this);
+            }
+            return;
+        }
+        if (w != null) w.unwatch(this);
         Thread.ofVirtual().name("tls close").start(() -> {
             Thread graceful = Thread.ofVirtual().name("tls close_notify").start(() -> closeQuietly(s));
             try {

@@ -69,6 +69,9 @@ public final class Watchdog implements AutoCloseable {
 
     void unwatch(Connection c) { writers.remove(c); }
 
+    /** Whether it still looks (a closed one ends no stalled write). */
+    boolean isOpen() { return open; }
+
     /** Connections whose writes are being watched (tests: none left behind). */
     public int watched() { return writers.size(); }
 

@@ -40,7 +40,7 @@ usage: bench/run.sh [flags]
   --idle N             idle IMAP sessions to hold (default 5000; at most 9900: each relayed
                        session holds 2 of the proxy's 20,000 file descriptors)
   --idle-tls N         idle sessions over TLS (default 2000, at most --idle)
-  --hold S             how long to hold them (default 3)
+  --hold S             how long to hold them; RSS is read at its end (default 12)
   --scale N            scale: sessions held while the login load runs again (default 9900, at
                        most 9900; fewer if the proxy cannot hold N plus the login load)
   --login-concurrency C  scale: logins at once in its login load (default 16)
@@ -72,7 +72,7 @@ MAX_SESSIONS=50000
 BIG_CONC=1
 IDLE=5000
 IDLE_TLS=
-HOLD=3
+HOLD=12
 SCALE=9900
 LOGIN_CONC=16
 SCALE_CONTROL=yes
@@ -338,6 +338,9 @@ for run in "${RUNS[@]}"; do
       # TLS handshakes make the ramp slow: fewer sessions over TLS. The ramp is bounded
       # by time too: 60 s, or 20 ms a session if more.
       n=$IDLE; [ "$tls" = tls ] && n=$IDLE_TLS
+      # No warm-up: an allocator keeps what a warm-up ramp grew it to (nginx's pools, a
+      # JVM's heap), and the next ramp's growth would miss it. RSS is read at the end of
+      # the hold (bench/loadgen/Idle.java).
       args+=(--idle-sessions "$n" --concurrency 64 --hold "$HOLD" --sources 4
              --seconds $(( n / 50 > 60 ? n / 50 : 60 )))
       # A class histogram forces a full GC (live objects only): RSS after it, and what

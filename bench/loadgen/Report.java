@@ -53,7 +53,7 @@ final class Report {
             }
         }
         b.append("\nbigfetch: one \"session\" is one 5 MB FETCH on a logged-in session; idle: sessions/s and "
-                + "latency are for logging in (LOGIN + SELECT), CPU is the login cost, RSS the delta per held session; "
+                + "latency are for logging in (LOGIN + SELECT), CPU is the login cost, RSS the delta per held session at the end of the hold; "
                 + "scale-login-*: the scale scenario's login load (LOGIN, SELECT, LOGOUT) with 0 / N sessions held and "
                 + "after their release, scale-control-*: the same load at the same moment on a second instance of the "
                 + "proxy that holds nothing, scale-hold-K: its ramp up to K held sessions (RSS growth per session at K). "

@@ -52,34 +52,9 @@ mkdir -p "$W/dovecot"
 start_dovecot
 start_sink
 
-conf() { # NAME IMAP POP3 SMTP
-  mkdir -p "$W/$1"
-  cat >"$W/$1/mailproxy.conf" <<EOF
-mailproxy {
-  server-name = "bench.invalid"
-  max-connections = 9950
-  limits { proxy-timeout = 1h }
-  guard { max-connections-per-ip = 0, max-sessions-per-user = 0, max-sessions-per-user-ip = 0 }
-  backends {
-    bench {
-      host = "127.0.0.1"
-      imap { port = $DOVECOT_IMAP, send-id = false }
-      pop3 { port = $DOVECOT_POP3 }
-      smtp { port = $SINK_PORT, auth = none, xclient = false }
-    }
-  }
-  routers { bench { type = static, default = bench } }
-  default-router = bench
-  listeners = [
-    { protocol = imap, listen = "127.0.0.1:$2" }
-    { protocol = pop3, listen = "127.0.0.1:$3" }
-    { protocol = smtp, listen = "127.0.0.1:$4", smtp-trust-unchecked-login = true }
-  ]
-}
-EOF
-}
-conf a "$A_IMAP" "$A_POP3" "$A_SMTP"
-conf b "$B_IMAP" "$B_POP3" "$B_SMTP"
+# the bench's own config (bench/lib/servers.sh), plain listeners only
+MP_TLS=no write_mailproxy_conf a "$A_IMAP" "$A_POP3" "$A_SMTP"
+MP_TLS=no write_mailproxy_conf b "$B_IMAP" "$B_POP3" "$B_SMTP"
 start_one() { # NAME JAR EXTRA_JVM_FLAGS -> pid on stdout
   JDK_JAVA_OPTIONS="${3:-}" JAVA_HOME="$JDK" MAILPROXY_JAR="$2" "$TOP/src/main/sh/mailproxy" --config "$W/$1/mailproxy.conf" >>"$W/$1/log" 2>&1 &
   echo $!

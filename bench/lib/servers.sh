@@ -264,9 +264,10 @@ mailproxy_tls_keys() {
 # JVM's own (jar, epoll, listeners: ~40): 9,900 held sessions plus a login load of 16.
 MP_MAX_CONNECTIONS=9950
 
-write_mailproxy_conf() {
-  local f="$W/mailproxy/mailproxy.conf"
-  mkdir -p "$W/mailproxy"
+write_mailproxy_conf() { # [NAME IMAP POP3 SMTP]: by default $W/mailproxy on the MP_* ports
+  local name=${1:-mailproxy} imap=${2:-${MP_IMAP:-}} pop3=${3:-${MP_POP3:-}} smtp=${4:-${MP_SMTP:-}}
+  local f="$W/$name/mailproxy.conf"
+  mkdir -p "$W/$name"
   cat >"$f" <<EOF
 # mailproxy bench: static route to the bench's Dovecot and smtp-sink; no ID/XCLIENT,
 # as nginx is configured (xclient off), so both proxies do the same backend work.
@@ -290,9 +291,9 @@ mailproxy {
   routers { bench { type = static, default = bench } }
   default-router = bench
   listeners = [
-    { protocol = imap, listen = "127.0.0.1:$MP_IMAP" }
-    { protocol = pop3, listen = "127.0.0.1:$MP_POP3" }
-    { protocol = smtp, listen = "127.0.0.1:$MP_SMTP", smtp-trust-unchecked-login = true }
+    { protocol = imap, listen = "127.0.0.1:$imap" }
+    { protocol = pop3, listen = "127.0.0.1:$pop3" }
+    { protocol = smtp, listen = "127.0.0.1:$smtp", smtp-trust-unchecked-login = true }
 $(mailproxy_tls_listeners)
   ]
 }
@@ -302,7 +303,7 @@ EOF
 # Implicit TLS listeners (imaps, pop3s, smtps), when this mailproxy build has TLS
 # (reference.conf lists tls-certificates); without it the TLS rows for mailproxy are skipped.
 mailproxy_tls_listeners() {
-  [ "$MP_TLS" = yes ] || return 0
+  [ "${MP_TLS:-no}" = yes ] || return 0
   local certs="tls-certificates = [ { certificate = \"$W/tls/cert.pem\", key = \"$W/tls/key.pem\" } ]"
   local rsa="tls-certificates = [ { certificate = \"$W/tls/rsa-cert.pem\", key = \"$W/tls/rsa-key.pem\" } ]"
   cat <<EOF

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import mailproxy.config.AdminConfig;
 import mailproxy.config.AdminHosts;
 import mailproxy.wire.LogSafe;
@@ -23,8 +25,8 @@ import mailproxy.wire.LogSafe;
  *     reached, or a name in admin.hosts. A rebound name is none of these.</li>
  * <li>A cross-site Origin or Sec-Fetch-Site is refused, and so is every CORS preflight
  *     (OPTIONS): nothing is granted to another origin.</li>
- * <li>With admin.token-file, every request but the health checks carries the bearer token
- *     (RFC 6750 §2.1), compared in constant time.</li>
+ * <li>With admin.token-file, every request but the health checks and the status page's
+ *     own files carries the bearer token (RFC 6750 §2.1), compared in constant time.</li>
  * <li>A request that changes state (anything but GET and HEAD) carries the token or
  *     {@code X-Mailproxy-Admin: 1}: a header a browser sends cross-site only after a
  *     preflight, which step 2 refuses.</li>
@@ -36,8 +38,13 @@ final class RequestCheck {
     /** Why a request is refused: its status and the answer's text. */
     record Refusal(int status, String reason) {}
 
-    /** Health checks come from load balancers that cannot send a token; they show only readiness. */
-    private static final Set<String> OPEN_PATHS = Set.of("/health/live", "/health/ready");
+    /**
+     * Health checks come from load balancers that cannot send a token; they show only
+     * readiness. The status page's three files hold no data (the page fetches it with the
+     * token the operator types in), and a browser cannot send a bearer token to load them.
+     */
+    private static final Set<String> OPEN_PATHS = Stream.concat(Stream.of("/health/live", "/health/ready"),
+            StaticFiles.paths().stream()).collect(Collectors.toUnmodifiableSet());
 
     private final Set<String> hosts;
     private final byte[] tokenHash;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The status page's three files, read from the jar once (src/main/resources/mailproxy/
@@ -20,6 +21,9 @@ final class StaticFiles {
             "/status.css", load("status.css", "text/css; charset=utf-8"));
 
     private StaticFiles() {}
+
+    /** The paths the files are served at. */
+    static Set<String> paths() { return FILES.keySet(); }
 
     /** The file served at {@code path}, or null. */
     static File at(String path) { return FILES.get(path); }

@@ -169,7 +169,7 @@ class AdminSecurityTest {
     static final String TOKEN = "adm1n-T0ken-Wq8zR3vN5kLp";
 
     @Test
-    void withATokenEveryRequestButTheHealthChecksNeedsIt(@TempDir Path dir) throws Exception {
+    void withATokenEveryRequestButTheHealthChecksAndThePagesFilesNeedsIt(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("admin-token");
         Files.writeString(file, TOKEN + "\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
@@ -201,6 +201,14 @@ class AdminSecurityTest {
             assertEquals(200, call(admin, "GET", "/health/live").status());
             assertEquals(200, call(admin, "GET", "/health/ready").status());
             assertNull(call(admin, "GET", "/health/ready").header("WWW-Authenticate"));
+            // the status page's own files hold no data: a browser loads them without the token,
+            // and the page asks for it before it fetches anything
+            for (String page : List.of("/", "/status.js", "/status.css")) {
+                assertEquals(200, call(admin, "GET", page).status(), page);
+            }
+            assertEquals(401, call(admin, "GET", "/status").status());
+            assertEquals(401, call(admin, "GET", "/metrics").status());
+            assertEquals(401, call(admin, "POST", "/drain?server=x", "-H", ADMIN_HEADER).status());
             assertFalse(log.text().contains(TOKEN), "the token is never logged");
             assertFalse(log.text().contains(TOKEN.substring(0, TOKEN.length() - 1)), "nor a wrong one");
         }

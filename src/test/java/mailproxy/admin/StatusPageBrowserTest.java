@@ -47,6 +47,7 @@ class StatusPageBrowserTest {
     /** Chosen by the client: the page must show it, never run it. */
     private static final String EVIL_USER = "<script>window.pwned=1</script><img src=x onerror=window.pwned=2>";
     private static final String EVIL_PASSWORD = "status-page-pw";
+    private static final String TOKEN = AdminSecurityTest.TOKEN;
 
     /**
      * Selenium looks for a DevTools module matching the browser and warns when there is none;
@@ -176,6 +177,74 @@ class StatusPageBrowserTest {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * With admin.token-file the page loads without the token (its files hold no data), asks
+     * for it, says so when it is wrong, and with the right one shows the pools and drains: a
+     * POST that the listener takes only with the token (the header alone is not enough then).
+     */
+    @Test
+    void withATokenFileThePageAsksForTheTokenAndSendsIt(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path tokenFile = dir.resolve("admin-token");
+        Files.writeString(tokenFile, TOKEN + "\n");
+        Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String id = "127.0.0.1:" + two.imapPort();
+        Path profile = Files.createTempDirectory("mailproxy-chromium");
+        try (TestProxy proxy = TestProxy.start("""
+                     mailproxy {
+                       admin { listen = "127.0.0.1:0", token-file = "%s" }
+                       backends {
+                         stores {
+                           servers = [ { host = "127.0.0.1", imap-port = %d } ]
+                           imap { port = 143 }
+                           health { interval = 300ms, rise = 1, fall = 1, timeout = 1s }
+                         }
+                       }
+                       routers { r { type = static, default = stores } }
+                       listeners = [ { name = imap, protocol = imap, listen = "127.0.0.1:0", router = r } ]
+                     }""".formatted(tokenFile, two.imapPort()));
+             AdminServer admin = AdminServer.start(proxy.config().admin(), proxy::server, () -> true)) {
+            ChromeDriver b = browser(profile);
+            try {
+                b.get("http://127.0.0.1:" + admin.address().getPort() + "/");
+                Await.until(Duration.ofSeconds(10), "the page asks for the token", () -> b.findElement(By.id("token")).isDisplayed());
+                assertEquals("this proxy wants its admin token", text(b, "error"));
+                assertEquals(null, rowState(b, id), "no data without the token");
+
+                b.findElement(By.id("token")).sendKeys(TOKEN + "x");
+                b.findElement(By.cssSelector("#token-form button")).click();
+                Await.until(Duration.ofSeconds(10), "a wrong token refused", () -> "the admin token was refused".equals(text(b, "error")));
+                assertTrue(b.findElement(By.id("token")).isDisplayed());
+
+                b.findElement(By.id("token")).sendKeys(TOKEN);
+                b.findElement(By.cssSelector("#token-form button")).click();
+                Await.until(Duration.ofSeconds(10), "the server up on the page", () -> "up".equals(rowState(b, id)));
+                assertFalse(b.findElement(By.id("token-form")).isDisplayed());
+                assertFalse(b.findElement(By.id("error")).isDisplayed());
+
+                clickButtonOf(b, id);
+                // with a token file a POST without the token is a 401: a 200 here means the page sent it
+                Await.until(Duration.ofSeconds(10), "the page says it drained", () -> text(b, "action").startsWith("200: "));
+                Await.until(Duration.ofSeconds(10), "draining on the page", () -> "draining".equals(rowState(b, id)));
+
+                // the only console lines are the browser's own notes of the two 401 answers asked for above
+                List<LogEntry> errors = b.manage().logs().get(LogType.BROWSER).getAll().stream()
+                        .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
+                        .filter(e -> !e.getMessage().contains("401 (Unauthorized)")).toList();
+                assertTrue(errors.isEmpty(), "browser console: " + errors);
+            } finally {
+                b.quit();
+            }
+        } finally {
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String text(ChromeDriver b, String id) {
+        return (String) b.executeScript("return document.getElementById(arguments[0]).textContent;", id);
     }
 
     private static String pools(AdminServer admin) {

@@ -2,10 +2,22 @@
 // the page as text (textContent, never innerHTML): user names and reasons are chosen by
 // clients and backends. The POSTs carry X-Mailproxy-Admin: 1, which the admin listener
 // wants on every action (docs/SECURITY.md); this page is same-origin, so it may send it.
+// With admin.token-file the listener serves these files to anyone (they hold no data) and
+// wants the bearer token on every request for data: the operator types it into the page,
+// which keeps it in this tab's sessionStorage (gone when the tab closes) and sends it to
+// this listener only.
 'use strict';
 
 const REFRESH_MS = 2000;
+const TOKEN_KEY = 'mailproxy-admin-token';
 let previousLogins = null;
+
+function headers(extra) {
+  const h = Object.assign({}, extra);
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) h['Authorization'] = 'Bearer ' + token;
+  return h;
+}
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -39,7 +51,7 @@ function ago(iso) {
 
 async function post(path, params) {
   const r = await fetch(path + '?' + new URLSearchParams(params), {
-    method: 'POST', headers: { 'X-Mailproxy-Admin': '1' }, credentials: 'same-origin'
+    method: 'POST', headers: headers({ 'X-Mailproxy-Admin': '1' }), credentials: 'same-origin'
   });
   const text = await r.text();
   document.getElementById('action').textContent = r.status + ': ' + text.trim();
@@ -132,10 +144,22 @@ function showStatus(st) {
     ago(s.since), s.state, s.up, s.down]));
 }
 
+// 401: the listener has a token file; ask for the token (again, if the one typed was wrong).
+function askForToken(error) {
+  const refused = sessionStorage.getItem(TOKEN_KEY) !== null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  document.getElementById('token-form').hidden = false;
+  error.textContent = refused ? 'the admin token was refused' : 'this proxy wants its admin token';
+  error.hidden = false;
+}
+
 async function refresh() {
   const error = document.getElementById('error');
+  if (!document.getElementById('token-form').hidden) return; // waiting for the token
   try {
-    const [status, metrics] = await Promise.all([fetch('/status'), fetch('/metrics')]);
+    const [status, metrics] = await Promise.all([fetch('/status', { headers: headers() }),
+      fetch('/metrics', { headers: headers() })]);
+    if (status.status === 401) return askForToken(error);
     if (!status.ok) throw new Error('/status: ' + status.status + ' ' + (await status.text()).trim());
     showStatus(await status.json());
     if (metrics.ok) showCounters(await metrics.text());
@@ -147,6 +171,15 @@ async function refresh() {
   }
 }
 
+document.getElementById('token-form').addEventListener('submit', ev => {
+  ev.preventDefault();
+  const input = document.getElementById('token');
+  if (!input.value) return;
+  sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+  input.value = '';
+  document.getElementById('token-form').hidden = true;
+  refresh();
+});
 document.getElementById('close-form').addEventListener('submit', ev => {
   ev.preventDefault();
   const user = document.getElementById('close-user').value;

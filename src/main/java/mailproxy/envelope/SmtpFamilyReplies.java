@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The reply writer SMTP and LMTP share (go-smtp's writeResponse is the model): the one place
  * their reply lines are formatted and get their CRLF (RFC 5321 §4.2). Each protocol keeps
- * its own texts and delegates here.
+ * its own texts (smtp.SmtpReply, lmtp.LmtpReplies) and calls these directly, statically
+ * imported: no protocol keeps a forward of its own.
  */
 public final class SmtpFamilyReplies {
     private SmtpFamilyReplies() {}

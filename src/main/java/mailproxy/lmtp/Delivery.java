@@ -1,5 +1,7 @@
 package mailproxy.lmtp;
 
+import static mailproxy.envelope.SmtpFamilyReplies.line;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +44,7 @@ final class Delivery {
     /** Runs DATA to its end: the client has its replies (or DATA's one reply) when this returns. */
     void run() throws IOException {
         if (replies.length == 0) {
-            client.write(LmtpReplies.line(LmtpReplies.NO_VALID_RCPT));
+            client.write(line(LmtpReplies.NO_VALID_RCPT));
             return;
         }
         List<Leg> live = new ArrayList<>();
@@ -53,7 +55,7 @@ final class Delivery {
         }
         if (live.isEmpty()) {
             // every backend with a recipient broke before DATA: one temporary failure for all
-            client.write(LmtpReplies.line(LmtpReplies.BACKEND_FAILED));
+            client.write(line(LmtpReplies.BACKEND_FAILED));
             return;
         }
         if (live.size() == 1) stream(live.get(0));
@@ -78,12 +80,12 @@ final class Delivery {
                 return;
             }
             // others broke earlier: read the message anyway so each recipient gets its own answer
-            client.write(LmtpReplies.line(LmtpReplies.START_DATA));
+            client.write(line(LmtpReplies.START_DATA));
             MessageReader.Result m = read((b, o, n) -> { });
             fill(leg, m.oversize() || m.bareNewline() ? refused(m) : refusal);
             return;
         }
-        client.write(LmtpReplies.line(LmtpReplies.START_DATA));
+        client.write(line(LmtpReplies.START_DATA));
         Connection b = leg.connection();
         MessageReader.Result m = read(b::write);
         if (m.oversize() || m.bareNewline()) {
@@ -102,7 +104,7 @@ final class Delivery {
 
     /** Several backends: the message is read once, kept, then sent to each in turn. */
     private void spooled(List<Leg> live) throws IOException {
-        client.write(LmtpReplies.line(LmtpReplies.START_DATA));
+        client.write(line(LmtpReplies.START_DATA));
         try (Spool spool = new Spool(limits.memoryBuffer(), limits.tempDir())) {
             MessageReader.Result m = read(spool::write);
             if (!m.whole()) {

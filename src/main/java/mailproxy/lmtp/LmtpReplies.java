@@ -1,27 +1,19 @@
 package mailproxy.lmtp;
 
-import java.util.List;
-import mailproxy.envelope.SmtpFamilyReplies;
+import static mailproxy.envelope.SmtpFamilyReplies.line;
+import static mailproxy.envelope.SmtpFamilyReplies.reply;
+
 import mailproxy.session.Replies;
 
 /**
- * The replies the proxy gives itself, one line each without CRLF, and the writer that
- * makes them wire text ({@link #line}, {@link #multiLine}; every LMTP line the proxy sends
- * ends here): basic codes from RFC 5321 §4.2, enhanced codes (RFC 3463,
- * ENHANCEDSTATUSCODES) from the RFC that names the situation, texts in Postfix's words
- * where it has some.
+ * The replies the proxy gives itself, one line each without CRLF, made wire text by the
+ * writer LMTP shares with SMTP (envelope.SmtpFamilyReplies: {@code line}, {@code multiLine};
+ * every LMTP line the proxy sends goes through it): basic codes from RFC 5321 §4.2,
+ * enhanced codes (RFC 3463, ENHANCEDSTATUSCODES) from the RFC that names the situation,
+ * texts in Postfix's words where it has some.
  */
 final class LmtpReplies {
     private LmtpReplies() {}
-
-    /** Reply-code SP enhanced code SP text, without CRLF (envelope.SmtpFamilyReplies, the shared writer). */
-    static String reply(int code, String enhanced, String text) { return SmtpFamilyReplies.reply(code, enhanced, text); }
-
-    /** RFC 5321 §4.2: the reply as a wire line, CRLF ended. */
-    static String line(String reply) { return SmtpFamilyReplies.line(reply); }
-
-    /** RFC 5321 §4.2.1: a multiline reply. */
-    static String multiLine(int code, List<String> texts) { return SmtpFamilyReplies.multiLine(code, texts); }
 
     /** LMTP's texts for the endings the session handles: 421 and close (RFC 5321 §3.8). */
     static Replies endings(String serverName) {

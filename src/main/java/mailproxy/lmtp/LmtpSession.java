@@ -1,5 +1,8 @@
 package mailproxy.lmtp;
 
+import static mailproxy.envelope.SmtpFamilyReplies.line;
+import static mailproxy.envelope.SmtpFamilyReplies.multiLine;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -57,11 +60,11 @@ public final class LmtpSession implements ProtocolSession {
         if (!session.listener().options(LmtpOptions.class).clients().contains(from)) {
             log.info("lmtp id={}: {} is not in lmtp-clients of listener {}: refused", session.sessionId(),
                     Addresses.hostPort(session.clientAddress()), session.listener().name());
-            client.write(LmtpReplies.line(LmtpReplies.notAClient(session.serverName())));
+            client.write(line(LmtpReplies.notAClient(session.serverName())));
             session.outcome(Outcome.REJECTED);
             return false;
         }
-        client.write(LmtpReplies.line(LmtpReplies.greeting(session.serverName())));
+        client.write(line(LmtpReplies.greeting(session.serverName())));
         return true;
     }
 
@@ -94,7 +97,7 @@ public final class LmtpSession implements ProtocolSession {
             case LmtpCommand.StartTls s -> {
                 if (session.secure()) return error(LmtpReplies.ALREADY_TLS);
                 if (!session.canStartTls()) return error(LmtpReplies.NOT_IMPLEMENTED);
-                client.write(LmtpReplies.line(LmtpReplies.READY_FOR_TLS));
+                client.write(line(LmtpReplies.READY_FOR_TLS));
                 session.startTls();
                 // RFC 3207 §4.2: discard all knowledge from the client; it must LHLO again
                 reset();
@@ -112,7 +115,7 @@ public final class LmtpSession implements ProtocolSession {
                 if (m.size() > session.listener().options(LmtpOptions.class).maxMessageSize()) return error(LmtpReplies.SIZE_EXCEEDED);
                 mail = m;
                 transaction = new Transaction(session, lhlo, m);
-                client.write(LmtpReplies.line(LmtpReplies.SENDER_OK));
+                client.write(line(LmtpReplies.SENDER_OK));
             }
             case LmtpCommand.Rcpt r -> {
                 if (mail == null) return error(LmtpReplies.NEED_MAIL);
@@ -128,20 +131,20 @@ public final class LmtpSession implements ProtocolSession {
             }
             case LmtpCommand.Rset r -> {
                 reset();
-                client.write(LmtpReplies.line(LmtpReplies.OK));
+                client.write(line(LmtpReplies.OK));
             }
-            case LmtpCommand.Noop n -> client.write(LmtpReplies.line(LmtpReplies.OK));
+            case LmtpCommand.Noop n -> client.write(line(LmtpReplies.OK));
             case LmtpCommand.Quit q -> {
                 reset();
-                client.write(LmtpReplies.line(LmtpReplies.BYE));
+                client.write(line(LmtpReplies.BYE));
                 session.outcome(Outcome.QUIT);
                 return Answer.END;
             }
-            case LmtpCommand.Vrfy v -> client.write(LmtpReplies.line(LmtpReplies.CANNOT_VRFY));
+            case LmtpCommand.Vrfy v -> client.write(line(LmtpReplies.CANNOT_VRFY));
             case LmtpCommand.Bdat b -> {
                 // CHUNKING is not announced; BDAT's chunk bytes follow on the line, so the
                 // stream cannot be kept in step: answer and close
-                client.write(LmtpReplies.line(LmtpReplies.NOT_IMPLEMENTED));
+                client.write(line(LmtpReplies.NOT_IMPLEMENTED));
                 session.outcome(Outcome.PROTOCOL_ERROR);
                 return Answer.END;
             }
@@ -172,11 +175,11 @@ public final class LmtpSession implements ProtocolSession {
         lines.add("8BITMIME"); // the message passes unchanged
         lines.add("SIZE " + session.listener().options(LmtpOptions.class).maxMessageSize()); // RFC 1870
         if (session.canStartTls()) lines.add("STARTTLS");
-        return LmtpReplies.multiLine(250, lines);
+        return multiLine(250, lines);
     }
 
     /** An error reply, counted toward max-errors by the command loop (then 421 and close). */
     private static Answer error(String reply) {
-        return Answer.error(LmtpReplies.line(reply));
+        return Answer.error(line(reply));
     }
 }

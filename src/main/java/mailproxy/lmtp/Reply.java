@@ -1,6 +1,7 @@
 package mailproxy.lmtp;
 
 import java.io.IOException;
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.wire.Connection;
 import mailproxy.wire.LogSafe;
 
@@ -21,7 +22,7 @@ record Reply(int code, String text) {
             if (line.length() < 3 || !code(line) || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
                 throw new IOException("backend sent a malformed reply: " + LogSafe.text(line));
             }
-            text.append(LmtpReplies.line(line));
+            text.append(SmtpFamilyReplies.line(line));
             if (line.length() == 3 || line.charAt(3) == ' ') return new Reply(Integer.parseInt(line.substring(0, 3)), text.toString());
         }
         throw new IOException("backend reply longer than " + MAX_LINES + " lines");
@@ -34,7 +35,7 @@ record Reply(int code, String text) {
 
     /** A reply of the proxy's own, one line. */
     static Reply of(String line) {
-        return new Reply(Integer.parseInt(line.substring(0, 3)), LmtpReplies.line(line));
+        return new Reply(Integer.parseInt(line.substring(0, 3)), SmtpFamilyReplies.line(line));
     }
 
     boolean positive() { return code / 100 == 2; }

@@ -1,5 +1,7 @@
 package mailproxy.lmtp;
 
+import static mailproxy.envelope.SmtpFamilyReplies.line;
+
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
@@ -53,21 +55,21 @@ final class Transaction implements AutoCloseable {
 
     /** The reply to one RCPT, whole (CRLF included). */
     String rcpt(LmtpCommand.Rcpt r) throws IOException, InterruptedException {
-        if (++rcpts > session.listener().options(LmtpOptions.class).maxRecipients()) return LmtpReplies.line(LmtpReplies.TOO_MANY_RCPT);
+        if (++rcpts > session.listener().options(LmtpOptions.class).maxRecipients()) return line(LmtpReplies.TOO_MANY_RCPT);
         Route route = session.backends().route(new LoginRequest.SmtpFacts(lhlo, mail.line(), r.line()));
         switch (route) {
             case Route.Reject reject -> {
                 String code = reject.smtpCode() == null || reject.smtpCode().isBlank()
                         ? LmtpReplies.RCPT_REJECT_CODE : reject.smtpCode().trim();
-                return LmtpReplies.line(LogSafe.oneLine(code + " " + reject.message()));
+                return line(LogSafe.oneLine(code + " " + reject.message()));
             }
             case Route.Unavailable u -> {
                 log.warn("no route for recipient {}: {}", LogSafe.value(r.address()), u.reason());
-                return LmtpReplies.line(LmtpReplies.ROUTER_UNAVAILABLE);
+                return line(LmtpReplies.ROUTER_UNAVAILABLE);
             }
             case Route.Ok ok -> {
                 Leg leg = leg(ok, r.address().toLowerCase(Locale.ROOT));
-                if (leg == null) return LmtpReplies.line(LmtpReplies.BACKEND_UNAVAILABLE);
+                if (leg == null) return line(LmtpReplies.BACKEND_UNAVAILABLE);
                 return send(leg, r);
             }
         }
@@ -75,14 +77,14 @@ final class Transaction implements AutoCloseable {
 
     /** The RCPT on the recipient's leg; a refused MAIL there is the answer for every recipient routed to it. */
     private String send(Leg leg, LmtpCommand.Rcpt r) {
-        if (!leg.live()) return LmtpReplies.line(LmtpReplies.BACKEND_FAILED);
+        if (!leg.live()) return line(LmtpReplies.BACKEND_FAILED);
         if (leg.mailRefused != null) return leg.mailRefused.text();
         Reply reply;
         try {
             reply = Reply.send(leg.connection(), r.line(), session.limits().backendLineLength());
         } catch (IOException e) {
             leg.brokeOnClientInput("RCPT: " + e);
-            return LmtpReplies.line(LmtpReplies.BACKEND_FAILED);
+            return line(LmtpReplies.BACKEND_FAILED);
         }
         if (reply.positive()) {
             leg.recipients.add(accepted.size());

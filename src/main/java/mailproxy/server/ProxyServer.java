@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
@@ -14,31 +13,27 @@ import mailproxy.config.Protocol;
 import mailproxy.config.ProxyConfig;
 import mailproxy.metrics.Metrics;
 import mailproxy.route.Pool;
-import mailproxy.route.PoolServer;
-import mailproxy.session.LiveSession;
 import mailproxy.session.SessionFactory;
 import mailproxy.session.SessionInfo;
 import mailproxy.session.SessionMeters;
 import mailproxy.trace.TraceSwitch;
-import mailproxy.wire.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * All listeners of the configuration in force, their shared connection permits, reloads
- * and the stop.
+ * All listeners of the configuration in force ({@link ListenerSet}), their shared
+ * connection permits, reloads and the stop; and the one face other packages see of the
+ * running server (the admin's actions are {@link AdminActions}).
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final Map<Protocol, SessionFactory> protocols = ProtocolRegistry.build();
     private final Permits permits;
-    private final AtomicLong ids = new AtomicLong();
     private final Sessions sessions;
     /** Held while the listeners and the generation change (a reload, the stop). */
     private final ReentrantLock changing = new ReentrantLock();
-    /** Bound listeners, one per listen address, in config order. */
-    private List<Listener> listeners = List.of();
+    private final ListenerSet listeners;
     private volatile Generation current;
     /** Every listener accepts: set once at the end of start. */
     private volatile boolean listening;
@@ -48,10 +43,12 @@ public final class ProxyServer implements AutoCloseable {
     private final Kicks kicks;
     private final Moves moves;
     private final mailproxy.route.Rebalance rebalance;
+    private final AdminActions actions;
 
     private ProxyServer(ProxyConfig config) {
         this.permits = new Permits(config.maxConnections());
         this.sessions = new Sessions(allLimits(config));
+        this.listeners = new ListenerSet(permits, sessions);
         this.trace = new TraceSwitch(config.trace());
         metrics.watchPools(() -> {
             Generation g = current;
@@ -65,6 +62,7 @@ public final class ProxyServer implements AutoCloseable {
         this.kicks = new Kicks(sessions, metrics, config.admin().maxScheduledKicks());
         this.moves = new Moves(() -> current, kicks, config.admin().maxUsersListed());
         this.rebalance = new mailproxy.route.Rebalance(kicks::rebalance);
+        this.actions = new AdminActions(() -> current, sessions, kicks, moves);
     }
 
     /** Every pool tells the kicks of its users' moves (a pool of the same name after a reload is told once). */
@@ -76,54 +74,20 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(ProxyConfig config) throws IOException {
         ProtocolRegistry.prepare(config);
         ProxyServer server = new ProxyServer(config);
+        List<Listener> bound;
         try {
-            server.listeners = server.bind(config, List.of());
+            bound = server.listeners.bind(config);
         } catch (IOException e) {
             server.sessions.close();
             throw e;
         }
         Generation g = Generation.start(config, null);
         server.listenForMoves(g);
-        server.serve(config, g, server.listeners);
+        server.serve(config, g, bound);
         server.current = g;
-        for (Listener l : server.listeners) {
-            l.start();
-            // the name is what the audit line, /sessions and the metrics call it (README, "Configuration")
-            log.info("{} listening on {} (listener {})", l.protocol().id(), Addresses.hostPort(l.address()), l.name());
-        }
+        server.listeners.take(bound);
         server.listening = true;
         return server;
-    }
-
-    /**
-     * The sockets for {@code config}, one per listen address in config order: a listener
-     * bound already to a fixed address (same protocol) keeps its socket; new addresses are
-     * bound. Nothing else changes here, so a failed bind leaves everything as it was.
-     */
-    private List<Listener> bind(ProxyConfig config, List<Listener> old) throws IOException {
-        List<Listener> out = new ArrayList<>();
-        try {
-            for (ListenerConfig l : config.listeners()) {
-                for (InetSocketAddress a : l.addresses()) {
-                    Listener existing = a.getPort() == 0 ? null : old.stream()
-                            .filter(o -> o.protocol() == l.protocol() && o.requested().equals(a) && !out.contains(o))
-                            .findFirst().orElse(null);
-                    if (existing != null) {
-                        out.add(existing);
-                        continue;
-                    }
-                    try {
-                        out.add(new Listener(a, l.protocol(), permits, ids, sessions));
-                    } catch (IOException e) {
-                        throw new IOException("cannot listen on " + Addresses.hostPort(a) + " (" + l.name() + "): " + e.getMessage(), e);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            for (Listener l : out) if (!old.contains(l)) l.close();
-            throw e;
-        }
-        return out;
     }
 
     /** Hands every listener its settings, router and protocol from {@code g}, in bind's order. */
@@ -149,23 +113,11 @@ public final class ProxyServer implements AutoCloseable {
             Generation previous = current;
             if (previous == null) throw new IOException("the server is stopping");
             ProtocolRegistry.prepare(config);
-            List<Listener> bound = bind(config, listeners);
+            List<Listener> bound = listeners.bind(config);
             Generation next = Generation.start(config, previous);
             listenForMoves(next);
             serve(config, next, bound);
-            for (Listener l : listeners) {
-                if (!bound.contains(l)) {
-                    l.close();
-                    log.info("{} no longer listening on {}", l.protocol().id(), Addresses.hostPort(l.address()));
-                }
-            }
-            for (Listener l : bound) {
-                if (!listeners.contains(l)) {
-                    l.start();
-                    log.info("{} listening on {} (listener {})", l.protocol().id(), Addresses.hostPort(l.address()), l.name());
-                }
-            }
-            listeners = bound;
+            listeners.take(bound);
             permits.resize(config.maxConnections());
             sessions.watchdog().period(Sessions.periodFor(allLimits(config)));
             trace.config(config.trace());
@@ -189,13 +141,12 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Bound addresses, in config order (ports resolved when the config said 0). */
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(Listener::address).toList();
+        return listeners.addresses();
     }
 
     /** The first bound address of the listener with this name. */
     public InetSocketAddress address(String listenerName) {
-        return listeners.stream().filter(l -> l.name().equals(listenerName)).findFirst()
-                .map(Listener::address).orElseThrow(() -> new IllegalArgumentException("no listener " + listenerName));
+        return listeners.address(listenerName);
     }
 
     public int activeSessions() { return sessions.count(); }
@@ -236,43 +187,17 @@ public final class ProxyServer implements AutoCloseable {
      */
     public String notReady() {
         if (!listening) return "the listeners are not up yet";
-        Generation g = current;
-        if (g == null) return "stopping: draining sessions";
-        for (Pool pool : g.pools().all()) {
-            for (Protocol p : Protocol.values()) {
-                boolean serves = false;
-                boolean live = false;
-                for (PoolServer s : pool.servers()) {
-                    if (!s.serves(p)) continue;
-                    serves = true;
-                    if (!s.draining() && s.up(p)) {
-                        live = true;
-                        break;
-                    }
-                }
-                if (serves && !live) return "pool " + pool.name() + " has no live server for " + p.id();
-            }
-        }
-        return null;
+        return actions.notReady();
     }
 
     /** The open sessions, oldest first. */
     public List<SessionInfo> sessions() {
-        return sessions.all().stream().map(LiveSession::info)
-                .sorted((a, b) -> a.since().compareTo(b.since())).toList();
+        return actions.sessions();
     }
 
     /** Closes every open session of this login name (case-insensitive) now; how many. */
     public int closeUser(String user) {
-        int n = 0;
-        for (LiveSession s : sessions.all()) {
-            if (s.user().equalsIgnoreCase(user)) {
-                s.stop();
-                n++;
-            }
-        }
-        if (n > 0) log.info("closed {} session{} of user {} (admin)", n, n == 1 ? "" : "s", mailproxy.wire.LogSafe.value(user));
-        return n;
+        return actions.closeUser(user);
     }
 
     /**
@@ -282,9 +207,7 @@ public final class ProxyServer implements AutoCloseable {
      * servers ("pool host:port"); empty when none matched.
      */
     public List<String> drain(String hostPort) {
-        List<PoolServer> drained = matching(hostPort, true);
-        if (!drained.isEmpty()) log.info("draining {} (admin)", names(drained));
-        return names(drained);
+        return actions.drain(hostPort);
     }
 
     /** What an admin action did: the HTTP status and the text to answer with. */
@@ -295,20 +218,12 @@ public final class ProxyServer implements AutoCloseable {
      * (README, "Moving users"), unless an undrain or a reload ended the drain before.
      */
     public Action drain(String hostPort, Duration kickAfter) {
-        int n = matching(hostPort, null).size();
-        if (n > 0 && !kicks.room(n)) return new Action(503, "too many kicks are waiting already (admin.max-scheduled-kicks)\n");
-        List<PoolServer> drained = matching(hostPort, true);
-        if (drained.isEmpty()) return new Action(404, "no pool server " + mailproxy.wire.LogSafe.text(hostPort) + "\n");
-        log.info("draining {} (admin)", names(drained));
-        return moves.drain(hostPort, kickAfter, drained);
+        return actions.drain(hostPort, kickAfter);
     }
 
     /** Ends the admin's drain of the pool servers at {@code hostPort} (their pending kicks too); their names, empty when none matched. */
     public List<String> undrain(String hostPort) {
-        List<PoolServer> back = matching(hostPort, false);
-        if (!back.isEmpty()) log.info("no longer draining {} (admin)", names(back));
-        moves.undrain(back);
-        return names(back);
+        return actions.undrain(hostPort);
     }
 
     /** POST /move: assigns {@code user} to {@code server} of {@code pool} (nulls: unassigned; the only user-hash pool). */
@@ -319,31 +234,6 @@ public final class ProxyServer implements AutoCloseable {
     /** GET /users: who is assigned where (null server: anywhere; null pool: every user-hash pool), at most {@code limit}. */
     public Action users(String server, String pool, int limit) {
         return moves.users(server, pool, limit);
-    }
-
-    private static List<String> names(List<PoolServer> servers) {
-        return servers.stream().map(s -> s.pool() + " " + s.id()).toList();
-    }
-
-    /** The pool servers at {@code hostPort}, drained (true), undrained (false) or only found (null). */
-    private List<PoolServer> matching(String hostPort, Boolean drain) {
-        Generation g = current;
-        if (g == null) return List.of();
-        List<PoolServer> names = new ArrayList<>();
-        for (Pool pool : g.pools().all()) {
-            for (PoolServer s : pool.servers()) {
-                boolean match = s.id().equalsIgnoreCase(hostPort);
-                for (Protocol p : Protocol.values()) {
-                    if (s.serves(p) && s.target(p).toString().equalsIgnoreCase(hostPort)) match = true;
-                }
-                if (match) {
-                    if (drain == Boolean.TRUE) s.drain();
-                    else if (drain == Boolean.FALSE) s.undrain();
-                    names.add(s);
-                }
-            }
-        }
-        return names;
     }
 
     /** The pools in force with their servers' health, for the admin's status page; empty while stopping. */
@@ -370,7 +260,7 @@ public final class ProxyServer implements AutoCloseable {
             g = current;
             if (g == null) return;
             current = null;
-            listeners.forEach(Listener::close);
+            listeners.close();
         } finally {
             changing.unlock();
         }

@@ -1,5 +1,7 @@
 package mailproxy.smtp;
 
+import static mailproxy.envelope.SmtpFamilyReplies.line;
+
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -8,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import mailproxy.config.Backend;
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.route.Route;
 import mailproxy.route.Target;
 import mailproxy.sasl.Credentials;
@@ -126,7 +129,7 @@ final class SmtpBackendLogin implements BackendLogin {
                     : auth == Backend.SmtpAuth.PLAIN ? authPlain(b, route, max) : authLogin(b, route, max);
             if (!(result instanceof Result.Accepted)) return result;
         }
-        return mx ? replay(b, max) : new Result.Accepted(SmtpReply.line(SmtpReply.AUTH_OK));
+        return mx ? replay(b, max) : new Result.Accepted(line(SmtpReply.AUTH_OK));
     }
 
     /** Postfix: XCLIENT SP attribute-name"="attribute-value ..., values in xtext. */
@@ -188,7 +191,7 @@ final class SmtpBackendLogin implements BackendLogin {
      * 534 too weak) is a backend set up unlike its config here: log it, temporary failure.
      */
     private Result authResult(String mechanism, Reply r) {
-        if (r.code == 235) return new Result.Accepted(SmtpReply.line(SmtpReply.AUTH_OK));
+        if (r.code == 235) return new Result.Accepted(line(SmtpReply.AUTH_OK));
         if ((r.code == 535 || r.code == 454) && !mx) return new Result.Refused(r.text);
         return new Result.Broken("AUTH " + mechanism + " refused: " + r);
     }
@@ -211,12 +214,12 @@ final class SmtpBackendLogin implements BackendLogin {
         String code = reject.smtpCode() == null || reject.smtpCode().isBlank()
                 ? (mx ? SmtpReply.MX_REJECT_CODE : SmtpReply.AUTH_INVALID_CODE)
                 : reject.smtpCode().trim();
-        session.client().write(SmtpReply.line(LogSafe.oneLine(code + " " + reject.message())));
+        session.client().write(line(LogSafe.oneLine(code + " " + reject.message())));
     }
 
     @Override
     public void unavailable() throws IOException {
-        session.client().write(SmtpReply.line(SmtpReply.unavailable(session.serverName())));
+        session.client().write(line(SmtpReply.unavailable(session.serverName())));
     }
 
     /**
@@ -240,7 +243,7 @@ final class SmtpBackendLogin implements BackendLogin {
                     throw new IOException("backend sent a malformed reply: " + LogSafe.text(line));
                 }
                 lines.add(line);
-                text.append(SmtpReply.line(line));
+                text.append(SmtpFamilyReplies.line(line));
                 if (line.length() == 3 || line.charAt(3) == ' ') {
                     return new Reply(Integer.parseInt(line.substring(0, 3)), text.toString(), List.copyOf(lines));
                 }

@@ -1,28 +1,20 @@
 package mailproxy.smtp;
 
-import java.util.List;
-import mailproxy.envelope.SmtpFamilyReplies;
+import static mailproxy.envelope.SmtpFamilyReplies.line;
+import static mailproxy.envelope.SmtpFamilyReplies.reply;
+
 import mailproxy.session.Replies;
 
 /**
- * The replies the proxy gives itself, each one line without CRLF, and the writer that makes
- * them wire text ({@link #line}, {@link #multiLine}; go-smtp's writeResponse is the model):
- * every SMTP line the proxy sends ends here. Basic codes from RFC 5321 §4.2, enhanced codes
- * (RFC 3463, advertised as ENHANCEDSTATUSCODES, RFC 2034) from the RFC that defines the
- * situation; the text follows Postfix where it has one, so that the proxy reads like the
- * server behind it.
+ * The replies the proxy gives itself, each one line without CRLF, made wire text by the
+ * writer SMTP shares with LMTP (envelope.SmtpFamilyReplies: {@code line}, {@code multiLine};
+ * go-smtp's writeResponse is the model): every SMTP line the proxy sends goes through it.
+ * Basic codes from RFC 5321 §4.2, enhanced codes (RFC 3463, advertised as
+ * ENHANCEDSTATUSCODES, RFC 2034) from the RFC that defines the situation; the text follows
+ * Postfix where it has one, so that the proxy reads like the server behind it.
  */
 final class SmtpReply {
     private SmtpReply() {}
-
-    /** Reply-code SP enhanced code SP text, without CRLF (envelope.SmtpFamilyReplies, the shared writer). */
-    static String reply(int code, String enhanced, String text) { return SmtpFamilyReplies.reply(code, enhanced, text); }
-
-    /** RFC 5321 §4.2: the reply as a wire line, CRLF ended. */
-    static String line(String reply) { return SmtpFamilyReplies.line(reply); }
-
-    /** RFC 5321 §4.2.1: a multiline reply. */
-    static String multiLine(int code, List<String> texts) { return SmtpFamilyReplies.multiLine(code, texts); }
 
     /**
      * SMTP's texts for the endings the session handles: 421 and close (RFC 5321 §3.8), with

@@ -1,5 +1,8 @@
 package mailproxy.smtp;
 
+import static mailproxy.envelope.SmtpFamilyReplies.line;
+import static mailproxy.envelope.SmtpFamilyReplies.multiLine;
+
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -7,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import mailproxy.config.SmtpOptions;
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.route.LoginRequest;
 import mailproxy.sasl.Credentials;
 import mailproxy.session.Answer;
@@ -61,7 +65,7 @@ public final class SmtpSession implements ProtocolSession {
         if (!delay.isZero() && spokeBeforeGreeting(delay)) return false;
         client.readTimeout(session.limits().timeout());
         // RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1)
-        client.write(SmtpReply.line(SmtpReply.greeting(session.serverName())));
+        client.write(line(SmtpReply.greeting(session.serverName())));
         return true;
     }
 
@@ -88,7 +92,7 @@ public final class SmtpSession implements ProtocolSession {
             session.outcome(Outcome.CLIENT_CLOSED);
             return true;
         }
-        client.write(SmtpReply.line(SmtpReply.PREGREET));
+        client.write(line(SmtpReply.PREGREET));
         session.outcome(Outcome.PREGREET);
         Linger.close(client);
         return true;
@@ -106,12 +110,12 @@ public final class SmtpSession implements ProtocolSession {
             case SmtpCommand.Helo h -> {
                 helo = h.domain();
                 mail = null;
-                client.write(SmtpReply.line("250 " + session.serverName()));
+                client.write(line("250 " + session.serverName()));
             }
             case SmtpCommand.StartTls s -> {
                 if (session.secure()) return error(SmtpReply.ALREADY_TLS);
                 if (!session.canStartTls()) return error(SmtpReply.NOT_IMPLEMENTED);
-                client.write(SmtpReply.line(SmtpReply.READY_FOR_TLS));
+                client.write(line(SmtpReply.READY_FOR_TLS));
                 session.startTls();
                 // RFC 3207 §4.2: discard all knowledge from the client; it must EHLO again
                 helo = null;
@@ -141,18 +145,18 @@ public final class SmtpSession implements ProtocolSession {
             }
             case SmtpCommand.Rset r -> {
                 mail = null;
-                client.write(SmtpReply.line(SmtpReply.OK));
+                client.write(line(SmtpReply.OK));
             }
-            case SmtpCommand.Noop n -> client.write(SmtpReply.line(SmtpReply.OK));
+            case SmtpCommand.Noop n -> client.write(line(SmtpReply.OK));
             case SmtpCommand.Quit q -> {
-                client.write(SmtpReply.line(SmtpReply.BYE));
+                client.write(line(SmtpReply.BYE));
                 session.outcome(Outcome.QUIT);
                 return Answer.END;
             }
             case SmtpCommand.Vrfy v -> {
                 // RFC 4954 §6: 530 for any command but AUTH, EHLO, HELO, NOOP, RSET, QUIT
                 if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
-                client.write(SmtpReply.line(SmtpReply.CANNOT_VRFY));
+                client.write(line(SmtpReply.CANNOT_VRFY));
             }
             case SmtpCommand.NotImplemented n -> {
                 return error(SmtpReply.NOT_IMPLEMENTED);
@@ -187,7 +191,7 @@ public final class SmtpSession implements ProtocolSession {
         if (!mx && !session.listener().auth().isEmpty() && !session.tlsRequired()) {
             lines.add("AUTH " + String.join(" ", session.listener().auth()).toUpperCase(Locale.ROOT));
         }
-        return SmtpReply.multiLine(250, lines);
+        return multiLine(250, lines);
     }
 
     /** RFC 4954 §4: AUTH mechanism [initial-response], then 334 challenges until done. */
@@ -196,12 +200,12 @@ public final class SmtpSession implements ProtocolSession {
         if (helo == null) return error(SmtpReply.HELO_FIRST);
         String heloName = helo;
         return session.authenticateAndLogin(new Session.Auth(a.mechanism(), a.initialResponse(), this::challenge,
-                replies, SmtpReply::line, c -> new SmtpBackendLogin(session, heloName, null, c)));
+                replies, SmtpFamilyReplies::line, c -> new SmtpBackendLogin(session, heloName, null, c)));
     }
 
     /** RFC 4954 §4: "334" SP base64 challenge; the client answers with one line. */
     private String challenge(String base64) throws IOException {
-        client.write(SmtpReply.line("334 " + base64));
+        client.write(line("334 " + base64));
         return session.readLine();
     }
 
@@ -212,7 +216,7 @@ public final class SmtpSession implements ProtocolSession {
         long max = session.listener().options(SmtpOptions.class).size();
         if (max > 0 && m.size() > max) return error(SmtpReply.SIZE_EXCEEDED);
         mail = m;
-        client.write(SmtpReply.line(SmtpReply.SENDER_OK));
+        client.write(line(SmtpReply.SENDER_OK));
         return Answer.DONE;
     }
 
@@ -229,6 +233,6 @@ public final class SmtpSession implements ProtocolSession {
 
     /** An error reply, counted toward max-errors by the command loop (then 421 and close). */
     private static Answer error(String reply) {
-        return Answer.error(SmtpReply.line(reply));
+        return Answer.error(line(reply));
     }
 }

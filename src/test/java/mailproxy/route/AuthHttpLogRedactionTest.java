@@ -67,7 +67,7 @@ class AuthHttpLogRedactionTest {
     @ParameterizedTest
     @ValueSource(strings = {"Auth-Pass : " + SECRET, " " + SECRET, SECRET, "x:" + SECRET + " : y"})
     void redactedShowsAtMostTheHeaderName(String line) {
-        String shown = AuthHttpClient.redacted(line);
+        String shown = AuthHttpResponseReader.redacted(line);
         assertFalse(shown.contains(SECRET), shown);
     }
 

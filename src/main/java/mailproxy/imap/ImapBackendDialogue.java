@@ -94,8 +94,32 @@ final class ImapBackendDialogue {
         return caps;
     }
 
+    /**
+     * Asks CAPABILITY (RFC 9051 §6.1.1) and reads the answer.
+     *
+     * @throws Refused the backend closed, or did not answer OK: the login cannot go on
+     */
+    Set<String> askCapabilities() throws IOException, Refused {
+        String tag = nextTag();
+        b.writeLine(tag + " CAPABILITY");
+        StringBuilder untagged = new StringBuilder();
+        String done = until(tag, untagged);
+        if (done == null || done.startsWith("+") || !status(tag, done).startsWith("OK")) throw new Refused(done);
+        return capabilitiesAnswered(untagged);
+    }
+
+    /** CAPABILITY was not answered with OK; {@code reply} is what came instead (null: closed). */
+    static final class Refused extends Exception {
+        final String reply;
+
+        Refused(String reply) {
+            super(null, null, false, false);
+            this.reply = reply;
+        }
+    }
+
     /** The capabilities of the untagged "* CAPABILITY ..." that answered a CAPABILITY command. */
-    static Set<String> capabilitiesAnswered(StringBuilder untagged) {
+    private static Set<String> capabilitiesAnswered(StringBuilder untagged) {
         return capabilities("* OK [" + untagged.toString().replaceFirst("^\\* ", "").trim() + "]");
     }
 }

@@ -60,14 +60,11 @@ final class ImapBackendLogin implements BackendLogin {
             }
             tls.upgrade(b, target);
             // RFC 9051 §6.2.1: capabilities from before TLS no longer count; ask again
-            tag = r.nextTag();
-            b.writeLine(tag + " CAPABILITY");
-            StringBuilder untagged = new StringBuilder();
-            done = r.until(tag, untagged);
-            if (done == null || done.startsWith("+") || !ImapBackendDialogue.status(tag, done).startsWith("OK")) {
-                return new Result.Broken("CAPABILITY after STARTTLS: " + LogSafe.backendLine(done));
+            try {
+                caps = r.askCapabilities();
+            } catch (ImapBackendDialogue.Refused e) {
+                return new Result.Broken("CAPABILITY after STARTTLS: " + LogSafe.backendLine(e.reply));
             }
-            caps = ImapBackendDialogue.capabilitiesAnswered(untagged);
         }
         Set<String> known = caps;
         // from the ID on (it carries the client's own fields) the backend answers what the client sent
@@ -96,14 +93,11 @@ final class ImapBackendLogin implements BackendLogin {
         }
         if (caps.isEmpty() && client != null && OAuth.isToken(client.method())) {
             // no CAPABILITY in the greeting: ask, to learn whether the token mechanisms are there
-            String tag = r.nextTag();
-            b.writeLine(tag + " CAPABILITY");
-            StringBuilder untagged = new StringBuilder();
-            String done = r.until(tag, untagged);
-            if (done == null || done.startsWith("+") || !ImapBackendDialogue.status(tag, done).startsWith("OK")) {
-                return new Result.Broken("CAPABILITY: " + LogSafe.backendLine(done));
+            try {
+                caps = r.askCapabilities();
+            } catch (ImapBackendDialogue.Refused e) {
+                return new Result.Broken("CAPABILITY: " + LogSafe.backendLine(e.reply));
             }
-            caps = ImapBackendDialogue.capabilitiesAnswered(untagged);
         }
         auth = new ImapBackendAuth(b, r, caps, clientTag);
         Set<String> mechanisms = new HashSet<>();

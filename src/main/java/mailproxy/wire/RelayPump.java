@@ -35,7 +35,7 @@ final class RelayPump {
      * <p>With {@code ends} (the backend-to-client direction), once a kick was asked for, it
      * passes on only what finishes the response under way, then returns.
      *
-     * @param relay        whose kick it watches for, whose idle clock it moves, whose buffer size it uses
+     * @param relay whose kick it watches for, whose idle clock it moves, whose buffer size it uses
      */
     static void pump(Relay relay, Connection source, Connection to, AtomicLong counter, LongConsumer meter,
                      ResponseEnds ends) throws IOException {

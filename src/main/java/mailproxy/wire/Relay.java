@@ -1,7 +1,6 @@
 package mailproxy.wire;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +21,9 @@ import java.util.function.LongConsumer;
  * proxy_timeout; the {@link Watchdog} watches the clock, reads carry no timeout). A write
  * that makes no progress for the idle timeout (a peer that stopped reading) closes both too;
  * the Watchdog sees that as well. A read error on either side closes both, which also wakes
- * the other direction.
+ * the other direction. A {@link #kick} ends it on the proxy's initiative ({@link RelayKick}).
+ *
+ * <p>Each direction is a {@link RelayPump}: the copy loop and its buffers.
  */
 public final class Relay {
     /** How the relay ended, for the session's log line. */
@@ -48,17 +49,13 @@ public final class Relay {
         KICKED
     }
 
-    /** What an idle direction holds while it waits: enough for any command or short reply. */
-    static final int IDLE_BUFFER = 256;
-
-    /** The step between the idle buffer and the full one (see {@link #pump}). */
-    static final int STEP_BUFFER = 4096;
-
     private final Connection client;
     private final Connection backend;
     private final long idleNanos;
-    private final int bufferSize;
-    private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+    /** The largest buffer a direction reads into ({@link RelayPump#pump}). */
+    final int bufferSize;
+    /** When either direction last carried a byte: the idle clock {@link #expireIfIdle} reads. */
+    final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
     private final AtomicLong upBytes = new AtomicLong();
     private final AtomicLong downBytes = new AtomicLong();
     private final CountDownLatch downDone = new CountDownLatch(1);
@@ -70,11 +67,8 @@ public final class Relay {
     private volatile boolean expired;
     /** Where the backend's responses end (null: the protocol has no line to kick with). */
     private ResponseEnds ends;
-    /** A kick's last words to the client, once {@link #kick} was called (empty: none); then the deadline. */
-    private volatile byte[] farewell;
-    private volatile long kickDeadline;
-    /** Run once the backend is closed and before the kick's line goes out. */
-    private volatile Runnable beforeFarewell;
+    /** Set once, by the first {@link #kick}. */
+    private volatile RelayKick kick;
 
     public Relay(Connection client, Connection backend, Duration idleTimeout, Duration halfCloseTimeout,
                  int bufferSize, Watchdog sweeper) {
@@ -119,17 +113,19 @@ public final class Relay {
      *                      so that the reconnect the line asks for finds it given back)
      */
     public void kick(byte[] line, Duration wait, Runnable backendClosed) {
-        if (farewell != null) return;
-        beforeFarewell = backendClosed;
-        kickDeadline = (System.nanoTime() + wait.toNanos()) | 1;
-        farewell = line;
-        if (ends == null || line.length == 0) {
+        if (kick != null) return;
+        RelayKick k = new RelayKick(line, wait, backendClosed);
+        kick = k;
+        if (ends == null || !k.hasLine()) {
             closeBoth();
         } else if (ends.atEnd()) {
             // between two responses, most likely waiting for the next: wake that read
             backend.close();
         }
     }
+
+    /** Whether {@link #kick} was called: the backend-to-client direction then stops at a response's end. */
+    boolean kickAsked() { return kick != null; }
 
     /** Bytes carried from the client to the backend so far (any thread). */
     public long bytesUp() { return upBytes.get(); }
@@ -143,23 +139,23 @@ public final class Relay {
         byte[] earlyReplies = backend.takeBuffered();
         client.releaseBuffer();
         backend.releaseBuffer();
-        if (farewell != null) return kickedBeforeStart();
+        if (kick != null) return kickedBeforeStart();
         try {
             client.watchWrites(sweeper, Duration.ofNanos(idleNanos));
             backend.watchWrites(sweeper, Duration.ofNanos(idleNanos));
             if (early.length > 0) {
-                show(client, early);
+                RelayPump.show(client, early);
                 backend.write(early);
             }
             if (earlyReplies.length > 0) {
-                show(backend, earlyReplies);
+                RelayPump.show(backend, earlyReplies);
                 if (ends != null) ends.feed(earlyReplies, 0, earlyReplies.length, false);
                 client.write(earlyReplies);
             }
             client.noReadTimeout();
             backend.noReadTimeout();
         } catch (IOException e) {
-            if (farewell != null) return kickedBeforeStart(); // the kick closed the backend under these writes
+            if (kick != null) return kickedBeforeStart(); // the kick closed the backend under these writes
             closeBoth();
             return new Result(early.length, earlyReplies.length, stalled() ? End.WRITE_STALLED : End.RELAY_ERROR);
         }
@@ -172,10 +168,10 @@ public final class Relay {
         End end;
         boolean clientOpen = false;
         try {
-            pump(backend, client, downBytes, downMeter, ends);
-            end = farewell != null ? farewell() : upEnd == null ? End.BACKEND_CLOSED : End.CLIENT_CLOSED;
+            RelayPump.pump(this, backend, client, downBytes, downMeter, ends);
+            end = kick != null ? kick.farewell(client, backend, ends) : upEnd == null ? End.BACKEND_CLOSED : End.CLIENT_CLOSED;
         } catch (IOException e) {
-            end = farewell != null ? farewell()
+            end = kick != null ? kick.farewell(client, backend, ends)
                     : expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : upEnd == null ? End.BACKEND_ERROR : upEnd;
         } finally {
             sweeper.remove(this);
@@ -199,34 +195,9 @@ public final class Relay {
         return new Result(upBytes.get(), downBytes.get(), end);
     }
 
-    /**
-     * After a kick stopped the backend-to-client direction: the kick's line, when that
-     * direction stopped at the end of a response and the line is due, then the close.
-     */
-    private End farewell() {
-        byte[] line = farewell;
-        backend.close();
-        beforeFarewell.run();
-        if (ends != null && ends.atEnd() && line.length > 0 && System.nanoTime() - kickDeadline < 0) {
-            try {
-                client.write(line);
-            } catch (IOException e) {
-                // the client is gone or stalled: closing is all that is left
-            }
-        }
-        return End.KICKED;
-    }
-
     /** A kick that came before the relay started (a login that finished meanwhile): the line, then the close. */
     private Result kickedBeforeStart() {
-        backend.close();
-        beforeFarewell.run();
-        try {
-            client.watchWrites(sweeper, Duration.ofNanos(idleNanos));
-            if (farewell.length > 0 && ends != null) client.write(farewell);
-        } catch (IOException e) {
-            // gone: closing is all that is left
-        }
+        kick.beforeStart(client, backend, ends, sweeper, Duration.ofNanos(idleNanos));
         closeBoth();
         return new Result(0, 0, End.KICKED);
     }
@@ -237,7 +208,7 @@ public final class Relay {
 
     private void clientToBackend() {
         try {
-            pump(client, backend, upBytes, upMeter, null);
+            RelayPump.pump(this, client, backend, upBytes, upMeter, null);
             // the backend's side ended first and ended this read too: nothing to half-close
             if (downDone.getCount() == 0) return;
             upEnd = End.CLIENT_CLOSED;
@@ -250,60 +221,10 @@ public final class Relay {
         } catch (IOException e) {
             // a kick closed the backend under this direction's write: the other direction
             // still owes the client the kick's line, and closes both once it is written
-            if (farewell != null) return;
+            if (kick != null) return;
             upEnd = expired ? End.IDLE_TIMEOUT : stalled() ? End.WRITE_STALLED : End.CLIENT_ERROR;
             closeBoth();
         }
-    }
-
-    /**
-     * Copies until end of stream, counting as it goes (a direction that ends in an error
-     * still reports what it carried).
-     *
-     * <p>An idle session should cost almost nothing, and most relayed sessions are idle
-     * (IMAP IDLE, clients parked between polls). So a direction waits on a small buffer,
-     * switches to a {@code bufferSize} one when reads fill the small one (a FETCH, a
-     * DATA), and drops it again once reads come back small: the big buffer lives only
-     * while bytes are flowing. On the way up a {@link #STEP_BUFFER} one comes between: a
-     * response of a few KB (a short session's FETCH, a login's CAPABILITY) then costs 4 KB
-     * rather than the whole bufferSize (64 KB by default, zeroed on allocation: most of
-     * what a short login session allocated, bench/RESULTS.md, "Issue 22 ... third pass").
-     *
-     * <p>With {@code ends} (the backend-to-client direction), once a kick was asked for, it
-     * passes on only what finishes the response under way, then returns.
-     */
-    private void pump(Connection source, Connection to, AtomicLong counter, LongConsumer meter, ResponseEnds ends)
-            throws IOException {
-        InputStream from = source.input();
-        Connection.Tap tap = source.tap();
-        byte[] small = new byte[Math.min(IDLE_BUFFER, bufferSize)];
-        byte[] buf = small;
-        while (true) {
-            int n = from.read(buf);
-            if (n < 0) return;
-            lastActivity.set(System.nanoTime());
-            if (ends != null) {
-                boolean stop = farewell != null;
-                n = ends.feed(buf, 0, n, stop);
-                if (stop && n == 0) return;
-            }
-            if (tap != null && !tap.relayed(buf, 0, n)) tap = null;
-            to.write(buf, 0, n);
-            counter.addAndGet(n);
-            if (meter != null) meter.accept(n);
-            if (ends != null && farewell != null && ends.atEnd()) return;
-            if (n == buf.length && buf.length < bufferSize) {
-                buf = new byte[buf == small ? Math.min(STEP_BUFFER, bufferSize) : bufferSize];
-            } else if (buf != small && n < small.length) {
-                buf = small;
-            }
-        }
-    }
-
-    /** What was sent ahead of the relay, to the trace of the connection it came from. */
-    private static void show(Connection source, byte[] b) {
-        Connection.Tap tap = source.tap();
-        if (tap != null) tap.relayed(b, 0, b.length);
     }
 
     private static void halfClose(Socket s) {
@@ -323,8 +244,8 @@ public final class Relay {
      * for the idle timeout, which wakes both blocked reads.
      */
     void expireIfIdle(long now) {
-        long kicked = kickDeadline;
-        if (kicked != 0 && now - kicked >= 0) {
+        RelayKick k = kick;
+        if (k != null && k.overdue(now)) {
             closeBoth(); // a kick whose response did not end in time: cut without the line
             return;
         }

@@ -74,6 +74,10 @@ public final class LiveSession implements Session {
     /** The PROXY header this connection came with, or null. */
     private ProxyHeader proxyHeader;
     private Connection relayTo;
+    /** The backend's login answer went to the client: from then on its stream is the backend's. */
+    private boolean handedOver;
+    /** A TLS handshake on the client connection began and did not finish. */
+    private boolean handshaking;
     private volatile String user = "-";
     private Outcome outcome = Outcome.CLOSED;
     /** What ended the last SASL exchange's reading of the client, if anything (see {@link Replies#saslLineTooLong()}). */
@@ -152,6 +156,7 @@ public final class LiveSession implements Session {
         } catch (RuntimeException | Error e) {
             outcome = Outcome.INTERNAL_ERROR;
             log.warn("session failed (a bug): ", e);
+            InternalErrorReply.send(client, replies, atOurPrompt(), e);
         } finally {
             closeAll();
             if (addressPermit != null) addressPermit.close();
@@ -192,6 +197,16 @@ public final class LiveSession implements Session {
             localAddress = proxyHeader.destination();
         }
         return true;
+    }
+
+    /**
+     * Whether a line of ours is in its place now (see {@link InternalErrorReply}): not
+     * once the backend has the client, not in an unfinished TLS handshake, not on an
+     * implicit-TLS connection before its handshake.
+     */
+    private boolean atOurPrompt() {
+        if (handedOver || handshaking) return false;
+        return tls != null || !listener.tls().implicit();
     }
 
     private Outcome ended(IOException e) {
@@ -253,6 +268,7 @@ public final class LiveSession implements Session {
     /** The TLS handshake on the client connection: implicit TLS, or after a STARTTLS go-ahead. */
     private void handshake() throws IOException {
         SSLSocket s;
+        handshaking = true;
         try {
             s = listener.tls().server().handshake(client.socket(), client.withinLifetime(limits.timeout()));
         } catch (TlsHandshakeException e) {
@@ -262,6 +278,7 @@ public final class LiveSession implements Session {
         }
         meters.clientTlsOk.inc();
         client.replaceSocket(s);
+        handshaking = false;
         tls = listener.tls().server().facts(s);
         if (trace != null) trace.event("client", "TLS established: " + tls.protocol());
     }
@@ -338,7 +355,10 @@ public final class LiveSession implements Session {
     void holdUserPermit(Guard.Permit p) { userPermit = p; }
 
     /** The backend to relay to once the protocol session has returned. */
-    void relayAfterReturn(Connection b) { relayTo = b; }
+    void relayAfterReturn(Connection b) {
+        relayTo = b;
+        handedOver = true;
+    }
 
     /** Sleeps a router's wait (auth_http Auth-Wait); a stopping server interrupts it. */
     void sleep(Duration d) throws InterruptedException {

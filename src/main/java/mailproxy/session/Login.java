@@ -265,8 +265,10 @@ final class Login {
                 current = null;
                 // the login is done: limits.login-lifetime bounds no more (the relay has proxy-timeout)
                 session.client().noLifetime();
-                session.client().write(a.replyToClient());
+                // handed over before the answer's first byte: from here on no line of ours may
+                // reach the client, a bug's included (InternalErrorReply)
                 session.relayAfterReturn(b);
+                session.client().write(a.replyToClient());
                 return Next.RELAY;
             }
             case BackendLogin.Result.Refused r -> {

@@ -41,8 +41,9 @@ final class InternalErrorReply {
         try {
             client.write(replies.internalError());
             if (replies.lingerOnClose()) Linger.close(client);
-        } catch (IOException | RuntimeException e) {
-            // best effort: the client may be gone, or the bug may break this write too
+        } catch (IOException | RuntimeException | Error e) {
+            // best effort: the client may be gone, or the bug may break this write too; the
+            // first failure is logged already, and LiveSession.run never throws
         }
     }
 

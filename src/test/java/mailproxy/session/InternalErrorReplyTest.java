@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLSocket;
 import mailproxy.config.ConfigLoader;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ProxyConfig;
@@ -29,6 +30,7 @@ import mailproxy.testing.FreePorts;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.Sasl;
+import mailproxy.testing.SiteCertificates;
 import mailproxy.trace.TraceSwitch;
 import mailproxy.wire.Connection;
 import mailproxy.wire.Watchdog;
@@ -181,6 +183,27 @@ class InternalErrorReplyTest {
                         S: BYE (TRYLATER) "Internal error, please try again later."
                         S closes
                         """.formatted(Sasl.plain("bob", "secret")));
+            });
+            assertInternalError(line, log);
+        }
+    }
+
+    /** On an implicit-TLS listener the line goes once the handshake is done, inside TLS. */
+    @Test
+    void implicitTlsLoginIntoABugGetsTheByeInsideTls() throws Exception {
+        SiteCertificates certs = SiteCertificates.shared();
+        ProxyConfig config = config("imap", "tls = implicit, " + certs.listenerTls(), FreePorts.closedPort());
+        try (LogCapture log = new LogCapture()) {
+            String line = session(config, BROKEN, ImapSession::new, plain -> {
+                SSLSocket tls = (SSLSocket) certs.clientContext().getSocketFactory()
+                        .createSocket(plain.socket(), "localhost", plain.socket().getPort(), true);
+                tls.startHandshake();
+                new RawClient(tls).timeout(10_000).transcript("""
+                        S: * OK [CAPABILITY ...
+                        C: a LOGIN bob secret
+                        S: * BYE [UNAVAILABLE] Internal error, please try again later
+                        S closes
+                        """);
             });
             assertInternalError(line, log);
         }

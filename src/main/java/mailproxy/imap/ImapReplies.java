@@ -22,6 +22,15 @@ final class ImapReplies {
     static final String BYE_TOO_MANY_ERRORS = untagged("BYE Too many invalid commands");
     static final String BYE_UNAVAILABLE = untagged("BYE Service unavailable, try again later");
     static final String BYE_CLOSING = untagged("BYE Closing connection");
+    /**
+     * A bug of ours before the relay (session.Replies#internalError). RFC 5530 §3 offers
+     * SERVERBUG ("the server encountered a bug in itself") and UNAVAILABLE ("temporary
+     * failure because a subsystem is down"): UNAVAILABLE, because what the client should
+     * do matters here, not what happened: reconnect and try again later (a bug on one path
+     * is seldom on the next attempt's), as after any other BYE [UNAVAILABLE] of ours. The
+     * bug itself is for the operator, in the server's log, not for the user.
+     */
+    static final String BYE_INTERNAL_ERROR = untagged("BYE [UNAVAILABLE] Internal error, please try again later");
     /** A kicked session (README, "Moving users"): the client reconnects, and its new session goes to the user's new server. */
     static final String BYE_MOVED = untagged("BYE [UNAVAILABLE] Your mailbox moved to another server, please reconnect");
 
@@ -47,6 +56,8 @@ final class ImapReplies {
         @Override public String tooManyConnections() { return untagged("BYE [UNAVAILABLE] Too many connections from your address"); }
         // RFC 5530 §3: LIMIT "the operation ran up against an implementation limit"
         @Override public String tooManySessions() { return untagged("BYE [LIMIT] Too many sessions for this user"); }
+        // RFC 9051 §7.1.5: BYE, then the server closes (see BYE_INTERNAL_ERROR for the code)
+        @Override public String internalError() { return BYE_INTERNAL_ERROR; }
         // RFC 9051 §7.1.5: BYE may come at any time; RFC 5530 §3: UNAVAILABLE "try again later"
         @Override public String kicked() { return BYE_MOVED; }
         @Override public mailproxy.wire.ResponseEnds.Syntax responseSyntax() { return mailproxy.wire.ResponseEnds.Syntax.LITERALS; }

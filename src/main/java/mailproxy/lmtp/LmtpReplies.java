@@ -23,6 +23,9 @@ final class LmtpReplies {
             @Override public String tooManyErrors() { return line(LmtpReplies.tooManyErrors(serverName)); }
             @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
             @Override public String tooManySessions() { return tooManyConnections(); }
+            // a bug of ours: RFC 5321 §3.8 (RFC 2033 §4: as in SMTP), 421 and
+            // close; RFC 3463 X.3.0 "other or undefined mail system status": the MTA retries
+            @Override public String internalError() { return line(reply(421, "4.3.0", serverName + " Internal error, please try again later")); }
             // LMTP has no login and no relay: nothing to kick
             @Override public String kicked() { return ""; }
             // LMTP has no AUTH: these are never sent

@@ -39,6 +39,8 @@ final class Pop3Replies {
         // RFC 2449 §8.1.2: IN-USE "the maildrop is in use" is what clients show as busy
         @Override public String tooManyConnections() { return line("-ERR [IN-USE] Too many connections from your address"); }
         @Override public String tooManySessions() { return line("-ERR [IN-USE] Too many sessions for this user"); }
+        // a bug of ours before the relay: RFC 3206 §4, SYS/TEMP "likely to be temporary"
+        @Override public String internalError() { return line("-ERR [SYS/TEMP] Internal error, please try again later."); }
         // RFC 1939 has no unsolicited response: a line between two replies would be taken
         // for the answer to the next command. A kicked session just closes; the client's
         // next connection goes to the user's new server.

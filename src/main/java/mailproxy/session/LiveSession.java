@@ -3,11 +3,8 @@ package mailproxy.session;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import javax.net.ssl.SSLSocket;
 import mailproxy.config.Limits;
 import mailproxy.config.ListenerConfig;
 import mailproxy.config.ListenerTls;
@@ -18,7 +15,6 @@ import mailproxy.route.Router;
 import mailproxy.sasl.Challenger;
 import mailproxy.sasl.Credentials;
 import mailproxy.sasl.SaslException;
-import mailproxy.sasl.SaslServer;
 import mailproxy.tls.TlsFacts;
 import mailproxy.tls.TlsHandshakeException;
 import mailproxy.trace.SessionTrace;
@@ -34,8 +30,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection's whole story (docs/ARCHITECTURE.md, "The connection story"):
- * [implicit TLS] → the protocol's greeting and commands → login → relay, and what its
- * closing log line reports. Owned by the session's thread; {@link #closeAll()} may also be
+ * [PROXY header] [implicit TLS] → the protocol's greeting and commands → login → relay,
+ * and what its closing log line reports. The steps have classes of their own
+ * ({@link ClientAddresses}, {@link ClientTls}, {@link CommandLoop}, {@link ClientSasl},
+ * {@link Login}, {@link SessionRelay}); this one tells the story and keeps what the log
+ * line and the admin see. Owned by the session's thread; {@link #closeAll()} may also be
  * called by a stopping server.
  */
 public final class LiveSession implements Session {
@@ -59,27 +58,17 @@ public final class LiveSession implements Session {
     private final TraceSwitch traceSwitch;
     /** This session's protocol trace, or null (the usual case: then it costs nothing). */
     private SessionTrace trace;
-    /** The relay once it runs, for the admin's byte counts and a kick. */
-    private volatile Relay relay;
-    /** The server id a kick was for (README, "Moving users"), or null: checked again when the relay starts. */
-    private volatile String kickedFrom;
+    /** The client's TLS handshake once one began, else null (see {@link ClientTls}). */
+    private ClientTls tls;
+    /** The client's SASL exchange from its start to the end of its login attempt, else null (most logins have none). */
+    private ClientSasl sasl;
+    private final SessionRelay relay;
     private final long startNanos = System.nanoTime();
     private final Instant since = Instant.now();
     private volatile Thread thread;
-    private TlsFacts tls;
-    /** The client: the socket's peer, or the original client a trusted PROXY header names. */
-    private InetSocketAddress clientAddress;
-    /** The address the client connected to: a trusted PROXY header's, else the socket's when first asked. */
-    private InetSocketAddress localAddress;
-    /** The PROXY header this connection came with, or null. */
-    private ProxyHeader proxyHeader;
-    private Connection relayTo;
+    private final ClientAddresses addresses;
     private volatile String user = "-";
     private Outcome outcome = Outcome.CLOSED;
-    /** What ended the last SASL exchange's reading of the client, if anything (see {@link Replies#saslLineTooLong()}). */
-    private IOException saslEnded;
-    /** The SASL mechanism of the login under way, for its audit line; null: the protocol's own command (LOGIN, USER/PASS, APOP). */
-    private String saslMechanism;
     private long up;
     private long down;
 
@@ -96,12 +85,13 @@ public final class LiveSession implements Session {
         this.config = config;
         this.listener = listener;
         this.limits = listener.limits();
-        this.clientAddress = client.remote();
+        this.addresses = new ClientAddresses(client.remote());
         this.client = client;
         this.watchdog = watchdog;
         BackendConnector connector = new BackendConnector(this, watchdog);
         this.login = new Login(this, router, guard, connector);
         this.backends = new Backends(this, router, connector);
+        this.relay = new SessionRelay(login, listener);
     }
 
     /**
@@ -120,16 +110,22 @@ public final class LiveSession implements Session {
             if (!limits.loginLifetime().isZero() && listener.protocol().spec().login()) {
                 client.lifetimeEnds(startNanos + limits.loginLifetime().toNanos());
             }
-            if (listener.proxyProtocol() && !proxyHeader()) return;
-            trace = traceSwitch.start(listener, sessionId(), clientAddress.getAddress());
+            if (listener.proxyProtocol()) {
+                Outcome refused = addresses.readProxyHeader(client, listener, limits.proxyHeaderTimeout());
+                if (refused != null) {
+                    outcome = refused;
+                    return;
+                }
+            }
+            trace = traceSwitch.start(listener, sessionId(), addresses.client().getAddress());
             if (trace != null) {
-                trace.event("client", "from " + Addresses.hostPort(clientAddress));
+                trace.event("client", "from " + Addresses.hostPort(addresses.client()));
                 client.tap(trace.client());
             }
             ProtocolSession p = protocols.create(this);
             replies = p.replies();
             // before the TLS handshake: an address over its limit costs no private-key operation
-            addressPermit = guard.admit(clientAddress.getAddress());
+            addressPermit = guard.admit(addresses.client().getAddress());
             if (!addressPermit.ok()) {
                 meters.guard[addressPermit.tableFull() ? SessionMeters.TABLE_FULL : SessionMeters.TOO_MANY_CONNECTIONS].inc();
                 outcome = Outcome.TOO_MANY_CONNECTIONS;
@@ -138,20 +134,19 @@ public final class LiveSession implements Session {
                 return;
             }
             beforeRelay(p);
-            Connection b = relayTo;
-            relayTo = null;
-            if (b != null) relay(b);
+            if (relay.handedOver()) relay();
         } catch (TlsHandshakeException e) {
-            outcome = client.lifetimeOver() ? Outcome.LOGIN_TIMEOUT : Outcome.TLS_FAILED;
+            outcome = Outcome.ofClientTlsFailure(client);
             log.info("{}", e.getMessage());
         } catch (IOException e) {
-            if (outcome == Outcome.CLOSED) outcome = ended(e);
+            if (outcome == Outcome.CLOSED) outcome = Outcome.ofClientFailure(e, client);
             log.debug("session ended: {}", e.toString());
         } catch (InterruptedException e) {
             outcome = Outcome.SHUTDOWN;
         } catch (RuntimeException | Error e) {
             outcome = Outcome.INTERNAL_ERROR;
             log.warn("session failed (a bug): ", e);
+            InternalErrorReply.send(client, replies, atOurPrompt(), e);
         } finally {
             closeAll();
             if (addressPermit != null) addressPermit.close();
@@ -170,37 +165,26 @@ public final class LiveSession implements Session {
     private void beforeRelay(ProtocolSession p) throws IOException, InterruptedException {
         ChildThread.run(() -> {
             if (listener.tls().implicit()) handshake();
-            converse(p);
+            CommandLoop.run(this, p, e -> sasl != null && sasl.ended(e));
         }, t -> thread = t);
     }
 
-    /** The protocol's greeting and commands: the one command loop ({@link CommandLoop}). */
-    private void converse(ProtocolSession p) throws IOException, InterruptedException {
-        CommandLoop.run(this, p, e -> e == saslEnded);
+    /**
+     * Whether a line of ours is in its place now ({@link InternalErrorReply}): not once the
+     * backend has the client's stream, not inside a TLS handshake that did not finish, not
+     * on an implicit-TLS connection before its handshake (plain text is garbage to the
+     * client's TLS layer there).
+     */
+    private boolean atOurPrompt() {
+        if (relay.handedOver()) return false;
+        return tls != null ? tls.facts() != null : !listener.tls().implicit();
     }
 
-    /** False when the connection must be closed without a word (see {@link ProxyHeaderStep}). */
-    private boolean proxyHeader() {
-        ProxyHeaderStep.Result r = ProxyHeaderStep.read(client, listener, limits.proxyHeaderTimeout());
-        if (r.refused() != null) {
-            outcome = r.refused();
-            return false;
-        }
-        proxyHeader = r.header();
-        if (proxyHeader.hasAddresses()) {
-            clientAddress = proxyHeader.source();
-            localAddress = proxyHeader.destination();
-        }
-        return true;
-    }
-
-    private Outcome ended(IOException e) {
-        if (client.lifetimeOver() && (client.writeStalled() || e instanceof SocketTimeoutException)) {
-            return Outcome.LOGIN_TIMEOUT;
-        }
-        if (client.writeStalled()) return Outcome.WRITE_STALLED;
-        if (e instanceof SocketException) return Outcome.CLIENT_GONE;
-        return Outcome.CLIENT_ERROR;
+    private void relay() throws IOException {
+        Relay.Result r = relay.run(client, replies, trace, watchdog, meters);
+        up += r.clientToBackend();
+        down += r.backendToClient();
+        outcome = Outcome.of(r.end());
     }
 
     // ---- Session: what a protocol may use
@@ -218,31 +202,28 @@ public final class LiveSession implements Session {
     public String serverName() { return config.serverName(); }
 
     @Override
-    public InetSocketAddress clientAddress() { return clientAddress; }
+    public InetSocketAddress clientAddress() { return addresses.client(); }
 
     @Override
-    public InetSocketAddress localAddress() {
-        if (localAddress == null) localAddress = client.local(); // a PROXY header may have set it
-        return localAddress;
-    }
+    public InetSocketAddress localAddress() { return addresses.local(client); }
 
     /** The PROXY header this connection came with, or null. */
-    ProxyHeader proxy() { return proxyHeader; }
+    ProxyHeader proxy() { return addresses.header(); }
 
     // made on each call, not kept: a field would cost every held session its bytes for hours
     @Override
     public String sessionId() { return Long.toString(id, 36) + "-" + Long.toString(startNanos & 0xffffff, 36); }
 
     @Override
-    public TlsFacts tls() { return tls; }
+    public TlsFacts tls() { return tls == null ? null : tls.facts(); }
 
     @Override
     public boolean tlsRequired() {
-        return listener.tls().starttls() == ListenerTls.StartTls.ONLY && tls == null;
+        return listener.tls().starttls() == ListenerTls.StartTls.ONLY && tls() == null;
     }
 
     @Override
-    public boolean canStartTls() { return listener.tls().offersStartTls() && tls == null; }
+    public boolean canStartTls() { return listener.tls().offersStartTls() && tls() == null; }
 
     @Override
     public void startTls() throws IOException {
@@ -252,18 +233,8 @@ public final class LiveSession implements Session {
 
     /** The TLS handshake on the client connection: implicit TLS, or after a STARTTLS go-ahead. */
     private void handshake() throws IOException {
-        SSLSocket s;
-        try {
-            s = listener.tls().server().handshake(client.socket(), client.withinLifetime(limits.timeout()));
-        } catch (TlsHandshakeException e) {
-            meters.clientTlsFailed.inc();
-            if (trace != null) trace.event("client", "TLS handshake failed");
-            throw e;
-        }
-        meters.clientTlsOk.inc();
-        client.replaceSocket(s);
-        tls = listener.tls().server().facts(s);
-        if (trace != null) trace.event("client", "TLS established: " + tls.protocol());
+        tls = new ClientTls(); // before it begins: a bug inside leaves it unfinished
+        tls.handshake(client, listener.tls(), client.withinLifetime(limits.timeout()), meters, trace);
     }
 
     @Override
@@ -276,27 +247,9 @@ public final class LiveSession implements Session {
     @Override
     public Credentials authenticate(String mechanism, String initialResponse, Challenger challenger)
             throws SaslException, IOException {
-        String identity = tls == null ? null : tls.identity().orElse(null);
-        saslMechanism = mechanism.toUpperCase(java.util.Locale.ROOT);
-        try {
-            return SaslServer.authenticate(mechanism, initialResponse, challenger, identity, serverName());
-        } catch (IOException e) {
-            saslEnded = e; // an overlong line inside the exchange has its own reply
-            throw e;
-        } catch (SaslException e) {
-            if (e.kind() == SaslException.Kind.MALFORMED || e.kind() == SaslException.Kind.REFUSED) {
-                // an attempt that never reached the router: a mechanism the listener offers, so a known label
-                // named as auth_http's Auth-Method, as a finished exchange would be (README, "Audit
-                // log"): SASL LOGIN carries a plain password
-                String mech = mechanism.toLowerCase(java.util.Locale.ROOT);
-                if (mech.equals("login")) mech = "plain";
-                meters.login(mech, SessionMeters.FAILED);
-                Audit.attempt(this, null, mech, Audit.NOT_ASKED, null, SessionMeters.FAILED,
-                        "sasl-" + e.kind().name().toLowerCase(java.util.Locale.ROOT), null);
-            }
-            saslMechanism = null;
-            throw e;
-        }
+        TlsFacts facts = tls();
+        if (sasl == null) sasl = new ClientSasl(this);
+        return sasl.authenticate(mechanism, initialResponse, challenger, facts == null ? null : facts.identity().orElse(null));
     }
 
     @Override
@@ -305,12 +258,12 @@ public final class LiveSession implements Session {
         try {
             return login.attempt(c, smtp, backend, challenger);
         } finally {
-            saslMechanism = null; // the next attempt may be a LOGIN command
+            sasl = null; // the exchange is over: the next attempt may be a LOGIN command
         }
     }
 
     /** For the audit line: the SASL mechanism of the attempt under way (PLAIN, LOGIN, ...), or null. */
-    String saslMechanism() { return saslMechanism; }
+    String saslMechanism() { return sasl == null ? null : sasl.mechanism(); }
 
     @Override
     public void outcome(Outcome o) { this.outcome = o; }
@@ -337,34 +290,12 @@ public final class LiveSession implements Session {
     /** The user's place under max-sessions-per-user, given back when the session ends. */
     void holdUserPermit(Guard.Permit p) { userPermit = p; }
 
-    /** The backend to relay to once the protocol session has returned. */
-    void relayAfterReturn(Connection b) { relayTo = b; }
+    /** The backend to relay to once the protocol session has returned (see {@link SessionRelay#handOver}). */
+    void relayAfterReturn(Connection b) { relay.handOver(b); }
 
     /** Sleeps a router's wait (auth_http Auth-Wait); a stopping server interrupts it. */
     void sleep(Duration d) throws InterruptedException {
         Thread.sleep(d);
-    }
-
-    private void relay(Connection b) throws IOException {
-        // TCP keepalive only for what may idle for hours (set here, not per accept: a
-        // connection that never logs in is bounded by limits.timeout and needs none)
-        client.socket().setKeepAlive(true);
-        SessionTrace t = trace;
-        if (t != null && (!t.loggedIn() || !t.relayStarting())) {
-            client.tap(null);
-            b.tap(null);
-        }
-        Relay rl = new Relay(client, b, limits.proxyTimeout(), limits.halfCloseTimeout(), listener.relayBufferSize(),
-                watchdog).meter(meters.up::inc, meters.down::inc).responses(replies.responseSyntax());
-        relay = rl;
-        // a kick that came while the login was finishing (kick() saw no relay yet)
-        String from = kickedFrom;
-        Placement at = login.placement();
-        if (from != null && at != null && from.equals(at.server())) rl.kick(kickLine(), limits.halfCloseTimeout(), this::kickedOff);
-        Relay.Result r = rl.run(Thread.currentThread().getName());
-        up += r.clientToBackend();
-        down += r.backendToClient();
-        outcome = Outcome.of(r.end());
     }
 
     // ---- for the server
@@ -375,17 +306,17 @@ public final class LiveSession implements Session {
      * (docs/SECURITY.md, "Log lines cannot be forged").
      */
     public String logLine() {
-        return listener.protocol().id() + " id=" + sessionId() + " client=" + Addresses.hostPort(clientAddress)
-                + (proxyHeader != null && proxyHeader.hasAddresses() ? " via=" + Addresses.hostPort(client.remote()) : "")
+        TlsFacts facts = tls();
+        return listener.protocol().id() + " id=" + sessionId() + " " + addresses.logFields(client)
                 + " user=" + LogSafe.value(user) + " backend=" + LogSafe.value(login.backendName()) + " up=" + up + " down=" + down
                 + " ms=" + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
-                + (tls == null ? "" : " tls=" + tls.protocol()) + " outcome=" + outcome;
+                + (facts == null ? "" : " tls=" + facts.protocol()) + " outcome=" + outcome;
     }
 
     /** What the admin's session list shows; any thread. */
     public SessionInfo info() {
-        Relay r = relay;
-        return new SessionInfo(sessionId(), listener.protocol().id(), listener.name(), Addresses.hostPort(clientAddress),
+        Relay r = relay.running();
+        return new SessionInfo(sessionId(), listener.protocol().id(), listener.name(), Addresses.hostPort(addresses.client()),
                 user, login.backendName(), since, r == null ? "login" : "relay",
                 r == null ? 0 : r.bytesUp(), r == null ? 0 : r.bytesDown());
     }
@@ -410,29 +341,7 @@ public final class LiveSession implements Session {
      * @param released run once the session's place on its server is given back, before the
      *                 client is told to reconnect
      */
-    public boolean kick(Runnable released) {
-        Placement at = login.placement();
-        if (at == null || kickedFrom != null) return false;
-        afterKick = released;
-        kickedFrom = at.server();
-        Relay r = relay;
-        if (r != null) r.kick(kickLine(), limits.halfCloseTimeout(), this::kickedOff);
-        return true;
-    }
-
-    private volatile Runnable afterKick;
-
-    /** On the relay's thread, the backend closed: the place on the server goes back before the kick's line. */
-    private void kickedOff() {
-        login.closeBackend();
-        Runnable r = afterKick;
-        if (r != null) r.run();
-    }
-
-    private byte[] kickLine() {
-        Replies r = replies;
-        return r == null ? new byte[0] : r.kicked().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-    }
+    public boolean kick(Runnable released) { return relay.kick(released); }
 
     /** The login name, or "-" before one was given; any thread. */
     public String user() { return user; }

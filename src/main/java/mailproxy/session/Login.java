@@ -1,17 +1,13 @@
 package mailproxy.session;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.time.Duration;
 import java.net.SocketTimeoutException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
-import mailproxy.config.Backend;
 import mailproxy.config.Protocol;
 import mailproxy.guard.Guard;
 import mailproxy.route.LoginRequest;
@@ -23,7 +19,6 @@ import mailproxy.route.Router;
 import mailproxy.route.Target;
 import mailproxy.sasl.Challenger;
 import mailproxy.sasl.Credentials;
-import mailproxy.sasl.OAuth;
 import mailproxy.tls.TlsHandshakeException;
 import mailproxy.trace.SessionTrace;
 import mailproxy.wire.Connection;
@@ -32,9 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The part of every session story after the credentials: route → backend connect →
- * backend login → the backend's answer to the client. The same for every protocol; what
- * is said differs (the {@link BackendLogin}), the order of things does not.
+ * The part of every session story after the credentials: guard → route → the pool's
+ * candidates → backend connect → backend login → the backend's answer to the client. The
+ * same for every protocol; what is said differs (the {@link BackendLogin}), the order of
+ * things does not. Each attempt's bookkeeping (audit, the guard's delay and counts, a
+ * token's error challenge) is its {@link LoginAttempt}; the backend connection and its
+ * place in the pool, which outlive the attempt, are the {@link HeldBackend}.
  */
 final class Login {
     private static final Logger log = LoggerFactory.getLogger(Login.class);
@@ -44,78 +42,63 @@ final class Login {
     private final LiveSession session;
     private final Router router;
     private final Guard guard;
-    private final BackendConnector connector;
+    private final HeldBackend backend;
     private int attempts;
-    /** This attempt's credentials while they may still fail (password logins only), else null. */
-    private Credentials failed;
-    /** The client's SASL exchange when this attempt's credentials are a token, else null. */
-    private Challenger challenger;
-    /** This attempt's credentials (for the audit line and the login counters). */
-    private Credentials current;
-    private volatile Connection backend;
-    /** The pool server of {@link #backend}, counted in its sessions and its user's assignment until released. */
-    private final AtomicReference<SessionHold> server = new AtomicReference<>();
-    /** The routing key {@link #server}'s hold was taken for (README, "Moving users": a kick looks for it). */
-    private volatile String heldKey;
-    private volatile String backendName = "-";
-    /** Why this attempt's backend was chosen, for the audit line (Pool.Choice), or null before one was. */
-    private String route;
 
     Login(LiveSession session, Router router, Guard guard, BackendConnector connector) {
         this.session = session;
         this.guard = guard;
         this.router = router;
-        this.connector = connector;
+        this.backend = new HeldBackend(connector);
     }
 
-    String backendName() { return backendName; }
+    String backendName() { return backend.name(); }
 
     /** The pool server this session holds a place on now, or null; any thread. */
-    LiveSession.Placement placement() {
-        SessionHold h = server.get();
-        return h == null ? null : new LiveSession.Placement(h.server().pool(), h.server().id(), heldKey);
-    }
+    LiveSession.Placement placement() { return backend.placement(); }
+
+    /**
+     * Closes the backend connection (a refused or failed login, or the session's end) and
+     * gives its server's session count back; any thread, at most once per connection.
+     */
+    void closeBackend() { backend.close(); }
 
     Next attempt(Credentials c, LoginRequest.SmtpFacts smtp, BackendLogin protocol, Challenger challenger)
             throws IOException, InterruptedException {
         attempts++;
-        current = c;
-        this.challenger = OAuth.isToken(c.method()) ? challenger : null;
+        LoginAttempt attempt = new LoginAttempt(session, guard, backend, c, challenger);
         session.user(c.user());
         Protocol p = session.listener().protocol();
         LoginRequest request = new LoginRequest(p, c.method(), c.user(), c.secret(), c.salt(), attempts,
                 session.clientAddress(), session.localAddress(), session.sessionId(), smtp, session.tls(), session.proxy());
-        InetAddress ip = session.clientAddress().getAddress();
-        // MX mode's "none" is no password: nothing to guess, nothing to throttle
-        boolean password = !c.method().equals("none");
-        if (password && !guard.available()) {
+        if (attempt.guessable() && !guard.available()) {
             session.meters().guard[SessionMeters.STATE_UNAVAILABLE].inc();
-            audit(Audit.NOT_ASKED, SessionMeters.ERROR, Outcome.STATE_UNAVAILABLE, null);
+            attempt.audit(Audit.NOT_ASKED, SessionMeters.ERROR, Outcome.STATE_UNAVAILABLE, null);
             protocol.unavailable();
             session.outcome(Outcome.STATE_UNAVAILABLE);
             return Next.CLOSE;
         }
-        if (password && guard.blocked(ip)) {
+        if (attempt.guessable() && guard.blocked(session.clientAddress().getAddress())) {
             session.meters().guard[SessionMeters.BLOCKED].inc();
-            audit(Audit.NOT_ASKED, SessionMeters.FAILED, Outcome.BLOCKED, null);
-            rejected(protocol, BLOCKED);
+            attempt.audit(Audit.NOT_ASKED, SessionMeters.FAILED, Outcome.BLOCKED, null);
+            rejected(attempt, protocol, BLOCKED);
             session.outcome(Outcome.BLOCKED);
             return Next.CLOSE;
         }
-        this.failed = password ? c : null;
+        attempt.countFailures();
         long asked = System.nanoTime();
         Route route = router.route(request);
         session.meters().router.observe(SessionMeters.seconds(System.nanoTime() - asked));
         switch (route) {
             case Route.Reject r -> {
-                audit(Audit.REJECT, SessionMeters.FAILED, Outcome.REJECTED, r.message());
-                throttle();
+                attempt.audit(Audit.REJECT, SessionMeters.FAILED, Outcome.REJECTED, r.message());
+                attempt.throttle();
                 if (r.retryAfter() != null) {
                     session.sleep(r.retryAfter());
-                    rejected(protocol, r);
+                    rejected(attempt, protocol, r);
                     return Next.RETRY;
                 }
-                rejected(protocol, r);
+                rejected(attempt, protocol, r);
                 session.outcome(Outcome.REJECTED);
                 return Next.CLOSE;
             }
@@ -123,13 +106,13 @@ final class Login {
                 // a storm's refusals are logged once per busy spell by the router (README, "Reconnect storms")
                 if (u.busy()) log.debug("no route for {}: {}", LogSafe.value(request.user()), u.reason());
                 else log.warn("no route for {}: {}", LogSafe.value(request.user()), u.reason());
-                audit(Audit.UNAVAILABLE, SessionMeters.ERROR, Outcome.ROUTER_UNAVAILABLE, null);
+                attempt.audit(Audit.UNAVAILABLE, SessionMeters.ERROR, Outcome.ROUTER_UNAVAILABLE, null);
                 protocol.unavailable();
                 session.outcome(Outcome.ROUTER_UNAVAILABLE);
                 return Next.CLOSE;
             }
             case Route.Ok ok -> {
-                return backend(ok, request.routingKey(), protocol);
+                return backend(attempt, ok, request.routingKey(), protocol);
             }
         }
     }
@@ -140,14 +123,14 @@ final class Login {
      * marked (passive health) and the next one is tried, up to the pool's max-tries. Once
      * a backend has seen the password, its answer is final: no other server is tried.
      */
-    private Next backend(Route.Ok ok, String routingKey, BackendLogin protocol) throws IOException, InterruptedException {
+    private Next backend(LoginAttempt attempt, Route.Ok ok, String routingKey, BackendLogin protocol)
+            throws IOException, InterruptedException {
         Protocol p = session.listener().protocol();
-        route = null;
         Pool.Choice choice = ok.pool().choose(routingKey, p);
         List<PoolServer> candidates = choice.servers();
         if (candidates.isEmpty()) {
             log.warn("pool {} has no server for {} that takes new sessions", ok.pool().name(), p.id());
-            audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_UNREACHABLE, null);
+            attempt.audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_UNREACHABLE, null);
             protocol.unavailable();
             session.outcome(Outcome.BACKEND_UNREACHABLE);
             return Next.CLOSE;
@@ -165,20 +148,19 @@ final class Login {
             if (hold.refused() != null) {
                 log.warn("user {} has sessions open on {}, which failed this login: refused for now rather than sent to a second server",
                         LogSafe.value(routingKey), hold.refused().id());
-                route = hold.route();
+                attempt.route(hold.route());
                 break;
             }
             PoolServer server = hold.server();
             if (server != candidate) queue.addFirst(candidate);
-            route = hold.route() != null ? hold.route() : tried.isEmpty() ? choice.why() : "failover";
+            attempt.route(hold.route() != null ? hold.route() : tried.isEmpty() ? choice.why() : "failover");
             tried.add(server);
             Target target = server.target(p);
             Connection b;
-            heldKey = routingKey;
-            this.server.set(hold);
+            backend.hold(hold, routingKey);
             long started = System.nanoTime();
             try {
-                b = connect(target);
+                b = backend.open(target);
                 latency[0].observe(SessionMeters.seconds(System.nanoTime() - started));
             } catch (TlsHandshakeException e) {
                 failed(server, p, target, "TLS handshake failed: " + e.getMessage());
@@ -191,41 +173,27 @@ final class Login {
                 failed(server, p, target, e.toString());
                 continue;
             }
-            return login(b, server, target, ok, protocol, latency);
+            return login(attempt, b, server, target, ok, protocol, latency);
         }
-        audit(Audit.OK, SessionMeters.ERROR, failure, null);
+        attempt.audit(Audit.OK, SessionMeters.ERROR, failure, null);
         protocol.unavailable();
         session.outcome(failure);
         return Next.CLOSE;
     }
 
-    /**
-     * Before the reply to a failed login: the guard's delay (2 s, 4 s, 8 s … for repeated
-     * failures from this address or for this user; a parked virtual thread, no other
-     * session waits for it). Interrupted by a stopping server.
-     */
-    private void throttle() throws InterruptedException {
-        Credentials c = failed;
-        if (c == null) return;
-        Duration d = guard.delayBeforeFailureReply(session.clientAddress().getAddress(), c.user(), c.secret());
-        if (!d.isZero()) {
-            session.meters().guard[SessionMeters.THROTTLED].inc();
-            session.sleep(d);
-        }
-    }
-
     private void failed(PoolServer server, Protocol p, Target target, String reason) {
         log.warn("backend {} ({} {}): {}", target, server.pool(), p.id(), reason);
         server.failed(p, reason);
-        closeBackend();
+        backend.close();
     }
 
-    private Next login(Connection b, PoolServer server, Target target, Route.Ok ok, BackendLogin protocol,
-                       DistributionDataPoint[] latency) throws IOException, InterruptedException {
+    /** The backend login, and its answer to the client. */
+    private Next login(LoginAttempt attempt, Connection b, PoolServer server, Target target, Route.Ok ok,
+                       BackendLogin protocol, DistributionDataPoint[] latency) throws IOException, InterruptedException {
         BackendLogin.Result result;
         long started = System.nanoTime();
         try {
-            result = protocol.login(b, target, ok, this::upgrade);
+            result = protocol.login(b, target, ok, backend::upgrade);
         } catch (IOException e) {
             result = new BackendLogin.Result.Broken(e.toString());
         }
@@ -239,50 +207,38 @@ final class Login {
         switch (result) {
             case BackendLogin.Result.Accepted a -> {
                 server.succeeded(session.listener().protocol());
-                SessionHold held = this.server.get();
-                if (held != null) held.accepted(); // the user stays on this server (README, "Why a user stays on one server")
+                backend.accepted();
                 session.user(ok.user());
-                if (failed != null) {
-                    InetAddress ip = session.clientAddress().getAddress();
-                    guard.loginSucceeded(ip, failed.user());
-                    // counted under the user the router resolved (auth_http's Auth-User), not the
-                    // name typed: aliases of one mailbox share its max-sessions-per-user (and
-                    // max-sessions-per-user-ip, per protocol)
-                    Guard.Permit place = guard.admitUser(ip, ok.user(), session.listener().protocol());
-                    if (!place.ok()) {
-                        session.meters().guard[SessionMeters.TOO_MANY_SESSIONS].inc();
-                        audit(Audit.OK, SessionMeters.FAILED, Outcome.TOO_MANY_SESSIONS, null);
-                        closeBackend();
-                        session.client().write(session.replies().tooManySessions());
-                        session.outcome(Outcome.TOO_MANY_SESSIONS);
-                        return Next.CLOSE;
-                    }
-                    session.holdUserPermit(place);
+                if (!attempt.succeeded(ok.user())) {
+                    attempt.audit(Audit.OK, SessionMeters.FAILED, Outcome.TOO_MANY_SESSIONS, null);
+                    backend.close();
+                    session.client().write(session.replies().tooManySessions());
+                    session.outcome(Outcome.TOO_MANY_SESSIONS);
+                    return Next.CLOSE;
                 }
-                audit(Audit.OK, SessionMeters.SUCCESS, null, null);
-                // the password is not needed any more: a relayed session does not keep it
-                failed = null;
-                current = null;
+                attempt.audit(Audit.OK, SessionMeters.SUCCESS, null, null);
                 // the login is done: limits.login-lifetime bounds no more (the relay has proxy-timeout)
                 session.client().noLifetime();
-                session.client().write(a.replyToClient());
+                // handed over before the answer's first byte: from here on no line of ours may
+                // reach the client, a bug's included (InternalErrorReply)
                 session.relayAfterReturn(b);
+                session.client().write(a.replyToClient());
                 return Next.RELAY;
             }
             case BackendLogin.Result.Refused r -> {
-                audit(Audit.OK, SessionMeters.FAILED, Outcome.BACKEND_REFUSED, null);
+                attempt.audit(Audit.OK, SessionMeters.FAILED, Outcome.BACKEND_REFUSED, null);
                 // the backend is closed and the guard's delay over before the token's error
                 // challenge, whose answer the client may take limits.timeout to send: no
                 // backend connection waits for a client (docs/SECURITY.md, "Backends and pools")
-                closeBackend();
-                throttle();
-                tokenRefused(protocol.errorChallenge());
+                backend.close();
+                attempt.throttle();
+                attempt.tokenRefused(protocol.errorChallenge());
                 session.client().write(r.replyToClient());
                 session.outcome(Outcome.BACKEND_REFUSED);
                 return new Next.Retry(r.transactionEnded());
             }
             case BackendLogin.Result.Broken br -> {
-                audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_FAILED, null);
+                attempt.audit(Audit.OK, SessionMeters.ERROR, Outcome.BACKEND_FAILED, null);
                 if (br.serverFault()) {
                     log.warn("backend {} failed during login: {}", target, br.reason());
                     server.failed(session.listener().protocol(), "broken login: " + br.reason());
@@ -290,7 +246,7 @@ final class Login {
                     // on what the client sent: its answer to this client, not the server's health
                     log.info("backend {} failed on the client's login: {}", target, br.reason());
                 }
-                closeBackend();
+                backend.close();
                 protocol.unavailable();
                 session.outcome(Outcome.BACKEND_FAILED);
                 return Next.CLOSE;
@@ -298,52 +254,8 @@ final class Login {
         }
     }
 
-    private void rejected(BackendLogin protocol, Route.Reject r) throws IOException {
-        tokenRefused(null);
+    private void rejected(LoginAttempt attempt, BackendLogin protocol, Route.Reject r) throws IOException {
+        attempt.tokenRefused(null);
         protocol.rejected(r);
-    }
-
-    /**
-     * RFC 7628 §3.2.2: a client who gave a token (OAUTHBEARER, XOAUTH2) learns of its refusal
-     * by an error challenge first ({@code backends}, else the proxy's own); whatever it
-     * answers, the protocol's failure reply follows.
-     */
-    private void tokenRefused(String backends) {
-        if (challenger != null) OAuth.failureChallenge(challenger, backends != null ? backends : OAuth.errorChallenge());
-    }
-
-    /** Connects to a backend the session's way ({@link BackendConnector}); closed with the session. */
-    private Connection connect(Target target) throws IOException {
-        backendName = target.toString();
-        return connector.open(target, c -> backend = c);
-    }
-
-    private void upgrade(Connection c, Target target) throws IOException {
-        connector.upgrade(c, target);
-    }
-
-    /**
-     * The audit line of this attempt and its login counter. {@code reason} null for a
-     * success; {@code message} is what a router said to the client.
-     */
-    private void audit(String verdict, int result, Outcome reason, String message) {
-        Credentials c = current;
-        String mechanism = c == null ? "-" : c.method();
-        session.meters().login(mechanism, result);
-        Audit.attempt(session, c == null ? null : c.user(), mechanism, verdict,
-                verdict.equals(Audit.OK) ? backendName : null, verdict.equals(Audit.OK) ? route : null, result,
-                reason == null ? null : reason.toString(), message);
-    }
-
-    /**
-     * Closes the backend connection (a refused or failed login, or the session's end) and
-     * gives its server's session count back; any thread, at most once per connection.
-     */
-    void closeBackend() {
-        Connection c = backend;
-        backend = null;
-        if (c != null) c.close();
-        SessionHold s = server.getAndSet(null);
-        if (s != null) s.released();
     }
 }

@@ -1,6 +1,10 @@
 package mailproxy.session;
 
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.util.Locale;
+import mailproxy.wire.Connection;
 
 /**
  * How a session ended, as its log line says it ({@code outcome=client-closed}). One value
@@ -88,6 +92,25 @@ public enum Outcome {
             case RELAY_ERROR -> RELAY_ERROR;
             case KICKED -> KICKED;
         };
+    }
+
+    /**
+     * How an I/O failure that ended the session before the relay reads: the login's
+     * lifetime ran out (a stalled write or a read past it), the client stopped reading, its
+     * connection broke, or anything else it did.
+     */
+    static Outcome ofClientFailure(IOException e, Connection client) {
+        if (client.lifetimeOver() && (client.writeStalled() || e instanceof SocketTimeoutException)) {
+            return LOGIN_TIMEOUT;
+        }
+        if (client.writeStalled()) return WRITE_STALLED;
+        if (e instanceof SocketException) return CLIENT_GONE;
+        return CLIENT_ERROR;
+    }
+
+    /** A failed TLS handshake with the client: past the login's lifetime, that is what ended it. */
+    static Outcome ofClientTlsFailure(Connection client) {
+        return client.lifetimeOver() ? LOGIN_TIMEOUT : TLS_FAILED;
     }
 
     /** The name in the session's log line, e.g. {@code client-closed}. */

@@ -50,6 +50,15 @@ public interface Replies {
     String tooManySessions();
 
     /**
+     * A bug of ours (an exception no step of the story expects) ended the session while the
+     * client was at a prompt of ours, before the relay: the protocol's "temporary failure,
+     * closing" words, then the close (docs/SECURITY.md, "The pre-auth dialogue is bounded";
+     * {@link InternalErrorReply} says when it is sent). Names no cause: that is in the
+     * server's log only.
+     */
+    String internalError();
+
+    /**
      * After a relayed session was kicked (the operator moved its user, drained its server,
      * or a reload rebalanced; README, "Moving users"): the protocol's words for "reconnect",
      * sent between two of the backend's responses, then the close. Empty: close without a

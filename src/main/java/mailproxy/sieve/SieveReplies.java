@@ -28,6 +28,8 @@ final class SieveReplies {
         @Override public String tooManyErrors() { return TOO_MANY_ERRORS; }
         @Override public String tooManyConnections() { return line("BYE (TRYLATER) " + string("Too many connections from your address.")); }
         @Override public String tooManySessions() { return line("BYE (TRYLATER) " + string("Too many sessions for this user.")); }
+        // a bug of ours before the relay: BYE and close, TRYLATER as below
+        @Override public String internalError() { return line("BYE (TRYLATER) " + string("Internal error, please try again later.")); }
         // RFC 5804 §1.3 and §4: BYE ends the connection; TRYLATER "a temporary failure"
         @Override public String kicked() { return line("BYE (TRYLATER) " + string("Your scripts moved to another server, please reconnect.")); }
         @Override public mailproxy.wire.ResponseEnds.Syntax responseSyntax() { return mailproxy.wire.ResponseEnds.Syntax.LITERALS; }

@@ -31,6 +31,9 @@ final class SmtpReply {
             // RFC 5321 §3.8 and RFC 3463 X.7.0: 421, then close
             @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
             @Override public String tooManySessions() { return line(reply(421, "4.7.0", serverName + " Too many sessions for this user")); }
+            // a bug of ours before the relay: RFC 5321 §3.8, 421 and close; RFC 3463 X.3.0
+            // "other or undefined mail system status", a 4 so the client tries again later
+            @Override public String internalError() { return line(reply(421, "4.3.0", serverName + " Internal error, please try again later")); }
             // RFC 5321 §3.8: 421 may come at any time, then the server closes; RFC 3463
             // X.3.2 "system not accepting network messages": the client tries again later
             @Override public String kicked() { return line(reply(421, "4.3.2", serverName + " Service moving, please reconnect")); }

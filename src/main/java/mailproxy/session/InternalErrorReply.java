@@ -18,26 +18,22 @@ import mailproxy.wire.Connection;
  *     reads;</li>
  * <li>not inside a TLS handshake that did not finish, nor on an implicit-TLS connection
  *     before its handshake: plain text there is garbage to the client's TLS layer;</li>
- * <li>not when the bug broke off a write (its stack runs through {@link Connection}'s
- *     write): the client may hold half a line, and ours would be read as its end.</li>
+ * <li>not when the bug broke off a write to the client ({@link Connection#writeBrokeOff()}):
+ *     the client may hold half a line, and ours would be read as its end.</li>
  * </ul>
  * Best effort: the write is bounded by the client connection's watched write timeout
  * (limits.timeout, wire.Watchdog), and a failure to write is ignored: the session is
  * closing either way.
  */
 final class InternalErrorReply {
-    /** How deep into a chain of causes to look for a broken-off write; a chain is rarely 3. */
-    private static final int MAX_CAUSES = 16;
-
     private InternalErrorReply() {}
 
     /**
      * @param replies the protocol's replies, or null before the protocol session exists
      * @param atOurPrompt whether the client is talking to us (not to a backend, not in a TLS handshake)
-     * @param bug what ended the session
      */
-    static void send(Connection client, Replies replies, boolean atOurPrompt, Throwable bug) {
-        if (replies == null || !atOurPrompt || mayHaveBrokenAWrite(bug)) return;
+    static void send(Connection client, Replies replies, boolean atOurPrompt) {
+        if (replies == null || !atOurPrompt || client.writeBrokeOff()) return;
         try {
             client.write(replies.internalError());
             if (replies.lingerOnClose()) Linger.close(client);
@@ -45,26 +41,5 @@ final class InternalErrorReply {
             // best effort: the client may be gone, or the bug may break this write too; the
             // first failure is logged already, and LiveSession.run never throws
         }
-    }
-
-    /**
-     * Whether {@code bug} was thrown inside a write of a {@link Connection} (the client's or a
-     * backend's: the stack does not say which, and either way silence is the safe choice),
-     * or cannot tell: an exception the JIT preallocates (an implicit NullPointerException in
-     * hot code) has no stack at all.
-     */
-    static boolean mayHaveBrokenAWrite(Throwable bug) {
-        Throwable t = bug;
-        for (int i = 0; t != null && i < MAX_CAUSES; i++) {
-            StackTraceElement[] stack = t.getStackTrace();
-            if (stack.length == 0) return true;
-            for (StackTraceElement frame : stack) {
-                if (frame.getClassName().equals(Connection.class.getName()) && frame.getMethodName().startsWith("write")) {
-                    return true;
-                }
-            }
-            t = t.getCause() == t ? null : t.getCause();
-        }
-        return false;
     }
 }

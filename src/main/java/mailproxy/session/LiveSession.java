@@ -146,7 +146,7 @@ public final class LiveSession implements Session {
         } catch (RuntimeException | Error e) {
             outcome = Outcome.INTERNAL_ERROR;
             log.warn("session failed (a bug): ", e);
-            InternalErrorReply.send(client, replies, atOurPrompt(), e);
+            InternalErrorReply.send(client, replies, atOurPrompt());
         } finally {
             closeAll();
             if (addressPermit != null) addressPermit.close();

@@ -37,6 +37,8 @@ public final class Connection extends WatchedWrites implements Closeable {
      * before the traffic it should see; the relay's second thread starts after.
      */
     private Tap tap;
+    /** See {@link #writeBrokeOff()}. */
+    private boolean writeBrokeOff;
 
     /**
      * Sees the lines, literals and writes of a connection (mailproxy.trace). Called on the
@@ -208,10 +210,21 @@ public final class Connection extends WatchedWrites implements Closeable {
         try {
             out.write(b, off, len);
             out.flush();
+        } catch (RuntimeException | Error e) {
+            writeBrokeOff = true;
+            throw e;
         } finally {
             writingSince = 0;
         }
     }
+
+    /**
+     * Whether a bug (a RuntimeException or Error, not an I/O failure) broke off one of this
+     * connection's writes: the peer may then hold part of its bytes, and a line written
+     * after them would be read as their end (session.InternalErrorReply keeps quiet then).
+     * On the thread that writes.
+     */
+    public boolean writeBrokeOff() { return writeBrokeOff; }
 
     /** Writes one line and its CRLF. */
     public void writeLine(String line) throws IOException {

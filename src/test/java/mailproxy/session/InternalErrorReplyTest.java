@@ -1,5 +1,6 @@
 package mailproxy.session;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -247,20 +248,62 @@ class InternalErrorReplyTest {
     }
 
     @Test
-    void aBugThrownInsideAWriteMayHaveLeftHalfALine() {
-        IllegalStateException plain = new IllegalStateException(BUG);
-        assertFalse(InternalErrorReply.mayHaveBrokenAWrite(plain), "thrown outside any write");
+    void aBugThatBrokeOffAWriteToTheClientAddsNoLineOfOurs() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket tcp = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+             Socket peer = server.accept()) {
+            Connection client = new Connection(tcp, 64);
+            // a TLS layer (say) whose write puts half the bytes out, then fails with a bug
+            client.replaceSocket(new HalfWriteSocket(tcp));
+            try {
+                client.write("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+            } catch (IllegalStateException expected) {
+                // the bug
+            }
+            assertTrue(client.writeBrokeOff());
+            // every reply is a BYE: whichever the sender picks would show
+            Replies replies = (Replies) java.lang.reflect.Proxy.newProxyInstance(Replies.class.getClassLoader(),
+                    new Class<?>[] {Replies.class}, (proxy, method, args) -> method.getReturnType() == boolean.class
+                            ? Boolean.FALSE : "* BYE [UNAVAILABLE] Internal error\r\n");
+            InternalErrorReply.send(client, replies, true);
+            client.close();
+            peer.setSoTimeout(5000);
+            String got = new String(peer.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertEquals("* OK [CAPAB", got, "the half line only, no BYE after it");
+        }
+    }
 
-        IllegalStateException inWrite = new IllegalStateException(BUG);
-        inWrite.setStackTrace(new StackTraceElement[] {
-                new StackTraceElement("sun.nio.ch.NioSocketImpl", "write", "NioSocketImpl.java", 1),
-                new StackTraceElement(Connection.class.getName(), "write", "Connection.java", 1),
-                new StackTraceElement(LiveSession.class.getName(), "run", "LiveSession.java", 1)});
-        assertTrue(InternalErrorReply.mayHaveBrokenAWrite(inWrite), "thrown inside Connection.write");
-        assertTrue(InternalErrorReply.mayHaveBrokenAWrite(new RuntimeException("wrapped", inWrite)), "its cause was");
+    /** A socket layer whose write sends the first half of the bytes, then throws as a bug would. */
+    private static final class HalfWriteSocket extends Socket {
+        private final Socket under;
 
-        IllegalStateException noStack = new IllegalStateException(BUG);
-        noStack.setStackTrace(new StackTraceElement[0]);
-        assertTrue(InternalErrorReply.mayHaveBrokenAWrite(noStack), "a preallocated exception cannot tell where it was thrown");
+        HalfWriteSocket(Socket under) {
+            this.under = under;
+        }
+
+        @Override
+        public java.net.SocketAddress getRemoteSocketAddress() { return under.getRemoteSocketAddress(); }
+
+        @Override
+        public java.io.InputStream getInputStream() throws IOException { return under.getInputStream(); }
+
+        @Override
+        public java.io.OutputStream getOutputStream() throws IOException {
+            java.io.OutputStream out = under.getOutputStream();
+            return new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws IOException { out.write(b); }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len / 3);
+                    out.flush();
+                    throw new IllegalStateException(BUG);
+                }
+            };
+        }
+
+        @Override
+        public void close() throws IOException { under.close(); }
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import mailproxy.config.LmtpOptions;
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.session.Session;
 import mailproxy.wire.Addresses;
 import mailproxy.wire.Connection;
@@ -154,7 +155,7 @@ final class Delivery {
 
     /** The proxy's own refusal of a message it read whole but will not deliver. */
     private static Reply refused(MessageReader.Result m) {
-        return Reply.of(m.oversize() ? LmtpReplies.SIZE_EXCEEDED : LmtpReplies.BARE_NEWLINE);
+        return Reply.of(m.oversize() ? SmtpFamilyReplies.SIZE_EXCEEDED : LmtpReplies.BARE_NEWLINE);
     }
 
     /** DATA to one backend; its reply, or null when the connection broke. */

@@ -1,8 +1,11 @@
 package mailproxy.lmtp;
 
+import static mailproxy.envelope.SmtpFamilyReplies.LINE_TOO_LONG;
+import static mailproxy.envelope.SmtpFamilyReplies.NOT_IMPLEMENTED;
 import static mailproxy.envelope.SmtpFamilyReplies.line;
 import static mailproxy.envelope.SmtpFamilyReplies.reply;
 
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.session.Replies;
 
 /**
@@ -19,13 +22,11 @@ final class LmtpReplies {
     static Replies endings(String serverName) {
         return new Replies() {
             @Override public String lineTooLong() { return line(LINE_TOO_LONG); }
-            @Override public String timeout() { return line(LmtpReplies.timeout(serverName)); }
-            @Override public String tooManyErrors() { return line(LmtpReplies.tooManyErrors(serverName)); }
-            @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
+            @Override public String timeout() { return line(SmtpFamilyReplies.timeout(serverName)); }
+            @Override public String tooManyErrors() { return line(SmtpFamilyReplies.tooManyErrors(serverName)); }
+            @Override public String tooManyConnections() { return line(SmtpFamilyReplies.tooManyConnections(serverName)); }
             @Override public String tooManySessions() { return tooManyConnections(); }
-            // a bug of ours: RFC 5321 §3.8 (RFC 2033 §4: as in SMTP), 421 and
-            // close; RFC 3463 X.3.0 "other or undefined mail system status": the MTA retries
-            @Override public String internalError() { return line(reply(421, "4.3.0", serverName + " Internal error, please try again later")); }
+            @Override public String internalError() { return line(SmtpFamilyReplies.internalError(serverName)); }
             // LMTP has no login and no relay: nothing to kick
             @Override public String kicked() { return ""; }
             // LMTP has no AUTH: these are never sent
@@ -36,30 +37,16 @@ final class LmtpReplies {
         };
     }
 
-    static final String OK = reply(250, "2.0.0", "Ok");
-    static final String SENDER_OK = reply(250, "2.1.0", "Ok");
-    static final String BYE = reply(221, "2.0.0", "Bye");
-    static final String CANNOT_VRFY = reply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     /** RFC 5321 §4.1.1.4: the go-ahead for the message. */
     static final String START_DATA = "354 End data with <CR><LF>.<CR><LF>";
-    static final String READY_FOR_TLS = reply(220, "2.0.0", "Ready to start TLS");
 
-    static final String UNRECOGNIZED = reply(500, "5.5.2", "Error: command not recognized");
-    static final String LINE_TOO_LONG = reply(500, "5.5.2", "Error: line too long");
     /** RFC 2033 §4.1: "the HELO and EHLO commands ... MUST NOT be used"; LHLO is the greeting. */
     static final String USE_LHLO = reply(500, "5.5.1", "Error: this is LMTP, use LHLO");
-    static final String NOT_IMPLEMENTED = reply(502, "5.5.1", "Error: command not implemented");
-    static final String TLS_FIRST = reply(530, "5.7.0", "Must issue a STARTTLS command first");
-    static final String ALREADY_TLS = reply(503, "5.5.1", "Error: TLS already active");
     static final String LHLO_FIRST = reply(503, "5.5.1", "Error: send LHLO first");
-    static final String NESTED_MAIL = reply(503, "5.5.1", "Error: nested MAIL command");
-    static final String NEED_MAIL = reply(503, "5.5.1", "Error: need MAIL command");
     /** RFC 2033 §4.2: "If there were no successful RCPT commands ... the DATA command MUST fail with a 503". */
     static final String NO_VALID_RCPT = reply(503, "5.5.1", "Error: no valid recipients");
     /** RFC 5321 §4.5.3.1.10: 452 for too many recipients; the client sends the rest later. */
     static final String TOO_MANY_RCPT = reply(452, "4.5.3", "Error: too many recipients");
-    /** RFC 1870 §6.1 and RFC 5321 §4.5.3.1.7: 552 for a message over the fixed maximum. */
-    static final String SIZE_EXCEEDED = reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
     /** RFC 3463 X.1.1 "bad destination mailbox address": the router serves no such recipient. */
     static final String RCPT_REJECT_CODE = "550 5.1.1";
     /** RFC 3463 X.4.1 "no answer from host": no server of the recipient's pool could be reached. */
@@ -91,13 +78,5 @@ final class LmtpReplies {
      */
     static String notAClient(String server) {
         return reply(421, "4.7.1", server + " Error: this address may not deliver here");
-    }
-
-    static String timeout(String server) {
-        return reply(421, "4.4.2", server + " Error: timeout exceeded");
-    }
-
-    static String tooManyErrors(String server) {
-        return reply(421, "4.7.0", server + " Error: too many errors");
     }
 }

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import mailproxy.config.LmtpOptions;
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.session.Answer;
 import mailproxy.session.Outcome;
 import mailproxy.session.ProtocolSession;
@@ -95,34 +96,34 @@ public final class LmtpSession implements ProtocolSession {
                 return error(LmtpReplies.USE_LHLO);
             }
             case LmtpCommand.StartTls s -> {
-                if (session.secure()) return error(LmtpReplies.ALREADY_TLS);
-                if (!session.canStartTls()) return error(LmtpReplies.NOT_IMPLEMENTED);
-                client.write(line(LmtpReplies.READY_FOR_TLS));
+                if (session.secure()) return error(SmtpFamilyReplies.ALREADY_TLS);
+                if (!session.canStartTls()) return error(SmtpFamilyReplies.NOT_IMPLEMENTED);
+                client.write(line(SmtpFamilyReplies.READY_FOR_TLS));
                 session.startTls();
                 // RFC 3207 §4.2: discard all knowledge from the client; it must LHLO again
                 reset();
                 lhlo = null;
             }
             case LmtpCommand.Mail m when session.tlsRequired() -> {
-                return error(LmtpReplies.TLS_FIRST);
+                return error(SmtpFamilyReplies.TLS_FIRST);
             }
             case LmtpCommand.Rcpt r when session.tlsRequired() -> {
-                return error(LmtpReplies.TLS_FIRST);
+                return error(SmtpFamilyReplies.TLS_FIRST);
             }
             case LmtpCommand.Mail m -> {
                 if (lhlo == null) return error(LmtpReplies.LHLO_FIRST);
-                if (mail != null) return error(LmtpReplies.NESTED_MAIL);
-                if (m.size() > session.listener().options(LmtpOptions.class).maxMessageSize()) return error(LmtpReplies.SIZE_EXCEEDED);
+                if (mail != null) return error(SmtpFamilyReplies.NESTED_MAIL);
+                if (m.size() > session.listener().options(LmtpOptions.class).maxMessageSize()) return error(SmtpFamilyReplies.SIZE_EXCEEDED);
                 mail = m;
                 transaction = new Transaction(session, lhlo, m);
-                client.write(line(LmtpReplies.SENDER_OK));
+                client.write(line(SmtpFamilyReplies.SENDER_OK));
             }
             case LmtpCommand.Rcpt r -> {
-                if (mail == null) return error(LmtpReplies.NEED_MAIL);
+                if (mail == null) return error(SmtpFamilyReplies.NEED_MAIL);
                 client.write(transaction.rcpt(r));
             }
             case LmtpCommand.Data d -> {
-                if (mail == null) return error(LmtpReplies.NEED_MAIL);
+                if (mail == null) return error(SmtpFamilyReplies.NEED_MAIL);
                 try {
                     new Delivery(session, transaction).run();
                 } finally {
@@ -131,20 +132,20 @@ public final class LmtpSession implements ProtocolSession {
             }
             case LmtpCommand.Rset r -> {
                 reset();
-                client.write(line(LmtpReplies.OK));
+                client.write(line(SmtpFamilyReplies.OK));
             }
-            case LmtpCommand.Noop n -> client.write(line(LmtpReplies.OK));
+            case LmtpCommand.Noop n -> client.write(line(SmtpFamilyReplies.OK));
             case LmtpCommand.Quit q -> {
                 reset();
-                client.write(line(LmtpReplies.BYE));
+                client.write(line(SmtpFamilyReplies.BYE));
                 session.outcome(Outcome.QUIT);
                 return Answer.END;
             }
-            case LmtpCommand.Vrfy v -> client.write(line(LmtpReplies.CANNOT_VRFY));
+            case LmtpCommand.Vrfy v -> client.write(line(SmtpFamilyReplies.CANNOT_VRFY));
             case LmtpCommand.Bdat b -> {
                 // CHUNKING is not announced; BDAT's chunk bytes follow on the line, so the
                 // stream cannot be kept in step: answer and close
-                client.write(line(LmtpReplies.NOT_IMPLEMENTED));
+                client.write(line(SmtpFamilyReplies.NOT_IMPLEMENTED));
                 session.outcome(Outcome.PROTOCOL_ERROR);
                 return Answer.END;
             }
@@ -152,7 +153,7 @@ public final class LmtpSession implements ProtocolSession {
                 return error(i.reply());
             }
             case LmtpCommand.Unknown u -> {
-                return error(LmtpReplies.UNRECOGNIZED);
+                return error(SmtpFamilyReplies.UNRECOGNIZED);
             }
         }
         return Answer.DONE;

@@ -1,8 +1,10 @@
 package mailproxy.smtp;
 
+import static mailproxy.envelope.SmtpFamilyReplies.LINE_TOO_LONG;
 import static mailproxy.envelope.SmtpFamilyReplies.line;
 import static mailproxy.envelope.SmtpFamilyReplies.reply;
 
+import mailproxy.envelope.SmtpFamilyReplies;
 import mailproxy.session.Replies;
 
 /**
@@ -25,15 +27,12 @@ final class SmtpReply {
             @Override public String lineTooLong() { return line(LINE_TOO_LONG); }
             // RFC 4954 §6: an overlong line inside an AUTH exchange
             @Override public String saslLineTooLong() { return line(AUTH_LINE_TOO_LONG); }
-            @Override public String timeout() { return line(SmtpReply.timeout(serverName)); }
-            @Override public String tooManyErrors() { return line(SmtpReply.tooManyErrors(serverName)); }
+            @Override public String timeout() { return line(SmtpFamilyReplies.timeout(serverName)); }
+            @Override public String tooManyErrors() { return line(SmtpFamilyReplies.tooManyErrors(serverName)); }
             @Override public boolean lingerOnClose() { return true; }
-            // RFC 5321 §3.8 and RFC 3463 X.7.0: 421, then close
-            @Override public String tooManyConnections() { return line(reply(421, "4.7.0", serverName + " Too many connections from your address")); }
+            @Override public String tooManyConnections() { return line(SmtpFamilyReplies.tooManyConnections(serverName)); }
             @Override public String tooManySessions() { return line(reply(421, "4.7.0", serverName + " Too many sessions for this user")); }
-            // a bug of ours before the relay: RFC 5321 §3.8, 421 and close; RFC 3463 X.3.0
-            // "other or undefined mail system status", a 4 so the client tries again later
-            @Override public String internalError() { return line(reply(421, "4.3.0", serverName + " Internal error, please try again later")); }
+            @Override public String internalError() { return line(SmtpFamilyReplies.internalError(serverName)); }
             // RFC 5321 §3.8: 421 may come at any time, then the server closes; RFC 3463
             // X.3.2 "system not accepting network messages": the client tries again later
             @Override public String kicked() { return line(reply(421, "4.3.2", serverName + " Service moving, please reconnect")); }
@@ -45,37 +44,13 @@ final class SmtpReply {
         };
     }
 
-    /** RFC 5321 §4.2.2: 250 "Requested mail action okay, completed". */
-    static final String OK = reply(250, "2.0.0", "Ok");
-    /** RFC 3463 X.1.0: "other address status", the usual answer to an accepted MAIL FROM. */
-    static final String SENDER_OK = reply(250, "2.1.0", "Ok");
-    /** RFC 5321 §4.2.2: 221 "Service closing transmission channel". */
-    static final String BYE = reply(221, "2.0.0", "Bye");
-    /** RFC 5321 §3.5.3: a server that will not verify SHOULD answer 252. */
-    static final String CANNOT_VRFY = reply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     /** RFC 4954 §6: "235 2.7.0 Authentication Succeeded". */
     static final String AUTH_OK = reply(235, "2.7.0", "Authentication successful");
 
-    /** RFC 5321 §4.2.4: 500 for a command the server does not recognise. */
-    static final String UNRECOGNIZED = reply(500, "5.5.2", "Error: command not recognized");
     /** RFC 5321 §4.2.4: 500 "Syntax error, command unrecognized" also covers malformed lines. */
-    /** RFC 5321 §4.5.3.1.4 and §4.2.4: 500 for a command line over the limit. */
-    static final String LINE_TOO_LONG = reply(500, "5.5.2", "Error: line too long");
-    /** RFC 5321 §4.2.4: 502 "Command not implemented" (known, but not before login here). */
-    static final String NOT_IMPLEMENTED = reply(502, "5.5.1", "Error: command not implemented");
-    /** RFC 3207 §4: the go-ahead for the TLS handshake. */
-    static final String READY_FOR_TLS = reply(220, "2.0.0", "Ready to start TLS");
-    /** RFC 3207 §4: "530 5.7.0 Must issue a STARTTLS command first" (a TLS-only listener). */
-    static final String TLS_FIRST = reply(530, "5.7.0", "Must issue a STARTTLS command first");
-    /** RFC 3207 §4: STARTTLS after a successful TLS negotiation. */
-    static final String ALREADY_TLS = reply(503, "5.5.1", "Error: TLS already active");
 
     /** RFC 5321 §4.1.4: "a client MUST issue HELO or EHLO before starting a mail transaction". */
     static final String HELO_FIRST = reply(503, "5.5.1", "Error: send HELO/EHLO first");
-    /** RFC 5321 §4.1.1.2: MAIL starts a transaction; one is already open. */
-    static final String NESTED_MAIL = reply(503, "5.5.1", "Error: nested MAIL command");
-    /** RFC 5321 §4.1.1.3: RCPT needs a transaction. */
-    static final String NEED_MAIL = reply(503, "5.5.1", "Error: need MAIL command");
     /** RFC 5321 §4.1.1.4: DATA needs at least one recipient. */
     static final String NEED_RCPT = reply(503, "5.5.1", "Error: need RCPT command");
     /** RFC 4954 §4: AUTH where it is not offered (MX listeners). */
@@ -103,22 +78,9 @@ final class SmtpReply {
     /** RFC 3463 X.7.1: "delivery not authorized, message refused" (router said no in MX mode). */
     static final String MX_REJECT_CODE = "550 5.7.1";
 
-    /** RFC 1870 §6.1: declared SIZE over the fixed maximum. */
-    static final String SIZE_EXCEEDED = reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
-
     /** RFC 5321 §4.2: 220 <domain> greeting; "ESMTP" tells clients to try EHLO (§4.1.1.1). */
     static String greeting(String server) {
         return "220 " + server + " ESMTP ready";
-    }
-
-    /** RFC 5321 §4.2.3: 421 "<domain> Service not available, closing transmission channel". */
-    static String tooManyErrors(String server) {
-        return reply(421, "4.7.0", server + " Error: too many errors");
-    }
-
-    /** RFC 5321 §4.5.3.2 (timeouts) with RFC 3463 X.4.2 "bad connection". */
-    static String timeout(String server) {
-        return reply(421, "4.4.2", server + " Error: timeout exceeded");
     }
 
     /** Router or backend unavailable: 421 closes (RFC 5321 §3.8), X.3.0 "other mail system status". */

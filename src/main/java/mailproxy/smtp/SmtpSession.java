@@ -113,22 +113,22 @@ public final class SmtpSession implements ProtocolSession {
                 client.write(line("250 " + session.serverName()));
             }
             case SmtpCommand.StartTls s -> {
-                if (session.secure()) return error(SmtpReply.ALREADY_TLS);
-                if (!session.canStartTls()) return error(SmtpReply.NOT_IMPLEMENTED);
-                client.write(line(SmtpReply.READY_FOR_TLS));
+                if (session.secure()) return error(SmtpFamilyReplies.ALREADY_TLS);
+                if (!session.canStartTls()) return error(SmtpFamilyReplies.NOT_IMPLEMENTED);
+                client.write(line(SmtpFamilyReplies.READY_FOR_TLS));
                 session.startTls();
                 // RFC 3207 §4.2: discard all knowledge from the client; it must EHLO again
                 helo = null;
                 mail = null;
             }
             case SmtpCommand.Auth a when session.tlsRequired() -> {
-                return error(SmtpReply.TLS_FIRST);
+                return error(SmtpFamilyReplies.TLS_FIRST);
             }
             case SmtpCommand.Mail m when session.tlsRequired() -> {
-                return error(SmtpReply.TLS_FIRST);
+                return error(SmtpFamilyReplies.TLS_FIRST);
             }
             case SmtpCommand.Rcpt r when session.tlsRequired() -> {
-                return error(SmtpReply.TLS_FIRST);
+                return error(SmtpFamilyReplies.TLS_FIRST);
             }
             case SmtpCommand.Auth a -> {
                 return authenticate(a);
@@ -141,31 +141,31 @@ public final class SmtpSession implements ProtocolSession {
             }
             case SmtpCommand.Data d -> {
                 if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
-                return error(mail == null ? SmtpReply.NEED_MAIL : SmtpReply.NEED_RCPT);
+                return error(mail == null ? SmtpFamilyReplies.NEED_MAIL : SmtpReply.NEED_RCPT);
             }
             case SmtpCommand.Rset r -> {
                 mail = null;
-                client.write(line(SmtpReply.OK));
+                client.write(line(SmtpFamilyReplies.OK));
             }
-            case SmtpCommand.Noop n -> client.write(line(SmtpReply.OK));
+            case SmtpCommand.Noop n -> client.write(line(SmtpFamilyReplies.OK));
             case SmtpCommand.Quit q -> {
-                client.write(line(SmtpReply.BYE));
+                client.write(line(SmtpFamilyReplies.BYE));
                 session.outcome(Outcome.QUIT);
                 return Answer.END;
             }
             case SmtpCommand.Vrfy v -> {
                 // RFC 4954 §6: 530 for any command but AUTH, EHLO, HELO, NOOP, RSET, QUIT
                 if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
-                client.write(line(SmtpReply.CANNOT_VRFY));
+                client.write(line(SmtpFamilyReplies.CANNOT_VRFY));
             }
             case SmtpCommand.NotImplemented n -> {
-                return error(SmtpReply.NOT_IMPLEMENTED);
+                return error(SmtpFamilyReplies.NOT_IMPLEMENTED);
             }
             case SmtpCommand.Invalid i -> {
                 return error(i.reply());
             }
             case SmtpCommand.Unknown u -> {
-                return error(SmtpReply.UNRECOGNIZED);
+                return error(SmtpFamilyReplies.UNRECOGNIZED);
             }
         }
         return Answer.DONE;
@@ -212,18 +212,18 @@ public final class SmtpSession implements ProtocolSession {
     private Answer mail(SmtpCommand.Mail m) throws IOException {
         if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
         if (helo == null) return error(SmtpReply.HELO_FIRST);
-        if (mail != null) return error(SmtpReply.NESTED_MAIL);
+        if (mail != null) return error(SmtpFamilyReplies.NESTED_MAIL);
         long max = session.listener().options(SmtpOptions.class).size();
-        if (max > 0 && m.size() > max) return error(SmtpReply.SIZE_EXCEEDED);
+        if (max > 0 && m.size() > max) return error(SmtpFamilyReplies.SIZE_EXCEEDED);
         mail = m;
-        client.write(line(SmtpReply.SENDER_OK));
+        client.write(line(SmtpFamilyReplies.SENDER_OK));
         return Answer.DONE;
     }
 
     /** MX mode: the first RCPT routes the session (auth_http: Auth-Method none, Auth-SMTP-*). */
     private Answer rcpt(SmtpCommand.Rcpt r) throws IOException, InterruptedException {
         if (!anonymousMail) return error(SmtpReply.AUTH_REQUIRED);
-        if (mail == null) return error(SmtpReply.NEED_MAIL);
+        if (mail == null) return error(SmtpFamilyReplies.NEED_MAIL);
         SmtpBackendLogin backend = new SmtpBackendLogin(session, helo, new SmtpBackendLogin.Envelope(mail.line(), r.line()));
         Next next = session.login(MX_SENDER, new LoginRequest.SmtpFacts(helo, mail.line(), r.line()), backend, null);
         if (next instanceof Next.Retry retry && retry.transactionEnded()) mail = null;

@@ -50,17 +50,27 @@ public final class LmtpSession implements ProtocolSession {
     public Replies replies() { return replies; }
 
     /**
-     * The greeting, to those in lmtp-clients only: LMTP has no AUTH, so whoever may connect
-     * may deliver. Anyone else gets 421 (RFC 5321 §3.1: the server may refuse the
-     * connection; 421 says "closing", and a misdirected MTA keeps its mail queued) and the
-     * close. Behind a trusted proxy the client its PROXY header names is the one checked.
+     * lmtp-clients: LMTP has no AUTH, so whoever may connect may deliver. Behind a trusted
+     * proxy the client its PROXY header names is the one checked. On an implicit-TLS
+     * listener this is asked before the handshake, and a refused client is closed without one.
+     */
+    @Override
+    public boolean admits() {
+        InetAddress from = session.clientAddress().getAddress();
+        if (session.listener().options(LmtpOptions.class).clients().contains(from)) return true;
+        log.info("lmtp id={}: {} is not in lmtp-clients of listener {}: refused", session.sessionId(),
+                Addresses.hostPort(session.clientAddress()), session.listener().name());
+        return false;
+    }
+
+    /**
+     * The greeting, to those in lmtp-clients only. Anyone else gets 421 (RFC 5321 §3.1: the
+     * server may refuse the connection; 421 says "closing", and a misdirected MTA keeps its
+     * mail queued) and the close.
      */
     @Override
     public boolean greet() throws IOException {
-        InetAddress from = session.clientAddress().getAddress();
-        if (!session.listener().options(LmtpOptions.class).clients().contains(from)) {
-            log.info("lmtp id={}: {} is not in lmtp-clients of listener {}: refused", session.sessionId(),
-                    Addresses.hostPort(session.clientAddress()), session.listener().name());
+        if (!admits()) {
             client.write(line(LmtpReplies.notAClient(session.serverName())));
             session.outcome(Outcome.REJECTED);
             return false;

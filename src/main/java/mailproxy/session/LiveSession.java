@@ -133,6 +133,12 @@ public final class LiveSession implements Session {
                 if (!listener.tls().implicit()) client.write(replies.tooManyConnections());
                 return;
             }
+            // a client the listener refuses anyway gets no handshake either (its words for
+            // the refusal, on a plain or STARTTLS listener, are the protocol's greeting's)
+            if (listener.tls().implicit() && !p.admits()) {
+                outcome = Outcome.REJECTED;
+                return;
+            }
             beforeRelay(p);
             if (relay.handedOver()) relay();
         } catch (TlsHandshakeException e) {

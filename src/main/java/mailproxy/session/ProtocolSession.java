@@ -11,6 +11,14 @@ import java.io.IOException;
  * inside AUTH exchanges too (see {@link Replies}).
  */
 public interface ProtocolSession {
+    /**
+     * Whether this client may talk to the listener at all, asked before an implicit-TLS
+     * handshake (so that one who may not costs no private-key operation) and again by the
+     * protocol's own {@link #greet()}. Logs its refusal. LMTP's lmtp-clients; everyone
+     * else's listeners take anyone (the guard's limits come first).
+     */
+    default boolean admits() { return true; }
+
     /** Sends the greeting; false when the session is already over (SMTP's pregreet test). */
     boolean greet() throws IOException;
 

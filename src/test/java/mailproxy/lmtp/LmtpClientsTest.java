@@ -1,11 +1,18 @@
 package mailproxy.lmtp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
+import javax.net.ssl.SSLSocket;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
+import mailproxy.testing.SiteCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,6 +40,37 @@ class LmtpClientsTest {
                 assertEquals("220 proxy.test LMTP ready", c.readLine());
             }
             assertEquals(0, f.one().accepted() + f.two().accepted());
+        }
+    }
+
+    /**
+     * On an implicit-TLS listener a refused address costs no handshake (no private-key
+     * operation for whoever can reach the port): the proxy closes before its ServerHello.
+     * A listed address gets the handshake and the greeting inside TLS.
+     */
+    @Test
+    void onAnImplicitTlsListenerARefusedAddressGetsNoHandshake() throws Exception {
+        SiteCertificates certs = SiteCertificates.shared();
+        String extra = ", lmtp-clients = [\"127.0.0.1/32\"], tls = implicit, " + certs.listenerTls();
+        try (LogCapture log = new LogCapture(); LmtpFixture f = LmtpFixture.start(extra)) {
+            int port = f.proxy().port("lmtp");
+            try (Socket tcp = new Socket()) {
+                tcp.bind(new InetSocketAddress("127.0.0.2", 0));
+                tcp.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                SSLSocket tls = (SSLSocket) certs.clientContext().getSocketFactory().createSocket(tcp, "localhost", port, true);
+                tls.setSoTimeout(5000);
+                assertThrows(IOException.class, tls::startHandshake, "no handshake for an address outside lmtp-clients");
+            }
+            log.awaitLine(Duration.ofSeconds(5), "127.0.0.2", "not in lmtp-clients");
+            String ended = log.awaitLine(Duration.ofSeconds(5), "lmtp id=", "client=127.0.0.2", "outcome=rejected");
+            assertFalse(ended.contains("tls=TLS"), ended);
+            try (Socket tcp = new Socket("127.0.0.1", port)) {
+                SSLSocket tls = (SSLSocket) certs.clientContext().getSocketFactory().createSocket(tcp, "localhost", port, true);
+                tls.startHandshake();
+                try (RawClient c = new RawClient(tls)) {
+                    assertEquals("220 proxy.test LMTP ready", c.readLine());
+                }
+            }
         }
     }
 

@@ -118,13 +118,17 @@ final class RedisAffinity implements AutoCloseable {
      * One call; a connection that broke is tried once more on a fresh one (after Redis
      * restarted, every pooled connection is broken, and each would fail one call), and
      * when that answers, the stores write their sessions back (a restarted Redis is empty);
-     * {@link Down} when Redis does not answer.
+     * {@link Down} when Redis does not answer. A reply that did not come within
+     * state.timeout is not asked for again: a login waits for Redis at most that long
+     * (reference.conf, mailproxy.state.timeout), and the script may have run (a move run
+     * twice would find the user moved already and tell no proxy to kick).
      */
     private <T> T call(java.util.function.Supplier<T> op) {
         try {
             try {
                 return op.get();
             } catch (JedisConnectionException e) {
+                if (timedOut(e)) throw e;
                 T answer = op.get();
                 // Redis answers on a fresh connection: it may have restarted empty
                 resyncSoon();
@@ -298,6 +302,14 @@ final class RedisAffinity implements AutoCloseable {
         } finally {
             client.close();
         }
+    }
+
+    /** A reply or a connect that did not come in time (not a connection Redis or a restart broke). */
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) return true;
+        }
+        return false;
     }
 
     /** Redis's glob characters escaped. */

@@ -95,8 +95,18 @@ final class RedisAffinity implements AutoCloseable {
     /** Times the stores went local since start. */
     long fallbacks() { return fallbacks.get(); }
 
+    /**
+     * The key of a user's hash: {@code PREFIX affinity:POOL:USER}, the pool's ':' and backslash
+     * escaped so that its name ends at the first ':' (a user name may hold any character:
+     * pool "a" and user "b:c" must not reach pool "a:b"'s user "c").
+     */
     String userKey(String pool, String user) {
-        return prefix + "affinity:" + pool + ":" + user;
+        return poolKeys(pool) + user;
+    }
+
+    /** What every key of pool {@code pool}'s users begins with. */
+    private String poolKeys(String pool) {
+        return prefix + "affinity:" + pool.replace("\\", "\\\\").replace(":", "\\c") + ":";
     }
 
     /** Runs one script on a user's hash; {@link Down} when Redis does not answer in time. */
@@ -164,7 +174,7 @@ final class RedisAffinity implements AutoCloseable {
 
     /** At most {@code limit} keys of pool {@code pool}'s users, in at most 100 SCAN calls. */
     List<String> userKeys(String pool, int limit) {
-        String pattern = glob(prefix + "affinity:" + pool + ":") + "*";
+        String pattern = glob(poolKeys(pool)) + "*";
         List<String> out = new ArrayList<>();
         String cursor = ScanParams.SCAN_POINTER_START;
         ScanParams params = new ScanParams().match(pattern).count(Math.min(1000, Math.max(10, limit)));
@@ -180,7 +190,7 @@ final class RedisAffinity implements AutoCloseable {
 
     /** The user of a key from {@link #userKeys}. */
     String userOf(String pool, String key) {
-        return key.substring((prefix + "affinity:" + pool + ":").length());
+        return key.substring(poolKeys(pool).length());
     }
 
     /** Tells every proxy's stores (through the channel) that a user was moved. */

@@ -33,6 +33,15 @@ final class RedisAssignments implements Assignments {
     private volatile String ttlArg;
     /** What Redis last said of each user, for the time it does not answer. */
     private final LastShared lastShared = new LastShared(Duration.ZERO, 1);
+    /**
+     * Users whose last session here ended while Redis did not answer, with its server: the
+     * count of 0 is written by {@link #resync} (this proxy's lease lives on, so a count left
+     * in Redis would hold the user there for good). At most affinity-max-users.
+     */
+    private final Map<String, String> unwritten = new ConcurrentHashMap<>();
+    private volatile int maxUnwritten = 1;
+    private final java.util.concurrent.atomic.AtomicBoolean unwrittenFull = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("mailproxy.pool");
 
     RedisAssignments(RedisAffinity redis, String pool, LocalAssignments local) {
         this.redis = redis;
@@ -58,6 +67,7 @@ final class RedisAssignments implements Assignments {
     @Override
     public void settings(Duration ttl, int maxUsers) {
         ttlArg = Long.toString(Math.max(0, ttl.toMillis()));
+        maxUnwritten = Math.max(1, maxUsers);
         local.settings(ttl, maxUsers);
         lastShared.settings(ttl, maxUsers);
     }
@@ -105,14 +115,19 @@ final class RedisAssignments implements Assignments {
             h.lock.lock();
             try {
                 if (held.get(user) != h) continue; // its last session ended meanwhile: take the new one
+                Hold answer = null;
                 if (!redis.degraded()) {
                     try {
-                        return openShared(h, user, server);
+                        answer = openShared(h, user, server);
                     } catch (RedisAffinity.Down e) {
                         // local from here on
                     }
                 }
-                return openLocal(h, user, server);
+                if (answer == null) answer = openLocal(h, user, server);
+                // sent elsewhere, nothing taken: an entry made for this login leaves (it would
+                // route the user by a session he never had here, and count him)
+                if (h.sessions == 0) held.remove(user, h);
+                return answer;
             } finally {
                 h.lock.unlock();
             }
@@ -183,29 +198,78 @@ final class RedisAssignments implements Assignments {
                 h.sessions--;
                 // written before the entry leaves: a new session of the user waits for this
                 // lock, so its count reaches Redis after this one, never before
-                write(h, false);
-                if (h.sessions == 0) held.remove(h.user, h);
+                boolean written = write(h, false);
+                if (h.sessions == 0 && held.remove(h.user, h) && !written) unwrittenEnd(h);
             } finally {
                 h.lock.unlock();
             }
         }
     }
 
-    /** Under h's lock: this proxy's count of h's user on h's server, to Redis (not while it is down: resync does it). */
-    private void write(Held h, boolean sync) {
-        if (redis.degraded()) return;
-        if (!sync && held.get(h.user) != h) return; // superseded: its server was given up
+    /**
+     * Under h's lock: this proxy's count of h's user on h's server, to Redis (not while it is
+     * down: resync does it). False when it did not reach Redis.
+     */
+    private boolean write(Held h, boolean sync) {
+        if (redis.degraded()) return false;
+        if (!sync && held.get(h.user) != h) return true; // superseded: its server was given up
         try {
             List<?> r = redis.eval(AffinityScripts.WRITE, key(h.user), h.server, Integer.toString(h.sessions),
                     h.accepted ? "1" : "0", ttlArg, sync ? "sync" : "");
             if (number(r.getFirst()) == 2) split(h.user, h.server, text(r.get(1)));
+            return true;
         } catch (RedisAffinity.Down e) {
-            // written again when Redis is back (resync)
+            return false; // written again when Redis is back (resync)
         }
     }
 
-    /** Redis answers again: every user this proxy has sessions of, written back; a user Redis has elsewhere with sessions open is a split. */
+    /** The last session of h's user here ended and its count of 0 did not reach Redis: {@link #resync} writes it. */
+    private void unwrittenEnd(Held h) {
+        if (unwritten.size() < maxUnwritten || unwritten.containsKey(h.user)) {
+            unwritten.put(h.user, h.server);
+        } else if (unwrittenFull.compareAndSet(false, true)) {
+            log.warn("pool {}: more than {} users' last sessions ended while Redis did not answer; the rest keep a count"
+                    + " there until this proxy's lease ends (restart)", pool, maxUnwritten);
+        }
+    }
+
+    /**
+     * Under no lock: writes the counts of 0 that did not reach Redis, each under its user's
+     * lock as {@link #open} takes it (a placeholder entry, so a session opening meanwhile
+     * waits, then counts on its own); not for a user with sessions here now, whose own write
+     * says it all. False when Redis stopped answering meanwhile.
+     */
+    private boolean writeEnds() {
+        for (Map.Entry<String, String> u : new ArrayList<>(unwritten.entrySet())) {
+            if (redis.degraded()) return false;
+            String user = u.getKey();
+            Held h = held.computeIfAbsent(user, k -> new Held(k, u.getValue()));
+            h.lock.lock();
+            try {
+                if (held.get(user) == h && h.sessions == 0) {
+                    try {
+                        redis.eval(AffinityScripts.WRITE, key(user), u.getValue(), "0", "0", ttlArg, "");
+                    } catch (RedisAffinity.Down e) {
+                        return false;
+                    } finally {
+                        held.remove(user, h);
+                    }
+                }
+                unwritten.remove(user, u.getValue());
+            } finally {
+                h.lock.unlock();
+            }
+        }
+        unwrittenFull.set(false);
+        return true;
+    }
+
+    /**
+     * Redis answers again: the ends that did not reach it, then every user this proxy has
+     * sessions of, written back; a user Redis has elsewhere with sessions open is a split.
+     */
     void resync() {
+        if (!writeEnds()) return;
         for (Held h : new ArrayList<>(held.values())) {
             if (redis.degraded()) return;
             h.lock.lock();

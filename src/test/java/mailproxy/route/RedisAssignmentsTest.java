@@ -188,4 +188,21 @@ class RedisAssignmentsTest {
         assertEquals("s1", ab.assigned("c"));
         c.released();
     }
+
+    /**
+     * A login sent elsewhere (the user's sessions are on another server through another
+     * proxy) takes nothing here and leaves nothing: once those sessions end (a login never
+     * accepted), this proxy neither routes the user by it nor counts him.
+     */
+    @Test
+    void aLoginToldElsewhereLeavesNothingInTheProxyThatAsked() {
+        RedisAssignments one = proxy();
+        RedisAssignments two = proxy();
+        Assignments.Hold guessing = one.open("bob", "a");
+        assertEquals("a", two.open("bob", "b").elsewhere());
+        guessing.released(); // never accepted: gone from Redis
+        assertFalse(f.look().exists(f.key("bob")));
+        assertNull(two.assigned("bob"), "the hash decides again");
+        assertEquals(0, two.size(), "no user with sessions through the second proxy");
+    }
 }

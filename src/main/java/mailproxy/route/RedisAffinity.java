@@ -12,8 +12,6 @@ import mailproxy.config.GuardConfig;
 import mailproxy.guard.RedisClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -24,8 +22,8 @@ import redis.clients.jedis.resps.ScanResult;
 /**
  * This proxy's link to the Redis of mailproxy.state for the pools' assignments (README,
  * "Several proxies"): the client (made as the guard's, {@link RedisClients}), this proxy's
- * id and lease, whether Redis answers, and the channel on which moves are told to every
- * proxy. One per process, shared by every pool's {@link RedisAssignments} and handed on
+ * id and lease, whether Redis answers, and the publishing of moves on the channel every
+ * proxy follows ({@link MovesChannel}). One per process, shared by every pool's {@link RedisAssignments} and handed on
  * over reloads while mailproxy.state is unchanged.
  *
  * <p>Like the guard's state (docs/ARCHITECTURE.md, "The guard"): the first failed call logs
@@ -36,8 +34,6 @@ import redis.clients.jedis.resps.ScanResult;
  */
 final class RedisAffinity implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailproxy.pool");
-    /** The subscriber's wait before reconnecting grows to this at most. */
-    private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     /** A call to Redis that failed; the store it came from goes local for this call. */
     static final class Down extends RuntimeException {
@@ -53,14 +49,11 @@ final class RedisAffinity implements AutoCloseable {
     private final long beatMillis;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean resyncing = new AtomicBoolean();
-    /** Set once the moves channel was first followed: a later subscription follows a gap. */
-    private final AtomicBoolean followedBefore = new AtomicBoolean();
     private final AtomicLong fallbacks = new AtomicLong();
     private final Map<String, RedisAssignments> stores = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private volatile Jedis subscriber;
+    private final MovesChannel moves;
     private Thread beat;
-    private Thread listen;
 
     RedisAffinity(GuardConfig.State config) {
         this.config = config;
@@ -72,6 +65,7 @@ final class RedisAffinity implements AutoCloseable {
         this.where = RedisClients.where(config);
         this.leaseMillis = Math.max(1, config.instanceLease().toMillis());
         this.beatMillis = Math.max(50, Math.min(leaseMillis / 3, config.retryInterval().toMillis()));
+        this.moves = new MovesChannel(config, instance, stores);
     }
 
     GuardConfig.State config() { return config; }
@@ -80,7 +74,7 @@ final class RedisAffinity implements AutoCloseable {
     void start() {
         if (beat != null) return;
         beat = Thread.ofVirtual().name("affinity-lease").start(this::beatLoop);
-        listen = Thread.ofVirtual().name("affinity-moves").start(this::listenLoop);
+        moves.start();
     }
 
     /** The store of pool {@code name}, made once and kept: its counts and holds outlive reloads. */
@@ -154,13 +148,6 @@ final class RedisAffinity implements AutoCloseable {
      * #cameBack}), on a thread of its own: the caller may hold a user's lock, which the
      * write-back takes. One at a time; a broken connection met meanwhile adds nothing.
      */
-    /** Once the moves channel is followed again: each store compares its users' sessions with Redis, off the subscriber's thread. */
-    private void reconcileSoon() {
-        Thread.ofVirtual().name("affinity-reconcile").start(() -> {
-            for (RedisAssignments s : stores.values()) s.reconcile();
-        });
-    }
-
     private void resyncSoon() {
         if (!resyncing.compareAndSet(false, true)) return;
         Thread.ofVirtual().name("affinity-resync").start(() -> {
@@ -195,11 +182,7 @@ final class RedisAffinity implements AutoCloseable {
 
     /** Tells every proxy's stores (through the channel) that a user was moved. */
     void publish(String pool, String user, String from, String to) {
-        call(() -> client.publish(channel(), MoveMessage.encode(instance, pool, user, from, to)));
-    }
-
-    private String channel() {
-        return prefix + "affinity-moves";
+        call(() -> client.publish(moves.name(), MoveMessage.encode(instance, pool, user, from, to)));
     }
 
     private Down wentDown(JedisException e) {
@@ -247,53 +230,11 @@ final class RedisAffinity implements AutoCloseable {
         for (RedisAssignments s : stores.values()) s.resync();
     }
 
-    /** One virtual thread, subscribed to the moves channel; reconnects with a growing, bounded wait. */
-    private void listenLoop() {
-        long backoff = Math.max(50, config.retryInterval().toMillis());
-        JedisPubSub pubsub = new JedisPubSub() {
-            @Override
-            public void onMessage(String channel, String message) {
-                MoveMessage m = MoveMessage.decode(message);
-                if (m == null || m.instance().equals(instance)) return; // ours: its listeners were called when it was made
-                RedisAssignments s = stores.get(m.pool());
-                if (s != null) s.movedByAnother(m.user(), m.from(), m.to());
-            }
-
-            @Override
-            public void onSubscribe(String channel, int subscribedChannels) {
-                // after a gap the moves published meanwhile are lost: look at what Redis says now
-                if (!followedBefore.compareAndSet(false, true)) reconcileSoon();
-            }
-        };
-        long wait = backoff;
-        while (!closed) {
-            try (Jedis j = new Jedis(RedisClients.address(config), RedisClients.subscriberConfig(config))) {
-                subscriber = j;
-                if (closed) return;
-                wait = backoff;
-                j.subscribe(pubsub, channel()); // returns when the connection ends
-            } catch (JedisException e) {
-                if (closed) return;
-                log.debug("affinity moves subscriber: {}", e.toString());
-            } catch (RuntimeException e) {
-                log.warn("affinity moves subscriber: {}", e.toString());
-            }
-            try {
-                Thread.sleep(wait);
-            } catch (InterruptedException e) {
-                return;
-            }
-            wait = Math.min(MAX_BACKOFF_MILLIS, wait * 2);
-        }
-    }
-
     /** Without the lease's end: as a proxy that crashed (tests). */
     void stopWithoutGoodbye() {
         closed = true;
         if (beat != null) beat.interrupt();
-        Jedis j = subscriber;
-        if (j != null) j.close();
-        if (listen != null) listen.interrupt();
+        moves.close();
         client.close();
     }
 
@@ -302,9 +243,7 @@ final class RedisAffinity implements AutoCloseable {
     public void close() {
         closed = true;
         if (beat != null) beat.interrupt();
-        Jedis j = subscriber;
-        if (j != null) j.close();
-        if (listen != null) listen.interrupt();
+        moves.close();
         try {
             client.del(prefix + "affinity-alive:" + instance);
         } catch (JedisException e) {

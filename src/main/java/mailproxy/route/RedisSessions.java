@@ -26,6 +26,8 @@ final class RedisSessions {
         final String server;
         int sessions;
         boolean accepted;
+        /** A session of this entry was opened through Redis: Redis has a count of it to end. */
+        boolean inRedis;
 
         Held(String user, String server) {
             this.user = user;
@@ -92,6 +94,7 @@ final class RedisSessions {
             held.put(user, e);
         }
         e.sessions++;
+        if (place == null) e.inRedis = true;
         return new Session(e, place);
     }
 
@@ -129,7 +132,7 @@ final class RedisSessions {
                 // written before the entry leaves: a new session of the user waits for this
                 // lock, so its count reaches Redis after this one, never before
                 boolean written = write(h, false);
-                if (h.sessions == 0 && held.remove(h.user, h) && !written) unwrittenEnd(h);
+                if (h.sessions == 0 && held.remove(h.user, h) && !written && h.inRedis) unwrittenEnd(h);
             } finally {
                 h.lock.unlock();
             }
@@ -153,7 +156,11 @@ final class RedisSessions {
         }
     }
 
-    /** The last session of h's user here ended and its count of 0 did not reach Redis: {@link #resync} writes it. */
+    /**
+     * The last session of h's user here ended and its count of 0 did not reach Redis:
+     * {@link #resync} writes it. Only for an entry Redis counted (logins opened during the
+     * outage, guessed names among them, left nothing there and take no room here).
+     */
     private void unwrittenEnd(Held h) {
         if (unwritten.size() < maxUnwritten || unwritten.containsKey(h.user)) {
             unwritten.put(h.user, h.server);

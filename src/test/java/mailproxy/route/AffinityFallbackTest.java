@@ -143,7 +143,7 @@ class AffinityFallbackTest {
         try (RealRedis redis = RealRedis.start(dir); RedisFixture f = new RedisFixture(redis)) {
             RedisAffinity one = f.proxy(Duration.ofMillis(600)); // renews its lease every 100 ms
             RedisAffinity two = f.proxy(LEASE);
-            RedisAssignments s1 = RedisFixture.store(one, TTL);
+            RedisAssignments s1 = one.store("stores", TTL, 1, System::nanoTime); // affinity-max-users = 1
             RedisAssignments s2 = RedisFixture.store(two, TTL);
             Assignments.Hold bob = s1.open("bob", "a");
             bob.accepted();
@@ -151,8 +151,11 @@ class AffinityFallbackTest {
                 j.configSet("requirepass", "outage-Pw9");
                 j.clientKill(new ClientKillParams().type(ClientType.NORMAL));
             }
-            bob.released(); // bob's last session ends while Redis does not answer
+            // a name guessed during the outage: nothing of it reached Redis, and it takes no
+            // room among the ends to write back
+            s1.open("guessed", "a").released();
             assertTrue(one.degraded());
+            bob.released(); // bob's last session ends while Redis does not answer
             try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
                 j.auth("outage-Pw9");
                 j.configSet("requirepass", "");

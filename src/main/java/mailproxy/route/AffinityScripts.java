@@ -7,8 +7,8 @@ package mailproxy.route;
  *
  * <p>A user's assignment is a hash at {@code PREFIX affinity:POOL:USER} (the pool's ':'
  * escaped, {@link RedisAffinity#userKey}): {@code s} the server id, {@code a} = 1 once a
- * backend accepted a login of the user, and one field {@code c:ID} per proxy with that proxy's whole count of the user's open sessions (an
- * absolute number, never a delta: writing it again is harmless, and a write lost to a
+ * backend accepted a login of the user, and one field {@code c:ID} per proxy with that
+ * proxy's whole count of the user's open sessions (an absolute number, never a delta: writing it again is harmless, and a write lost to a
  * Redis outage is mended by the next). A count is live only while its proxy's lease
  * {@code PREFIX affinity-alive:ID} exists (renewed every third of state.instance-lease,
  * docs/ARCHITECTURE.md, "The guard"); a dead proxy's field is dropped by the first script

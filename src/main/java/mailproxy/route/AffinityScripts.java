@@ -5,16 +5,16 @@ package mailproxy.route;
  * script, so Redis runs it atomically and two proxies cannot both win a race (README,
  * "Several proxies").
  *
- * <p>A user's assignment is a hash at {@code PREFIX affinity:POOL:USER}: {@code s} the
- * server id, {@code a} = 1 once a backend accepted a login of the user, and one field
- * {@code c:ID} per proxy with that proxy's whole count of the user's open sessions (an
- * absolute number, never a delta: writing it again is harmless, and a write lost to a
- * Redis outage is mended by the next). A count is live only while its proxy's lease
- * {@code PREFIX affinity-alive:ID} exists (renewed every third of state.instance-lease,
- * docs/ARCHITECTURE.md, "The guard"); a dead proxy's field is dropped by the first script
- * that reads it. While live counts remain the hash has no expiry; when the last ends it
- * lives affinity-ttl (accepted) or is deleted (never accepted: a guessed name leaves
- * nothing).
+ * <p>A user's assignment is a hash at {@code PREFIX affinity:POOL:USER} (the pool's ':'
+ * escaped, {@link RedisAffinity#userKey}): {@code s} the server id, {@code a} = 1 once a
+ * backend accepted a login of the user, and one field {@code c:ID} per proxy with that
+ * proxy's whole count of the user's open sessions (an absolute number, never a delta:
+ * writing it again is harmless, and a write lost to a Redis outage is mended by the next). A
+ * count is live only while its proxy's lease {@code PREFIX affinity-alive:ID} exists
+ * (renewed every third of state.instance-lease, docs/ARCHITECTURE.md, "The guard"); a dead
+ * proxy's field is dropped by the first script that reads it. While live counts remain the
+ * hash has no expiry; when the last ends it lives affinity-ttl (accepted) or is deleted
+ * (never accepted: a guessed name leaves nothing).
  *
  * <p>Every script: KEYS[1] the user's hash; ARGV[1] this proxy's id, ARGV[2] the lease
  * key prefix, ARGV[3] the lease in ms; further ARGV per script.

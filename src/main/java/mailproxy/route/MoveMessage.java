@@ -31,7 +31,7 @@ record MoveMessage(String instance, String pool, String user, String from, Strin
             } catch (NumberFormatException e) {
                 return null;
             }
-            if (n < 0 || colon + 1 + n > m.length()) return null;
+            if (n < 0 || n > m.length() - colon - 1) return null; // (not colon + 1 + n: it overflows)
             f.add(m.substring(colon + 1, colon + 1 + n));
             i = colon + 1 + n;
         }

@@ -12,8 +12,6 @@ import mailproxy.config.GuardConfig;
 import mailproxy.guard.RedisClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -24,8 +22,8 @@ import redis.clients.jedis.resps.ScanResult;
 /**
  * This proxy's link to the Redis of mailproxy.state for the pools' assignments (README,
  * "Several proxies"): the client (made as the guard's, {@link RedisClients}), this proxy's
- * id and lease, whether Redis answers, and the channel on which moves are told to every
- * proxy. One per process, shared by every pool's {@link RedisAssignments} and handed on
+ * id and lease, whether Redis answers, and the publishing of moves on the channel every
+ * proxy follows ({@link MovesChannel}). One per process, shared by every pool's {@link RedisAssignments} and handed on
  * over reloads while mailproxy.state is unchanged.
  *
  * <p>Like the guard's state (docs/ARCHITECTURE.md, "The guard"): the first failed call logs
@@ -36,8 +34,6 @@ import redis.clients.jedis.resps.ScanResult;
  */
 final class RedisAffinity implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailproxy.pool");
-    /** The subscriber's wait before reconnecting grows to this at most. */
-    private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     /** A call to Redis that failed; the store it came from goes local for this call. */
     static final class Down extends RuntimeException {
@@ -53,14 +49,11 @@ final class RedisAffinity implements AutoCloseable {
     private final long beatMillis;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean resyncing = new AtomicBoolean();
-    /** Set once the moves channel was first followed: a later subscription follows a gap. */
-    private final AtomicBoolean followedBefore = new AtomicBoolean();
     private final AtomicLong fallbacks = new AtomicLong();
     private final Map<String, RedisAssignments> stores = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private volatile Jedis subscriber;
+    private final MovesChannel moves;
     private Thread beat;
-    private Thread listen;
 
     RedisAffinity(GuardConfig.State config) {
         this.config = config;
@@ -72,6 +65,7 @@ final class RedisAffinity implements AutoCloseable {
         this.where = RedisClients.where(config);
         this.leaseMillis = Math.max(1, config.instanceLease().toMillis());
         this.beatMillis = Math.max(50, Math.min(leaseMillis / 3, config.retryInterval().toMillis()));
+        this.moves = new MovesChannel(config, instance, stores);
     }
 
     GuardConfig.State config() { return config; }
@@ -80,7 +74,7 @@ final class RedisAffinity implements AutoCloseable {
     void start() {
         if (beat != null) return;
         beat = Thread.ofVirtual().name("affinity-lease").start(this::beatLoop);
-        listen = Thread.ofVirtual().name("affinity-moves").start(this::listenLoop);
+        moves.start();
     }
 
     /** The store of pool {@code name}, made once and kept: its counts and holds outlive reloads. */
@@ -95,8 +89,18 @@ final class RedisAffinity implements AutoCloseable {
     /** Times the stores went local since start. */
     long fallbacks() { return fallbacks.get(); }
 
+    /**
+     * The key of a user's hash: {@code PREFIX affinity:POOL:USER}, the pool's ':' and backslash
+     * escaped so that its name ends at the first ':' (a user name may hold any character:
+     * pool "a" and user "b:c" must not reach pool "a:b"'s user "c").
+     */
     String userKey(String pool, String user) {
-        return prefix + "affinity:" + pool + ":" + user;
+        return poolKeys(pool) + user;
+    }
+
+    /** What every key of pool {@code pool}'s users begins with. */
+    private String poolKeys(String pool) {
+        return prefix + "affinity:" + pool.replace("\\", "\\\\").replace(":", "\\c") + ":";
     }
 
     /** Runs one script on a user's hash; {@link Down} when Redis does not answer in time. */
@@ -118,13 +122,17 @@ final class RedisAffinity implements AutoCloseable {
      * One call; a connection that broke is tried once more on a fresh one (after Redis
      * restarted, every pooled connection is broken, and each would fail one call), and
      * when that answers, the stores write their sessions back (a restarted Redis is empty);
-     * {@link Down} when Redis does not answer.
+     * {@link Down} when Redis does not answer. A reply that did not come within
+     * state.timeout is not asked for again: a login waits for Redis at most that long
+     * (reference.conf, mailproxy.state.timeout), and the script may have run (a move run
+     * twice would find the user moved already and tell no proxy to kick).
      */
     private <T> T call(java.util.function.Supplier<T> op) {
         try {
             try {
                 return op.get();
             } catch (JedisConnectionException e) {
+                if (timedOut(e)) throw e;
                 T answer = op.get();
                 // Redis answers on a fresh connection: it may have restarted empty
                 resyncSoon();
@@ -140,13 +148,6 @@ final class RedisAffinity implements AutoCloseable {
      * #cameBack}), on a thread of its own: the caller may hold a user's lock, which the
      * write-back takes. One at a time; a broken connection met meanwhile adds nothing.
      */
-    /** Once the moves channel is followed again: each store compares its users' sessions with Redis, off the subscriber's thread. */
-    private void reconcileSoon() {
-        Thread.ofVirtual().name("affinity-reconcile").start(() -> {
-            for (RedisAssignments s : stores.values()) s.reconcile();
-        });
-    }
-
     private void resyncSoon() {
         if (!resyncing.compareAndSet(false, true)) return;
         Thread.ofVirtual().name("affinity-resync").start(() -> {
@@ -160,7 +161,7 @@ final class RedisAffinity implements AutoCloseable {
 
     /** At most {@code limit} keys of pool {@code pool}'s users, in at most 100 SCAN calls. */
     List<String> userKeys(String pool, int limit) {
-        String pattern = glob(prefix + "affinity:" + pool + ":") + "*";
+        String pattern = glob(poolKeys(pool)) + "*";
         List<String> out = new ArrayList<>();
         String cursor = ScanParams.SCAN_POINTER_START;
         ScanParams params = new ScanParams().match(pattern).count(Math.min(1000, Math.max(10, limit)));
@@ -176,16 +177,12 @@ final class RedisAffinity implements AutoCloseable {
 
     /** The user of a key from {@link #userKeys}. */
     String userOf(String pool, String key) {
-        return key.substring((prefix + "affinity:" + pool + ":").length());
+        return key.substring(poolKeys(pool).length());
     }
 
     /** Tells every proxy's stores (through the channel) that a user was moved. */
     void publish(String pool, String user, String from, String to) {
-        call(() -> client.publish(channel(), MoveMessage.encode(instance, pool, user, from, to)));
-    }
-
-    private String channel() {
-        return prefix + "affinity-moves";
+        call(() -> client.publish(moves.name(), MoveMessage.encode(instance, pool, user, from, to)));
     }
 
     private Down wentDown(JedisException e) {
@@ -233,53 +230,11 @@ final class RedisAffinity implements AutoCloseable {
         for (RedisAssignments s : stores.values()) s.resync();
     }
 
-    /** One virtual thread, subscribed to the moves channel; reconnects with a growing, bounded wait. */
-    private void listenLoop() {
-        long backoff = Math.max(50, config.retryInterval().toMillis());
-        JedisPubSub pubsub = new JedisPubSub() {
-            @Override
-            public void onMessage(String channel, String message) {
-                MoveMessage m = MoveMessage.decode(message);
-                if (m == null || m.instance().equals(instance)) return; // ours: its listeners were called when it was made
-                RedisAssignments s = stores.get(m.pool());
-                if (s != null) s.movedByAnother(m.user(), m.from(), m.to());
-            }
-
-            @Override
-            public void onSubscribe(String channel, int subscribedChannels) {
-                // after a gap the moves published meanwhile are lost: look at what Redis says now
-                if (!followedBefore.compareAndSet(false, true)) reconcileSoon();
-            }
-        };
-        long wait = backoff;
-        while (!closed) {
-            try (Jedis j = new Jedis(RedisClients.address(config), RedisClients.subscriberConfig(config))) {
-                subscriber = j;
-                if (closed) return;
-                wait = backoff;
-                j.subscribe(pubsub, channel()); // returns when the connection ends
-            } catch (JedisException e) {
-                if (closed) return;
-                log.debug("affinity moves subscriber: {}", e.toString());
-            } catch (RuntimeException e) {
-                log.warn("affinity moves subscriber: {}", e.toString());
-            }
-            try {
-                Thread.sleep(wait);
-            } catch (InterruptedException e) {
-                return;
-            }
-            wait = Math.min(MAX_BACKOFF_MILLIS, wait * 2);
-        }
-    }
-
     /** Without the lease's end: as a proxy that crashed (tests). */
     void stopWithoutGoodbye() {
         closed = true;
         if (beat != null) beat.interrupt();
-        Jedis j = subscriber;
-        if (j != null) j.close();
-        if (listen != null) listen.interrupt();
+        moves.close();
         client.close();
     }
 
@@ -288,9 +243,7 @@ final class RedisAffinity implements AutoCloseable {
     public void close() {
         closed = true;
         if (beat != null) beat.interrupt();
-        Jedis j = subscriber;
-        if (j != null) j.close();
-        if (listen != null) listen.interrupt();
+        moves.close();
         try {
             client.del(prefix + "affinity-alive:" + instance);
         } catch (JedisException e) {
@@ -298,6 +251,14 @@ final class RedisAffinity implements AutoCloseable {
         } finally {
             client.close();
         }
+    }
+
+    /** A reply or a connect that did not come in time (not a connection Redis or a restart broke). */
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) return true;
+        }
+        return false;
     }
 
     /** Redis's glob characters escaped. */

@@ -3,30 +3,25 @@ package mailproxy.route;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One pool's assignments in Redis, shared by every proxy with the same mailproxy.state
  * (README, "Several proxies"; the layout and scripts in {@link AffinityScripts}), with
  * this pool's {@link LocalAssignments} as the fallback while Redis does not answer.
  *
- * <p>This proxy's own sessions per user ({@link Held}) are the truth it writes: each change
- * writes its whole count on the user's server (never a delta), under that user's lock, so
- * writes of one user reach Redis in order, a write lost to an outage is mended by the next,
- * and after an outage {@link #resync} writes them all back. A session opened while Redis
- * was down holds a place in the local table too, given back when it ends, whichever mode
- * is in force then.
+ * <p>This proxy's own sessions per user ({@link RedisSessions}) are the truth it writes, in
+ * order per user, and written back after an outage. A session opened while Redis was down
+ * holds a place in the local table too, given back when it ends, whichever mode is in
+ * force then.
  */
 final class RedisAssignments implements Assignments {
     private final RedisAffinity redis;
     private final String pool;
     private final LocalAssignments local;
-    /** This proxy's open sessions of each user, on one server; an entry leaves when its last session ends. */
-    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    /** This proxy's open sessions of each user, on one server. */
+    private final RedisSessions held;
     private final AtomicLong[] forgotten = new AtomicLong[Forgotten.values().length];
     private final List<MoveListener> moveListeners = new CopyOnWriteArrayList<>();
     /** affinity-ttl in ms as the scripts take it (ARGV). */
@@ -38,26 +33,14 @@ final class RedisAssignments implements Assignments {
         this.redis = redis;
         this.pool = pool;
         this.local = local;
+        this.held = new RedisSessions(redis, pool, this);
         for (int i = 0; i < forgotten.length; i++) forgotten[i] = new AtomicLong();
-    }
-
-    /** One user's sessions through this proxy on one server; fields guarded by lock (held across the Redis call). */
-    private static final class Held {
-        final ReentrantLock lock = new ReentrantLock();
-        final String user;
-        final String server;
-        int sessions;
-        boolean accepted;
-
-        Held(String user, String server) {
-            this.user = user;
-            this.server = server;
-        }
     }
 
     @Override
     public void settings(Duration ttl, int maxUsers) {
         ttlArg = Long.toString(Math.max(0, ttl.toMillis()));
+        held.settings(ttlArg, maxUsers);
         local.settings(ttl, maxUsers);
         lastShared.settings(ttl, maxUsers);
     }
@@ -71,13 +54,13 @@ final class RedisAssignments implements Assignments {
                 if (shared != null) return shared;
                 // none in Redis while this proxy has the user's sessions open: Redis lost it
                 // (restarted empty, faster than a call could fail); the sessions say where
-                Held h = held.get(user);
+                RedisSessions.Held h = held.of(user);
                 return h != null ? h.server : null;
             } catch (RedisAffinity.Down e) {
                 // local from here on
             }
         }
-        Held h = held.get(user);
+        RedisSessions.Held h = held.of(user);
         if (h != null) return h.server;
         String mine = local.assigned(user);
         return mine != null ? mine : lastShared.server(user);
@@ -101,18 +84,23 @@ final class RedisAssignments implements Assignments {
     @Override
     public Hold open(String user, String server) {
         for (int tries = 0; tries < 100; tries++) {
-            Held h = held.computeIfAbsent(user, u -> new Held(u, server));
+            RedisSessions.Held h = held.entry(user, server);
             h.lock.lock();
             try {
-                if (held.get(user) != h) continue; // its last session ended meanwhile: take the new one
+                if (!held.current(h)) continue; // its last session ended meanwhile: take the new one
+                Hold answer = null;
                 if (!redis.degraded()) {
                     try {
-                        return openShared(h, user, server);
+                        answer = openShared(h, user, server);
                     } catch (RedisAffinity.Down e) {
                         // local from here on
                     }
                 }
-                return openLocal(h, user, server);
+                if (answer == null) answer = openLocal(h, user, server);
+                // sent elsewhere, nothing taken: an entry made for this login leaves (it would
+                // route the user by a session he never had here, and count him)
+                held.dropIfEmpty(h);
+                return answer;
             } finally {
                 h.lock.unlock();
             }
@@ -121,100 +109,27 @@ final class RedisAssignments implements Assignments {
     }
 
     /** Under h's lock: the Redis script settles it (nothing taken when the user's sessions are elsewhere). */
-    private Hold openShared(Held h, String user, String server) {
+    private Hold openShared(RedisSessions.Held h, String user, String server) {
         boolean same = h.server.equals(server);
         int count = (same ? h.sessions : 0) + 1;
         List<?> r = redis.eval(AffinityScripts.OPEN, key(user), server, Integer.toString(count));
         String other = text(r.get(1));
         if (number(r.getFirst()) == 0) return new Elsewhere(other);
         if (!other.isEmpty() && !other.equals(server)) forgotten[Forgotten.DOWN.ordinal()].incrementAndGet();
-        return take(h, user, server, null);
+        return held.take(h, user, server, null);
     }
 
     /** Under h's lock, Redis down: this proxy's own open sessions first, then the local table. */
-    private Hold openLocal(Held h, String user, String server) {
+    private Hold openLocal(RedisSessions.Held h, String user, String server) {
         if (!h.server.equals(server) && h.sessions > 0) return new Elsewhere(h.server);
         Hold place = local.open(user, server);
         if (place.elsewhere() != null) return place;
-        return take(h, user, server, place);
+        return held.take(h, user, server, place);
     }
 
-    /** Under h's lock: counts the session in h, or in a new entry for another server (the old one's holds then write nothing). */
-    private Hold take(Held h, String user, String server, Hold place) {
-        Held e = h;
-        if (!h.server.equals(server)) {
-            e = new Held(user, server);
-            held.put(user, e);
-        }
-        e.sessions++;
-        return new Session(e, place);
-    }
-
-    /** One session's hold: its user's entry, and its place in the local table if it opened while Redis was down. */
-    private final class Session implements Hold {
-        private final Held h;
-        private final Hold place;
-        private boolean released;
-
-        Session(Held h, Hold place) {
-            this.h = h;
-            this.place = place;
-        }
-
-        @Override
-        public void accepted() {
-            h.lock.lock();
-            try {
-                h.accepted = true;
-                if (place != null) place.accepted();
-                write(h, false);
-            } finally {
-                h.lock.unlock();
-            }
-        }
-
-        @Override
-        public void released() {
-            h.lock.lock();
-            try {
-                if (released) return;
-                released = true;
-                if (place != null) place.released();
-                h.sessions--;
-                // written before the entry leaves: a new session of the user waits for this
-                // lock, so its count reaches Redis after this one, never before
-                write(h, false);
-                if (h.sessions == 0) held.remove(h.user, h);
-            } finally {
-                h.lock.unlock();
-            }
-        }
-    }
-
-    /** Under h's lock: this proxy's count of h's user on h's server, to Redis (not while it is down: resync does it). */
-    private void write(Held h, boolean sync) {
-        if (redis.degraded()) return;
-        if (!sync && held.get(h.user) != h) return; // superseded: its server was given up
-        try {
-            List<?> r = redis.eval(AffinityScripts.WRITE, key(h.user), h.server, Integer.toString(h.sessions),
-                    h.accepted ? "1" : "0", ttlArg, sync ? "sync" : "");
-            if (number(r.getFirst()) == 2) split(h.user, h.server, text(r.get(1)));
-        } catch (RedisAffinity.Down e) {
-            // written again when Redis is back (resync)
-        }
-    }
-
-    /** Redis answers again: every user this proxy has sessions of, written back; a user Redis has elsewhere with sessions open is a split. */
+    /** Redis answers again: this proxy's sessions written back ({@link RedisSessions#resync}). */
     void resync() {
-        for (Held h : new ArrayList<>(held.values())) {
-            if (redis.degraded()) return;
-            h.lock.lock();
-            try {
-                if (held.get(h.user) == h && h.sessions > 0) write(h, true);
-            } finally {
-                h.lock.unlock();
-            }
-        }
+        held.resync();
     }
 
     @Override
@@ -296,7 +211,7 @@ final class RedisAssignments implements Assignments {
      * sessions are kicked as the move's own message would have had them.
      */
     void reconcile() {
-        for (Held h : new ArrayList<>(held.values())) {
+        for (RedisSessions.Held h : held.all()) {
             if (redis.degraded()) return;
             String now;
             try {
@@ -304,7 +219,7 @@ final class RedisAssignments implements Assignments {
             } catch (RedisAffinity.Down e) {
                 return;
             }
-            if (!now.isEmpty() && !now.equals(h.server) && held.get(h.user) == h) movedByAnother(h.user, h.server, now);
+            if (!now.isEmpty() && !now.equals(h.server) && held.current(h)) movedByAnother(h.user, h.server, now);
         }
     }
 
@@ -322,11 +237,11 @@ final class RedisAssignments implements Assignments {
         return redis.userKey(pool, user);
     }
 
-    private static long number(Object o) {
+    static long number(Object o) {
         return o instanceof Long n ? n : o == null ? 0 : Long.parseLong(o.toString());
     }
 
-    private static String text(Object o) {
+    static String text(Object o) {
         return o == null ? "" : o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : o.toString();
     }
 }

@@ -107,7 +107,7 @@ final class Moves {
         List<String> names = new ArrayList<>();
         try {
             for (PoolServer s : drained) {
-                kicks.drain(s.pool(), s.id(), grace, s::draining);
+                kicks.drain(s.pool(), s.id(), grace, () -> s.draining() && inForce(s));
                 names.add(s.pool() + " " + s.id());
             }
         } catch (Kicks.TooMany e) {
@@ -116,6 +116,17 @@ final class Moves {
         log.info("sessions still on {} are kicked after {}ms (admin)", names, grace.toMillis());
         return new ProxyServer.Action(200, "draining " + String.join(", ", names) + " (until the next reload); "
                 + "sessions still open are kicked after " + grace.toMillis() + "ms\n");
+    }
+
+    /**
+     * Whether {@code s} is the server of its id in the pools in force: a reload builds its
+     * servers anew, which ends the admin's drain and its kicks (README, "Moving users"),
+     * while {@code s} itself stays draining.
+     */
+    private boolean inForce(PoolServer s) {
+        Generation g = current.get();
+        Pool pool = g == null ? null : g.pools().get(s.pool());
+        return pool != null && pool.servers().contains(s);
     }
 
     /** After an undrain: the drained servers' pending kicks are cancelled. */

@@ -90,4 +90,25 @@ class AdminMovesTest {
             assertEquals(400, call(admin, "GET", "/users?limit=0").status());
         }
     }
+
+    /** README, "Moving users": "a reload ends a drain and its kicks too". */
+    @Test
+    void aReloadEndsADrainAndTheKickAfterItHadScheduled() throws Exception {
+        try (FakeBackend a = FakeBackends.imap().password("secret").start();
+             FakeBackend b = FakeBackends.imap().password("secret").start();
+             TestProxy proxy = TestProxy.start(config(a.port(), b.port()));
+             RawClient alice = RawClient.connect(proxy.port("imap"))) {
+            alice.expect("* OK");
+            alice.exchange("a LOGIN alice secret", "a OK");
+            String home = a.accepted() > 0 ? "127.0.0.1:" + a.port() : "127.0.0.1:" + b.port();
+            assertEquals(200, proxy.server().drain(home, java.time.Duration.ofMillis(700)).status());
+            proxy.reload(config(a.port(), b.port()));
+            assertFalse(proxy.server().describePools().contains("DRAINING"), proxy.server().describePools());
+            // S: nothing past the grace (0.7 s): no BYE
+            alice.timeout(1500);
+            assertTrue(alice.silent(), "no BYE: the reload ended the drain and its kick");
+            alice.timeout(10_000);
+            alice.exchange("n NOOP", "n OK");
+        }
+    }
 }

@@ -130,5 +130,90 @@ class AffinityFallbackTest {
             bob.released();
         }
     }
-}
 
+    /**
+     * Redis stops answering this proxy with its data kept (a network cut, a paused server;
+     * here: a password suddenly required and the connections cut): a session that ends
+     * meanwhile could not write its count of 0. Once Redis answers again that stale count
+     * must not hold its user on the server for good (this proxy's lease, renewed all along,
+     * kept it alive: a user pinned to a server that then went down could log in nowhere).
+     */
+    @Test
+    void aSessionThatEndedWhileRedisDidNotAnswerHoldsItsUserNoLongerOnceRedisIsBack() throws Exception {
+        try (RealRedis redis = RealRedis.start(dir); RedisFixture f = new RedisFixture(redis)) {
+            RedisAffinity one = f.proxy(Duration.ofMillis(600)); // renews its lease every 100 ms
+            RedisAffinity two = f.proxy(LEASE);
+            RedisAssignments s1 = one.store("stores", TTL, 1, System::nanoTime); // affinity-max-users = 1
+            RedisAssignments s2 = RedisFixture.store(two, TTL);
+            Assignments.Hold bob = s1.open("bob", "a");
+            bob.accepted();
+            try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                j.configSet("requirepass", "outage-Pw9");
+                j.clientKill(new ClientKillParams().type(ClientType.NORMAL));
+            }
+            // a name guessed during the outage: nothing of it reached Redis, and it takes no
+            // room among the ends to write back
+            s1.open("guessed", "a").released();
+            assertTrue(one.degraded());
+            bob.released(); // bob's last session ends while Redis does not answer
+            try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                j.auth("outage-Pw9");
+                j.configSet("requirepass", "");
+            }
+            mailproxy.testing.Await.until(Duration.ofSeconds(10), "both proxies back", () -> !one.degraded() && !two.degraded());
+            mailproxy.testing.Await.until(Duration.ofSeconds(10), "bob's ended session no longer holds him on a", () -> {
+                Assignments.Hold h = s2.open("bob", "b");
+                h.released();
+                return h.elsewhere() == null && !two.degraded();
+            });
+        }
+    }
+
+    /**
+     * A Redis that does not answer in time is not asked again on a fresh connection: the
+     * call gives up after one state.timeout (reference.conf: "a login waits at most this
+     * long for it"), and a script whose reply was late is not run twice (a move run twice
+     * would find the user already moved and tell no proxy to kick his old sessions).
+     */
+    @Test
+    void aRedisThatDoesNotAnswerInTimeIsAskedOnceNotAgainOnAFreshConnection() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) accepted.add(silent.accept());
+                } catch (java.io.IOException e) {
+                    // closed: the test is over
+                }
+            });
+            RedisAffinity a = new RedisAffinity(RedisFixture.state("redis://127.0.0.1:" + silent.getLocalPort(), "silent:",
+                    LEASE, Duration.ofMillis(100)));
+            try {
+                int before = acceptedAll(silent, accepted); // the client's own first connection, made as it is built
+                org.junit.jupiter.api.Assertions.assertThrows(RedisAffinity.Down.class, () -> a.get("silent:k", "s"));
+                assertTrue(a.degraded());
+                // the first marker, then one connection for the call, not a second on a fresh one
+                assertEquals(before + 2, acceptedAll(silent, accepted), accepted.toString());
+            } finally {
+                a.stopWithoutGoodbye();
+                silent.close();
+                acceptor.join(5000);
+                for (java.net.Socket s : accepted) s.close();
+            }
+        }
+    }
+
+    /** How many connections {@code server} accepted before a marker of the test's own (once the marker is in, every earlier one is). */
+    private static int acceptedAll(java.net.ServerSocket server, java.util.List<java.net.Socket> accepted) throws java.io.IOException {
+        try (java.net.Socket marker = new java.net.Socket(server.getInetAddress(), server.getLocalPort())) {
+            mailproxy.testing.Await.until(Duration.ofSeconds(5), "the marker accepted",
+                    () -> accepted.stream().anyMatch(s -> s.getPort() == marker.getLocalPort()));
+            int i = 0;
+            for (java.net.Socket s : accepted) {
+                if (s.getPort() == marker.getLocalPort()) return i;
+                i++;
+            }
+            throw new AssertionError("marker lost");
+        }
+    }
+}

@@ -166,5 +166,43 @@ class RedisAssignmentsTest {
         assertNull(one.assigned("dave"), "idle now: he moves");
         assertEquals(1, one.forgotten(Assignments.Forgotten.REBALANCE));
     }
-}
 
+    /**
+     * User names are whatever a client typed (a literal may hold ':', glob characters, CR
+     * LF, NUL) and pool names whatever the config quotes: no user of one pool reaches the
+     * key of another pool's user, and GET /users of a pool lists its own users only.
+     */
+    @Test
+    void aUserNameWithTheKeySeparatorOrGlobCharactersReachesNoOtherPoolsOrUsersAssignment() {
+        RedisAffinity p = f.proxy(LONG);
+        RedisAssignments a = p.store("a", LONG, 1000, System::nanoTime);
+        RedisAssignments ab = p.store("a:b", LONG, 1000, System::nanoTime);
+        Assignments.Hold c = ab.open("c", "s1");
+        c.accepted();
+        assertNull(a.assigned("b:c"), "pool a's user b:c is not pool a:b's user c");
+        Set<String> odd = Set.of("*", "b?", "[x]", "we\\ird", "cr\r\nlf", "nul\0", "b:c*");
+        for (String user : odd) a.open(user, "s2").accepted();
+        assertNull(a.assigned("b"), "a glob in another user's name reaches no one");
+        assertEquals(odd, a.users(null, 100).stream().map(Assignments.Assigned::user).collect(Collectors.toSet()));
+        assertEquals(Set.of("c"), ab.users(null, 100).stream().map(Assignments.Assigned::user).collect(Collectors.toSet()));
+        assertEquals("s1", ab.assigned("c"));
+        c.released();
+    }
+
+    /**
+     * A login sent elsewhere (the user's sessions are on another server through another
+     * proxy) takes nothing here and leaves nothing: once those sessions end (a login never
+     * accepted), this proxy neither routes the user by it nor counts him.
+     */
+    @Test
+    void aLoginToldElsewhereLeavesNothingInTheProxyThatAsked() {
+        RedisAssignments one = proxy();
+        RedisAssignments two = proxy();
+        Assignments.Hold guessing = one.open("bob", "a");
+        assertEquals("a", two.open("bob", "b").elsewhere());
+        guessing.released(); // never accepted: gone from Redis
+        assertFalse(f.look().exists(f.key("bob")));
+        assertNull(two.assigned("bob"), "the hash decides again");
+        assertEquals(0, two.size(), "no user with sessions through the second proxy");
+    }
+}

@@ -16,8 +16,8 @@ import redis.clients.jedis.RedisClient;
  * ({@link RedisState}) and the pools' user assignments (route.RedisAssignments) use the
  * same server, credentials, database, TLS and timeouts. Over TLS for rediss://, the
  * certificate checked against the host connected to. Jedis on blocking sockets: a call
- * parks its virtual thread for at most the configured timeout (connect, each reply, and
- * waiting for a pooled connection).
+ * parks its virtual thread for at most the configured timeout at each of its waits (for a
+ * pooled connection, a connect, each reply), so at most about three times it in all.
  */
 public final class RedisClients {
     private RedisClients() {}

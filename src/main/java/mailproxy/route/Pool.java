@@ -51,7 +51,7 @@ public final class Pool {
         // and an assignment to a server that left is given up at that user's next login
         Pool before = previous == null ? null : previous.get(b.name());
         Backend.Affinity a = b.pooling().affinity();
-        Assignments assignments = shared != null && Pools.sticky(b) ? shared.store(b.name(), a.ttl(), a.maxUsers(), clock)
+        Assignments assignments = shared != null && Pools.shares(b, previous) ? shared.store(b.name(), a.ttl(), a.maxUsers(), clock)
                 : before != null && before.assignments instanceof LocalAssignments l ? l
                 : new LocalAssignments(a.ttl(), a.maxUsers(), clock);
         assignments.settings(a.ttl(), a.maxUsers());

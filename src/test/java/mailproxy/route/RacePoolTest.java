@@ -201,4 +201,22 @@ class RacePoolTest {
             assertEquals(0, first.splits());
         }
     }
+    @Test
+    void withRedisAPoolLeftWithOneServerStillSeesTheSessionsOnTheServerItsReloadRemoved() {
+        String prefix = "race-removed-one:";
+        try (RedisAffinity r1 = new RedisAffinity(RedisFixture.state(redis.url(), prefix, Duration.ofSeconds(30), Duration.ofMillis(100)));
+             RedisAffinity r2 = new RedisAffinity(RedisFixture.state(redis.url(), prefix, Duration.ofSeconds(30), Duration.ofMillis(100)))) {
+            PoolFixtures.Clock clock = new PoolFixtures.Clock();
+            List<String> two = List.of(HOSTS[0], HOSTS[1]);
+            Pool first = Pools.build(poolOf(two), null, clock, r1).get("stores");
+            Pools second = Pools.build(poolOf(two), null, clock, r2);
+            PoolServer home = first.candidates("bob", Protocol.IMAP).get(0);
+            SessionHold held = first.connected("bob", home, Protocol.IMAP);
+            held.accepted();
+            // the second proxy's reload leaves one server: its pool keeps sharing the assignments
+            List<String> left = two.stream().filter(h -> !h.equals(home.host())).toList();
+            Pool after = Pools.build(poolOf(left), second, clock, r2).get("stores");
+            refusedUntilTheRemovedServersSessionEnds(after, home.id(), held);
+        }
+    }
 }

@@ -29,6 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Reloading the config without a restart (docs/ARCHITECTURE.md, "Reloading"), under load:
  * a bounded loop of logins runs while a server is added to the pool, another removed, and
  * a broken file refused; no login fails, and a session relayed before all that goes on.
+ * The pool balances round-robin: where it balances by user-hash, a reload that removes a
+ * server kicks the sessions on it instead, so that no user is on two servers (README,
+ * "Moving users"; pool.MoveDovecotTest).
  */
 @Timeout(180)
 class ReloadTest {
@@ -54,8 +57,8 @@ class ReloadTest {
                   guard { max-connections-per-ip = 0, auth-delay = 0s, block-after = 0 }
                   backends { stores {
                     servers = [ %s ]
-                    pop3 { port = 110 }
-                    imap { port = 143 }
+                    pop3 { port = 110, balance = round-robin }
+                    imap { port = 143, balance = round-robin }
                   } }
                   routers { r { type = static, default = stores } }
                   listeners = [ { name = pop3, protocol = pop3, listen = "127.0.0.1:%d" },

@@ -76,9 +76,13 @@ final class AffinityScripts {
      * login was accepted, or a re-synchronisation after an outage). ARGV[4] the server,
      * ARGV[5] the count, ARGV[6] '1' if accepted, ARGV[7] affinity-ttl in ms, ARGV[8]
      * 'sync' to create or take over the assignment (else a key gone or on another server
-     * is left alone: it was forgotten or moved meanwhile). Returns {1, live total}, {0, ''}
-     * when nothing was written, or {2, server} when a sync found the user's live sessions
-     * on another server (a split).
+     * 'sync' to create the assignment when it is gone (else a key gone or on another server
+     * is left alone: it was forgotten or moved meanwhile). A sync never takes over a key that
+     * names another server: the operator's move or another proxy's routing during this
+     * proxy's outage wins, and this proxy kicks its sessions of the user (README, "Several
+     * proxies"). Returns {1, live total}, {0, ''} when nothing was written, or, for a sync
+     * that found the key on another server, {2, server} when the user has live sessions
+     * there (a split) and {3, server} when not (moved meanwhile).
      */
     static final String WRITE = COMMON + """
             local server, count, sync = ARGV[4], tonumber(ARGV[5]), ARGV[8] == 'sync'
@@ -87,7 +91,7 @@ final class AffinityScripts {
               if not sync or count == 0 then return {0, ''} end
               if cur then
                 if live(true) > 0 then return {2, cur} end
-                redis.call('DEL', KEYS[1])
+                return {3, cur}
               end
             end
             if count > 0 then

@@ -51,7 +51,7 @@ public final class Pool {
         // and an assignment to a server that left is given up at that user's next login
         Pool before = previous == null ? null : previous.get(b.name());
         Backend.Affinity a = b.pooling().affinity();
-        Assignments assignments = shared != null && Pools.sticky(b) ? shared.store(b.name(), a.ttl(), a.maxUsers(), clock)
+        Assignments assignments = shared != null && Pools.shares(b, previous) ? shared.store(b.name(), a.ttl(), a.maxUsers(), clock)
                 : before != null && before.assignments instanceof LocalAssignments l ? l
                 : new LocalAssignments(a.ttl(), a.maxUsers(), clock);
         assignments.settings(a.ttl(), a.maxUsers());
@@ -222,9 +222,11 @@ public final class Pool {
      * moment ago, and a draining server keeps the users it has until their sessions end or
      * are kicked. When that server was tried by this login and failed, the hold is
      * {@linkplain SessionHold#refused() refused}: the login gets the protocol's temporary
-     * failure rather than a second server for the same user. Only when that server left the
-     * pool (a reload) does the session open on {@code s}: a split, counted once the backend
-     * accepts it.
+     * failure rather than a second server for the same user; so is it when that server left
+     * the pool at a reload, until the sessions there have ended (a reload kicks this proxy's,
+     * {@code server.Kicks}). Only when that server does not serve {@code p}, or the user's
+     * sessions moved again in between, does the session open on {@code s}: a split, counted
+     * once the backend accepts it.
      */
     public SessionHold connected(String routingKey, PoolServer s, Protocol p, java.util.Set<PoolServer> tried) {
         if (!sticky(routingKey, p)) {
@@ -236,8 +238,12 @@ public final class Pool {
         Runnable split = null;
         if (there != null) {
             PoolServer o = byId(there);
-            if (o != null && o != s && o.serves(p)) {
-                if (tried.contains(o)) return SessionHold.refused(o);
+            // a server a reload took out of the pool: its sessions here are being kicked
+            // (server.Kicks), another proxy's end when that proxy reloads; until then a second
+            // server would split the user, so the login waits (README, "Why a user stays on one server")
+            if (o == null) return SessionHold.refused(there, "which a reload removed from pool " + name);
+            if (o != s && o.serves(p)) {
+                if (tried.contains(o)) return SessionHold.refused(o.id(), "which failed this login");
                 Assignments.Hold moved = assignments.open(routingKey, o.id());
                 if (moved.elsewhere() == null) {
                     o.connected();

@@ -40,7 +40,7 @@ public final class Pools implements AutoCloseable {
     public static Pools start(ProxyConfig cfg, Pools previous) {
         RedisAffinity before = previous == null ? null : previous.shared;
         GuardConfig.State state = cfg.guard().state();
-        RedisAffinity shared = state.redis().isEmpty() || !cfg.backends().values().stream().anyMatch(Pools::sticky) ? null
+        RedisAffinity shared = state.redis().isEmpty() || !cfg.backends().values().stream().anyMatch(b -> shares(b, previous)) ? null
                 : before != null && before.config().equals(state) ? before
                 : new RedisAffinity(state);
         Pools p = build(cfg, previous, System::nanoTime, shared);
@@ -80,6 +80,21 @@ public final class Pools implements AutoCloseable {
      */
     static boolean sticky(Backend b) {
         if (b.servers().size() < 2) return false;
+        for (Protocol p : Protocol.values()) if (b.serves(p) && b.balance(p) == Backend.Balance.USER_HASH) return true;
+        return false;
+    }
+
+    /**
+     * Whether a backend's assignments are in Redis when it is set: {@link #sticky}, or the
+     * pool of that name shared them before this reload and still balances by user-hash. A
+     * reload that leaves one server keeps them shared, so that the users whose sessions are
+     * still open on a removed server, through this proxy or another, are not sent to the one
+     * left meanwhile (README, "Why a user stays on one server").
+     */
+    static boolean shares(Backend b, Pools previous) {
+        if (sticky(b)) return true;
+        Pool before = previous == null ? null : previous.get(b.name());
+        if (before == null || !(before.table() instanceof RedisAssignments)) return false;
         for (Protocol p : Protocol.values()) if (b.serves(p) && b.balance(p) == Backend.Balance.USER_HASH) return true;
         return false;
     }

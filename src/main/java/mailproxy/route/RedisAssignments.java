@@ -208,7 +208,9 @@ final class RedisAssignments implements Assignments {
      * The moves channel is followed again after a gap (README, "Several proxies"): a move
      * published meanwhile never reached this proxy. Each user this proxy has sessions of
      * whom Redis now has on another server is told to the listeners as moved, so that those
-     * sessions are kicked as the move's own message would have had them.
+     * sessions are kicked as the move's own message would have had them. The write-back
+     * after an outage ({@link RedisSessions#resync}) decides the same way, whichever runs
+     * first: Redis's server wins.
      */
     void reconcile() {
         for (RedisSessions.Held h : held.all()) {

@@ -115,7 +115,7 @@ final class RedisSessions {
             try {
                 h.accepted = true;
                 if (place != null) place.accepted();
-                write(h, false);
+                write(h);
             } finally {
                 h.lock.unlock();
             }
@@ -131,7 +131,7 @@ final class RedisSessions {
                 h.sessions--;
                 // written before the entry leaves: a new session of the user waits for this
                 // lock, so its count reaches Redis after this one, never before
-                boolean written = write(h, false);
+                boolean written = write(h);
                 if (h.sessions == 0 && held.remove(h.user, h) && !written && h.inRedis) unwrittenEnd(h);
             } finally {
                 h.lock.unlock();
@@ -143,16 +143,34 @@ final class RedisSessions {
      * Under h's lock: this proxy's count of h's user on h's server, to Redis (not while it is
      * down: resync does it). False when it did not reach Redis.
      */
-    private boolean write(Held h, boolean sync) {
+    private boolean write(Held h) {
         if (redis.degraded()) return false;
-        if (!sync && held.get(h.user) != h) return true; // superseded: its server was given up
+        if (held.get(h.user) != h) return true; // superseded: its server was given up
         try {
-            List<?> r = redis.eval(AffinityScripts.WRITE, redis.userKey(pool, h.user), h.server,
-                    Integer.toString(h.sessions), h.accepted ? "1" : "0", ttlArg, sync ? "sync" : "");
-            if (RedisAssignments.number(r.getFirst()) == 2) store.split(h.user, h.server, RedisAssignments.text(r.get(1)));
+            redis.eval(AffinityScripts.WRITE, redis.userKey(pool, h.user), h.server,
+                    Integer.toString(h.sessions), h.accepted ? "1" : "0", ttlArg, "");
             return true;
         } catch (RedisAffinity.Down e) {
             return false; // written again when Redis is back (resync)
+        }
+    }
+
+    /**
+     * Under h's lock, Redis answering again: h's count written back, creating the user's
+     * assignment if Redis lost it. Returns the server Redis has the user on when that is
+     * another one (moved by the operator or routed by another proxy meanwhile: Redis wins,
+     * nothing written; a split when sessions are live there), else null.
+     */
+    private String writeBack(Held h) {
+        try {
+            List<?> r = redis.eval(AffinityScripts.WRITE, redis.userKey(pool, h.user), h.server,
+                    Integer.toString(h.sessions), h.accepted ? "1" : "0", ttlArg, "sync");
+            long code = RedisAssignments.number(r.getFirst());
+            String there = RedisAssignments.text(r.get(1));
+            if (code == 2) store.split(h.user, h.server, there);
+            return code == 2 || code == 3 ? there : null;
+        } catch (RedisAffinity.Down e) {
+            return null; // the next resync
         }
     }
 
@@ -203,17 +221,30 @@ final class RedisSessions {
 
     /**
      * Redis answers again: the ends that did not reach it, then every user this proxy has
-     * sessions of, written back; a user Redis has elsewhere with sessions open is a split.
+     * sessions of, written back. A user Redis now has on another server stays there (a
+     * split if sessions are open there): this proxy's sessions of him are on the wrong
+     * server and are kicked, as {@link RedisAssignments#reconcile} does after a gap in the
+     * moves channel, whichever of the two runs first (README, "Several proxies").
      */
     void resync() {
         if (!writeEnds()) return;
         for (Held h : all()) {
             if (redis.degraded()) return;
+            String there = null;
+            int open = 0;
             h.lock.lock();
             try {
-                if (current(h) && h.sessions > 0) write(h, true);
+                if (current(h) && h.sessions > 0) {
+                    open = h.sessions;
+                    there = writeBack(h);
+                }
             } finally {
                 h.lock.unlock();
+            }
+            if (there != null) {
+                log.info("pool {}: user {} is on {} in Redis since this proxy lost it; {} session{} here on {} kicked",
+                        pool, mailproxy.wire.LogSafe.value(h.user), there, open, open == 1 ? "" : "s", h.server);
+                store.movedByAnother(h.user, h.server, there); // the kicks, off h's lock
             }
         }
     }

@@ -14,34 +14,46 @@ public final class SessionHold {
     private final String route;
     /** Counts the split once the backend accepts the login (a login refused or broken is none); or null. */
     private final Runnable split;
-    /** The server the user's open sessions are on, which failed this login: no place taken; or null. */
-    private final PoolServer refusedFor;
+    /** The id of the server the user's open sessions are on, which failed this login or left the pool: no place taken; or null. */
+    private final String refusedFor;
+    /** Why {@link #refusedFor} cannot take this login, for the log. */
+    private final String refusedWhy;
 
     SessionHold(PoolServer server, Assignments.Hold assignment, String route, Runnable split) {
-        this(server, assignment, route, split, null);
+        this(server, assignment, route, split, null, null);
     }
 
-    private SessionHold(PoolServer server, Assignments.Hold assignment, String route, Runnable split, PoolServer refusedFor) {
+    private SessionHold(PoolServer server, Assignments.Hold assignment, String route, Runnable split, String refusedFor,
+                        String refusedWhy) {
         this.server = server;
         this.assignment = assignment;
         this.route = route;
         this.split = split;
         this.refusedFor = refusedFor;
+        this.refusedWhy = refusedWhy;
     }
 
-    /** No place: the user's sessions are open on {@code there}, which this login tried and which failed. */
-    static SessionHold refused(PoolServer there) {
-        SessionHold h = new SessionHold(null, Assignments.NONE, "refused", null, there);
+    /**
+     * No place: the user's sessions are open on the server with id {@code there}, which
+     * this login tried and which failed, or which a reload took out of the pool ({@code why}
+     * says which, for the log).
+     */
+    static SessionHold refused(String there, String why) {
+        SessionHold h = new SessionHold(null, Assignments.NONE, "refused", null, there, why);
         h.released.set(true);
         return h;
     }
 
     /**
-     * The server the user's open sessions are on when it failed this login, or null: the
-     * login must not go to another server, or the user would be on two (README, "Why a user
-     * stays on one server"); it gets the protocol's temporary failure instead.
+     * The id of the server the user's open sessions are on when it cannot take this login
+     * (it failed it, or a reload removed it), or null: the login must not go to another
+     * server, or the user would be on two (README, "Why a user stays on one server"); it
+     * gets the protocol's temporary failure instead.
      */
-    public PoolServer refused() { return refusedFor; }
+    public String refused() { return refusedFor; }
+
+    /** Why {@link #refused()} cannot take this login ("which failed this login", ...), or null. */
+    public String refusedWhy() { return refusedWhy; }
 
     /** The server to connect to: the candidate asked for, or where the user's sessions are ({@link Pool#connected}); null when {@link #refused()}. */
     public PoolServer server() { return server; }

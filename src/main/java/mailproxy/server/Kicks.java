@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import mailproxy.metrics.Metrics;
 import mailproxy.route.Pool;
+import mailproxy.route.PoolServer;
+import mailproxy.route.Pools;
 import mailproxy.session.LiveSession;
 import mailproxy.wire.LogSafe;
 import org.slf4j.Logger;
@@ -148,7 +150,36 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
         return n;
     }
 
+    /**
+     * A reload changed the pools from {@code before} to {@code now}: in each pool that keeps
+     * its users on one server, this proxy's sessions on a server that left it are kicked now,
+     * as a drain with kick-after 0 does, so that its users' next logins, refused while those
+     * sessions are open (route.Pool#connected), find them ended (README, "Why a user stays on
+     * one server"). One line per removed server. A pool that is gone altogether is left
+     * alone: no login reaches it any more.
+     */
+    void reloaded(Pools before, Pools now) {
+        for (Pool old : before.all()) {
+            Pool pool = now.get(old.name());
+            if (pool == null || !pool.assigns()) continue;
+            java.util.Set<String> stays = new java.util.HashSet<>();
+            for (PoolServer s : pool.servers()) stays.add(s.id());
+            for (PoolServer s : old.servers()) {
+                if (stays.contains(s.id())) continue;
+                String pn = pool.name();
+                String id = s.id();
+                int n = kick(p -> p.pool().equals(pn) && p.server().equals(id), Reason.DRAIN, null, false);
+                log.info("pool {}: server {} left the pool at a reload: {} session{} on it kicked", pn, id, n, n == 1 ? "" : "s");
+            }
+        }
+    }
+
     private int kick(Predicate<LiveSession.Placement> which, Reason why, Runnable released) {
+        return kick(which, why, released, true);
+    }
+
+    /** {@code each}: a line per session kicked and one for the count; else the caller says it. */
+    private int kick(Predicate<LiveSession.Placement> which, Reason why, Runnable released, boolean each) {
         int n = 0;
         String pool = null;
         for (LiveSession s : sessions.all()) {
@@ -158,11 +189,15 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
                 n++;
                 pool = p.pool();
                 metrics.kicks().labelValues(p.pool(), why.label()).inc();
-                log.info("kicked session {} of user {} on {} {} ({})", s.info().id(), LogSafe.value(p.user()), p.pool(),
-                        p.server(), why.label());
+                if (each || log.isDebugEnabled()) {
+                    String line = "kicked session {} of user {} on {} {} ({})";
+                    Object[] args = {s.info().id(), LogSafe.value(p.user()), p.pool(), p.server(), why.label()};
+                    if (each) log.info(line, args);
+                    else log.debug(line, args);
+                }
             }
         }
-        if (n > 1) log.info("kicked {} sessions in pool {} ({})", n, pool, why.label());
+        if (n > 1 && each) log.info("kicked {} sessions in pool {} ({})", n, pool, why.label());
         return n;
     }
 

@@ -104,7 +104,9 @@ public final class ProxyServer implements AutoCloseable {
      * Takes a new configuration without a restart (SIGHUP): routers, pools, servers, limits
      * and certificates are swapped at once; listeners are added and removed (one whose
      * address did not change keeps its socket). Established sessions keep their backend and
-     * finish normally; a server removed from a pool gets no new sessions. If a new address
+     * finish normally; a server removed from a pool gets no new sessions, and where the pool
+     * keeps its users on one server (user-hash) the sessions on it are kicked (README, "Why a
+     * user stays on one server"). If a new address
      * cannot be bound, nothing changes and this throws.
      */
     public void reload(ProxyConfig config) throws IOException {
@@ -125,6 +127,7 @@ public final class ProxyServer implements AutoCloseable {
             loadedAt = java.time.Instant.now();
             lastReload = new ReloadResult(loadedAt, true, "reloaded " + config.source());
             previous.close(next);
+            kicks.reloaded(previous.pools(), next.pools());
             rebalance.reloaded(previous.pools(), next.pools());
             log.info("reloaded {}: {} listeners, {} backends, {} routers", config.source(), config.listeners().size(),
                     config.backends().size(), config.routers().size());

@@ -146,8 +146,8 @@ final class Login {
             // if that one refuses, the candidate is next (each server is tried once at most)
             SessionHold hold = ok.pool().connected(routingKey, candidate, p, tried);
             if (hold.refused() != null) {
-                log.warn("user {} has sessions open on {}, which failed this login: refused for now rather than sent to a second server",
-                        LogSafe.value(routingKey), hold.refused().id());
+                log.warn("user {} has sessions open on {}, {}: refused for now rather than sent to a second server",
+                        LogSafe.value(routingKey), hold.refused(), hold.refusedWhy());
                 attempt.route(hold.route());
                 break;
             }

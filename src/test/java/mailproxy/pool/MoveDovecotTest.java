@@ -235,6 +235,30 @@ class MoveDovecotTest {
         }
     }
 
+    @Test
+    void aReloadThatRemovesTheServerOfAHeldSessionKicksItAndTheUsersNextLoginLandsOnTheOtherWithoutASplit() throws Exception {
+        int[] ports = FreePorts.allocate(2);
+        try (LogCapture log = new LogCapture();
+             TestProxy p = TestProxy.start(config(ports[0], ports[1], servers(dovecots.one(), dovecots.two())))) {
+            Held login = imap(p, log, "mv-removed");
+            RealDovecot home = login.server();
+            RealDovecot other = dovecots.other(home);
+            try (RawClient h = login.client()) {
+                // the operator takes the user's server out of the pool
+                p.server().reload(ConfigLoader.parse(config(ports[0], ports[1], servers(other)), "reloaded.conf"));
+                // S: * BYE [UNAVAILABLE] ...: the session left on the removed server is closed
+                kicked(h);
+            }
+            log.awaitLine(Duration.ofSeconds(5), "pool stores: server 127.0.0.1:" + home.imapPort()
+                    + " left the pool at a reload: 1 session on it kicked");
+            log.awaitLine(Duration.ofSeconds(5), "imap", "user=mv-removed", "outcome=kicked");
+            assertEquals(other, imapOnce(p, log, "mv-removed"), "the reconnect goes to the server that stays");
+            String metrics = scrape(p);
+            assertTrue(metrics.contains("mailproxy_pool_split_sessions_total{pool=\"stores\"} 0.0"), metrics);
+            assertTrue(metrics.contains("mailproxy_pool_kicks_total{pool=\"stores\",reason=\"drain\"} 1.0"), metrics);
+        }
+    }
+
     private static String scrape(TestProxy p) throws IOException {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         p.server().metrics().write(b);

@@ -170,6 +170,61 @@ class AffinityFallbackTest {
     }
 
     /**
+     * A move made through another proxy while this one did not reach Redis (README, "Several
+     * proxies"): when Redis answers again, this proxy's write-back of its open sessions must
+     * not put the user back on the server of its old session. Redis wins: the user stays
+     * moved, this proxy's session of him on the old server is kicked (its move listeners are
+     * told, as the move's own message would have had them), and his next login through this
+     * proxy lands on the new server. Only this proxy is cut off: the other one logs in as
+     * a user of its own (an ACL user), and the default user, this proxy's, needs a password
+     * for the time of the outage.
+     */
+    @Test
+    void aMoveMadeThroughAnotherProxyWhileThisOneWasCutOffIsNotUndoneByItsWriteBack() throws Exception {
+        try (RealRedis redis = RealRedis.start(dir); RedisFixture f = new RedisFixture(redis)) {
+            try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                j.aclSetUser("other-proxy", "on", ">other-Pw4", "~*", "&*", "+@all");
+            }
+            RedisAffinity p = f.unstarted(LEASE, Duration.ofMillis(100)); // lease and write-back driven by the test
+            RedisAssignments s1 = RedisFixture.store(p, TTL);
+            java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            s1.onMove((user, from, to) -> told.add(user + " " + from + "->" + to));
+            try (RedisAffinity q = new RedisAffinity(RedisFixture.state("redis://other-proxy:other-Pw4@127.0.0.1:" + redis.port(),
+                    f.prefix, LEASE, Duration.ofMillis(100)))) {
+                RedisAssignments s2 = RedisFixture.store(q, TTL);
+                Assignments.Hold bob = s1.open("bob", "a");
+                bob.accepted();
+                try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                    j.configSet("requirepass", "outage-Pw9");
+                    j.clientKill(new ClientKillParams().user("default"));
+                }
+                assertFalse(p.beat(), "this proxy is cut off");
+                assertTrue(p.degraded());
+                // the operator moves bob through the other proxy
+                assertEquals("a", s2.move("bob", "b"));
+                try (Jedis j = new Jedis("127.0.0.1", redis.port())) {
+                    j.auth("other-proxy", "other-Pw4");
+                    j.configSet("requirepass", "");
+                }
+                assertTrue(p.beat(), "back: this proxy writes its open sessions back");
+                assertEquals("b", f.look().hget(f.key("bob"), "s"), "Redis still has bob on b");
+                assertEquals(java.util.List.of("bob a->b"), told, "this proxy's session of bob on a is kicked");
+                assertEquals("b", s1.assigned("bob"));
+                Assignments.Hold next = s1.open("bob", "b");
+                assertNull(next.elsewhere(), "bob's next login through this proxy lands on b");
+                next.accepted();
+                bob.released(); // the kicked session ends
+                assertEquals("b", f.look().hget(f.key("bob"), "s"));
+                Assignments.Hold there = s2.open("bob", "a");
+                assertEquals("b", there.elsewhere(), "the other proxy sees bob's session on b");
+                there.released();
+                assertEquals(0, s1.splits());
+                next.released();
+            }
+        }
+    }
+
+    /**
      * A Redis that does not answer in time is not asked again on a fresh connection: the
      * call gives up after one state.timeout (reference.conf: "a login waits at most this
      * long for it"), and a script whose reply was late is not run twice (a move run twice

@@ -59,7 +59,7 @@ class RacePoolTest {
         // home was tried in this login and failed: no place on other (bob would be on two
         // servers); the login is told to come back later
         SessionHold refused = bob.pool().connected("bob", bob.other(), Protocol.IMAP, Set.of(bob.home()));
-        assertSame(bob.home(), refused.refused());
+        assertEquals(bob.home().id(), refused.refused());
         assertNull(refused.server());
         assertEquals(0, bob.other().active(), "nothing taken on the other server");
         refused.released();
@@ -138,5 +138,85 @@ class RacePoolTest {
         SessionHold after = bob.pool().connected("bob", bob.pool().choose("bob", Protocol.IMAP).servers().get(0), Protocol.IMAP, Set.of());
         assertSame(bob.other(), after.server());
         after.released();
+    }
+    // ---- a reload removed the server the user's sessions are open on (README, "Why a user stays on one server")
+
+    private static final String[] HOSTS = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
+
+    /** The pool's config with these hosts (no checks, so every server is up). */
+    private static ProxyConfig poolOf(List<String> hosts) {
+        StringBuilder b = new StringBuilder("servers = [");
+        for (String h : hosts) b.append(b.length() > 11 ? ", " : " ").append("{ host = \"").append(h).append("\" }");
+        return stores(b.append(" ]\nimap { }\nhealth { interval = 0s }\n").toString());
+    }
+
+    private static List<String> without(String host) {
+        return java.util.Arrays.stream(HOSTS).filter(h -> !h.equals(host)).toList();
+    }
+
+    /** After the reload: a login of bob while his session on the removed server is open is refused, then lands once it ended. */
+    private static void refusedUntilTheRemovedServersSessionEnds(Pool after, String removed, SessionHold held) {
+        PoolServer next = after.choose("bob", Protocol.IMAP).servers().get(0);
+        SessionHold refused = after.connected("bob", next, Protocol.IMAP, Set.of());
+        assertEquals(removed, refused.refused(), "bob's session is still open on the removed server");
+        assertEquals("refused", refused.route());
+        assertNull(refused.server());
+        assertEquals(0, next.active(), "nothing taken on a second server");
+        refused.released();
+        assertEquals(0, after.splits());
+        held.released(); // the reload's kick ended it
+        SessionHold then = after.connected("bob", after.choose("bob", Protocol.IMAP).servers().get(0), Protocol.IMAP, Set.of());
+        assertSame(next, then.server(), "bob's next choice takes him now");
+        then.accepted();
+        then.released();
+        assertEquals(0, after.splits());
+    }
+
+    @Test
+    void inOneProxyALoginOfAUserWithASessionOnAServerAReloadRemovedIsRefusedNotSplit() {
+        PoolFixtures.Clock clock = new PoolFixtures.Clock();
+        Pools before = Pools.build(poolOf(List.of(HOSTS)), null, clock);
+        Pool pool = before.get("stores");
+        PoolServer home = pool.candidates("bob", Protocol.IMAP).get(0);
+        SessionHold held = pool.connected("bob", home, Protocol.IMAP);
+        held.accepted();
+        Pool after = Pools.build(poolOf(without(home.host())), before, clock).get("stores");
+        refusedUntilTheRemovedServersSessionEnds(after, home.id(), held);
+    }
+
+    @Test
+    void withRedisALoginOfAUserWithAnotherProxysSessionOnAServerAReloadRemovedIsRefusedNotSplit() {
+        String prefix = "race-removed:";
+        try (RedisAffinity r1 = new RedisAffinity(RedisFixture.state(redis.url(), prefix, Duration.ofSeconds(30), Duration.ofMillis(100)));
+             RedisAffinity r2 = new RedisAffinity(RedisFixture.state(redis.url(), prefix, Duration.ofSeconds(30), Duration.ofMillis(100)))) {
+            PoolFixtures.Clock clock = new PoolFixtures.Clock();
+            Pool first = Pools.build(poolOf(List.of(HOSTS)), null, clock, r1).get("stores");
+            Pools second = Pools.build(poolOf(List.of(HOSTS)), null, clock, r2);
+            PoolServer home = first.candidates("bob", Protocol.IMAP).get(0);
+            SessionHold held = first.connected("bob", home, Protocol.IMAP);
+            held.accepted();
+            // the second proxy reloads first: bob's server left its pool, his session through the first is open
+            Pool after = Pools.build(poolOf(without(home.host())), second, clock, r2).get("stores");
+            refusedUntilTheRemovedServersSessionEnds(after, home.id(), held);
+            assertEquals(0, first.splits());
+        }
+    }
+    @Test
+    void withRedisAPoolLeftWithOneServerStillSeesTheSessionsOnTheServerItsReloadRemoved() {
+        String prefix = "race-removed-one:";
+        try (RedisAffinity r1 = new RedisAffinity(RedisFixture.state(redis.url(), prefix, Duration.ofSeconds(30), Duration.ofMillis(100)));
+             RedisAffinity r2 = new RedisAffinity(RedisFixture.state(redis.url(), prefix, Duration.ofSeconds(30), Duration.ofMillis(100)))) {
+            PoolFixtures.Clock clock = new PoolFixtures.Clock();
+            List<String> two = List.of(HOSTS[0], HOSTS[1]);
+            Pool first = Pools.build(poolOf(two), null, clock, r1).get("stores");
+            Pools second = Pools.build(poolOf(two), null, clock, r2);
+            PoolServer home = first.candidates("bob", Protocol.IMAP).get(0);
+            SessionHold held = first.connected("bob", home, Protocol.IMAP);
+            held.accepted();
+            // the second proxy's reload leaves one server: its pool keeps sharing the assignments
+            List<String> left = two.stream().filter(h -> !h.equals(home.host())).toList();
+            Pool after = Pools.build(poolOf(left), second, clock, r2).get("stores");
+            refusedUntilTheRemovedServersSessionEnds(after, home.id(), held);
+        }
     }
 }

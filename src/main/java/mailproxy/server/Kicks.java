@@ -1,7 +1,9 @@
 package mailproxy.server;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -162,7 +164,7 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
         for (Pool old : before.all()) {
             Pool pool = now.get(old.name());
             if (pool == null || !pool.assigns()) continue;
-            java.util.Set<String> stays = new java.util.HashSet<>();
+            Set<String> stays = new HashSet<>();
             for (PoolServer s : pool.servers()) stays.add(s.id());
             for (PoolServer s : old.servers()) {
                 if (stays.contains(s.id())) continue;

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import mailproxy.server.ProxyServer;
-import mailproxy.testing.Await;
 import mailproxy.testing.DovecotPair;
 import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
@@ -59,17 +57,8 @@ class AffinityOutageMoveTest {
     private record Held(RawClient client, RealDovecot server) {}
 
     private static Held login(TestProxy p, String listener, LogCapture log) throws Exception {
-        int before = logins(log, listener).size();
-        RawClient c = RawClient.connect(p.port(listener));
-        c.expect("* OK");
-        c.exchange("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD, "a OK");
-        Await.until(Duration.ofSeconds(5), "the audit line", () -> logins(log, listener).size() > before);
-        List<String> lines = logins(log, listener);
-        return new Held(c, dovecots.serverOf(lines.getLast()));
-    }
-
-    private static List<String> logins(LogCapture log, String listener) {
-        return DovecotPair.logins(log).stream().filter(l -> l.contains("listener=" + listener + " ")).toList();
+        DovecotPair.HeldLogin h = DovecotPair.holdLogin(p, listener, log);
+        return new Held(h.client(), dovecots.serverOf(h.audit()));
     }
 
     private static Jedis redisAsQ() {

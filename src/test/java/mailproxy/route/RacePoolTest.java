@@ -201,6 +201,7 @@ class RacePoolTest {
             assertEquals(0, first.splits());
         }
     }
+
     @Test
     void withRedisAPoolLeftWithOneServerStillSeesTheSessionsOnTheServerItsReloadRemoved() {
         String prefix = "race-removed-one:";

@@ -1,6 +1,7 @@
 package mailproxy.testing;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -78,6 +79,28 @@ public final class DovecotPair implements BeforeAllCallback, AfterAllCallback {
         if (port == one.imapPort() || port == one.pop3Port()) return one;
         if (port == two.imapPort() || port == two.pop3Port()) return two;
         throw new AssertionError("not one of the two Dovecots: " + line);
+    }
+
+    /** A client logged in as bob through a proxy, its session open, and the audit line of that login. */
+    public record HeldLogin(RawClient client, String audit) {}
+
+    /**
+     * C: a LOGIN as bob through {@code p}'s listener {@code listener}; the session stays open
+     * for the caller to close. Waits for the login's audit line (listeners named per proxy
+     * tell two proxies' lines apart).
+     */
+    public static HeldLogin holdLogin(TestProxy p, String listener, LogCapture log) throws Exception {
+        int before = logins(log, listener).size();
+        RawClient c = RawClient.connect(p.port(listener));
+        c.expect("* OK");
+        c.exchange("a LOGIN " + RealDovecot.BOB + " " + RealDovecot.BOB_PASSWORD, "a OK");
+        Await.until(Duration.ofSeconds(5), "the audit line", () -> logins(log, listener).size() > before);
+        return new HeldLogin(c, logins(log, listener).getLast());
+    }
+
+    /** The audit lines of the successful logins through listener {@code listener}, oldest first. */
+    public static List<String> logins(LogCapture log, String listener) {
+        return logins(log).stream().filter(l -> l.contains("listener=" + listener + " ")).toList();
     }
 
     /** The audit lines of the successful logins in {@code log}, oldest first. */

@@ -27,6 +27,8 @@ public final class Pool {
     private final Assignments assignments;
     /** Told of moves of this pool's users; goes with {@link #assignments} to the next pool of the same name. */
     private List<MoveListener> moveListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Ids of the servers a reload took out of this pool once another took its place; null while in force. */
+    private volatile java.util.Set<String> leftAtReload;
 
     Pool(String name, Backend backend, List<PoolServer> servers, int maxTries, Assignments assignments) {
         this.name = name;
@@ -76,6 +78,22 @@ public final class Pool {
     /** Registers {@code l} once for this pool and the pools of the same name after reloads. */
     public void onMove(MoveListener l) {
         if (assignments != null && !moveListeners.contains(l)) moveListeners.add(l);
+    }
+
+    /** A reload put {@code successor} in this pool's place: the servers it lacks are remembered. */
+    public void retire(Pool successor) {
+        leftAtReload = servers.stream().map(PoolServer::id).filter(id -> successor.byId(id) == null)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Whether a reload took {@code s} out of this pool, for a login this pool routed before
+     * it: asked once its place on {@code s} is taken, so either the reload's kick pass saw
+     * the place or this sees the reload (README, "Why a user stays on one server").
+     */
+    public boolean leftAtReload(PoolServer s) {
+        java.util.Set<String> left = leftAtReload;
+        return left != null && left.contains(s.id());
     }
 
     /** True when some protocol of this pool is balanced by user-hash: its users have assignments. */

@@ -164,6 +164,7 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
         for (Pool old : before.all()) {
             Pool pool = now.get(old.name());
             if (pool == null || !pool.assigns()) continue;
+            old.retire(pool); // first: a login still placing itself on a removed server then sees it
             Set<String> stays = new HashSet<>();
             for (PoolServer s : pool.servers()) stays.add(s.id());
             for (PoolServer s : old.servers()) {

@@ -158,6 +158,17 @@ final class Login {
             Target target = server.target(p);
             Connection b;
             backend.hold(hold, routingKey);
+            if (ok.pool().leftAtReload(server)) {
+                // routed by the pool in force before a reload that removed this server, and
+                // placed after the reload's kick pass (server.Kicks): a session there would
+                // never be kicked; refused for now, as a user whose sessions are on a removed
+                // server is (README, "Why a user stays on one server")
+                backend.close();
+                log.warn("user {} was routed to {} before a reload removed it from pool {}: refused for now",
+                        LogSafe.value(routingKey), server.id(), ok.pool().name());
+                attempt.route("refused");
+                break;
+            }
             long started = System.nanoTime();
             try {
                 b = backend.open(target);

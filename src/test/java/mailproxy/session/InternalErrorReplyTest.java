@@ -1,24 +1,19 @@
 package mailproxy.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import javax.net.ssl.SSLSocket;
 import mailproxy.config.ConfigLoader;
-import mailproxy.config.ListenerConfig;
 import mailproxy.config.ProxyConfig;
-import mailproxy.guard.Guard;
 import mailproxy.imap.ImapSession;
 import mailproxy.lmtp.LmtpSession;
-import mailproxy.metrics.Metrics;
 import mailproxy.pop3.Pop3Session;
 import mailproxy.route.Pools;
 import mailproxy.route.Router;
@@ -32,9 +27,7 @@ import mailproxy.testing.LogCapture;
 import mailproxy.testing.RawClient;
 import mailproxy.testing.Sasl;
 import mailproxy.testing.SiteCertificates;
-import mailproxy.trace.TraceSwitch;
 import mailproxy.wire.Connection;
-import mailproxy.wire.Watchdog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,33 +63,6 @@ class InternalErrorReplyTest {
                 """.formatted(protocol, backendPort, protocol, listenerKeys), "test.conf");
     }
 
-    /** The client's side of the dialogue. */
-    @FunctionalInterface
-    private interface Client {
-        void talk(RawClient c) throws IOException;
-    }
-
-    /**
-     * One session of the config's listener with {@code router} and {@code protocol}, the
-     * client's part played against it; the session's log line once it has ended.
-     */
-    private static String session(ProxyConfig config, Router router, SessionFactory protocol, Client client) throws Exception {
-        ListenerConfig listener = config.listeners().getFirst();
-        try (ServerSocket accepting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             RawClient c = RawClient.connect((InetSocketAddress) accepting.getLocalSocketAddress());
-             Socket s = accepting.accept();
-             Watchdog watchdog = new Watchdog(Duration.ofMillis(100));
-             Guard guard = Guard.start(config.guard())) {
-            LiveSession session = new LiveSession(1, config, listener, router, guard, new Connection(s, 256), watchdog,
-                    new SessionMeters(new Metrics(), listener), new TraceSwitch(config.trace()));
-            Thread t = Thread.ofVirtual().name("session under test").start(() -> session.run(protocol));
-            c.timeout(10_000);
-            client.talk(c);
-            assertTrue(t.join(Duration.ofSeconds(20)), "the session's thread ended");
-            return session.logLine();
-        }
-    }
-
     /** The session ended as a bug, the bug's stack trace is in the server's log, not on the wire. */
     private static void assertInternalError(String logLine, LogCapture log) throws InterruptedException {
         assertTrue(logLine.endsWith(" outcome=internal-error"), logLine);
@@ -107,7 +73,7 @@ class InternalErrorReplyTest {
     @Test
     void imapLoginIntoABugGetsByeUnavailableThenTheClose() throws Exception {
         try (LogCapture log = new LogCapture()) {
-            String line = session(config("imap", "", FreePorts.closedPort()), BROKEN, ImapSession::new, c -> c.transcript("""
+            String line = OneSession.run(config("imap", "", FreePorts.closedPort()), BROKEN, ImapSession::new, c -> c.transcript("""
                     S: * OK [CAPABILITY ...
                     C: a LOGIN bob secret
                     S: * BYE [UNAVAILABLE] Internal error, please try again later
@@ -120,7 +86,7 @@ class InternalErrorReplyTest {
     @Test
     void pop3LoginIntoABugGetsSysTempThenTheClose() throws Exception {
         try (LogCapture log = new LogCapture()) {
-            String line = session(config("pop3", "", FreePorts.closedPort()), BROKEN, Pop3Session::new, c -> c.transcript("""
+            String line = OneSession.run(config("pop3", "", FreePorts.closedPort()), BROKEN, Pop3Session::new, c -> c.transcript("""
                     S: +OK ...
                     C: USER bob
                     S: +OK
@@ -135,7 +101,7 @@ class InternalErrorReplyTest {
     @Test
     void smtpAuthIntoABugGets421ThenTheClose() throws Exception {
         try (LogCapture log = new LogCapture()) {
-            String line = session(config("smtp", "smtp-trust-unchecked-login = true", FreePorts.closedPort()), BROKEN,
+            String line = OneSession.run(config("smtp", "smtp-trust-unchecked-login = true", FreePorts.closedPort()), BROKEN,
                     SmtpSession::new, c -> {
                         c.transcript("""
                                 S: 220 mx.test ...
@@ -155,7 +121,7 @@ class InternalErrorReplyTest {
     @Test
     void lmtpRecipientIntoABugGets421ThenTheClose() throws Exception {
         try (LogCapture log = new LogCapture()) {
-            String line = session(config("lmtp", "lmtp-temp-dir = \"" + spool + "\"", FreePorts.closedPort()), BROKEN,
+            String line = OneSession.run(config("lmtp", "lmtp-temp-dir = \"" + spool + "\"", FreePorts.closedPort()), BROKEN,
                     LmtpSession::new, c -> {
                         c.expect("220 mx.test ");
                         c.line("LHLO client.test");
@@ -175,7 +141,7 @@ class InternalErrorReplyTest {
     @Test
     void sieveLoginIntoABugGetsByeTryLaterThenTheClose() throws Exception {
         try (LogCapture log = new LogCapture()) {
-            String line = session(config("sieve", "", FreePorts.closedPort()), BROKEN, SieveSession::new, c -> {
+            String line = OneSession.run(config("sieve", "", FreePorts.closedPort()), BROKEN, SieveSession::new, c -> {
                 for (int i = 0; i < 20 && !c.readLine().startsWith("OK"); i++) {
                     // the capability list, up to its OK (RFC 5804 §1.7)
                 }
@@ -195,7 +161,7 @@ class InternalErrorReplyTest {
         SiteCertificates certs = SiteCertificates.shared();
         ProxyConfig config = config("imap", "tls = implicit, " + certs.listenerTls(), FreePorts.closedPort());
         try (LogCapture log = new LogCapture()) {
-            String line = session(config, BROKEN, ImapSession::new, plain -> {
+            String line = OneSession.run(config, BROKEN, ImapSession::new, plain -> {
                 SSLSocket tls = (SSLSocket) certs.clientContext().getSocketFactory()
                         .createSocket(plain.socket(), "localhost", plain.socket().getPort(), true);
                 tls.startHandshake();
@@ -236,7 +202,7 @@ class InternalErrorReplyTest {
                         @Override public Replies replies() { return real.replies(); }
                     };
                 };
-                String line = session(config, router, failingOnceLoggedIn, c -> c.transcript("""
+                String line = OneSession.run(config, router, failingOnceLoggedIn, c -> c.transcript("""
                         S: * OK [CAPABILITY ...
                         C: a LOGIN bob secret
                         S: a %s

@@ -98,9 +98,7 @@ public final class Pool {
 
     /** True when some protocol of this pool is balanced by user-hash: its users have assignments. */
     public boolean assigns() {
-        if (assignments == null) return false;
-        for (Protocol p : Protocol.values()) if (backend.serves(p) && backend.balance(p) == Backend.Balance.USER_HASH) return true;
-        return false;
+        return assignments != null && Pools.hashesUsers(backend);
     }
 
     /**

@@ -79,7 +79,11 @@ public final class Pools implements AutoCloseable {
      * balanced by user-hash (with one server no user can be on two).
      */
     static boolean sticky(Backend b) {
-        if (b.servers().size() < 2) return false;
+        return b.servers().size() >= 2 && hashesUsers(b);
+    }
+
+    /** Whether some protocol the backend serves is balanced by user-hash: its users have assignments. */
+    static boolean hashesUsers(Backend b) {
         for (Protocol p : Protocol.values()) if (b.serves(p) && b.balance(p) == Backend.Balance.USER_HASH) return true;
         return false;
     }
@@ -94,9 +98,7 @@ public final class Pools implements AutoCloseable {
     static boolean shares(Backend b, Pools previous) {
         if (sticky(b)) return true;
         Pool before = previous == null ? null : previous.get(b.name());
-        if (before == null || !(before.table() instanceof RedisAssignments)) return false;
-        for (Protocol p : Protocol.values()) if (b.serves(p) && b.balance(p) == Backend.Balance.USER_HASH) return true;
-        return false;
+        return before != null && before.table() instanceof RedisAssignments && hashesUsers(b);
     }
 
     private static List<HealthChecker.Check> checks(Collection<Pool> pools) {

@@ -1,9 +1,7 @@
 package mailproxy.server;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -165,11 +163,9 @@ final class Kicks implements Pool.MoveListener, AutoCloseable {
             Pool pool = now.get(old.name());
             if (pool == null || !pool.assigns()) continue;
             old.retire(pool); // first: a login still placing itself on a removed server then sees it
-            Set<String> stays = new HashSet<>();
-            for (PoolServer s : pool.servers()) stays.add(s.id());
+            String pn = pool.name();
             for (PoolServer s : old.servers()) {
-                if (stays.contains(s.id())) continue;
-                String pn = pool.name();
+                if (!old.leftAtReload(s)) continue;
                 String id = s.id();
                 int n = kick(p -> p.pool().equals(pn) && p.server().equals(id), Reason.DRAIN, null, false);
                 log.info("pool {}: server {} left the pool at a reload: {} session{} on it kicked", pn, id, n, n == 1 ? "" : "s");
